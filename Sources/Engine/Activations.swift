@@ -1,0 +1,70 @@
+import RealModule
+
+/// The squashing functions, each with the derivative written in terms of what the forward
+/// pass already computed, so backward is one fused multiply per element.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+  /// σ(z) = 1/(1+e^(−z)),  σ'(z) = σ(z)(1 − σ(z)). The paper's MNIST net uses it.
+  case sigmoid
+  /// tanh(z),  tanh'(z) = 1 − tanh²(z). Recurrent nets use it.
+  case tanh
+  /// max(0, z),  derivative 1 where z > 0, else 0.
+  case relu
+  /// z,  derivative 1 (for a linear readout or a test).
+  case identity
+
+  @inlinable
+  public func callAsFunction<T: Scalar>(_ z: T) -> T {
+    switch self {
+    case .sigmoid: return Engine.sigmoid(z)
+    case .tanh: return T.tanh(z)
+    case .relu: return z > 0 ? z : 0
+    case .identity: return z
+    }
+  }
+
+  /// The derivative at the point whose *output* is y (for relu, y > 0 ⟺ z > 0).
+  @inlinable
+  public func derivative<T: Scalar>(output y: T) -> T {
+    switch self {
+    case .sigmoid: return y * (1 - y)
+    case .tanh: return 1 - y * y
+    case .relu: return y > 0 ? 1 : 0
+    case .identity: return 1
+    }
+  }
+}
+
+/// σ(z), computed so that neither branch overflows: e^(−|z|) ≤ 1 always.
+@inlinable
+public func sigmoid<T: Scalar>(_ z: T) -> T {
+  if z >= 0 {
+    return 1 / (1 + T.exp(-z))
+  }
+  let e = T.exp(z)
+  return e / (1 + e)
+}
+
+/// An element-wise nonlinearity as a layer.
+public final class ActivationLayer<T: Scalar>: Layer {
+  public let activation: Activation
+  @usableFromInline var output = Matrix<T>(rows: 0, cols: 0)
+
+  @inlinable
+  public init(_ activation: Activation) { self.activation = activation }
+
+  @inlinable public var parameters: [Parameter<T>] { [] }
+
+  @inlinable
+  public func forward(_ x: Matrix<T>, mode: Mode) -> Matrix<T> {
+    let f = activation
+    output = x.mapped { f($0) }
+    return output
+  }
+
+  @inlinable
+  public func backward(_ dy: Matrix<T>) -> Matrix<T> {
+    // ∂ℓ/∂z = ∂ℓ/∂y · g'(z), with g'(z) read off y
+    let f = activation
+    return dy.zipped(with: output) { d, y in d * f.derivative(output: y) }
+  }
+}
