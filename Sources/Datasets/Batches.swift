@@ -1,0 +1,112 @@
+/// Mini-batch iteration over a data set of `count` examples.
+///
+/// Each epoch visits the examples in a fresh seeded order. The order of epoch `e` depends
+/// only on `(seed, e)`, not on how many epochs ran before, so a run resumed from a checkpoint
+/// at epoch `e` sees exactly the batches the uninterrupted run would have seen.
+public struct MiniBatches: Sequence, Sendable {
+  public let count: Int
+  public let batchSize: Int
+  public let seed: UInt64
+  public let epoch: Int
+  /// Drop the last, smaller batch (BatchNorm's statistics are noisy on tiny batches).
+  public let dropLast: Bool
+  /// The example order of this epoch.
+  public let order: [Int]
+
+  public init(count: Int, batchSize: Int, seed: UInt64, epoch: Int, dropLast: Bool = true, shuffle: Bool = true) {
+    precondition(batchSize > 0, "batch size must be positive")
+    self.count = count
+    self.batchSize = batchSize
+    self.seed = seed
+    self.epoch = epoch
+    self.dropLast = dropLast
+    if shuffle {
+      var generator = SeededGenerator(seed: seed, stream: 0xE0C4 &+ UInt64(truncatingIfNeeded: epoch))
+      order = generator.permutation(of: count)
+    } else {
+      order = Array(0..<count)
+    }
+  }
+
+  /// Number of batches this epoch yields.
+  public var batchCount: Int { dropLast ? count / batchSize : (count + batchSize - 1) / batchSize }
+
+  public func makeIterator() -> AnyIterator<[Int]> {
+    var start = 0
+    let (order, batchSize, count, dropLast) = (self.order, self.batchSize, self.count, self.dropLast)
+    return AnyIterator {
+      guard start < count else { return nil }
+      let end = Swift.min(start + batchSize, count)
+      if dropLast && end - start < batchSize { return nil }
+      defer { start = end }
+      return Array(order[start..<end])
+    }
+  }
+}
+
+/// A filled mini-batch of images: `inputs` is `labels.count x width`, row-major.
+public struct ImageBatch: Sendable {
+  public var inputs: [Float]
+  public var labels: [Int]
+  public let width: Int
+  public var size: Int { labels.count }
+}
+
+extension ImageSet {
+  /// Copies the examples at `indices` into `inputs` (`indices.count * imageSize`, one image
+  /// per row) and `labels`, reusing their storage so a training loop allocates nothing.
+  public func fill(indices: [Int], inputs: inout [Float], labels batchLabels: inout [Int]) {
+    let size = imageSize
+    if inputs.count != indices.count * size {
+      inputs = [Float](repeating: 0, count: indices.count * size)
+    }
+    batchLabels.removeAll(keepingCapacity: true)
+    pixels.withUnsafeBufferPointer { src in
+      inputs.withUnsafeMutableBufferPointer { dst in
+        for (row, index) in indices.enumerated() {
+          (dst.baseAddress! + row * size).update(from: src.baseAddress! + index * size, count: size)
+        }
+      }
+    }
+    for index in indices { batchLabels.append(labels[index]) }
+  }
+
+  /// The examples at `indices` as a new batch.
+  public func batch(_ indices: [Int]) -> ImageBatch {
+    var batch = ImageBatch(inputs: [], labels: [], width: imageSize)
+    fill(indices: indices, inputs: &batch.inputs, labels: &batch.labels)
+    return batch
+  }
+
+  /// The batches of one epoch, filled lazily.
+  public func batches(size: Int, seed: UInt64, epoch: Int, dropLast: Bool = true) -> LazyMapSequence<MiniBatches, ImageBatch> {
+    MiniBatches(count: count, batchSize: size, seed: seed, epoch: epoch, dropLast: dropLast)
+      .lazy.map { self.batch($0) }
+  }
+
+  /// Pixel-by-pixel sequences for sequential (and, with a permutation, permuted) MNIST, in
+  /// the time-major layout a recurrent network consumes: `inputs[t * B + b]` is pixel
+  /// `order[t]` of example `indices[b]`, one scalar input per time step, `T = imageSize`.
+  /// Use `downsampled2x2()` first for the fast presets (T = 196).
+  public func fillSequences(
+    indices: [Int], permutation: PixelPermutation? = nil, inputs: inout [Float], labels batchLabels: inout [Int]
+  ) {
+    let steps = imageSize
+    let batch = indices.count
+    if let permutation { precondition(permutation.count == steps, "permutation size must equal pixels per image") }
+    if inputs.count != steps * batch { inputs = [Float](repeating: 0, count: steps * batch) }
+    let order = permutation?.order ?? Array(0..<steps)
+    pixels.withUnsafeBufferPointer { src in
+      inputs.withUnsafeMutableBufferPointer { dst in
+        order.withUnsafeBufferPointer { order in
+          for (b, index) in indices.enumerated() {
+            let image = src.baseAddress! + index * steps
+            for t in 0..<steps { dst[t * batch + b] = image[order[t]] }
+          }
+        }
+      }
+    }
+    batchLabels.removeAll(keepingCapacity: true)
+    for index in indices { batchLabels.append(labels[index]) }
+  }
+}
