@@ -1,0 +1,54 @@
+/// The book's table of contents, shared by the chapters, the runner, the page renderer and
+/// the tests, so that a chapter's number, directory, executable and title are written once.
+public struct ChapterInfo: Sendable, Equatable, Codable {
+  /// 1-based position in the book; also the `NN` prefix of every file the chapter writes.
+  public let number: Int
+  /// Directory under `Chapters/`, e.g. `01-Transform`.
+  public let directory: String
+  /// Executable product name, e.g. `ch01-transform`.
+  public let executable: String
+  /// Human title, e.g. `The transform`.
+  public let title: String
+  /// Where in the papers the chapter's material comes from.
+  public let paper: String
+
+  public init(number: Int, directory: String, executable: String, title: String, paper: String) {
+    self.number = number
+    self.directory = directory
+    self.executable = executable
+    self.title = title
+    self.paper = paper
+  }
+
+  /// The two-digit prefix used in file names: `01`, `02`, ...
+  public var prefix: String { number < 10 ? "0\(number)" : "\(number)" }
+
+  /// `Chapter 1 — The transform`.
+  public var heading: String { "Chapter \(number) — \(title)" }
+}
+
+/// All chapters, in reading order.
+public enum Catalog {
+  public static let chapters: [ChapterInfo] = [
+    ChapterInfo(
+      number: 1, directory: "01-Transform", executable: "ch01-transform",
+      title: "The transform", paper: "Ioffe & Szegedy 2015, §2-3, Alg. 1"),
+    ChapterInfo(
+      number: 2, directory: "02-Backprop", executable: "ch02-backprop",
+      title: "Backpropagation through the batch", paper: "Ioffe & Szegedy 2015, §3, Alg. 2"),
+    ChapterInfo(
+      number: 3, directory: "03-FeedForward", executable: "ch03-feedforward",
+      title: "A feed-forward network on MNIST", paper: "Ioffe & Szegedy 2015, §3.2-3.3, §4.1"),
+    ChapterInfo(
+      number: 4, directory: "04-RecurrentInput", executable: "ch04-recurrentinput",
+      title: "Normalising the input of a recurrent network", paper: "Laurent et al. 2016"),
+    ChapterInfo(
+      number: 5, directory: "05-RecurrentBN", executable: "ch05-recurrentbn",
+      title: "Recurrent batch normalization", paper: "Cooijmans et al. 2017, §3-5"),
+  ]
+
+  /// The chapter with this number, or nil if the book has no such chapter.
+  public static func chapter(number: Int) -> ChapterInfo? {
+    chapters.first { $0.number == number }
+  }
+}

@@ -1,0 +1,324 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The harness a chapter runs in: options, presets, seeds, progress, the training log,
+/// claims, figures, data, timings and the results file.
+///
+/// A chapter's `main.swift` creates one at the top and calls `finish()` at the bottom:
+///
+///     let chapter = Chapter(number: 1)
+///     let steps = chapter.steps(default: chapter.pick(smoke: 200, book: 50_000, paper: 50_000))
+///     var progress = chapter.progress("train", total: steps)
+///     for step in 1...steps {
+///       if chapter.shouldStop { break }
+///       // ... one training step ...
+///       progress.update(step, ["loss": loss])
+///     }
+///     progress.finish()
+///     chapter.claim("BN output has zero mean", paper: "Ioffe & Szegedy 2015, Alg. 1",
+///                   measured: maxMean, format: "%.2e", threshold: "≤ 1e-5", holds: maxMean <= 1e-5)
+///     chapter.finish()
+///
+/// It is `Sendable` (its mutable state sits behind a lock), so a top-level `let chapter` can
+/// be used from any function in `main.swift`, isolated or not.
+public final class Chapter: @unchecked Sendable {
+  /// This chapter's entry in the catalog.
+  public let info: ChapterInfo
+  /// The parsed command-line options.
+  public let options: ChapterOptions
+  /// The package root (directory with Package.swift and Chapters/), or the current directory.
+  public let root: URL
+  /// Where results and figures go.
+  public let outputDirectory: URL
+  /// Metric series and scalars; written into the results.
+  public let log = TrainingLog()
+
+  private let lock = NSLock()
+  private let started: Double
+  private let progressSink: ProgressSink?
+  private let printer: @Sendable (String) -> Void
+  private var state: State
+
+  private struct State {
+    var rng: RandomGenerator
+    var claims: [Claim] = []
+    var divergences: [Divergence] = []
+    var figures: [Results.FigureRecord] = []
+    var data: [Results.DataRecord] = []
+    var phases: [Results.Phase] = []
+    var gnuplotHintShown = false
+  }
+
+  // MARK: - Starting
+
+  /// Parses the process's command line (printing usage and exiting 64 on a bad option), pins
+  /// the OpenBLAS thread count, installs the Ctrl-C handler and prints a header.
+  public convenience init(number: Int) {
+    self.init(number: number, arguments: Array(CommandLine.arguments.dropFirst()))
+  }
+
+  /// As `init(number:)`, with explicit arguments (for tests and tools).
+  public convenience init(number: Int, arguments: [String]) {
+    let options = ChapterOptions.parseOrExit(arguments, executable: Catalog.chapter(number: number)?.executable)
+    self.init(
+      number: number, options: options,
+      progressSink: options.quiet ? nil : .standardError,
+      installSignalHandlers: true,
+      printer: { print($0) })
+  }
+
+  /// The designated initialiser: everything injectable, nothing parsed.
+  init(
+    number: Int, options: ChapterOptions, root: URL = PackageRoot.find(),
+    progressSink: ProgressSink?, installSignalHandlers: Bool,
+    printer: @escaping @Sendable (String) -> Void
+  ) {
+    let info =
+      Catalog.chapter(number: number)
+      ?? ChapterInfo(
+        number: number, directory: "\(number)", executable: "ch\(number)", title: "Chapter \(number)", paper: "")
+    self.info = info
+    self.options = options
+    self.root = root
+    self.outputDirectory = OutputDirectory.resolve(
+      explicit: options.out, preset: options.preset, seed: options.seed, chapter: info, root: root)
+    self.progressSink = progressSink
+    self.printer = printer
+    self.started = ProcessInfo.processInfo.systemUptime
+    self.state = State(rng: RandomGenerator(seed: options.seed))
+    BLAS.setThreads(options.threads)
+    if installSignalHandlers { Interruption.installHandlers() }
+    let threads = options.threads == 1 ? "1 BLAS thread" : "\(options.threads) BLAS threads"
+    printer(info.heading + (info.paper.isEmpty ? "" : " (\(info.paper))"))
+    printer(
+      "preset \(options.preset.rawValue), seed \(options.seed), \(threads), output in \(displayPath(outputDirectory))/\n"
+    )
+  }
+
+  // MARK: - Presets and seeds
+
+  /// The run's preset.
+  public var preset: Preset { options.preset }
+  /// The run's seed.
+  public var seed: UInt64 { options.seed }
+
+  /// The value for the current preset.
+  public func pick<T>(smoke: T, book: T, paper: T) -> T {
+    options.preset.pick(smoke: smoke, book: book, paper: paper)
+  }
+
+  /// `--steps` if given, otherwise `defaultSteps` (usually a `pick`).
+  public func steps(default defaultSteps: Int) -> Int { options.steps ?? defaultSteps }
+
+  /// `--epochs` if given, otherwise `defaultEpochs`.
+  public func epochs(default defaultEpochs: Int) -> Int { options.epochs ?? defaultEpochs }
+
+  /// The chapter's main generator, seeded with `--seed`. Prefer `makeGenerator(_:)` for
+  /// independent streams.
+  public var rng: RandomGenerator {
+    get { lock.withLock { state.rng } }
+    set { lock.withLock { state.rng = newValue } }
+  }
+
+  /// A generator determined by the seed and `purpose` alone (see `Seeds`).
+  public func makeGenerator(_ purpose: String) -> RandomGenerator {
+    Seeds.generator(seed: options.seed, purpose: purpose)
+  }
+
+  // MARK: - Long loops
+
+  /// A progress bar on stderr (nothing with `--quiet`).
+  public func progress(_ label: String, total: Int) -> ProgressBar {
+    ProgressBar(label, total: total, sink: progressSink)
+  }
+
+  /// True once Ctrl-C or SIGTERM arrived: finish the current step and leave the loop.
+  public var shouldStop: Bool { Interruption.requested }
+
+  /// If a stop was requested, writes the results so far (status "interrupted") and exits
+  /// with 130 (SIGINT) or 143 (SIGTERM). Call it after a loop that polls `shouldStop`.
+  public func stopIfInterrupted() {
+    guard Interruption.requested else { return }
+    finish()
+  }
+
+  /// Runs `body` as a named phase and records its wall time (phases of the same name add up).
+  public func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+    let begin = ProcessInfo.processInfo.systemUptime
+    defer {
+      let seconds = ProcessInfo.processInfo.systemUptime - begin
+      lock.withLock {
+        if let index = state.phases.firstIndex(where: { $0.name == name }) {
+          state.phases[index].seconds += seconds
+        } else {
+          state.phases.append(Results.Phase(name: name, seconds: seconds))
+        }
+      }
+    }
+    return try body()
+  }
+
+  // MARK: - Divergence
+
+  /// Whether `value` (usually a loss) is finite. If not, records that `run` diverged at `step`
+  /// (once per run) and says so; the chapter carries on, a diverged run is a result.
+  @discardableResult
+  public func checkFinite<V: BinaryFloatingPoint>(_ value: V, step: Int, run: String) -> Bool {
+    if value.isFinite { return true }
+    let first = lock.withLock {
+      guard !state.divergences.contains(where: { $0.run == run }) else { return false }
+      state.divergences.append(Divergence(run: run, step: step, value: Double(value)))
+      return true
+    }
+    if first { printer("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.") }
+    return false
+  }
+
+  /// Whether `run` has diverged.
+  public func diverged(_ run: String) -> Bool {
+    lock.withLock { state.divergences.contains { $0.run == run } }
+  }
+
+  /// Every divergence so far.
+  public var divergences: [Divergence] { lock.withLock { state.divergences } }
+
+  // MARK: - Claims
+
+  /// Declares a paper claim and whether it held in this run; printed now and in the table
+  /// at the end. A claim that fails is reported, not treated as an error.
+  public func claim<V: BinaryFloatingPoint>(
+    _ text: String, paper: String, measured: V, format: String = "%.4g", unit: String = "",
+    threshold: String, holds: Bool
+  ) {
+    let claim = Claim(
+      text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
+      threshold: threshold, holds: holds)
+    lock.withLock { state.claims.append(claim) }
+    printer("claim: \(text): \(claim.displayedValue) (\(threshold)) \(holds ? "holds" : "does NOT hold")")
+  }
+
+  /// Every claim so far.
+  public var claims: [Claim] { lock.withLock { state.claims } }
+
+  // MARK: - Figures and data bookkeeping
+
+  /// Records a figure's files in the results (the Plot-facing `save` calls this).
+  public func recordFigure(name: String, files: [URL]) {
+    let record = Results.FigureRecord(name: name, files: files.map(displayPath))
+    lock.withLock {
+      state.figures.removeAll { $0.name == name }
+      state.figures.append(record)
+    }
+  }
+
+  /// Records a data source in the results and prints it.
+  public func recordData(kind: String, name: String, location: String, summary: String) {
+    lock.withLock {
+      state.data.append(Results.DataRecord(kind: kind, name: name, location: location, summary: summary))
+    }
+    printer("data: \(name) (\(location)): \(summary)")
+  }
+
+  /// Prints `hint` the first time it is asked to (e.g. how to install gnuplot).
+  func showOnce(_ hint: String) {
+    let first = lock.withLock {
+      defer { state.gnuplotHintShown = true }
+      return !state.gnuplotHintShown
+    }
+    if first { printer(hint) }
+  }
+
+  // MARK: - Ending
+
+  /// The results as they stand.
+  public func results(status: Results.Status) -> Results {
+    lock.withLock {
+      Results(
+        config: Results.Config(
+          chapter: info.number, name: info.directory, title: info.title, preset: options.preset,
+          seed: options.seed, threads: options.threads, steps: options.steps, epochs: options.epochs,
+          data: state.data, commandLine: CommandLine.arguments),
+        timings: Results.Timings(
+          totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: state.phases),
+        metrics: Results.Metrics(scalars: log.scalars, series: log.allSeries),
+        figures: state.figures, claims: state.claims, divergences: state.divergences,
+        status: status, date: Results.timestamp())
+    }
+  }
+
+  /// `<out>/<NN>-results.json`.
+  public var resultsFile: URL { OutputDirectory.resultsFile(in: outputDirectory, chapter: info) }
+
+  /// Writes the results file now (atomically) and returns its location.
+  @discardableResult
+  public func writeResults(status: Results.Status) throws -> URL {
+    try results(status: status).write(to: resultsFile)
+    return resultsFile
+  }
+
+  /// Prints the claims table, writes the results and exits: 0 when the chapter ran to its
+  /// end (whether or not every claim held), 130/143 when it was interrupted, 1 when the
+  /// results could not be written.
+  public func finish() -> Never {
+    let status: Results.Status = Interruption.requested ? .interrupted : .complete
+    printer("\n" + ClaimsTable.text(claims))
+    for divergence in divergences {
+      printer("diverged: \(divergence.run) at step \(divergence.step) (value \(divergence.value))")
+    }
+    do {
+      let file = try writeResults(status: status)
+      printer("results: \(displayPath(file))")
+    } catch {
+      fail(error)
+    }
+    if status == .interrupted {
+      reportError("interrupted; partial results written")
+      exit(Interruption.exitStatus)
+    }
+    exit(0)
+  }
+
+  // MARK: - Errors
+
+  /// Runs `body`; a thrown error becomes a one-line message and exit status 1 instead of a
+  /// crash with a stack trace:
+  ///
+  ///     let images = chapter.attempt { try chapter.loadImages() }
+  public func attempt<T>(_ body: () throws -> T) -> T {
+    do {
+      return try body()
+    } catch {
+      fail(error)
+    }
+  }
+
+  /// Prints `<executable>: error: <message>` on stderr and exits 1.
+  public func fail(_ error: any Error) -> Never {
+    reportError(Chapter.oneLine(error))
+    exit(1)
+  }
+
+  private func reportError(_ message: String) {
+    FileHandle.standardError.write(Data("\(info.executable): error: \(message)\n".utf8))
+  }
+
+  /// An error as a single line: its localized description if it has one, else its description.
+  public static func oneLine(_ error: any Error) -> String {
+    let text =
+      (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+    return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+  }
+
+  /// Prints a line of the chapter's narration on standard output.
+  public func say(_ line: String) { printer(line) }
+
+  /// A path relative to the package root when inside it, for short messages and results.
+  func displayPath(_ url: URL) -> String { url.path(relativeTo: root) }
+}

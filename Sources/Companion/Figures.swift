@@ -1,0 +1,18 @@
+import Foundation
+import Plot
+
+extension Chapter {
+  /// Writes `figure` into the output directory (`.dat`, `.gp`, and `.png`/`.svg` when gnuplot
+  /// is installed), records it in the results and prints where it went. Without gnuplot the
+  /// data and script are still written and the install hint is printed once.
+  public func save(_ figure: Figure, gnuplot: GnuplotLocator = .fromPath) throws {
+    let rendered = try figure.write(to: outputDirectory, gnuplot: gnuplot)
+    let files = [rendered.png, rendered.svg, rendered.script, rendered.dat].compactMap { $0 }
+    recordFigure(name: figure.name, files: files)
+    say("figure: \(displayPath(rendered.png ?? rendered.script))")
+    if !rendered.gnuplotMessages.isEmpty {
+      say("gnuplot said about \(figure.name): \(rendered.gnuplotMessages.trimmingCharacters(in: .whitespacesAndNewlines))")
+    }
+    if let warning = rendered.warning { showOnce(warning) }
+  }
+}

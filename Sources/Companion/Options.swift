@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+
+/// The options every chapter takes, and the runner passes through unchanged.
+///
+/// They live in one `ParsableArguments` type so that `ch01-transform --help` and
+/// `companion --help` describe the same flags with the same words.
+public struct ChapterOptions: ParsableArguments, Sendable {
+  @Option(help: "Run size: smoke (seconds), book (the book's figures) or paper (hours).")
+  public var preset: Preset = .book
+
+  @Option(help: "Seed of every random draw; the same seed and thread count reproduce a run.")
+  public var seed: UInt64 = 1
+
+  @Option(help: "OpenBLAS threads. More is faster but changes rounding; 1 is bitwise reproducible.")
+  public var threads: Int = 1
+
+  @Option(help: "Override the preset's number of training steps.")
+  public var steps: Int?
+
+  @Option(help: "Override the preset's number of training epochs.")
+  public var epochs: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Output directory (default: Figures/ for book runs, runs/NN-preset-seedS/ otherwise).",
+      valueName: "dir"))
+  public var out: String?
+
+  @Option(help: ArgumentHelp("Directory with the four MNIST-format IDX files.", valueName: "dir"))
+  public var mnist: String?
+
+  @Option(help: ArgumentHelp("Directory with a character corpus (e.g. Penn Treebank).", valueName: "dir"))
+  public var corpus: String?
+
+  @Flag(help: "No progress bars.")
+  public var quiet: Bool = false
+
+  public init() {}
+
+  public mutating func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads).") }
+    if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+  }
+
+  /// The same options as command-line arguments, so the runner can hand them to a chapter.
+  /// Defaults are spelled out (except `--out`, whose default depends on the chapter).
+  public var arguments: [String] {
+    var result = ["--preset", preset.rawValue, "--seed", String(seed), "--threads", String(threads)]
+    if let steps { result += ["--steps", String(steps)] }
+    if let epochs { result += ["--epochs", String(epochs)] }
+    if let out { result += ["--out", out] }
+    if let mnist { result += ["--mnist", mnist] }
+    if let corpus { result += ["--corpus", corpus] }
+    if quiet { result.append("--quiet") }
+    return result
+  }
+}
+
+extension ChapterOptions {
+  /// Parses `arguments`; on `--help` prints the help and exits 0, on a bad option prints the
+  /// error and usage and exits 64 (EX_USAGE), naming `executable` rather than the type.
+  public static func parseOrExit(_ arguments: [String], executable: String?) -> ChapterOptions {
+    do {
+      return try parse(arguments)
+    } catch {
+      let code = exitCode(for: error)
+      var message = fullMessage(for: error)
+      if let executable {
+        for (generic, specific) in [
+          ("Usage: chapter", "Usage: \(executable)"), ("USAGE: chapter", "USAGE: \(executable)"),
+          ("'chapter --help'", "'\(executable) --help'"),
+        ] {
+          message = message.replacingOccurrences(of: generic, with: specific)
+        }
+      }
+      if code == .success {
+        print(message)
+      } else {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+      }
+      Foundation.exit(code.rawValue)
+    }
+  }
+}

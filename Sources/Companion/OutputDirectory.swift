@@ -1,0 +1,64 @@
+import Foundation
+
+/// Where the package lives, so a chapter writes into the same `Figures/` whether it is run
+/// from the package root, from `Chapters/01-Transform`, or by the runner.
+public enum PackageRoot {
+  /// The first directory at or above `start` that holds both `Package.swift` and `Chapters/`;
+  /// `start` itself if there is none (a chapter binary copied elsewhere still runs).
+  public static func find(from start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    -> URL
+  {
+    let fileManager = FileManager.default
+    var candidate = start.standardizedFileURL
+    while true {
+      var isDirectory: ObjCBool = false
+      let hasManifest = fileManager.fileExists(atPath: candidate.appendingPathComponent("Package.swift").path)
+      let hasChapters = fileManager.fileExists(
+        atPath: candidate.appendingPathComponent("Chapters").path, isDirectory: &isDirectory)
+      if hasManifest && hasChapters && isDirectory.boolValue { return candidate }
+      let parent = candidate.deletingLastPathComponent().standardizedFileURL
+      if parent.path == candidate.path { return start.standardizedFileURL }
+      candidate = parent
+    }
+  }
+}
+
+/// Where a run's results and figures go.
+///
+/// Book runs produce the committed figures, so they write into `Figures/`. Smoke and paper runs
+/// would overwrite those with other numbers, so each gets its own `runs/NN-preset-seedS/`.
+public enum OutputDirectory {
+  public static func resolve(
+    explicit: String?, preset: Preset, seed: UInt64, chapter: ChapterInfo, root: URL
+  ) -> URL {
+    if let explicit {
+      if explicit.hasPrefix("/") { return URL(fileURLWithPath: explicit).standardizedFileURL }
+      let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+      return base.appendingPathComponent(explicit).standardizedFileURL
+    }
+    switch preset {
+    case .book:
+      return root.appendingPathComponent("Figures").standardizedFileURL
+    case .smoke, .paper:
+      return root.appendingPathComponent("runs")
+        .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)").standardizedFileURL
+    }
+  }
+
+  /// `<out>/<NN>-results.json`.
+  public static func resultsFile(in directory: URL, chapter: ChapterInfo) -> URL {
+    directory.appendingPathComponent("\(chapter.prefix)-results.json")
+  }
+}
+
+extension URL {
+  /// This path relative to `base` when it lies inside it (for short, portable messages and
+  /// results), otherwise the absolute path.
+  func path(relativeTo base: URL) -> String {
+    let full = standardizedFileURL.path
+    let prefix = base.standardizedFileURL.path
+    if full == prefix { return "." }
+    let withSlash = prefix.hasSuffix("/") ? prefix : prefix + "/"
+    return full.hasPrefix(withSlash) ? String(full.dropFirst(withSlash.count)) : full
+  }
+}

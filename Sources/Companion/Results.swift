@@ -1,0 +1,183 @@
+import Foundation
+
+/// Everything a chapter run leaves behind, as `<out>/<NN>-results.json`.
+///
+/// It is what the runner summarises, what `companion render` puts under a chapter's page and
+/// what the chapter tests assert on, so it decodes back into this same type.
+public struct Results: Codable, Sendable, Equatable {
+  public enum Status: String, Codable, Sendable {
+    /// The chapter ran to its end.
+    case complete
+    /// Ctrl-C or SIGTERM: the numbers are what existed when it stopped.
+    case interrupted
+  }
+
+  /// How the run was configured: enough to repeat it.
+  public struct Config: Codable, Sendable, Equatable {
+    public var chapter: Int
+    public var name: String
+    public var title: String
+    public var preset: Preset
+    public var seed: UInt64
+    public var threads: Int
+    public var steps: Int?
+    public var epochs: Int?
+    public var data: [DataRecord]
+    public var commandLine: [String]
+
+    public init(
+      chapter: Int, name: String, title: String, preset: Preset, seed: UInt64, threads: Int,
+      steps: Int? = nil, epochs: Int? = nil, data: [DataRecord] = [], commandLine: [String] = []
+    ) {
+      self.chapter = chapter
+      self.name = name
+      self.title = title
+      self.preset = preset
+      self.seed = seed
+      self.threads = threads
+      self.steps = steps
+      self.epochs = epochs
+      self.data = data
+      self.commandLine = commandLine
+    }
+  }
+
+  /// A data set the chapter used, as the Datasets module described it.
+  public struct DataRecord: Codable, Sendable, Equatable {
+    /// "images" or "corpus".
+    public var kind: String
+    public var name: String
+    public var location: String
+    public var summary: String
+
+    public init(kind: String, name: String, location: String, summary: String) {
+      self.kind = kind
+      self.name = name
+      self.location = location
+      self.summary = summary
+    }
+  }
+
+  /// Wall-clock time of a named phase of the chapter.
+  public struct Phase: Codable, Sendable, Equatable {
+    public var name: String
+    public var seconds: Double
+
+    public init(name: String, seconds: Double) {
+      self.name = name
+      self.seconds = seconds
+    }
+  }
+
+  public struct Timings: Codable, Sendable, Equatable {
+    public var totalSeconds: Double
+    public var phases: [Phase]
+
+    public init(totalSeconds: Double, phases: [Phase] = []) {
+      self.totalSeconds = totalSeconds
+      self.phases = phases
+    }
+  }
+
+  public struct Metrics: Codable, Sendable, Equatable {
+    public var scalars: [String: Double]
+    public var series: [MetricSeries]
+
+    public init(scalars: [String: Double] = [:], series: [MetricSeries] = []) {
+      self.scalars = scalars
+      self.series = series
+    }
+  }
+
+  /// A figure the chapter wrote; paths relative to the package root when inside it.
+  public struct FigureRecord: Codable, Sendable, Equatable {
+    public var name: String
+    public var files: [String]
+
+    public init(name: String, files: [String]) {
+      self.name = name
+      self.files = files
+    }
+  }
+
+  public var config: Config
+  public var timings: Timings
+  public var metrics: Metrics
+  public var figures: [FigureRecord]
+  public var claims: [Claim]
+  public var divergences: [Divergence]
+  public var status: Status
+  /// When the run ended, ISO 8601 in UTC, e.g. "2025-03-01T12:00:00Z".
+  public var date: String
+
+  public init(
+    config: Config, timings: Timings, metrics: Metrics = Metrics(), figures: [FigureRecord] = [],
+    claims: [Claim] = [], divergences: [Divergence] = [], status: Status = .complete, date: String
+  ) {
+    self.config = config
+    self.timings = timings
+    self.metrics = metrics
+    self.figures = figures
+    self.claims = claims
+    self.divergences = divergences
+    self.status = status
+    self.date = date
+  }
+
+  /// Claims that hold, out of all claims.
+  public var claimsHeld: (held: Int, total: Int) { (claims.filter(\.holds).count, claims.count) }
+
+  // MARK: - Files
+
+  /// JSON with sorted keys and indentation, so committed results diff line by line.
+  /// NaN and infinities (a diverged loss) are written as the strings "nan", "inf", "-inf".
+  public func encoded() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    var data = try encoder.encode(self)
+    data.append(0x0A)
+    return data
+  }
+
+  public static func decode(_ data: Data) throws -> Results {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try decoder.decode(Results.self, from: data)
+  }
+
+  /// Reads a results file, with the file named in the error if it is not one.
+  public static func read(from url: URL) throws -> Results {
+    let data = try Data(contentsOf: url)
+    do {
+      return try decode(data)
+    } catch {
+      throw CompanionError("\(url.path) is not a results file: \(error)")
+    }
+  }
+
+  /// Writes atomically (temporary file, then rename), so a reader or a killed run never
+  /// sees half a file.
+  public func write(to url: URL) throws {
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try encoded().write(to: url, options: .atomic)
+  }
+
+  /// The current time as ISO 8601 UTC without fractional seconds.
+  public static func timestamp(_ date: Date = Date()) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: date)
+  }
+}
+
+/// An error with a message meant for the reader, shown as one line.
+public struct CompanionError: Error, CustomStringConvertible, LocalizedError {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+  public var errorDescription: String? { description }
+}

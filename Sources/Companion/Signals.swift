@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Ctrl-C without losing the run.
+///
+/// A training run that took twenty minutes should not vanish because the reader pressed
+/// Ctrl-C. The first SIGINT or SIGTERM only sets a flag; training loops poll it through
+/// `Chapter.shouldStop`, finish the step they are on, and the chapter writes its results with
+/// status "interrupted". A second signal means "now": the process exits at once.
+///
+/// A signal handler may only do async-signal-safe work, so the state is a plain global
+/// word written by the handler and read by the loops. `nonisolated(unsafe)` is honest about
+/// that: it is a single aligned word, written once, read by polling.
+public enum Interruption {
+  /// The signal that asked us to stop (SIGINT or SIGTERM), or 0.
+  public static var stoppingSignal: Int32 { pendingSignal }
+
+  /// True once a stop was requested.
+  public static var requested: Bool { pendingSignal != 0 }
+
+  /// The conventional exit status for the stopping signal: 128 + signal (130, 143).
+  public static var exitStatus: Int32 { 128 + pendingSignal }
+
+  /// Routes SIGINT and SIGTERM to `handleSignal`. Idempotent.
+  public static func installHandlers() {
+    signal(SIGINT, companionSignalHandler)
+    signal(SIGTERM, companionSignalHandler)
+  }
+
+  /// What the handler does; also what tests call to simulate Ctrl-C without sending one.
+  /// Returns false when this was the second signal (the real handler then exits immediately).
+  @discardableResult
+  static func handleSignal(_ number: Int32) -> Bool {
+    if pendingSignal != 0 { return false }
+    pendingSignal = number
+    return true
+  }
+
+  /// Forgets a request; for tests only.
+  static func reset() { pendingSignal = 0 }
+}
+
+nonisolated(unsafe) private var pendingSignal: Int32 = 0
+
+/// The C-convention handler: first signal sets the flag, second one exits with 128 + signal.
+private func companionSignalHandler(_ number: Int32) {
+  if !Interruption.handleSignal(number) { _exit(128 + number) }
+}
