@@ -56,6 +56,8 @@ public enum Palette {
 
   /// The gnuplot line style number of the reference guide (after the palette's).
   static let referenceLineStyle = 20
+  /// The gnuplot line style number of the grid.
+  static let gridLineStyle = 21
 
   /// Palette entries that `.auto` hands out in order: all but the two reserved ones.
   static let autoEntries = Array(2..<entries.count)

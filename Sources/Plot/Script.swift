@@ -33,7 +33,7 @@ enum GnuplotScript {
     ]
     var dataIndex = 0
     for (number, panel) in figure.panels.enumerated() {
-      lines += panelCommands(panel, number: number + 1, firstIndex: dataIndex).map { "  " + $0 }
+      lines += panelCommands(panel, number: number + 1, firstIndex: dataIndex).map { $0.isEmpty ? "" : "  " + $0 }
       dataIndex += panel.series.count
     }
     lines += [
@@ -75,8 +75,9 @@ enum GnuplotScript {
       "set style fill transparent solid \(Palette.bandOpacity) noborder",
       "set border 3 lc rgb \"#404040\"",
       "set tics nomirror out scale 0.75",
-      "set grid back lc rgb \"#E0E0E0\" lw 1 dt 1",
-      "set key box lc rgb \"#C0C0C0\" opaque samplen 2.5 spacing 1.15",
+      "set style line \(Palette.gridLineStyle) lc rgb \"#DDDDDD\" lw 1 dt 1  # grid",
+      "set grid back ls \(Palette.gridLineStyle)",
+      "set key box lc rgb \"#C0C0C0\" opaque Left reverse samplen 2.5 spacing 1.15",
     ]
     return lines
   }
@@ -92,7 +93,7 @@ enum GnuplotScript {
     lines.append(panel.yLog ? "set logscale y" : "unset logscale y")
     lines.append(panel.xLog || panel.yLog ? "set mxtics default; set mytics default" : "unset mxtics; unset mytics")
     lines.append(range("x", panel.xRange, fitTight: true))
-    lines.append(range("y", panel.yRange, fitTight: false))
+    lines.append(range("y", panel.yRange, fitTight: false, fromZero: startsAtZero(panel)))
     lines.append(legend(panel.legend))
     lines.append("plot \\")
     lines += plotElements(panel, firstIndex: firstIndex).map { "  " + $0 }
@@ -101,11 +102,21 @@ enum GnuplotScript {
 
   /// `set xrange [a:b]`, or autoscaling. x fits the data exactly (training
   /// curves start at step 0 and end at the last step); y rounds out to tics.
-  private static func range(_ axis: String, _ range: ClosedRange<Double>?, fitTight: Bool) -> String {
+  private static func range(
+    _ axis: String, _ range: ClosedRange<Double>?, fitTight: Bool, fromZero: Bool = false
+  ) -> String {
     guard let range else {
-      return "set autoscale \(axis)" + (fitTight ? "fix" : "")
+      if fromZero { return "set \(axis)range [0:*]" }
+      // `[*:*]` as well as `autoscale`: the latter alone keeps a range left by an
+      // earlier panel on the second pass through the formats loop.
+      return "set \(axis)range [*:*]" + (fitTight ? "; set autoscale \(axis)fix" : "")
     }
     return "set \(axis)range [\(DataFile.format(range.lowerBound)):\(DataFile.format(range.upperBound))]"
+  }
+
+  /// Histograms are heights above zero: their y axis starts there unless the panel says otherwise.
+  private static func startsAtZero(_ panel: Panel) -> Bool {
+    !panel.yLog && panel.series.contains { $0.style == .steps }
   }
 
   private static func legend(_ position: LegendPosition) -> String {
@@ -135,19 +146,20 @@ enum GnuplotScript {
   }
 
   private static func element(_ series: Series, index: Int, lineStyle: Int) -> String {
-    let how: String
+    // `ls` comes right after the style: gnuplot rejects options that precede it.
+    let drawing: String
     switch series.style {
-    case .line: how = "using 1:2 with lines"
-    case .points: how = "using 1:2 with points"
+    case .line: drawing = "using 1:2 with lines ls \(lineStyle)"
+    case .points: drawing = "using 1:2 with points ls \(lineStyle)"
     case .linePoints:
       // About 25 markers per curve: enough to tell curves apart, few enough to see the line.
-      how = "using 1:2 with linespoints pointinterval \(max(1, series.x.count / 25))"
-    case .band: how = "using 1:2:3 with filledcurves"
-    case .errorBars: how = "using 1:2:3 with yerrorbars"
-    case .steps: how = "using 1:2 with histeps"
+      drawing = "using 1:2 with linespoints ls \(lineStyle) pointinterval \(max(1, series.x.count / 25))"
+    case .band: drawing = "using 1:2:3 with filledcurves ls \(lineStyle)"
+    case .errorBars: drawing = "using 1:2:3 with yerrorbars ls \(lineStyle)"
+    case .steps: drawing = "using 1:2 with histeps ls \(lineStyle)"
     }
     let title = series.label.isEmpty ? "notitle" : "title \(text(series.label))"
-    return "data index \(index) \(how) ls \(lineStyle) \(title)"
+    return "data index \(index) \(drawing) \(title)"
   }
 
   /// A label or title as gnuplot shows it: literally. `noenhanced` turns off

@@ -85,7 +85,8 @@ public struct Series: Sendable, Equatable {
   /// the finite samples' extent), heights normalised so the area is 1. Densities
   /// rather than counts, so distributions of different sample sizes — say,
   /// pre-activations before and after normalisation — can share one panel.
-  /// Non-finite samples and samples outside `range` are left out.
+  /// Non-finite samples and samples outside `range` are left out; an empty
+  /// bin is added on either side so the outline closes at zero.
   public static func histogram(
     _ label: String, samples: [Double], bins: Int, range: ClosedRange<Double>? = nil,
     role: Role = .auto
@@ -106,7 +107,9 @@ public struct Series: Sendable, Equatable {
       counted += 1
     }
     let scale = counted == 0 ? 0 : 1 / (Double(counted) * width)
-    let centres = (0..<bins).map { lower + (Double($0) + 0.5) * width }
-    return .steps(label, x: centres, y: counts.map { $0 * scale }, role: role)
+    // One empty bin on either side, so the outline comes down to zero at both ends.
+    let centres = (-1...bins).map { lower + (Double($0) + 0.5) * width }
+    let heights = [0] + counts.map { $0 * scale } + [0]
+    return .steps(label, x: centres, y: heights, role: role)
   }
 }
