@@ -11,6 +11,14 @@ extension Chapter {
     return dataset
   }
 
+  /// The text corpus for this run: `--corpus DIR`, else `CORPUS_DIR`, else English text from
+  /// Debian's `fortunes` (see `CharCorpus.load`). Prints and records which one it was.
+  public func loadCorpus() throws -> CharCorpus {
+    let corpus = try phase("load data") { try CharCorpus.load(corpusDirectory: options.corpus) }
+    record(corpus.source, kind: "corpus")
+    return corpus
+  }
+
   func record(_ source: DataSource, kind: String) {
     recordData(kind: kind, name: source.name, location: source.location, summary: source.summary)
   }

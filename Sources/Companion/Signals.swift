@@ -26,28 +26,42 @@ public enum Interruption {
   /// The conventional exit status for the stopping signal: 128 + signal (130, 143).
   public static var exitStatus: Int32 { 128 + pendingSignal }
 
-  /// Routes SIGINT and SIGTERM to `handleSignal`. Idempotent.
-  public static func installHandlers() {
+  /// How many SIGINT/SIGTERM arrived so far. The runner forwards each one to the chapter it
+  /// is running, so the chapter sees "first" and "second" Ctrl-C just as if run directly.
+  public static var signalCount: Int { receivedCount }
+
+  /// Routes SIGINT and SIGTERM to the flag. With `exitOnSecondSignal` (chapters), a second
+  /// signal ends the process at once; without it (the runner, which must stay alive to pass
+  /// signals on to its chapter) every signal is only counted. Idempotent.
+  public static func installHandlers(exitOnSecondSignal: Bool = true) {
+    exitsOnSecondSignal = exitOnSecondSignal
     signal(SIGINT, companionSignalHandler)
     signal(SIGTERM, companionSignalHandler)
   }
 
   /// What the handler does; also what tests call to simulate Ctrl-C without sending one.
-  /// Returns false when this was the second signal (the real handler then exits immediately).
+  /// Returns false when this was a second signal (the real handler then may exit at once).
   @discardableResult
   static func handleSignal(_ number: Int32) -> Bool {
+    receivedCount += 1
     if pendingSignal != 0 { return false }
     pendingSignal = number
     return true
   }
 
   /// Forgets a request; for tests only.
-  static func reset() { pendingSignal = 0 }
+  static func reset() {
+    pendingSignal = 0
+    receivedCount = 0
+  }
 }
 
 nonisolated(unsafe) private var pendingSignal: Int32 = 0
+nonisolated(unsafe) private var receivedCount = 0
+nonisolated(unsafe) private var exitsOnSecondSignal = true
 
-/// The C-convention handler: first signal sets the flag, second one exits with 128 + signal.
+/// The C-convention handler: the first signal sets the flag; a second one exits with
+/// 128 + signal when `exitsOnSecondSignal`.
 private func companionSignalHandler(_ number: Int32) {
-  if !Interruption.handleSignal(number) { _exit(128 + number) }
+  if !Interruption.handleSignal(number) && exitsOnSecondSignal { _exit(128 + number) }
 }
