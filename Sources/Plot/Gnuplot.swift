@@ -29,7 +29,8 @@ public struct GnuplotLocator: Sendable, Equatable {
     case .executable(let path):
       return FileManager.default.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
     case .searchPath:
-      let directories = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+      let directories = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(
+        separator: ":")
       for directory in directories where !directory.isEmpty {
         let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("gnuplot")
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
@@ -47,18 +48,30 @@ public enum Gnuplot {
   }
 
   /// The one-line warning for a machine without gnuplot: how to install it and
-  /// how to render the scripts that were written anyway.
+  /// how to render the scripts that were written anyway. `figuresDirectory` is
+  /// the directory as the reader should type it, e.g. "Figures".
   public static func missingWarning(figuresDirectory: String = "Figures") -> String {
-    "warning: gnuplot not found on PATH, so figures were written as .dat and .gp only;"
-      + " install it with `apt-get install gnuplot-nox` and render with"
+    "warning: gnuplot not found, so figures were written as .dat and .gp only;"
+      + " install it with `apt-get install gnuplot-nox`, then render each with"
       + " `gnuplot \(figuresDirectory)/NN-name.gp`"
   }
 
   /// Prints `missingWarning` to standard error, once per process however
-  /// many figures are written.
-  public static func warnOnceIfMissing(_ locator: GnuplotLocator = .fromPath, figuresDirectory: String = "Figures") {
+  /// many figures are written; does nothing when gnuplot is available.
+  public static func warnOnceIfMissing(
+    _ locator: GnuplotLocator = .fromPath, figuresDirectory: String = "Figures"
+  ) {
     guard !isAvailable(locator), WarnedOnce.shared.firstTime() else { return }
-    FileHandle.standardError.write(Data((missingWarning(figuresDirectory: figuresDirectory) + "\n").utf8))
+    let line = missingWarning(figuresDirectory: figuresDirectory) + "\n"
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+
+  /// `directory` as a reader would type it: relative to the current directory
+  /// when it lies inside it ("Figures"), else absolute.
+  static func displayPath(of directory: URL) -> String {
+    let path = directory.standardizedFileURL.path
+    let here = FileManager.default.currentDirectoryPath
+    return path.hasPrefix(here + "/") ? String(path.dropFirst(here.count + 1)) : path
   }
 
   /// Runs `executable` on `script` and returns its standard error. The script
@@ -79,7 +92,8 @@ public enum Gnuplot {
     do {
       try process.run()
     } catch {
-      throw PlotError.io(figure: figure, path: executable.path, reason: "cannot start gnuplot: \(error)")
+      throw PlotError.io(
+        figure: figure, path: executable.path, reason: "cannot start gnuplot: \(error)")
     }
     // Only one pipe is read, to its end, before waiting: gnuplot cannot block on a full pipe.
     let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -33,7 +33,9 @@ enum GnuplotScript {
     ]
     var dataIndex = 0
     for (number, panel) in figure.panels.enumerated() {
-      lines += panelCommands(panel, number: number + 1, firstIndex: dataIndex).map { $0.isEmpty ? "" : "  " + $0 }
+      lines += panelCommands(panel, number: number + 1, firstIndex: dataIndex).map {
+        $0.isEmpty ? "" : "  " + $0
+      }
       dataIndex += panel.series.count
     }
     lines += [
@@ -91,7 +93,9 @@ enum GnuplotScript {
     lines.append("set ylabel \(text(panel.yLabel))")
     lines.append(panel.xLog ? "set logscale x" : "unset logscale x")
     lines.append(panel.yLog ? "set logscale y" : "unset logscale y")
-    lines.append(panel.xLog || panel.yLog ? "set mxtics default; set mytics default" : "unset mxtics; unset mytics")
+    lines.append(
+      panel.xLog || panel.yLog
+        ? "set mxtics default; set mytics default" : "unset mxtics; unset mytics")
     lines.append(range("x", panel.xRange, fitTight: true))
     lines.append(range("y", panel.yRange, fitTight: false, fromZero: startsAtZero(panel)))
     lines.append(legend(panel.legend))
@@ -111,7 +115,8 @@ enum GnuplotScript {
       // earlier panel on the second pass through the formats loop.
       return "set \(axis)range [*:*]" + (fitTight ? "; set autoscale \(axis)fix" : "")
     }
-    return "set \(axis)range [\(DataFile.format(range.lowerBound)):\(DataFile.format(range.upperBound))]"
+    return
+      "set \(axis)range [\(DataFile.format(range.lowerBound)):\(DataFile.format(range.upperBound))]"
   }
 
   /// Histograms are heights above zero: their y axis starts there unless the panel says otherwise.
@@ -135,10 +140,12 @@ enum GnuplotScript {
     var autoCount = 0
     var styled: [(index: Int, series: Series, lineStyle: Int)] = []
     for (offset, series) in panel.series.enumerated() {
-      styled.append((firstIndex + offset, series, Palette.lineStyle(for: series.role, autoIndex: autoCount)))
+      styled.append(
+        (firstIndex + offset, series, Palette.lineStyle(for: series.role, autoIndex: autoCount)))
       if series.role == .auto { autoCount += 1 }
     }
-    let ordered = styled.filter { $0.series.style == .band } + styled.filter { $0.series.style != .band }
+    let ordered =
+      styled.filter { $0.series.style == .band } + styled.filter { $0.series.style != .band }
     return ordered.enumerated().map { position, item in
       let separator = position == ordered.count - 1 ? "" : ", \\"
       return element(item.series, index: item.index, lineStyle: item.lineStyle) + separator
@@ -153,7 +160,8 @@ enum GnuplotScript {
     case .points: drawing = "using 1:2 with points ls \(lineStyle)"
     case .linePoints:
       // About 25 markers per curve: enough to tell curves apart, few enough to see the line.
-      drawing = "using 1:2 with linespoints ls \(lineStyle) pointinterval \(max(1, series.x.count / 25))"
+      drawing =
+        "using 1:2 with linespoints ls \(lineStyle) pointinterval \(max(1, series.x.count / 25))"
     case .band: drawing = "using 1:2:3 with filledcurves ls \(lineStyle)"
     case .errorBars: drawing = "using 1:2:3 with yerrorbars ls \(lineStyle)"
     case .steps: drawing = "using 1:2 with histeps ls \(lineStyle)"

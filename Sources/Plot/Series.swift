@@ -51,7 +51,8 @@ public struct Series: Sendable, Equatable {
     Series(label: label, role: role, style: .line, x: x, values: [y])
   }
 
-  public static func points(_ label: String, x: [Double], y: [Double], role: Role = .auto) -> Series {
+  public static func points(_ label: String, x: [Double], y: [Double], role: Role = .auto) -> Series
+  {
     Series(label: label, role: role, style: .points, x: x, values: [y])
   }
 
@@ -77,7 +78,8 @@ public struct Series: Sendable, Equatable {
   }
 
   /// A histogram outline from bin centres `x` and heights `y` (counts or densities).
-  public static func steps(_ label: String, x: [Double], y: [Double], role: Role = .auto) -> Series {
+  public static func steps(_ label: String, x: [Double], y: [Double], role: Role = .auto) -> Series
+  {
     Series(label: label, role: role, style: .steps, x: x, values: [y])
   }
 

@@ -26,7 +26,8 @@ extension Figure {
   /// - Throws: `PlotError.invalidFigure` or `.invalidSeries` before anything
   ///   is written; `.gnuplotFailed` with gnuplot's standard error; `.io`.
   @discardableResult
-  public func write(to directory: URL, gnuplot: GnuplotLocator = .fromPath) throws -> RenderedFigure {
+  public func write(to directory: URL, gnuplot: GnuplotLocator = .fromPath) throws -> RenderedFigure
+  {
     try validate()
     let files = FigureFiles(directory: directory, name: name)
     do {
@@ -40,7 +41,7 @@ extension Figure {
     guard let executable = gnuplot.resolve() else {
       return RenderedFigure(
         dat: files.dat, script: files.script, png: nil, svg: nil,
-        warning: Gnuplot.missingWarning(figuresDirectory: directory.lastPathComponent),
+        warning: Gnuplot.missingWarning(figuresDirectory: Gnuplot.displayPath(of: directory)),
         gnuplotMessages: "")
     }
     try? FileManager.default.removeItem(at: files.png)
@@ -57,7 +58,8 @@ extension Figure {
     for draft in [drafts.png, drafts.svg] where !Self.isNonEmptyFile(draft) {
       throw PlotError.gnuplotFailed(
         figure: name, status: 0,
-        stderr: "gnuplot exited successfully but did not write \(draft.lastPathComponent)\n" + messages)
+        stderr: "gnuplot exited successfully but did not write \(draft.lastPathComponent)\n"
+          + messages)
     }
     try AtomicWrite.move(drafts.png, over: files.png, figure: name)
     try AtomicWrite.move(drafts.svg, over: files.svg, figure: name)
@@ -71,7 +73,8 @@ extension Figure {
     let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
     guard !name.isEmpty, !name.hasPrefix("."), name.allSatisfy(allowed.contains) else {
       throw PlotError.invalidFigure(
-        figure: name, reason: "the name must be letters, digits, '-', '_' or '.', not starting with '.'")
+        figure: name,
+        reason: "the name must be letters, digits, '-', '_' or '.', not starting with '.'")
     }
     guard !panels.isEmpty else {
       throw PlotError.invalidFigure(figure: name, reason: "a figure needs at least one panel")
@@ -92,18 +95,22 @@ extension Figure {
         guard series.values.count == expected.count else {
           throw PlotError.invalidSeries(
             figure: name,
-            reason: "\(where_) is a \(series.style) and needs columns \(expected), got \(series.values.count)")
+            reason:
+              "\(where_) is a \(series.style) and needs columns \(expected), got \(series.values.count)"
+          )
         }
         for (column, values) in zip(expected, series.values) where values.count != series.x.count {
           throw PlotError.invalidSeries(
-            figure: name, reason: "\(where_) has \(series.x.count) x values but \(values.count) \(column) values")
+            figure: name,
+            reason: "\(where_) has \(series.x.count) x values but \(values.count) \(column) values")
         }
       }
     }
   }
 
   private static func isNonEmptyFile(_ url: URL) -> Bool {
-    let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)??.intValue
+    let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)??
+      .intValue
     return (size ?? 0) > 0
   }
 }
