@@ -83,7 +83,8 @@ public enum Gnuplot {
     let process = Process()
     process.executableURL = executable
     process.arguments =
-      variables.keys.sorted().flatMap { ["-e", "\($0) = \(GnuplotScript.quoted(variables[$0]!))"] }
+      variables.sorted { $0.key < $1.key }
+      .flatMap { ["-e", "\($0.key) = \(GnuplotScript.quoted($0.value))"] }
       + [script.path]
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice

@@ -87,22 +87,23 @@ extension Figure {
         throw PlotError.invalidSeries(figure: name, reason: "panel \(number + 1) has no series")
       }
       for series in panel.series {
-        let where_ = "panel \(number + 1), series \"\(series.label)\""
+        let subject = "panel \(number + 1), series \"\(series.label)\""
         guard !series.x.isEmpty else {
-          throw PlotError.invalidSeries(figure: name, reason: "\(where_) has no points")
+          throw PlotError.invalidSeries(figure: name, reason: "\(subject) has no points")
         }
         let expected = series.style.valueColumnNames
         guard series.values.count == expected.count else {
           throw PlotError.invalidSeries(
             figure: name,
             reason:
-              "\(where_) is a \(series.style) and needs columns \(expected), got \(series.values.count)"
+              "\(subject) is a \(series.style) and needs columns \(expected), got \(series.values.count)"
           )
         }
         for (column, values) in zip(expected, series.values) where values.count != series.x.count {
           throw PlotError.invalidSeries(
             figure: name,
-            reason: "\(where_) has \(series.x.count) x values but \(values.count) \(column) values")
+            reason: "\(subject) has \(series.x.count) x values but \(values.count) \(column) values"
+          )
         }
       }
     }
