@@ -56,15 +56,24 @@ public final class ActivationLayer<T: Scalar>: Layer {
 
   @inlinable
   public func forward(_ x: Matrix<T>, mode: Mode) -> Matrix<T> {
-    let f = activation
-    output = x.mapped { f($0) }
+    // One loop per case, so the switch is not re-taken for every element.
+    switch activation {
+    case .sigmoid: output = x.mapped { Engine.sigmoid($0) }
+    case .tanh: output = x.mapped { T.tanh($0) }
+    case .relu: output = x.mapped { $0 > 0 ? $0 : 0 }
+    case .identity: output = x
+    }
     return output
   }
 
   @inlinable
   public func backward(_ dy: Matrix<T>) -> Matrix<T> {
-    // ∂ℓ/∂z = ∂ℓ/∂y · g'(z), with g'(z) read off y
-    let f = activation
-    return dy.zipped(with: output) { d, y in d * f.derivative(output: y) }
+    // ∂ℓ/∂z = ∂ℓ/∂y · g'(z), with g'(z) read off the output y
+    switch activation {
+    case .sigmoid: return dy.zipped(with: output) { d, y in d * y * (1 - y) }
+    case .tanh: return dy.zipped(with: output) { d, y in d * (1 - y * y) }
+    case .relu: return dy.zipped(with: output) { d, y in y > 0 ? d : 0 }
+    case .identity: return dy
+    }
   }
 }
