@@ -46,9 +46,11 @@ public enum Markup {
         }
       } else if trimmed.hasPrefix("/*:") {
         flushCode()
+        flushProse()  // a new block is a new paragraph, even right after `//:` lines
         var rest = trimmed.dropFirst(3).drop { $0 == " " || $0 == "\t" }
         if let end = rest.range(of: "*/") {
           rest = rest[..<end.lowerBound]
+          while rest.last == " " || rest.last == "\t" { rest = rest.dropLast() }
           prose.append(rest)
           flushProse()
         } else {

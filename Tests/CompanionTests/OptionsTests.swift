@@ -1,0 +1,79 @@
+import ArgumentParser
+import Testing
+
+@testable import Companion
+
+@Suite("Options and presets")
+struct OptionsTests {
+  @Test func defaultsAreTheBookRunWithSeedOneOnOneThread() throws {
+    let options = try ChapterOptions.parse([])
+    #expect(options.preset == .book)
+    #expect(options.seed == 1)
+    #expect(options.threads == 1)
+    #expect(options.steps == nil && options.epochs == nil && options.out == nil)
+    #expect(options.mnist == nil && options.corpus == nil && !options.quiet)
+  }
+
+  @Test func everyOptionCanBeOverridden() throws {
+    let options = try ChapterOptions.parse([
+      "--preset", "smoke", "--seed", "42", "--threads", "2", "--steps", "100", "--epochs", "3",
+      "--out", "/tmp/x", "--mnist", "/data/mnist", "--corpus", "/data/ptb", "--quiet",
+    ])
+    #expect(options.preset == .smoke)
+    #expect(options.seed == 42)
+    #expect(options.threads == 2)
+    #expect(options.steps == 100 && options.epochs == 3)
+    #expect(options.out == "/tmp/x" && options.mnist == "/data/mnist" && options.corpus == "/data/ptb")
+    #expect(options.quiet)
+  }
+
+  @Test func anUnknownPresetIsAnError() {
+    #expect(throws: (any Error).self) { try ChapterOptions.parse(["--preset", "huge"]) }
+    do {
+      _ = try ChapterOptions.parse(["--preset", "huge"])
+    } catch {
+      #expect(ChapterOptions.exitCode(for: error).rawValue == 64)
+      #expect(ChapterOptions.message(for: error).contains("smoke"))
+    }
+  }
+
+  @Test(arguments: [["--threads", "0"], ["--steps", "0"], ["--epochs", "-1"], ["--seed", "-3"]])
+  func nonsenseNumbersAreErrors(arguments: [String]) {
+    #expect(throws: (any Error).self) { try ChapterOptions.parse(arguments) }
+  }
+
+  @Test func argumentsRoundTripForTheRunner() throws {
+    let original = try ChapterOptions.parse(["--preset", "paper", "--seed", "7", "--steps", "5", "--quiet"])
+    #expect(original.arguments == ["--preset", "paper", "--seed", "7", "--threads", "1", "--steps", "5", "--quiet"])
+    let reparsed = try ChapterOptions.parse(original.arguments)
+    #expect(reparsed.arguments == original.arguments)
+  }
+
+  @Test func presetsPickTheirOwnValue() {
+    #expect(Preset.smoke.pick(smoke: 1, book: 2, paper: 3) == 1)
+    #expect(Preset.book.pick(smoke: 1, book: 2, paper: 3) == 2)
+    #expect(Preset.paper.pick(smoke: 1, book: 2, paper: 3) == 3)
+  }
+
+  @Test func stepsAndEpochsOverridesWinOverThePreset() throws {
+    let plain = try TestChapter.make(["--preset", "smoke"])
+    #expect(plain.steps(default: plain.pick(smoke: 200, book: 50_000, paper: 60_000)) == 200)
+    #expect(plain.epochs(default: 4) == 4)
+    let overridden = try TestChapter.make(["--preset", "smoke", "--steps", "7", "--epochs", "2"])
+    #expect(overridden.steps(default: 200) == 7)
+    #expect(overridden.epochs(default: 4) == 2)
+  }
+
+  @Test func generatorsDependOnSeedAndPurposeOnly() throws {
+    var first = Seeds.generator(seed: 1, purpose: "init")
+    var again = Seeds.generator(seed: 1, purpose: "init")
+    var other = Seeds.generator(seed: 1, purpose: "shuffle")
+    var otherSeed = Seeds.generator(seed: 2, purpose: "init")
+    let a = (0..<4).map { _ in first.next() }
+    #expect(a == (0..<4).map { _ in again.next() })
+    #expect(a != (0..<4).map { _ in other.next() })
+    #expect(a != (0..<4).map { _ in otherSeed.next() })
+    // FNV-1a is fixed, so this number is the same in every process and on every machine.
+    #expect(Seeds.fnv1a(seed: 0, purpose: "") == 0xA8C7_F832_281A_39C5)
+  }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@testable import Companion
+
+@Suite("Output directory and package root")
+struct OutputDirectoryTests {
+  let transform = Catalog.chapter(number: 1)!
+  let root = URL(fileURLWithPath: "/work/book")
+
+  @Test func bookRunsWriteTheCommittedFigures() {
+    let out = OutputDirectory.resolve(explicit: nil, preset: .book, seed: 1, chapter: transform, root: root)
+    #expect(out.path == "/work/book/Figures")
+    #expect(OutputDirectory.resultsFile(in: out, chapter: transform).path == "/work/book/Figures/01-results.json")
+  }
+
+  @Test func otherPresetsGetARunDirectory() {
+    let smoke = OutputDirectory.resolve(explicit: nil, preset: .smoke, seed: 1, chapter: transform, root: root)
+    #expect(smoke.path == "/work/book/runs/01-smoke-seed1")
+    let paper = OutputDirectory.resolve(
+      explicit: nil, preset: .paper, seed: 9, chapter: Catalog.chapter(number: 3)!, root: root)
+    #expect(paper.path == "/work/book/runs/03-paper-seed9")
+  }
+
+  @Test func anExplicitDirectoryWins() {
+    let absolute = OutputDirectory.resolve(explicit: "/tmp/out", preset: .book, seed: 1, chapter: transform, root: root)
+    #expect(absolute.path == "/tmp/out")
+    let relative = OutputDirectory.resolve(explicit: "mine", preset: .smoke, seed: 1, chapter: transform, root: root)
+    #expect(relative.path == FileManager.default.currentDirectoryPath + "/mine")
+  }
+
+  @Test func theRootIsTheFirstDirectoryWithPackageSwiftAndChapters() throws {
+    let temporary = try TemporaryDirectory()
+    let package = temporary.url.appendingPathComponent("book")
+    let nested = package.appendingPathComponent("Chapters/01-Transform")
+    try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+    // A Package.swift without Chapters/ (like a dependency's) is not the book.
+    try Data().write(to: nested.appendingPathComponent("Package.swift"))
+    try Data().write(to: package.appendingPathComponent("Package.swift"))
+    #expect(PackageRoot.find(from: nested).path == package.standardizedFileURL.path)
+    #expect(PackageRoot.find(from: package).path == package.standardizedFileURL.path)
+  }
+
+  @Test func withoutAPackageTheStartDirectoryIsTheRoot() throws {
+    let temporary = try TemporaryDirectory()
+    #expect(PackageRoot.find(from: temporary.url).path == temporary.url.standardizedFileURL.path)
+  }
+
+  @Test func chaptersWriteWhereTheirPresetSays() throws {
+    let temporary = try TemporaryDirectory()
+    let book = try TestChapter.make([], root: temporary.url)
+    #expect(book.outputDirectory.path == temporary.url.appendingPathComponent("Figures").standardizedFileURL.path)
+    let smoke = try TestChapter.make(["--preset", "smoke", "--seed", "3"], number: 2, root: temporary.url)
+    #expect(smoke.resultsFile.path.hasSuffix("/runs/02-smoke-seed3/02-results.json"))
+  }
+}
