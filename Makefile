@@ -1,0 +1,48 @@
+# The Batch Normalization companion: the README's two commands are `make` and `make test`.
+#
+#   make         install missing system packages, build in release, run every chapter in
+#                order (book preset), regenerate Figures/ and render the chapter pages
+#   make test    install missing system packages, run the test suite (Swift Testing)
+#   make bench   time the engine's MNIST training step against its GEMM bound
+#   make smoke   every chapter at the smoke preset, into runs/ (seconds; Figures/ untouched)
+
+SWIFT ?= swift
+RELEASE := .build/release
+APT_PACKAGES := gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist fortunes
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build book render test bench smoke clean
+
+all: book render
+
+# Installs only what is missing, so a second `make` does not touch apt at all.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+book: build
+	$(RELEASE)/companion
+
+render: build
+	$(RELEASE)/companion render
+
+smoke: build
+	$(RELEASE)/companion --preset smoke
+
+bench: build
+	$(RELEASE)/companion bench
+
+test: deps
+	$(SWIFT) test
+
+clean:
+	rm -rf .build runs
