@@ -66,7 +66,8 @@ public final class Chapter: @unchecked Sendable {
 
   /// As `init(number:)`, with explicit arguments (for tests and tools).
   public convenience init(number: Int, arguments: [String]) {
-    let options = ChapterOptions.parseOrExit(arguments, executable: Catalog.chapter(number: number)?.executable)
+    let options = ChapterOptions.parseOrExit(
+      arguments, executable: Catalog.chapter(number: number)?.executable)
     self.init(
       number: number, options: options,
       progressSink: options.quiet ? nil : .standardError,
@@ -83,7 +84,8 @@ public final class Chapter: @unchecked Sendable {
     let info =
       Catalog.chapter(number: number)
       ?? ChapterInfo(
-        number: number, directory: "\(number)", executable: "ch\(number)", title: "Chapter \(number)", paper: "")
+        number: number, directory: "\(number)", executable: "ch\(number)",
+        title: "Chapter \(number)", paper: "")
     self.info = info
     self.options = options
     self.root = root
@@ -177,7 +179,9 @@ public final class Chapter: @unchecked Sendable {
       state.divergences.append(Divergence(run: run, step: step, value: Double(value)))
       return true
     }
-    if first { printer("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.") }
+    if first {
+      printer("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.")
+    }
     return false
   }
 
@@ -201,7 +205,8 @@ public final class Chapter: @unchecked Sendable {
       text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
       threshold: threshold, holds: holds)
     lock.withLock { state.claims.append(claim) }
-    printer("claim: \(text): \(claim.displayedValue) (\(threshold)) \(holds ? "holds" : "does NOT hold")")
+    printer(
+      "claim: \(text): \(claim.displayedValue) (\(threshold)) \(holds ? "holds" : "does NOT hold")")
   }
 
   /// Every claim so far.
@@ -221,7 +226,8 @@ public final class Chapter: @unchecked Sendable {
   /// Records a data source in the results and prints it.
   public func recordData(kind: String, name: String, location: String, summary: String) {
     lock.withLock {
-      state.data.append(Results.DataRecord(kind: kind, name: name, location: location, summary: summary))
+      state.data.append(
+        Results.DataRecord(kind: kind, name: name, location: location, summary: summary))
     }
     printer("data: \(name) (\(location)): \(summary)")
   }
@@ -243,7 +249,8 @@ public final class Chapter: @unchecked Sendable {
       Results(
         config: Results.Config(
           chapter: info.number, name: info.directory, title: info.title, preset: options.preset,
-          seed: options.seed, threads: options.threads, steps: options.steps, epochs: options.epochs,
+          seed: options.seed, threads: options.threads, steps: options.steps,
+          epochs: options.epochs,
           data: state.data, commandLine: CommandLine.arguments),
         timings: Results.Timings(
           totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: state.phases),

@@ -54,24 +54,32 @@ public enum ClaimsTable {
   public static func text(_ claims: [Claim]) -> String {
     guard !claims.isEmpty else { return "No claims tested.\n" }
     let header = ["", "Claim", "Measured", "Threshold", "Paper"]
-    let rows = claims.map { [$0.holds ? "holds" : "FAILS", $0.text, $0.displayedValue, $0.threshold, $0.paper] }
+    let rows = claims.map {
+      [$0.holds ? "holds" : "FAILS", $0.text, $0.displayedValue, $0.threshold, $0.paper]
+    }
     let widths = header.indices.map { column in
       ([header] + rows).map { $0[column].count }.max() ?? 0
     }
     func line(_ cells: [String]) -> String {
-      zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.count) }
-        .joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+      zip(cells, widths).map { cell, width in
+        cell + String(repeating: " ", count: width - cell.count)
+      }
+      .joined(separator: "  ").trimmingTrailingSpaces() + "\n"
     }
     let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
     let held = claims.filter(\.holds).count
-    return line(header) + rule + rows.map(line).joined() + "\(held) of \(claims.count) claims hold.\n"
+    return line(header) + rule + rows.map(line).joined()
+      + "\(held) of \(claims.count) claims hold.\n"
   }
 
   /// The claims as a Markdown table, for the rendered chapter page.
   public static func markdown(_ claims: [Claim]) -> String {
     var text = "| Claim | Paper | Measured | Threshold | Holds |\n|---|---|---|---|:---:|\n"
     for claim in claims {
-      let cells = [claim.text, claim.paper, claim.displayedValue, claim.threshold, claim.holds ? "yes" : "**no**"]
+      let cells = [
+        claim.text, claim.paper, claim.displayedValue, claim.threshold,
+        claim.holds ? "yes" : "**no**",
+      ]
       text += "| " + cells.map(escapeTableCell).joined(separator: " | ") + " |\n"
     }
     return text

@@ -11,7 +11,9 @@ extension Chapter {
     recordFigure(name: figure.name, files: files)
     say("figure: \(displayPath(rendered.png ?? rendered.script))")
     if !rendered.gnuplotMessages.isEmpty {
-      say("gnuplot said about \(figure.name): \(rendered.gnuplotMessages.trimmingCharacters(in: .whitespacesAndNewlines))")
+      say(
+        "gnuplot said about \(figure.name): \(rendered.gnuplotMessages.trimmingCharacters(in: .whitespacesAndNewlines))"
+      )
     }
     if let warning = rendered.warning { showOnce(warning) }
   }

@@ -30,7 +30,8 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   @Option(help: ArgumentHelp("Directory with the four MNIST-format IDX files.", valueName: "dir"))
   public var mnist: String?
 
-  @Option(help: ArgumentHelp("Directory with a character corpus (e.g. Penn Treebank).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp("Directory with a character corpus (e.g. Penn Treebank).", valueName: "dir"))
   public var corpus: String?
 
   @Flag(help: "No progress bars.")
@@ -39,15 +40,21 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   public init() {}
 
   public mutating func validate() throws {
-    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads).") }
+    guard threads >= 1 else {
+      throw ValidationError("--threads must be at least 1, got \(threads).")
+    }
     if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
-    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+    if let epochs, epochs < 1 {
+      throw ValidationError("--epochs must be at least 1, got \(epochs).")
+    }
   }
 
   /// The same options as command-line arguments, so the runner can hand them to a chapter.
   /// Defaults are spelled out (except `--out`, whose default depends on the chapter).
   public var arguments: [String] {
-    var result = ["--preset", preset.rawValue, "--seed", String(seed), "--threads", String(threads)]
+    var result = [
+      "--preset", preset.rawValue, "--seed", String(seed), "--threads", String(threads),
+    ]
     if let steps { result += ["--steps", String(steps)] }
     if let epochs { result += ["--epochs", String(epochs)] }
     if let out { result += ["--out", out] }

@@ -5,14 +5,17 @@ import Foundation
 public enum PackageRoot {
   /// The first directory at or above `start` that holds both `Package.swift` and `Chapters/`;
   /// `start` itself if there is none (a chapter binary copied elsewhere still runs).
-  public static func find(from start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+  public static func find(
+    from start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+  )
     -> URL
   {
     let fileManager = FileManager.default
     var candidate = start.standardizedFileURL
     while true {
       var isDirectory: ObjCBool = false
-      let hasManifest = fileManager.fileExists(atPath: candidate.appendingPathComponent("Package.swift").path)
+      let hasManifest = fileManager.fileExists(
+        atPath: candidate.appendingPathComponent("Package.swift").path)
       let hasChapters = fileManager.fileExists(
         atPath: candidate.appendingPathComponent("Chapters").path, isDirectory: &isDirectory)
       if hasManifest && hasChapters && isDirectory.boolValue { return candidate }
@@ -41,7 +44,8 @@ public enum OutputDirectory {
       return root.appendingPathComponent("Figures").standardizedFileURL
     case .smoke, .paper:
       return root.appendingPathComponent("runs")
-        .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)").standardizedFileURL
+        .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)")
+        .standardizedFileURL
     }
   }
 

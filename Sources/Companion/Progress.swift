@@ -121,5 +121,6 @@ func formatDuration(_ seconds: Double) -> String {
   let total = Int(seconds.rounded())
   let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
   let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
-  return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
+  return hours > 0
+    ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
 }

@@ -7,7 +7,9 @@ public enum ChapterBinaries {
   public static func directoryOfRunningExecutable() -> URL {
     let executable =
       Bundle.main.executableURL
-      ?? URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+      ?? URL(
+        fileURLWithPath: CommandLine.arguments[0],
+        relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     return executable.resolvingSymlinksInPath().deletingLastPathComponent()
   }
 
@@ -86,10 +88,15 @@ public struct RunSummary: Sendable, Equatable {
     let cells = rows.map { row -> [String] in
       let claims = row.results.map { "\($0.claimsHeld.held)/\($0.claimsHeld.total)" } ?? "-"
       let figures = row.results.map { String($0.figures.count) } ?? "-"
-      let wall = row.seconds.map { $0 < 60 ? String(format: "%.1f s", $0) : formatDuration($0) } ?? "-"
-      return ["\(row.chapter.prefix) \(row.chapter.title)", wall, claims, figures, row.outcome.text]
+      let wall =
+        row.seconds.map { $0 < 60 ? String(format: "%.1f s", $0) : formatDuration($0) } ?? "-"
+      return [
+        "\(row.chapter.prefix) \(row.chapter.title)", wall, claims, figures, row.outcome.text,
+      ]
     }
-    let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
+    let widths = header.indices.map { column in
+      ([header] + cells).map { $0[column].count }.max() ?? 0
+    }
     func line(_ row: [String]) -> String {
       zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
         .joined(separator: "  ").trimmingTrailingSpaces() + "\n"

@@ -47,7 +47,8 @@ public final class TrainingLog: @unchecked Sendable {
       if let index = seriesStore.firstIndex(where: { $0.metric == metric && $0.run == run }) {
         seriesStore[index].points.append(MetricPoint(step: step, value: value))
       } else {
-        seriesStore.append(MetricSeries(metric: metric, run: run, points: [MetricPoint(step: step, value: value)]))
+        seriesStore.append(
+          MetricSeries(metric: metric, run: run, points: [MetricPoint(step: step, value: value)]))
       }
     }
   }
@@ -65,7 +66,8 @@ public final class TrainingLog: @unchecked Sendable {
   /// The series `metric` of `run`, empty if nothing was recorded.
   public func series(_ metric: String, run: String) -> MetricSeries {
     lock.withLock {
-      seriesStore.first { $0.metric == metric && $0.run == run } ?? MetricSeries(metric: metric, run: run)
+      seriesStore.first { $0.metric == metric && $0.run == run }
+        ?? MetricSeries(metric: metric, run: run)
     }
   }
 

@@ -38,7 +38,8 @@ struct ChapterSession {
     guard let executable = ChapterBinaries.locate(chapter, in: binaries) else {
       let source = root.appendingPathComponent("Chapters/\(chapter.directory)/main.swift")
       if FileManager.default.fileExists(atPath: source.path) {
-        FileHandle.standardError.write(Data("companion: error: \(ChapterBinaries.missingMessage(chapter, in: binaries))\n".utf8))
+        FileHandle.standardError.write(
+          Data("companion: error: \(ChapterBinaries.missingMessage(chapter, in: binaries))\n".utf8))
         return .init(chapter: chapter, seconds: nil, results: nil, outcome: .notBuilt)
       }
       print("\(chapter.executable): not written yet, skipped")
@@ -47,7 +48,8 @@ struct ChapterSession {
 
     let resultsFile = OutputDirectory.resultsFile(
       in: OutputDirectory.resolve(
-        explicit: options.out, preset: options.preset, seed: options.seed, chapter: chapter, root: root),
+        explicit: options.out, preset: options.preset, seed: options.seed, chapter: chapter,
+        root: root),
       chapter: chapter)
     let started = Date()
     let clock = ProcessInfo.processInfo.systemUptime
@@ -55,7 +57,8 @@ struct ChapterSession {
     do {
       status = try runProcess(executable, arguments: options.arguments)
     } catch {
-      FileHandle.standardError.write(Data("companion: error: could not start \(executable.path): \(error)\n".utf8))
+      FileHandle.standardError.write(
+        Data("companion: error: could not start \(executable.path): \(error)\n".utf8))
       return .init(chapter: chapter, seconds: nil, results: nil, outcome: .failed(exitStatus: -1))
     }
     let seconds = ProcessInfo.processInfo.systemUptime - clock

@@ -44,7 +44,9 @@ struct RunCommand: ParsableCommand {
   @OptionGroup var options: ChapterOptions
 
   func validate() throws {
-    guard !numbers.isEmpty else { throw ValidationError("Name at least one chapter number (see `companion list`).") }
+    guard !numbers.isEmpty else {
+      throw ValidationError("Name at least one chapter number (see `companion list`).")
+    }
     for number in numbers where Catalog.chapter(number: number) == nil {
       throw ValidationError("There is no chapter \(number); `companion list` shows the chapters.")
     }
@@ -58,7 +60,8 @@ struct RunCommand: ParsableCommand {
 /// `companion list`: the table of contents.
 struct ListCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "list", abstract: "List the chapters: number, executable, title and paper section.")
+    commandName: "list", abstract: "List the chapters: number, executable, title and paper section."
+  )
 
   func run() {
     let rows = Catalog.chapters.map { [String($0.number), $0.executable, $0.title, $0.paper] }
@@ -76,7 +79,8 @@ struct ListCommand: ParsableCommand {
 struct RenderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "render",
-    abstract: "Render Chapters/NN-Name/README.md from each chapter's main.swift and last book results.")
+    abstract:
+      "Render Chapters/NN-Name/README.md from each chapter's main.swift and last book results.")
 
   @Argument(help: "Chapter numbers to render (default: all).")
   var numbers: [Int] = []

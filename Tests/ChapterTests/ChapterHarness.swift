@@ -51,7 +51,8 @@ enum ChapterHarness {
     guard let chapter = Catalog.chapters.first(where: { $0.executable == name }) else {
       throw ChapterRunError.unknown(name: name)
     }
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "\(name)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: out) }
 
@@ -59,8 +60,8 @@ enum ChapterHarness {
     // block forever waiting for us to read while we wait for it to exit.
     let stdoutFile = out.appendingPathComponent("stdout.txt")
     let stderrFile = out.appendingPathComponent("stderr.txt")
-    FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-    FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
     let stdoutHandle = try FileHandle(forWritingTo: stdoutFile)
     let stderrHandle = try FileHandle(forWritingTo: stderrFile)
 
@@ -78,9 +79,11 @@ enum ChapterHarness {
 
     let resultsFile = OutputDirectory.resultsFile(in: out, chapter: chapter)
     let results =
-      FileManager.default.fileExists(atPath: resultsFile.path) ? try Results.read(from: resultsFile) : nil
+      FileManager.default.fileExists(atPath: resultsFile.path)
+      ? try Results.read(from: resultsFile) : nil
     return Run(
-      status: process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus,
+      status: process.terminationReason == .exit
+        ? process.terminationStatus : 128 + process.terminationStatus,
       standardOutput: try String(contentsOf: stdoutFile, encoding: .utf8),
       standardError: try String(contentsOf: stderrFile, encoding: .utf8),
       results: results)
@@ -89,10 +92,13 @@ enum ChapterHarness {
 
 /// Runs a built chapter in smoke mode and returns its exit status and results; throws when
 /// the executable is missing or the chapter wrote no results (with its stderr in the error).
-func runChapter(_ executable: String, arguments: [String] = []) throws -> (status: Int32, results: Results) {
+func runChapter(_ executable: String, arguments: [String] = []) throws -> (
+  status: Int32, results: Results
+) {
   let run = try ChapterHarness.run(executable, arguments: arguments)
   guard let results = run.results else {
-    throw ChapterRunError.noResults(name: executable, status: run.status, standardError: run.standardError)
+    throw ChapterRunError.noResults(
+      name: executable, status: run.status, standardError: run.standardError)
   }
   return (run.status, results)
 }

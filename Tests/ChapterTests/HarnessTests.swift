@@ -9,7 +9,9 @@ struct HarnessTests {
   /// Chapters whose source is in the package.
   static let writtenChapters = Catalog.chapters.filter {
     FileManager.default.fileExists(
-      atPath: ChapterHarness.packageRoot.appendingPathComponent("Chapters/\($0.directory)/main.swift").path)
+      atPath: ChapterHarness.packageRoot.appendingPathComponent(
+        "Chapters/\($0.directory)/main.swift"
+      ).path)
   }
 
   @Test func everyWrittenChapterIsBuiltBesideTheTests() throws {
@@ -34,13 +36,15 @@ struct HarnessTests {
   func smokeRun(executable: String) throws {
     let chapter = try #require(Catalog.chapters.first { $0.executable == executable })
     let source = try String(
-      contentsOf: ChapterHarness.packageRoot.appendingPathComponent("Chapters/\(chapter.directory)/main.swift"),
+      contentsOf: ChapterHarness.packageRoot.appendingPathComponent(
+        "Chapters/\(chapter.directory)/main.swift"),
       encoding: .utf8)
     let usesHarness = source.contains("Chapter(number:")
     let run = try ChapterHarness.run(executable, arguments: ["--seed", "3"])
     #expect(run.status == 0, "\(executable) stderr: \(run.standardError)")
     guard usesHarness else { return }
-    let results = try #require(run.results, "\(executable) wrote no results; stderr: \(run.standardError)")
+    let results = try #require(
+      run.results, "\(executable) wrote no results; stderr: \(run.standardError)")
     #expect(results.status == .complete)
     #expect(results.config.chapter == chapter.number)
     #expect(results.config.preset == .smoke)

@@ -10,7 +10,8 @@ struct ClaimsAndResultsTests {
       text: "BN output has zero mean", paper: "Ioffe & Szegedy 2015, Alg. 1", measured: 3.2e-8,
       format: "%.2e", threshold: "≤ 1e-5", holds: true),
     Claim(
-      text: "BN reaches 97% sooner", paper: "Ioffe & Szegedy 2015, §4.1", measured: 96.5, format: "%.1f",
+      text: "BN reaches 97% sooner", paper: "Ioffe & Szegedy 2015, §4.1", measured: 96.5,
+      format: "%.1f",
       unit: "%", threshold: "≥ 97", holds: false),
   ]
 
@@ -28,7 +29,8 @@ struct ClaimsAndResultsTests {
   }
 
   @Test func theMarkdownTableEscapesPipes() {
-    let claim = Claim(text: "a | b", paper: "p", measured: 1, format: "%.0f", threshold: "|x| < 2", holds: true)
+    let claim = Claim(
+      text: "a | b", paper: "p", measured: 1, format: "%.0f", threshold: "|x| < 2", holds: true)
     #expect(
       ClaimsTable.markdown([claim])
         == "| Claim | Paper | Measured | Threshold | Holds |\n|---|---|---|---|:---:|\n| a \\| b | p | 1 | \\|x\\| < 2 | yes |\n"
@@ -38,17 +40,29 @@ struct ClaimsAndResultsTests {
   static func sampleResults() -> Results {
     Results(
       config: .init(
-        chapter: 3, name: "03-FeedForward", title: "A feed-forward network on MNIST", preset: .smoke, seed: 5,
+        chapter: 3, name: "03-FeedForward", title: "A feed-forward network on MNIST",
+        preset: .smoke, seed: 5,
         threads: 1, steps: 200, epochs: nil,
-        data: [.init(kind: "images", name: "Fashion-MNIST", location: "/usr/share/datasets/fashion-mnist", summary: "60000 train + 10000 test images, 28x28")],
+        data: [
+          .init(
+            kind: "images", name: "Fashion-MNIST", location: "/usr/share/datasets/fashion-mnist",
+            summary: "60000 train + 10000 test images, 28x28")
+        ],
         commandLine: ["ch03-feedforward", "--preset", "smoke"]),
       timings: .init(totalSeconds: 12.5, phases: [.init(name: "train", seconds: 10)]),
       metrics: .init(
         scalars: ["final accuracy (BN)": 0.97],
-        series: [MetricSeries(metric: "loss", run: "BN", points: [.init(step: 1, value: 2.3), .init(step: 2, value: .nan)])]),
+        series: [
+          MetricSeries(
+            metric: "loss", run: "BN",
+            points: [.init(step: 1, value: 2.3), .init(step: 2, value: .nan)])
+        ]),
       figures: [.init(name: "03-accuracy", files: ["Figures/03-accuracy.png"])],
       claims: claims,
-      divergences: [Divergence(run: "no BN, lr 1", step: 17, value: .infinity), Divergence(run: "x", step: 2, value: .nan)],
+      divergences: [
+        Divergence(run: "no BN, lr 1", step: 17, value: .infinity),
+        Divergence(run: "x", step: 2, value: .nan),
+      ],
       status: .interrupted, date: "2025-01-02T03:04:05Z")
   }
 
@@ -77,7 +91,8 @@ struct ClaimsAndResultsTests {
     results.metrics.series = []
     try results.write(to: file)
     #expect(try Results.read(from: file) == results)
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: file.deletingLastPathComponent().path)
+    let leftovers = try FileManager.default.contentsOfDirectory(
+      atPath: file.deletingLastPathComponent().path)
     #expect(leftovers == ["03-results.json"])
   }
 
@@ -99,7 +114,9 @@ struct ClaimsAndResultsTests {
   @Test func aChapterRecordsEverythingIntoItsResults() throws {
     let output = TextCollector()
     let chapter = try TestChapter.make(["--preset", "smoke", "--seed", "4"], output: output)
-    chapter.claim("zero mean", paper: "Alg. 1", measured: Float(1e-7), format: "%.1e", threshold: "≤ 1e-5", holds: true)
+    chapter.claim(
+      "zero mean", paper: "Alg. 1", measured: Float(1e-7), format: "%.1e", threshold: "≤ 1e-5",
+      holds: true)
     chapter.claim("faster", paper: "§4.1", measured: 0.5, threshold: "≥ 1", holds: false)
     chapter.log.record("test accuracy", run: "BN", step: 1000, value: 0.97)
     chapter.log.record("test accuracy", run: "BN", step: 2000, value: 0.98)
@@ -109,7 +126,8 @@ struct ClaimsAndResultsTests {
     let value = chapter.phase("train") { 41 + 1 }
     #expect(value == 42)
     let results = chapter.results(status: .complete)
-    #expect(results.config.chapter == 1 && results.config.seed == 4 && results.config.preset == .smoke)
+    #expect(
+      results.config.chapter == 1 && results.config.seed == 4 && results.config.preset == .smoke)
     #expect(results.claimsHeld == (held: 1, total: 2))
     #expect(results.metrics.series.map(\.run) == ["BN", "plain"])
     #expect(chapter.log.series("test accuracy", run: "BN").values == [0.97, 0.98])

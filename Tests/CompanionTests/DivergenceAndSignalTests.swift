@@ -1,11 +1,12 @@
+import Testing
+
+@testable import Companion
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Testing
-
-@testable import Companion
 
 @Suite("Divergence")
 struct DivergenceTests {
@@ -21,13 +22,15 @@ struct DivergenceTests {
     #expect(chapter.checkFinite(-Double.infinity, step: 8, run: "BN, lr 30") == false)
     #expect(chapter.checkFinite(0.5, step: 9, run: "BN") == true)
     #expect(finiteSteps == 3)
-    #expect(chapter.diverged("no BN, lr 5") && chapter.diverged("BN, lr 30") && !chapter.diverged("BN"))
+    #expect(
+      chapter.diverged("no BN, lr 5") && chapter.diverged("BN, lr 30") && !chapter.diverged("BN"))
 
     let divergences = chapter.results(status: .complete).divergences
     #expect(divergences.map(\.run) == ["no BN, lr 5", "BN, lr 30"])
     #expect(divergences.map(\.step) == [4, 7])
     #expect(divergences[0].value.isNaN && divergences[1].value == .infinity)
-    #expect(output.text.contains("no BN, lr 5: diverged at step 4 (value nan); recorded, carrying on."))
+    #expect(
+      output.text.contains("no BN, lr 5: diverged at step 4 (value nan); recorded, carrying on."))
   }
 }
 

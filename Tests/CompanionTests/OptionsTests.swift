@@ -23,7 +23,8 @@ struct OptionsTests {
     #expect(options.seed == 42)
     #expect(options.threads == 2)
     #expect(options.steps == 100 && options.epochs == 3)
-    #expect(options.out == "/tmp/x" && options.mnist == "/data/mnist" && options.corpus == "/data/ptb")
+    #expect(
+      options.out == "/tmp/x" && options.mnist == "/data/mnist" && options.corpus == "/data/ptb")
     #expect(options.quiet)
   }
 
@@ -43,8 +44,13 @@ struct OptionsTests {
   }
 
   @Test func argumentsRoundTripForTheRunner() throws {
-    let original = try ChapterOptions.parse(["--preset", "paper", "--seed", "7", "--steps", "5", "--quiet"])
-    #expect(original.arguments == ["--preset", "paper", "--seed", "7", "--threads", "1", "--steps", "5", "--quiet"])
+    let original = try ChapterOptions.parse([
+      "--preset", "paper", "--seed", "7", "--steps", "5", "--quiet",
+    ])
+    #expect(
+      original.arguments == [
+        "--preset", "paper", "--seed", "7", "--threads", "1", "--steps", "5", "--quiet",
+      ])
     let reparsed = try ChapterOptions.parse(original.arguments)
     #expect(reparsed.arguments == original.arguments)
   }

@@ -9,13 +9,17 @@ struct OutputDirectoryTests {
   let root = URL(fileURLWithPath: "/work/book")
 
   @Test func bookRunsWriteTheCommittedFigures() {
-    let out = OutputDirectory.resolve(explicit: nil, preset: .book, seed: 1, chapter: transform, root: root)
+    let out = OutputDirectory.resolve(
+      explicit: nil, preset: .book, seed: 1, chapter: transform, root: root)
     #expect(out.path == "/work/book/Figures")
-    #expect(OutputDirectory.resultsFile(in: out, chapter: transform).path == "/work/book/Figures/01-results.json")
+    #expect(
+      OutputDirectory.resultsFile(in: out, chapter: transform).path
+        == "/work/book/Figures/01-results.json")
   }
 
   @Test func otherPresetsGetARunDirectory() {
-    let smoke = OutputDirectory.resolve(explicit: nil, preset: .smoke, seed: 1, chapter: transform, root: root)
+    let smoke = OutputDirectory.resolve(
+      explicit: nil, preset: .smoke, seed: 1, chapter: transform, root: root)
     #expect(smoke.path == "/work/book/runs/01-smoke-seed1")
     let paper = OutputDirectory.resolve(
       explicit: nil, preset: .paper, seed: 9, chapter: Catalog.chapter(number: 3)!, root: root)
@@ -23,9 +27,11 @@ struct OutputDirectoryTests {
   }
 
   @Test func anExplicitDirectoryWins() {
-    let absolute = OutputDirectory.resolve(explicit: "/tmp/out", preset: .book, seed: 1, chapter: transform, root: root)
+    let absolute = OutputDirectory.resolve(
+      explicit: "/tmp/out", preset: .book, seed: 1, chapter: transform, root: root)
     #expect(absolute.path == "/tmp/out")
-    let relative = OutputDirectory.resolve(explicit: "mine", preset: .smoke, seed: 1, chapter: transform, root: root)
+    let relative = OutputDirectory.resolve(
+      explicit: "mine", preset: .smoke, seed: 1, chapter: transform, root: root)
     #expect(relative.path == FileManager.default.currentDirectoryPath + "/mine")
   }
 
@@ -49,8 +55,11 @@ struct OutputDirectoryTests {
   @Test func chaptersWriteWhereTheirPresetSays() throws {
     let temporary = try TemporaryDirectory()
     let book = try TestChapter.make([], root: temporary.url)
-    #expect(book.outputDirectory.path == temporary.url.appendingPathComponent("Figures").standardizedFileURL.path)
-    let smoke = try TestChapter.make(["--preset", "smoke", "--seed", "3"], number: 2, root: temporary.url)
+    #expect(
+      book.outputDirectory.path
+        == temporary.url.appendingPathComponent("Figures").standardizedFileURL.path)
+    let smoke = try TestChapter.make(
+      ["--preset", "smoke", "--seed", "3"], number: 2, root: temporary.url)
     #expect(smoke.resultsFile.path.hasSuffix("/runs/02-smoke-seed3/02-results.json"))
   }
 }

@@ -8,7 +8,8 @@ struct ProgressTests {
     let output = TextCollector()
     let clock = ManualClock()
     var progress = ProgressBar(
-      "train", total: 1000, sink: ProgressSink(isTerminal: false, write: output.write), clock: { clock.now })
+      "train", total: 1000, sink: ProgressSink(isTerminal: false, write: output.write),
+      clock: { clock.now })
     for step in 1...1000 {
       clock.advance(0.125)  // 125 s in all (exact in binary): every tenth takes 12.5 s
       progress.update(step, ["loss": 1.0 / Double(step), "acc": 0.5])
@@ -26,7 +27,8 @@ struct ProgressTests {
     let output = TextCollector()
     let clock = ManualClock()
     var progress = ProgressBar(
-      "eval", total: 64, sink: ProgressSink(isTerminal: false, write: output.write), clock: { clock.now })
+      "eval", total: 64, sink: ProgressSink(isTerminal: false, write: output.write),
+      clock: { clock.now })
     for step in 1...64 {
       clock.advance(1.0 / 64)
       progress.update(step, ["loss": Float(0.25)])
@@ -40,7 +42,8 @@ struct ProgressTests {
     let output = TextCollector()
     let clock = ManualClock()
     var progress = ProgressBar(
-      "train", total: 20, sink: ProgressSink(isTerminal: true, write: output.write), clock: { clock.now })
+      "train", total: 20, sink: ProgressSink(isTerminal: true, write: output.write),
+      clock: { clock.now })
     for step in 1...20 {
       clock.advance(step <= 10 ? 0.0625 : 0.25)
       progress.update(step)

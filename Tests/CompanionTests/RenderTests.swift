@@ -72,7 +72,8 @@ struct RenderTests {
   static func fixtureResults() -> Results {
     Results(
       config: .init(
-        chapter: 1, name: "01-Transform", title: "The transform", preset: .book, seed: 1, threads: 1,
+        chapter: 1, name: "01-Transform", title: "The transform", preset: .book, seed: 1,
+        threads: 1,
         data: [
           .init(
             kind: "images", name: "Fashion-MNIST", location: "Debian dataset-fashion-mnist",
@@ -84,7 +85,8 @@ struct RenderTests {
 
   @Test func thePageIsGolden() {
     let page = PageRenderer.render(
-      source: Self.fixtureSource, chapter: Catalog.chapter(number: 1)!, results: Self.fixtureResults())
+      source: Self.fixtureSource, chapter: Catalog.chapter(number: 1)!,
+      results: Self.fixtureResults())
     #expect(page == Self.expectedPage)
   }
 
@@ -108,8 +110,10 @@ struct RenderTests {
   }
 
   @Test func aChapterNeverRunSaysHowToRunIt() {
-    let page = PageRenderer.render(source: "//: Hello", chapter: Catalog.chapter(number: 2)!, results: nil)
-    #expect(page.hasSuffix("## The paper's claims, measured\n\nNot run yet: run `companion run 2`.\n"))
+    let page = PageRenderer.render(
+      source: "//: Hello", chapter: Catalog.chapter(number: 2)!, results: nil)
+    #expect(
+      page.hasSuffix("## The paper's claims, measured\n\nNot run yet: run `companion run 2`.\n"))
   }
 
   @Test func markupSplitsProseFromCode() {
@@ -129,7 +133,8 @@ struct RenderTests {
       """
     #expect(
       Markup.segments(of: source) == [
-        .code("let a = 1"), .prose("one\ntwo\n\nthree"), .code("let b = 2"), .prose("  indented\nless"),
+        .code("let a = 1"), .prose("one\ntwo\n\nthree"), .code("let b = 2"),
+        .prose("  indented\nless"),
       ])
   }
 
@@ -162,8 +167,12 @@ struct RunnerSupportTests {
     var results = ClaimsAndResultsTests.sampleResults()
     results.status = .complete
     let summary = RunSummary(rows: [
-      .init(chapter: Catalog.chapter(number: 1)!, seconds: 12.34, results: results, outcome: .finished(.complete)),
-      .init(chapter: Catalog.chapter(number: 2)!, seconds: 75, results: nil, outcome: .failed(exitStatus: 1)),
+      .init(
+        chapter: Catalog.chapter(number: 1)!, seconds: 12.34, results: results,
+        outcome: .finished(.complete)),
+      .init(
+        chapter: Catalog.chapter(number: 2)!, seconds: 75, results: nil,
+        outcome: .failed(exitStatus: 1)),
       .init(chapter: Catalog.chapter(number: 4)!, seconds: nil, results: nil, outcome: .notWritten),
     ])
     let expected = """

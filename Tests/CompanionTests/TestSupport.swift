@@ -25,7 +25,8 @@ final class TemporaryDirectory {
   let url: URL
 
   init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent("companion-tests-\(UUID().uuidString)")
+    url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "companion-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
   }
 
@@ -36,7 +37,8 @@ enum TestChapter {
   /// A chapter as a chapter's main.swift would make it, but with its output captured, no
   /// signal handlers, and (unless `--out` is given) a root in a fresh temporary directory.
   static func make(
-    _ arguments: [String], number: Int = 1, root: URL? = nil, output: TextCollector = TextCollector()
+    _ arguments: [String], number: Int = 1, root: URL? = nil,
+    output: TextCollector = TextCollector()
   ) throws -> Chapter {
     let options = try ChapterOptions.parse(arguments)
     let root = try root ?? TemporaryDirectory().url
