@@ -72,17 +72,21 @@ public enum BatchNormalization {
     var mean = [T](repeating: 0, count: n)
     var variance = [T](repeating: 0, count: n)
     x.withUnsafeBufferPointer { xs in
-      // μ_B = (1/m) Σ_i x_i
-      for i in 0..<m { for j in 0..<n { mean[j] += xs[i * n + j] } }
-      for j in 0..<n { mean[j] /= T(m) }
-      // σ²_B = (1/m) Σ_i (x_i − μ_B)²   (two passes: no catastrophic cancellation)
-      for i in 0..<m {
-        for j in 0..<n {
-          let d = xs[i * n + j] - mean[j]
-          variance[j] += d * d
+      mean.withUnsafeMutableBufferPointer { mu in
+        variance.withUnsafeMutableBufferPointer { sigma2 in
+          // μ_B = (1/m) Σ_i x_i
+          for i in 0..<m { for j in 0..<n { mu[j] += xs[i * n + j] } }
+          for j in 0..<n { mu[j] /= T(m) }
+          // σ²_B = (1/m) Σ_i (x_i − μ_B)²   (two passes: no catastrophic cancellation)
+          for i in 0..<m {
+            for j in 0..<n {
+              let d = xs[i * n + j] - mu[j]
+              sigma2[j] += d * d
+            }
+          }
+          for j in 0..<n { sigma2[j] /= T(m) }
         }
       }
-      for j in 0..<n { variance[j] /= T(m) }
     }
     return normalize(x, mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon, mode: .training)
   }
@@ -112,15 +116,19 @@ public enum BatchNormalization {
     x.withUnsafeBufferPointer { xs in
       gamma.withUnsafeBufferPointer { g in
         beta.withUnsafeBufferPointer { b in
-          normalized.withUnsafeMutableBufferPointer { xh in
-            y.withUnsafeMutableBufferPointer { ys in
-              for i in 0..<m {
-                for j in 0..<n {
-                  // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-                  let h = (xs[i * n + j] - mean[j]) * inverseStd[j]
-                  xh[i * n + j] = h
-                  // y_i = γ x̂_i + β
-                  ys[i * n + j] = g[j] * h + b[j]
+          mean.withUnsafeBufferPointer { mu in
+            inverseStd.withUnsafeBufferPointer { s in
+              normalized.withUnsafeMutableBufferPointer { xh in
+                y.withUnsafeMutableBufferPointer { ys in
+                  for i in 0..<m {
+                    for j in 0..<n {
+                      // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
+                      let h = (xs[i * n + j] - mu[j]) * s[j]
+                      xh[i * n + j] = h
+                      // y_i = γ x̂_i + β
+                      ys[i * n + j] = g[j] * h + b[j]
+                    }
+                  }
                 }
               }
             }

@@ -145,3 +145,21 @@ struct BatchNormTests {
     #expect(bn.population.batches == 0 && bn.population.mean == [0])
   }
 }
+
+@Suite("Per-time-step statistics (recurrent BN)")
+struct TimeStepStatisticsTests {
+  @Test("each step keeps its own population; steps beyond T_max reuse the last")
+  func perStep() {
+    var stats = TimeStepStatistics(features: 1, maxSteps: 3, convention: .paper)
+    // A transient: step 0 sees mean 5, later steps mean 1 (as in an RNN's first steps).
+    stats.update(step: 0, batchMean: [5], batchVariance: [2], batchSize: 2)
+    stats.update(step: 1, batchMean: [1], batchVariance: [1], batchSize: 2)
+    stats.update(step: 2, batchMean: [1.5], batchVariance: [1], batchSize: 2)
+    #expect(stats[0].mean == [5] && stats[0].variance == [4])  // unbiased: 2/1 · 2
+    #expect(stats[1].mean == [1])
+    #expect(stats[2].mean == [1.5])
+    #expect(stats[250] == stats[2])
+    stats.reset()
+    #expect(stats[0].batches == 0)
+  }
+}
