@@ -13,7 +13,10 @@ public struct MiniBatches: Sequence, Sendable {
   /// The example order of this epoch.
   public let order: [Int]
 
-  public init(count: Int, batchSize: Int, seed: UInt64, epoch: Int, dropLast: Bool = true, shuffle: Bool = true) {
+  public init(
+    count: Int, batchSize: Int, seed: UInt64, epoch: Int, dropLast: Bool = true,
+    shuffle: Bool = true
+  ) {
     precondition(batchSize > 0, "batch size must be positive")
     self.count = count
     self.batchSize = batchSize
@@ -21,7 +24,8 @@ public struct MiniBatches: Sequence, Sendable {
     self.epoch = epoch
     self.dropLast = dropLast
     if shuffle {
-      var generator = SeededGenerator(seed: seed, stream: 0xE0C4 &+ UInt64(truncatingIfNeeded: epoch))
+      var generator = SeededGenerator(
+        seed: seed, stream: 0xE0C4 &+ UInt64(truncatingIfNeeded: epoch))
       order = generator.permutation(of: count)
     } else {
       order = Array(0..<count)
@@ -33,7 +37,9 @@ public struct MiniBatches: Sequence, Sendable {
 
   public func makeIterator() -> AnyIterator<[Int]> {
     var start = 0
-    let (order, batchSize, count, dropLast) = (self.order, self.batchSize, self.count, self.dropLast)
+    let (order, batchSize, count, dropLast) = (
+      self.order, self.batchSize, self.count, self.dropLast
+    )
     return AnyIterator {
       guard start < count else { return nil }
       let end = Swift.min(start + batchSize, count)
@@ -79,7 +85,9 @@ extension ImageSet {
   }
 
   /// The batches of one epoch, filled lazily.
-  public func batches(size: Int, seed: UInt64, epoch: Int, dropLast: Bool = true) -> LazyMapSequence<MiniBatches, ImageBatch> {
+  public func batches(size: Int, seed: UInt64, epoch: Int, dropLast: Bool = true)
+    -> LazyMapSequence<MiniBatches, ImageBatch>
+  {
     MiniBatches(count: count, batchSize: size, seed: seed, epoch: epoch, dropLast: dropLast)
       .lazy.map { self.batch($0) }
   }
@@ -89,11 +97,14 @@ extension ImageSet {
   /// `order[t]` of example `indices[b]`, one scalar input per time step, `T = imageSize`.
   /// Use `downsampled2x2()` first for the fast presets (T = 196).
   public func fillSequences(
-    indices: [Int], permutation: PixelPermutation? = nil, inputs: inout [Float], labels batchLabels: inout [Int]
+    indices: [Int], permutation: PixelPermutation? = nil, inputs: inout [Float],
+    labels batchLabels: inout [Int]
   ) {
     let steps = imageSize
     let batch = indices.count
-    if let permutation { precondition(permutation.count == steps, "permutation size must equal pixels per image") }
+    if let permutation {
+      precondition(permutation.count == steps, "permutation size must equal pixels per image")
+    }
     if inputs.count != steps * batch { inputs = [Float](repeating: 0, count: steps * batch) }
     let order = permutation?.order ?? Array(0..<steps)
     pixels.withUnsafeBufferPointer { src in

@@ -29,7 +29,8 @@ public struct CharStreams: Sequence, Sendable {
 
   public init(tokens: [UInt8], batchSize: Int, length: Int, offset: Int = 0) {
     precondition(batchSize > 0 && length > 0, "batch size and length must be positive")
-    precondition(offset >= 0 && offset < Swift.max(tokens.count, 1), "offset must lie inside the text")
+    precondition(
+      offset >= 0 && offset < Swift.max(tokens.count, 1), "offset must lie inside the text")
     self.tokens = tokens
     self.batchSize = batchSize
     self.length = length
@@ -99,7 +100,9 @@ public struct CroppedSequences: Sequence, Sendable {
     self.tokens = tokens
     self.batchSize = batchSize
     self.length = length
-    let crop = tokens.count > length + 1 ? CharStreams.randomOffset(length: length, seed: seed, epoch: epoch) : 0
+    let crop =
+      tokens.count > length + 1
+      ? CharStreams.randomOffset(length: length, seed: seed, epoch: epoch) : 0
     offset = crop
     let sequences = Swift.max(0, (tokens.count - crop - 1) / length)
     var order = (0..<sequences).map { crop + $0 * length }

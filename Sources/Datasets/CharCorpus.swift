@@ -9,7 +9,9 @@ public struct CharCorpus: Sendable {
   public let vocabulary: Vocabulary
   public let source: DataSource
 
-  public init(train: [UInt8], valid: [UInt8], test: [UInt8], vocabulary: Vocabulary, source: DataSource) {
+  public init(
+    train: [UInt8], valid: [UInt8], test: [UInt8], vocabulary: Vocabulary, source: DataSource
+  ) {
     self.train = train
     self.valid = valid
     self.test = test
@@ -50,11 +52,15 @@ public struct CharCorpus: Sendable {
 
   // MARK: Penn Treebank
 
-  public static let pennTreebankCharacterFiles = ["ptb.char.train.txt", "ptb.char.valid.txt", "ptb.char.test.txt"]
+  public static let pennTreebankCharacterFiles = [
+    "ptb.char.train.txt", "ptb.char.valid.txt", "ptb.char.test.txt",
+  ]
   public static let pennTreebankWordFiles = ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"]
 
   /// Reads the Penn Treebank from `directory`, preferring the character files.
-  public static func loadPennTreebank(directory: String, vocabulary: Vocabulary = .standard) throws -> CharCorpus {
+  public static func loadPennTreebank(directory: String, vocabulary: Vocabulary = .standard) throws
+    -> CharCorpus
+  {
     let fm = FileManager.default
     let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
     let kind: DataSource.Kind
@@ -67,7 +73,9 @@ public struct CharCorpus: Sendable {
       (kind, files) = (.pennTreebankWords, pennTreebankWordFiles)
       convert = { pennTreebankWordText($0, vocabulary: vocabulary) }
     } else {
-      let present = (pennTreebankCharacterFiles + pennTreebankWordFiles).filter { fm.fileExists(atPath: path($0)) }
+      let present = (pennTreebankCharacterFiles + pennTreebankWordFiles).filter {
+        fm.fileExists(atPath: path($0))
+      }
       throw DatasetError.missingFiles(
         directory: directory,
         missing: [
@@ -80,7 +88,8 @@ public struct CharCorpus: Sendable {
     for (file, split) in zip(files, ["train", "valid", "test"]) {
       let text: String
       do {
-        text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path(file))), as: UTF8.self)
+        text = String(
+          decoding: try Data(contentsOf: URL(fileURLWithPath: path(file))), as: UTF8.self)
       } catch {
         throw DatasetError.unreadable(file: path(file), reason: describe(error))
       }
@@ -89,7 +98,8 @@ public struct CharCorpus: Sendable {
       splits.append(ids)
     }
     let what = kind == .pennTreebankCharacters ? "character files" : "word files as characters"
-    let summary = "\(what); \(splits[0].count) train, \(splits[1].count) valid, \(splits[2].count) test characters"
+    let summary =
+      "\(what); \(splits[0].count) train, \(splits[1].count) valid, \(splits[2].count) test characters"
     return CharCorpus(
       train: splits[0], valid: splits[1], test: splits[2], vocabulary: vocabulary,
       source: DataSource(name: "Penn Treebank", location: directory, summary: summary, kind: kind))
@@ -98,7 +108,9 @@ public struct CharCorpus: Sendable {
   /// `ptb.char.*.txt`: one sentence per line, characters separated by spaces, `_` marking a
   /// word boundary. Becomes: the characters, `_` as a space, each line ending in a newline
   /// (so a sentence end is one newline symbol, as in the word-file conversion).
-  public static func pennTreebankCharacterText(_ text: String, vocabulary: Vocabulary = .standard) -> [UInt8] {
+  public static func pennTreebankCharacterText(_ text: String, vocabulary: Vocabulary = .standard)
+    -> [UInt8]
+  {
     var ids: [UInt8] = []
     ids.reserveCapacity(text.utf8.count / 2 + 1)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -123,7 +135,9 @@ public struct CharCorpus: Sendable {
   /// conversion to characters: words joined by single spaces, each line ending in one newline
   /// (the end-of-sentence symbol); `<unk>` becomes the single unknown symbol rather than five
   /// characters, and `N` is folded to `n` like every upper-case letter.
-  public static func pennTreebankWordText(_ text: String, vocabulary: Vocabulary = .standard) -> [UInt8] {
+  public static func pennTreebankWordText(_ text: String, vocabulary: Vocabulary = .standard)
+    -> [UInt8]
+  {
     var ids: [UInt8] = []
     ids.reserveCapacity(text.utf8.count)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -131,7 +145,11 @@ public struct CharCorpus: Sendable {
       guard !words.isEmpty else { continue }
       for (position, word) in words.enumerated() {
         if position > 0 { ids.append(vocabulary.space) }
-        if word == "<unk>" { ids.append(vocabulary.unknown) } else { ids += vocabulary.encode(String(word)) }
+        if word == "<unk>" {
+          ids.append(vocabulary.unknown)
+        } else {
+          ids += vocabulary.encode(String(word))
+        }
       }
       ids.append(vocabulary.newline)
     }

@@ -74,7 +74,9 @@ public struct URLSessionTransport: DataTransport {
     guard let http = response as? HTTPURLResponse else {
       throw FetchError.transport(url: link, reason: "no HTTP response")
     }
-    guard http.statusCode == 200 else { throw FetchError.httpStatus(url: link, status: http.statusCode) }
+    guard http.statusCode == 200 else {
+      throw FetchError.httpStatus(url: link, status: http.statusCode)
+    }
     guard let data else { throw FetchError.transport(url: link, reason: "empty response") }
     let announced = http.expectedContentLength
     if announced >= 0 && Int64(data.count) != announced {
@@ -116,7 +118,10 @@ public struct Fetcher: Sendable {
   public var transport: DataTransport
   public var log: @Sendable (String) -> Void
 
-  public init(transport: DataTransport = URLSessionTransport(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+  public init(
+    transport: DataTransport = URLSessionTransport(),
+    log: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
     self.transport = transport
     self.log = log
   }
@@ -129,7 +134,9 @@ public struct Fetcher: Sendable {
   public static func baseURL(
     option: String?, environment: [String: String], default fallback: URL
   ) throws -> URL {
-    guard let text = nonEmpty(option) ?? nonEmpty(environment[baseURLVariable]) else { return fallback }
+    guard let text = nonEmpty(option) ?? nonEmpty(environment[baseURLVariable]) else {
+      return fallback
+    }
     let withSlash = text.hasSuffix("/") ? text : text + "/"
     if text.hasPrefix("/") { return URL(fileURLWithPath: text, isDirectory: true) }
     guard let url = URL(string: withSlash), let scheme = url.scheme,
@@ -173,7 +180,8 @@ public struct Fetcher: Sendable {
     let data = try transport.data(from: url)
     let directory = (path as NSString).deletingLastPathComponent
     let name = (path as NSString).lastPathComponent
-    let temporary = (directory as NSString).appendingPathComponent(".\(name).partial-\(UUID().uuidString)")
+    let temporary = (directory as NSString).appendingPathComponent(
+      ".\(name).partial-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(atPath: temporary) }
     do {
       try data.write(to: URL(fileURLWithPath: temporary))
@@ -187,7 +195,8 @@ public struct Fetcher: Sendable {
       throw FetchError.io(path: temporary, reason: "cannot read back download: \(describe(error))")
     }
     guard actual == sha256 else {
-      throw FetchError.checksumMismatch(url: url.absoluteString, expected: sha256, actual: actual, bytes: data.count)
+      throw FetchError.checksumMismatch(
+        url: url.absoluteString, expected: sha256, actual: actual, bytes: data.count)
     }
     guard rename(temporary, path) == 0 else {
       let reason = String(cString: strerror(errno))

@@ -85,7 +85,9 @@ extension CharCorpus {
 
   /// Loads the fortunes in `directory` as a corpus (each fortune's lines end in newline;
   /// fortunes follow one another with one extra newline between them).
-  public static func loadFortunes(directory: String, vocabulary: Vocabulary = .standard) throws -> CharCorpus {
+  public static func loadFortunes(directory: String, vocabulary: Vocabulary = .standard) throws
+    -> CharCorpus
+  {
     let fortunes = try readFortunes(directory: directory)
     var splits: [[UInt8]] = [[], [], []]
     for fortune in fortunes {

@@ -57,7 +57,9 @@ public enum IDX {
         }
       }
     }
-    if let bad { throw DatasetError.labelOutOfRange(file: file, index: bad.index, label: bad.label) }
+    if let bad {
+      throw DatasetError.labelOutOfRange(file: file, index: bad.index, label: bad.label)
+    }
     return labels
   }
 
@@ -68,7 +70,8 @@ public enum IDX {
   ) {
     let expectedMagic = UInt32(0x0800) | UInt32(dimensions)
     guard bytes.count >= 4 else {
-      throw DatasetError.truncated(file: file, expectedBytes: 4 + 4 * dimensions, foundBytes: bytes.count)
+      throw DatasetError.truncated(
+        file: file, expectedBytes: 4 + 4 * dimensions, foundBytes: bytes.count)
     }
     let magic = readUInt32(bytes, at: 0)
     guard bytes[0] == 0, bytes[1] == 0 else {

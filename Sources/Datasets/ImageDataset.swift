@@ -90,7 +90,8 @@ public struct ImageDataset: Sendable {
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
       isDirectory.boolValue
     else {
-      throw DatasetError.missingFiles(directory: directory, missing: ["the directory itself"], hint: hint)
+      throw DatasetError.missingFiles(
+        directory: directory, missing: ["the directory itself"], hint: hint)
     }
     var paths: [String] = []
     var missing: [String] = []

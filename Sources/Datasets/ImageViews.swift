@@ -29,7 +29,9 @@ extension ImageSet {
   /// Why seeded and not "the last N": the MNIST training files are not shuffled by class
   /// or writer, so a tail split can differ in distribution; a seeded random split is both
   /// fair and reproducible. Both parts keep the original relative order of their examples.
-  public func split(validationCount: Int, seed: UInt64) throws -> (train: ImageSet, validation: ImageSet) {
+  public func split(validationCount: Int, seed: UInt64) throws -> (
+    train: ImageSet, validation: ImageSet
+  ) {
     guard validationCount >= 0, validationCount < count else {
       throw DatasetError.invalidArgument(
         "validation split of \(validationCount) needs 0 <= n < \(count) training examples")

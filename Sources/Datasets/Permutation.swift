@@ -51,7 +51,9 @@ public struct PixelPermutation: Codable, Equatable, Sendable {
   /// Writes the order, one integer per line, to `directory/fileName` (atomically) and returns
   /// the path. Plain text so that any tool (numpy.loadtxt, awk) can read it back.
   @discardableResult
-  public func save(toDirectory directory: String, fileName: String = defaultFileName) throws -> String {
+  public func save(toDirectory directory: String, fileName: String = defaultFileName) throws
+    -> String
+  {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = (directory as NSString).appendingPathComponent(fileName)
     let text = order.map(String.init).joined(separator: "\n") + "\n"
@@ -68,7 +70,8 @@ public struct PixelPermutation: Codable, Equatable, Sendable {
       throw DatasetError.unreadable(file: path, reason: describe(error))
     }
     var order: [Int] = []
-    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    {
       let trimmed = line.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty { continue }
       guard let value = Int(trimmed) else {

@@ -19,10 +19,12 @@ struct FetchCommand: ParsableCommand {
   @Argument(help: "What to download: mnist or ptb.")
   var dataset: String
 
-  @Option(name: .customLong("to"), help: "Directory to download into (default: data/mnist or data/ptb).")
+  @Option(
+    name: .customLong("to"), help: "Directory to download into (default: data/mnist or data/ptb).")
   var directory: String?
 
-  @Option(name: .customLong("from"), help: "Base URL to download from instead of the canonical one.")
+  @Option(
+    name: .customLong("from"), help: "Base URL to download from instead of the canonical one.")
   var baseURL: String?
 
   func validate() throws {
@@ -36,7 +38,8 @@ struct FetchCommand: ParsableCommand {
     let directory = self.directory ?? "data/\(canonical.name)"
     do {
       let base = try Fetcher.baseURL(
-        option: baseURL, environment: ProcessInfo.processInfo.environment, default: canonical.baseURL)
+        option: baseURL, environment: ProcessInfo.processInfo.environment,
+        default: canonical.baseURL)
       let plan = canonical.from(base)
       print("Fetching \(plan.name) from \(plan.baseURL.absoluteString) into \(directory)")
       print("Origin: \(plan.origin)")

@@ -34,13 +34,16 @@ import Testing
     for split in ["train", "valid", "test"] {
       try dir.write("ptb.\(split).txt", " word \(split) \n")
     }
-    let words = try CharCorpus.load(corpusDirectory: dir.path, environment: [:], fortunesDirectory: "/nonexistent")
+    let words = try CharCorpus.load(
+      corpusDirectory: dir.path, environment: [:], fortunesDirectory: "/nonexistent")
     #expect(words.source.kind == .pennTreebankWords)
     #expect(vocabulary.decode(words.valid) == "word valid\n")
     for split in ["train", "valid", "test"] {
-      try dir.write("ptb.char.\(split).txt", " c _ \(split.map(String.init).joined(separator: " ")) \n")
+      try dir.write(
+        "ptb.char.\(split).txt", " c _ \(split.map(String.init).joined(separator: " ")) \n")
     }
-    let chars = try CharCorpus.load(environment: ["CORPUS_DIR": dir.path], fortunesDirectory: "/nonexistent")
+    let chars = try CharCorpus.load(
+      environment: ["CORPUS_DIR": dir.path], fortunesDirectory: "/nonexistent")
     #expect(chars.source.kind == .pennTreebankCharacters)
     #expect(vocabulary.decode(chars.test) == "c test\n")
   }
@@ -49,7 +52,9 @@ import Testing
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
     try dir.write("ptb.train.txt", "x\n")
-    let error = #expect(throws: DatasetError.self) { try CharCorpus.loadPennTreebank(directory: dir.path) }
+    let error = #expect(throws: DatasetError.self) {
+      try CharCorpus.loadPennTreebank(directory: dir.path)
+    }
     #expect(error?.description.contains("ptb.valid.txt") == true)
     #expect(error?.description.contains("Found only: ptb.train.txt") == true)
   }
@@ -61,7 +66,8 @@ import Testing
     for i in 0..<300 { text += "Fortune number \(i)\tis\n  here.\n%\n" }
     try dir.write("wisdom", text)
     try dir.write("wisdom.dat", [0, 0, 0, 2, 0, 0, 1, 44, 0xFF, 0x12])  // binary index
-    try FileManager.default.createSymbolicLink(atPath: dir.file("wisdom.u8"), withDestinationPath: "wisdom")
+    try FileManager.default.createSymbolicLink(
+      atPath: dir.file("wisdom.u8"), withDestinationPath: "wisdom")
     try dir.write("off/rude", "SKIPPED OFFENSIVE\n%\n")
     try dir.write("bold", "B\u{8}Bo\u{8}ol\u{8}ld\u{8}d text\n%\nsecond\n")
     return dir

@@ -17,7 +17,8 @@ private let labels = idxBytes(sizes: [3], payload: labelBytes)
     let suffix = gzipped ? ".gz" : ""
     try dir.write("img" + suffix, gzipped ? gzip(images) : images)
     try dir.write("lbl" + suffix, gzipped ? gzip(labels) : labels)
-    let set = try ImageDataset.loadPair(images: dir.file("img" + suffix), labels: dir.file("lbl" + suffix))
+    let set = try ImageDataset.loadPair(
+      images: dir.file("img" + suffix), labels: dir.file("lbl" + suffix))
     #expect(set.count == 3 && set.rows == 2 && set.cols == 2)
     #expect(set.pixels == pixelBytes.map { Float($0) / 255 })
     #expect(set.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
@@ -63,11 +64,15 @@ private let labels = idxBytes(sizes: [3], payload: labelBytes)
   }
 
   @Test func truncatedInsideHeader() throws {
-    try expectImages(Array(images.prefix(9))) { .truncated(file: $0, expectedBytes: 16, foundBytes: 9) }
+    try expectImages(Array(images.prefix(9))) {
+      .truncated(file: $0, expectedBytes: 16, foundBytes: 9)
+    }
   }
 
   @Test func overlong() throws {
-    try expectImages(images + [0]) { .overlong(file: $0, expectedBytes: images.count, foundBytes: images.count + 1) }
+    try expectImages(images + [0]) {
+      .overlong(file: $0, expectedBytes: images.count, foundBytes: images.count + 1)
+    }
   }
 
   @Test func labelOutOfRange() throws {
@@ -108,7 +113,9 @@ private let labels = idxBytes(sizes: [3], payload: labelBytes)
   }
 
   @Test func missingFileIsUnreadable() throws {
-    let error = #expect(throws: DatasetError.self) { try IDX.readImages(path: "/nonexistent/images") }
+    let error = #expect(throws: DatasetError.self) {
+      try IDX.readImages(path: "/nonexistent/images")
+    }
     guard case .unreadable(let file, _) = error else {
       Issue.record("expected unreadable, got \(String(describing: error))")
       return
@@ -117,36 +124,51 @@ private let labels = idxBytes(sizes: [3], payload: labelBytes)
   }
 
   @Test func messagesNameFileAndExpectation() {
-    let message = DatasetError.truncated(file: "/d/train-images-idx3-ubyte", expectedBytes: 47_040_016, foundBytes: 1024)
-      .description
+    let message = DatasetError.truncated(
+      file: "/d/train-images-idx3-ubyte", expectedBytes: 47_040_016, foundBytes: 1024
+    )
+    .description
     #expect(message.contains("/d/train-images-idx3-ubyte"))
     #expect(message.contains("47040016") && message.contains("1024"))
-    #expect(DatasetError.badMagic(file: "f", expected: 0x803, found: 0x1234).description.contains("0x00000803"))
+    #expect(
+      DatasetError.badMagic(file: "f", expected: 0x803, found: 0x1234).description.contains(
+        "0x00000803"))
   }
 }
 
 @Suite struct ImageSourceTests {
   private func writeMNIST(in dir: TemporaryDirectory, gzipped: Bool, testCount: Int = 3) throws {
     let suffix = gzipped ? ".gz" : ""
-    func put(_ name: String, _ bytes: [UInt8]) throws { try dir.write(name + suffix, gzipped ? gzip(bytes) : bytes) }
+    func put(_ name: String, _ bytes: [UInt8]) throws {
+      try dir.write(name + suffix, gzipped ? gzip(bytes) : bytes)
+    }
     try put("train-images-idx3-ubyte", images)
     try put("train-labels-idx1-ubyte", labels)
-    try put("t10k-images-idx3-ubyte", idxBytes(sizes: [testCount, 2, 2], payload: Array(pixelBytes.prefix(4 * testCount))))
-    try put("t10k-labels-idx1-ubyte", idxBytes(sizes: [testCount], payload: Array(labelBytes.prefix(testCount))))
+    try put(
+      "t10k-images-idx3-ubyte",
+      idxBytes(sizes: [testCount, 2, 2], payload: Array(pixelBytes.prefix(4 * testCount))))
+    try put(
+      "t10k-labels-idx1-ubyte",
+      idxBytes(sizes: [testCount], payload: Array(labelBytes.prefix(testCount))))
   }
 
   @Test func explicitDirectoryWinsOverEnvironmentAndDefault() throws {
     let explicit = try TemporaryDirectory()
     let fromEnv = try TemporaryDirectory()
-    defer { explicit.cleanUp(); fromEnv.cleanUp() }
+    defer {
+      explicit.cleanUp()
+      fromEnv.cleanUp()
+    }
     try writeMNIST(in: explicit, gzipped: true, testCount: 1)
     try writeMNIST(in: fromEnv, gzipped: false, testCount: 2)
     let a = try ImageDataset.load(
-      mnistDirectory: explicit.path, environment: ["MNIST_DIR": fromEnv.path], fashionDirectory: "/nonexistent")
+      mnistDirectory: explicit.path, environment: ["MNIST_DIR": fromEnv.path],
+      fashionDirectory: "/nonexistent")
     #expect(a.test.count == 1)
     #expect(a.source.kind == .mnist && a.source.label == "MNIST (\(explicit.path))")
     #expect(a.source.summary == "3 train + 1 test images, 2x2")
-    let b = try ImageDataset.load(environment: ["MNIST_DIR": fromEnv.path], fashionDirectory: "/nonexistent")
+    let b = try ImageDataset.load(
+      environment: ["MNIST_DIR": fromEnv.path], fashionDirectory: "/nonexistent")
     #expect(b.test.count == 2)
   }
 
@@ -164,18 +186,22 @@ private let labels = idxBytes(sizes: [3], payload: labelBytes)
       try ImageDataset.load(environment: [:], fashionDirectory: "/nonexistent/fashion")
     }
     let message = error?.description ?? ""
-    #expect(message.contains("apt-get install dataset-fashion-mnist") && message.contains("--mnist"))
+    #expect(
+      message.contains("apt-get install dataset-fashion-mnist") && message.contains("--mnist"))
   }
 
   @Test func incompleteDirectoryListsMissingFiles() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
     try dir.write("train-images-idx3-ubyte", images)
-    let error = #expect(throws: DatasetError.self) { try ImageDataset.load(mnistDirectory: dir.path, environment: [:]) }
+    let error = #expect(throws: DatasetError.self) {
+      try ImageDataset.load(mnistDirectory: dir.path, environment: [:])
+    }
     guard case .missingFiles(_, let missing, _) = error else {
       Issue.record("expected missingFiles, got \(String(describing: error))")
       return
     }
-    #expect(missing == ["train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"])
+    #expect(
+      missing == ["train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"])
   }
 }

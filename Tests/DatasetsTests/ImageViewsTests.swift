@@ -6,7 +6,8 @@ import Testing
 /// `count` 2x2 images whose pixels encode their index, with labels cycling through classes.
 private func indexedSet(count: Int, classes: [Int]) -> ImageSet {
   ImageSet(
-    count: count, rows: 2, cols: 2, pixels: (0..<count).flatMap { i in [Float](repeating: Float(i), count: 4) },
+    count: count, rows: 2, cols: 2,
+    pixels: (0..<count).flatMap { i in [Float](repeating: Float(i), count: 4) },
     labels: (0..<count).map { classes[$0 % classes.count] })
 }
 
@@ -20,7 +21,8 @@ private func indexedSet(count: Int, classes: [Int]) -> ImageSet {
     #expect(a.validation.pixels != c.validation.pixels)
     #expect(a.train.count == 80 && a.validation.count == 20)
     let ids = Set(a.train.pixels.enumerated().filter { $0.offset % 4 == 0 }.map { Int($0.element) })
-    let held = Set(a.validation.pixels.enumerated().filter { $0.offset % 4 == 0 }.map { Int($0.element) })
+    let held = Set(
+      a.validation.pixels.enumerated().filter { $0.offset % 4 == 0 }.map { Int($0.element) })
     #expect(ids.isDisjoint(with: held) && ids.union(held) == Set(0..<100))
   }
 
@@ -70,7 +72,9 @@ private func indexedSet(count: Int, classes: [Int]) -> ImageSet {
   }
 
   @Test func permutationRejectsDuplicates() {
-    #expect(throws: DatasetError.invalidPermutation(file: "p", reason: "value 1 appears twice (entry 2)")) {
+    #expect(
+      throws: DatasetError.invalidPermutation(file: "p", reason: "value 1 appears twice (entry 2)")
+    ) {
       try PixelPermutation(order: [0, 1, 1], file: "p")
     }
   }
@@ -87,7 +91,8 @@ private func indexedSet(count: Int, classes: [Int]) -> ImageSet {
   }
 
   @Test func permutedImagesAndSequences() {
-    let set = ImageSet(count: 2, rows: 2, cols: 2, pixels: [0, 1, 2, 3, 10, 11, 12, 13], labels: [4, 5])
+    let set = ImageSet(
+      count: 2, rows: 2, cols: 2, pixels: [0, 1, 2, 3, 10, 11, 12, 13], labels: [4, 5])
     let permutation = try! PixelPermutation(order: [2, 0, 3, 1])
     #expect(set.permuted(by: permutation).pixels == [2, 0, 3, 1, 12, 10, 13, 11])
     var inputs: [Float] = []

@@ -29,7 +29,9 @@ final class LoopbackServer: @unchecked Sendable {
     address.sin_port = 0
     address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     guard bound == 0, listen(fd, 8) == 0 else {
       close(fd)
@@ -91,7 +93,8 @@ final class LoopbackServer: @unchecked Sendable {
 extension Array where Element == UInt8 {
   fileprivate var containsHeaderEnd: Bool {
     guard count >= 4 else { return false }
-    for i in 0...(count - 4) where self[i] == 13 && self[i + 1] == 10 && self[i + 2] == 13 && self[i + 3] == 10 {
+    for i in 0...(count - 4)
+    where self[i] == 13 && self[i + 1] == 10 && self[i + 2] == 13 && self[i + 3] == 10 {
       return true
     }
     return false

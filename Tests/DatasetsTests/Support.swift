@@ -6,7 +6,8 @@ struct TemporaryDirectory {
   let path: String
 
   init() throws {
-    path = (NSTemporaryDirectory() as NSString).appendingPathComponent("datasets-tests-\(UUID().uuidString)")
+    path = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+      "datasets-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   }
 
@@ -22,16 +23,23 @@ struct TemporaryDirectory {
   func write(_ name: String, _ text: String) throws { try write(name, Array(text.utf8)) }
 
   /// Names in the directory, hidden ones included (temp files start with a dot).
-  func listing() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+  func listing() throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+  }
 
   func cleanUp() { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// An IDX file: magic `00 00 type rank`, big-endian sizes, then the payload.
-func idxBytes(type: UInt8 = 0x08, sizes: [Int], payload: [UInt8], magicPrefix: [UInt8] = [0, 0]) -> [UInt8] {
+func idxBytes(type: UInt8 = 0x08, sizes: [Int], payload: [UInt8], magicPrefix: [UInt8] = [0, 0])
+  -> [UInt8]
+{
   var bytes = magicPrefix + [type, UInt8(sizes.count)]
   for size in sizes {
-    bytes += [UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF)]
+    bytes += [
+      UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF),
+      UInt8(size & 0xFF),
+    ]
   }
   return bytes + payload
 }
