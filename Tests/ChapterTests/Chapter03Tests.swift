@@ -1,0 +1,53 @@
+import Companion
+import Foundation
+import Testing
+
+/// Chapter 3 at the smoke preset: the whole pipeline (sweep, Figure 1 runs, learning-rate
+/// runs, inference table, deep runs, figures) runs and reports every claim with a number.
+/// It does not check the paper's numbers: a few hundred steps cannot reproduce them.
+@Suite("Chapter 3: feed-forward network")
+struct Chapter03Tests {
+  static let hasImages =
+    FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
+    || ProcessInfo.processInfo.environment["MNIST_DIR"] != nil
+
+  @Test(
+    .enabled(
+      if: hasImages,
+      "needs image data: apt-get install dataset-fashion-mnist, or set MNIST_DIR"))
+  func smokeRunReportsEveryClaimAndFigure() throws {
+    let (status, results) = try runChapter("ch03-feedforward")
+    #expect(status == 0)
+    #expect(results.status == .complete)
+    #expect(results.config.chapter == 3)
+
+    let expectedClaims = [
+      "BN reaches the baseline's final test accuracy in at most half the steps",
+      "BN ends with a higher test accuracy than the baseline",
+      "With BN the sigmoid inputs' median drifts less than without",
+      "BN ×5 reaches the baseline's best accuracy in fewer steps",
+      "BN ×30 reaches the baseline's best accuracy in fewer steps",
+      "The baseline at 30× the rate fails to match",
+      "Population-statistics accuracy is within 0.5 points",
+    ]
+    #expect(results.claims.count == expectedClaims.count)
+    for prefix in expectedClaims {
+      let claim = results.claims.first { $0.text.hasPrefix(prefix) }
+      #expect(claim != nil, "missing claim: \(prefix)")
+      if let claim { #expect(claim.measured.isFinite, "\(claim.text): \(claim.measured)") }
+    }
+
+    let figures = Set(results.figures.map(\.name))
+    #expect(
+      figures == ["03-accuracy", "03-sigmoid-inputs", "03-learning-rates", "03-depth"])
+    #expect(results.config.data.first?.kind == "images")
+
+    // Both Figure 1 runs were measured along the way, on the schedule.
+    let curves = results.metrics.series.filter { $0.metric == "test accuracy (%)" }
+    for run in ["baseline", "BN", "BN ×5", "BN ×30", "baseline ×5", "baseline ×30"] {
+      let curve = curves.first { $0.run == run }
+      #expect((curve?.points.count ?? 0) > 10, "curve of \(run)")
+    }
+    #expect(results.metrics.scalars["base learning rate"] != nil)
+  }
+}
