@@ -1,1 +1,822 @@
-print("chapter placeholder")
+/*:
+ # Chapter 1 — The transform
+
+ > "we make the second simplification: since we use mini-batches in stochastic gradient
+ > training, each mini-batch produces estimates of the mean and variance of each
+ > activation." — Ioffe & Szegedy 2015, §3
+
+ This chapter is Algorithm 1 of the paper (the *Batch Normalizing Transform*) and the
+ inference half of Algorithm 2, taken apart one line at a time. Every line of the algorithm
+ gets a measurement: the engine's `BatchNormalization.forward` is run, and what the paper says
+ about it is checked with a number, a printed table or a figure. Chapter 2 does the same for
+ the backward pass.
+
+ Keep §3 of the paper open beside this page. Quotations from the paper are marked as such;
+ everything else is our commentary.
+
+ The chapter runs in a few seconds (`swift run -c release ch01-transform`); every number on
+ this page comes from that run with the default seed, on Fashion-MNIST (Debian's
+ `dataset-fashion-mnist`) unless stated otherwise. To use real MNIST instead, run
+ `companion fetch mnist` and pass `--mnist DIR`.
+ */
+import Companion
+import Engine
+import Foundation
+import Plot
+
+let chapter = Chapter(number: 1)
+
+/*:
+ ## Some helpers
+
+ The engine computes in `Float`, as a network would. To *measure* what it computed we
+ accumulate in `Double`, so that the measurement does not add its own rounding to the
+ numbers we are checking.
+ */
+
+/// Per-column mean and biased variance, accumulated in Double.
+func columnMoments(_ x: Matrix<Float>) -> (mean: [Double], variance: [Double]) {
+  let (m, n) = (x.rows, x.cols)
+  var mean = [Double](repeating: 0, count: n)
+  var variance = [Double](repeating: 0, count: n)
+  x.withUnsafeBufferPointer { xs in
+    for i in 0..<m { for j in 0..<n { mean[j] += Double(xs[i * n + j]) } }
+    for j in 0..<n { mean[j] /= Double(m) }
+    for i in 0..<m {
+      for j in 0..<n {
+        let d = Double(xs[i * n + j]) - mean[j]
+        variance[j] += d * d
+      }
+    }
+    for j in 0..<n { variance[j] /= Double(m) }
+  }
+  return (mean, variance)
+}
+
+/// Column `j` of `x` as Doubles.
+func column(_ x: Matrix<Float>, _ j: Int) -> [Double] {
+  (0..<x.rows).map { Double(x[$0, j]) }
+}
+
+/// Standardised third and fourth moments (skewness, kurtosis) of a sample.
+func shape(of values: [Double]) -> (skewness: Double, kurtosis: Double) {
+  let n = Double(values.count)
+  let mean = values.reduce(0, +) / n
+  var (m2, m3, m4) = (0.0, 0.0, 0.0)
+  for v in values {
+    let d = v - mean
+    m2 += d * d
+    m3 += d * d * d
+    m4 += d * d * d * d
+  }
+  m2 /= n
+  m3 /= n
+  m4 /= n
+  return (m3 / pow(m2, 1.5), m4 / (m2 * m2))
+}
+
+/// Least-squares slope of log y against log x: the exponent of a power law y ∝ x^slope.
+func logLogSlope(x: [Double], y: [Double]) -> Double {
+  let lx = x.map { log($0) }
+  let ly = y.map { log($0) }
+  let n = Double(lx.count)
+  let mx = lx.reduce(0, +) / n
+  let my = ly.reduce(0, +) / n
+  var (sxy, sxx) = (0.0, 0.0)
+  for (a, b) in zip(lx, ly) {
+    sxy += (a - mx) * (b - my)
+    sxx += (a - mx) * (a - mx)
+  }
+  return sxy / sxx
+}
+
+/// γ = 1 and β = 0 for `n` features: the transform without its affine step.
+func unitAffine(_ n: Int) -> (gamma: Matrix<Float>, beta: Matrix<Float>) {
+  (Matrix(rows: 1, cols: n, repeating: 1), Matrix(rows: 1, cols: n))
+}
+
+/// Logarithmically spaced values from 10^lower to 10^upper, `perDecade` per decade.
+func logSpace(from lower: Double, to upper: Double, perDecade: Int) -> [Double] {
+  let count = Int(((upper - lower) * Double(perDecade)).rounded())
+  return (0...count).map { pow(10, lower + Double($0) / Double(perDecade)) }
+}
+
+/// Rows of `x` at `indices`, as a new matrix (a mini-batch drawn from a larger set).
+func gather(_ x: Matrix<Float>, rows indices: [Int]) -> Matrix<Float> {
+  let n = x.cols
+  return x.withUnsafeBufferPointer { source in
+    Matrix(rows: indices.count, cols: n) { target in
+      for (r, i) in indices.enumerated() {
+        for j in 0..<n { target[r * n + j] = source[i * n + j] }
+      }
+    }
+  }
+}
+
+/// `count` indices drawn uniformly with replacement from 0..<range.
+func sampleIndices(_ count: Int, from range: Int, using generator: inout RandomGenerator) -> [Int]
+{
+  (0..<count).map { _ in Int(generator.next() % UInt64(range)) }
+}
+
+func formatted(_ value: Double, _ format: String = "%9.4f") -> String {
+  String(format: format, value)
+}
+
+/*:
+ ## 1. Normalise, then scale and shift
+
+ The paper's Algorithm 1, for one activation $x$ over a mini-batch
+ $\mathcal{B} = \{x_1, \dots, x_m\}$:
+
+ $$\mu_\mathcal{B} = \frac{1}{m}\sum_{i=1}^m x_i, \qquad
+   \sigma^2_\mathcal{B} = \frac{1}{m}\sum_{i=1}^m (x_i - \mu_\mathcal{B})^2,$$
+
+ $$\hat{x}_i = \frac{x_i - \mu_\mathcal{B}}{\sqrt{\sigma^2_\mathcal{B} + \epsilon}}, \qquad
+   y_i = \gamma\,\hat{x}_i + \beta \equiv \mathrm{BN}_{\gamma,\beta}(x_i).$$
+
+ Every feature (column) is normalised on its own, with its own $\mu_\mathcal{B}$ and
+ $\sigma^2_\mathcal{B}$: the paper's first simplification is to "normalize each scalar feature
+ independently" (§3) instead of whitening the layer's inputs jointly. Note that
+ $\sigma^2_\mathcal{B}$ divides by $m$, not $m-1$: it is the *biased* variance of the batch,
+ and that is what training uses. (Section 4 below is where $m-1$ appears.)
+
+ From the definition, for each feature,
+ $\frac1m\sum_i \hat{x}_i = 0$ exactly and
+ $\frac1m\sum_i \hat{x}_i^2 = \sigma^2_\mathcal{B}/(\sigma^2_\mathcal{B}+\epsilon)$, which
+ is 1 up to a relative $\epsilon/\sigma^2_\mathcal{B}$. Then $y$ has mean $\beta$ and standard
+ deviation $|\gamma|$ (again up to $\epsilon$).
+
+ We check it on a batch of six synthetic features whose means and spreads differ by orders of
+ magnitude, so that no feature is "already normalised" by luck.
+ */
+let featureMeans: [Double] = [-50, -3, 0, 0.5, 7, 200]
+let featureSpreads: [Double] = [0.5, 2, 1, 10, 0.7, 30]
+let transformBatchSize = 64
+var transformRNG = chapter.makeGenerator("transform batch")
+let syntheticBatch = Matrix<Float>(rows: transformBatchSize, cols: featureMeans.count) { x in
+  for i in 0..<transformBatchSize {
+    for j in featureMeans.indices {
+      x[i * featureMeans.count + j] =
+        Float(featureMeans[j] + featureSpreads[j] * transformRNG.nextGaussian())
+    }
+  }
+}
+
+let epsilon: Float = Float(BatchNormConvention.paper.epsilon)
+let (plainGamma, plainBeta) = unitAffine(featureMeans.count)
+let (_, transformCache) = BatchNormalization.forward(
+  training: syntheticBatch, gamma: plainGamma, beta: plainBeta, epsilon: epsilon)
+// The affine step with a γ and β of our choosing: y should have mean β and spread |γ|.
+let chosenGamma = Matrix<Float>(row: [2, 0.5, 1, 3, -1, 0.1])
+let chosenBeta = Matrix<Float>(row: [-1, 0, 4, 0.5, 2, -3])
+let (affineOutput, _) = BatchNormalization.forward(
+  training: syntheticBatch, gamma: chosenGamma, beta: chosenBeta, epsilon: epsilon)
+
+let inputMoments = columnMoments(syntheticBatch)
+let normalizedMoments = columnMoments(transformCache.normalized)
+let affineMoments = columnMoments(affineOutput)
+chapter.say("Alg. 1 on a batch of \(transformBatchSize) examples, 6 features, ε = \(epsilon):")
+chapter.say(
+  "feature    mean(x)     std(x)   mean(x̂)      var(x̂)      γ       β   mean(y)    std(y)")
+for j in featureMeans.indices {
+  chapter.say(
+    "\(j)        \(formatted(inputMoments.mean[j])) \(formatted(inputMoments.variance[j].squareRoot()))"
+      + " \(formatted(normalizedMoments.mean[j], "%9.1e")) \(formatted(normalizedMoments.variance[j], "%11.8f"))"
+      + " \(formatted(Double(chosenGamma[0, j]), "%6.2f")) \(formatted(Double(chosenBeta[0, j]), "%7.2f"))"
+      + " \(formatted(affineMoments.mean[j])) \(formatted(affineMoments.variance[j].squareRoot()))"
+  )
+}
+let worstMean = normalizedMoments.mean.map(abs).max()!
+let worstVariance = normalizedMoments.variance.map { abs($0 - 1) }.max()!
+chapter.claim(
+  "x̂ has per-feature mean 0 (max |mean|, Float)", paper: "Ioffe & Szegedy 2015, Alg. 1",
+  measured: worstMean, format: "%.2e", threshold: "≤ 1e-5", holds: worstMean <= 1e-5)
+chapter.claim(
+  "x̂ has per-feature variance 1 (max |var − 1|, Float)", paper: "Ioffe & Szegedy 2015, Alg. 1",
+  measured: worstVariance, format: "%.2e", threshold: "≤ 1e-3", holds: worstVariance <= 1e-3)
+chapter.log.scalar("max |mean(x̂)|", worstMean)
+chapter.log.scalar("max |var(x̂) - 1|", worstVariance)
+
+/*:
+ The largest $|\mathrm{var}(\hat x) - 1|$ comes from the feature with the smallest spread
+ (standard deviation 0.5): there $\epsilon/\sigma^2_\mathcal{B} \approx 4\cdot10^{-5}$, exactly
+ the shortfall the formula above predicts. A feature with a standard deviation of 0.003 would
+ miss variance 1 by half: $\epsilon$ is not negligible for features that barely vary, and we
+ will meet that again in section 3.
+
+ ## 2. Why γ and β: the identity is still reachable
+
+ > "Note that simply normalizing each input of a layer may change what the layer can
+ > represent." — Ioffe & Szegedy 2015, §3
+
+ Normalising a sigmoid's input would pin it to the sigmoid's near-linear middle. So the
+ transform gets two learned parameters per feature, and with
+ $\gamma = \sqrt{\sigma^2_\mathcal{B} + \epsilon}$ and $\beta = \mu_\mathcal{B}$,
+
+ $$y_i = \sqrt{\sigma^2_\mathcal{B}+\epsilon}\;\frac{x_i - \mu_\mathcal{B}}{\sqrt{\sigma^2_\mathcal{B}+\epsilon}} + \mu_\mathcal{B} = x_i .$$
+
+ The paper writes $\gamma = \sqrt{\mathrm{Var}[x]}$, $\beta = \mathrm{E}[x]$; the exact identity
+ needs the $\epsilon$ inside the square root. We set them from the batch's own statistics and
+ measure how far $y$ is from $x$ — only `Float` rounding should remain.
+ */
+let identityGamma = Matrix<Float>(row: transformCache.variance.map { ($0 + epsilon).squareRoot() })
+let identityBeta = Matrix<Float>(row: transformCache.mean)
+let (identityOutput, _) = BatchNormalization.forward(
+  training: syntheticBatch, gamma: identityGamma, beta: identityBeta, epsilon: epsilon)
+let identityError = Double((identityOutput - syntheticBatch).maxAbs)
+let identityRelative = identityError / Double(syntheticBatch.maxAbs)
+chapter.say(
+  "identity recovery: max |y − x| = \(formatted(identityError, "%.2e")) (max |x| = \(formatted(Double(syntheticBatch.maxAbs), "%.1f")); relative \(formatted(identityRelative, "%.2e")))"
+)
+chapter.claim(
+  "γ = √(σ²+ε), β = μ recovers the identity (max |y − x| / max |x|, Float)",
+  paper: "Ioffe & Szegedy 2015, §3", measured: identityRelative, format: "%.2e",
+  threshold: "≤ 1e-6 (a few Float ulps)", holds: identityRelative <= 1e-6)
+
+/*:
+ ## Real data for the rest of the chapter
+
+ The remaining sections use the pre-activations of a first layer, $z = Wu$, on real images:
+ $u$ is a Fashion-MNIST image (784 grey levels in [0, 1]) and $W$ a random $784\times 16$
+ matrix with entries from $\mathcal{N}(0, 1/784)$, the usual fan-in scaling. (The engine writes
+ a batch as rows, so in code the product is $u\,W$; the math is the same.) Over the 60,000
+ training images each of the 16 units has a known *population* mean and variance, which lets
+ us compare batch estimates with the truth.
+ */
+let images = chapter.attempt { try chapter.loadImages() }
+let units = 16
+var weightRNG = chapter.makeGenerator("first layer")
+let firstLayer: Matrix<Float> = Initializer.normal(standardDeviation: (1.0 / 784).squareRoot())
+  .matrix(rows: images.train.imageSize, cols: units, using: &weightRNG)
+let trainingImages = Matrix<Float>(
+  rows: images.train.count, cols: images.train.imageSize, images.train.pixels)
+let population = chapter.phase("pre-activations") { matmul(trainingImages, firstLayer) }
+let populationMoments = columnMoments(population)
+let dataName = images.source.name
+chapter.say(
+  "pre-activations of \(units) units over \(population.rows) \(dataName) training images: "
+    + "population variance from \(formatted(populationMoments.variance.min()!, "%.3f")) "
+    + "to \(formatted(populationMoments.variance.max()!, "%.3f"))")
+
+/*:
+ ## 3. Scale invariance, and where ε breaks it
+
+ > "Batch Normalization also makes training more resilient to the parameter scale. [...]
+ > $\mathrm{BN}(Wu) = \mathrm{BN}((aW)u)$" — Ioffe & Szegedy 2015, §3.3
+
+ Multiplying $W$ by a scalar $a > 0$ multiplies every pre-activation by $a$, its batch mean by
+ $a$ and its batch variance by $a^2$, so
+
+ $$\widehat{ax}_i = \frac{a x_i - a\mu_\mathcal{B}}{\sqrt{a^2\sigma^2_\mathcal{B} + \epsilon}}
+   = \frac{x_i - \mu_\mathcal{B}}{\sqrt{\sigma^2_\mathcal{B} + \epsilon/a^2}} .$$
+
+ With $\epsilon = 0$ this is $\hat x_i$ for every $a$: the invariance is exact. With
+ $\epsilon > 0$ it is exact only as long as $\epsilon/a^2 \ll \sigma^2_\mathcal{B}$; the
+ difference from $a = 1$ is
+
+ $$\widehat{ax}_i - \hat x_i = (x_i - \mu_\mathcal{B})\left(\frac{1}{\sqrt{\sigma^2_\mathcal{B}+\epsilon/a^2}} - \frac{1}{\sqrt{\sigma^2_\mathcal{B}+\epsilon}}\right),$$
+
+ which we call the *predicted* deviation. For large $a$ it saturates at a tiny constant
+ (of order $\epsilon/\sigma^2_\mathcal{B}$); for small $a$ it grows until, at
+ $a \approx \sqrt{\epsilon/\sigma^2_\mathcal{B}}$, ε dominates the variance and the output
+ shrinks towards zero. We compute $\mathrm{BN}((aW)u)$ with the engine in `Float` for $a$ from
+ $10^{-4}$ to $10^{2}$, for $\epsilon = 0$, for the paper preset's $10^{-5}$ and for Keras's
+ $10^{-3}$, and compare each with $\mathrm{BN}(Wu)$ at the same ε.
+ */
+let scaleBatchSize = chapter.pick(smoke: 128, book: 256, paper: 256)
+var scaleRNG = chapter.makeGenerator("scale batch")
+let scaleInputs = gather(
+  trainingImages, rows: sampleIndices(scaleBatchSize, from: trainingImages.rows, using: &scaleRNG))
+let scales = logSpace(from: -4, to: 2, perDecade: 4).filter { abs($0 - 1) > 1e-9 }
+let scaleEpsilons: [Float] = [0, 1e-5, 1e-3]
+
+/// max |BN((aW)u) − BN(Wu)|, measured with the engine at one ε.
+func measuredScaleDeviation(a: Double, epsilon: Float, inputs: Matrix<Float>, weight: Matrix<Float>)
+  -> Double
+{
+  let (gamma, beta) = unitAffine(weight.cols)
+  let reference = BatchNormalization.forward(
+    training: matmul(inputs, weight), gamma: gamma, beta: beta, epsilon: epsilon
+  ).output
+  let scaled = BatchNormalization.forward(
+    training: matmul(inputs, Float(a) * weight), gamma: gamma, beta: beta, epsilon: epsilon
+  ).output
+  return Double((scaled - reference).maxAbs)
+}
+
+/// The same deviation from the formula above, in Double.
+func predictedScaleDeviation(a: Double, epsilon: Double, preActivations z: Matrix<Float>) -> Double
+{
+  let (mean, variance) = columnMoments(z)
+  var largest = 0.0
+  for j in 0..<z.cols {
+    let factor =
+      1 / (variance[j] + epsilon / (a * a)).squareRoot() - 1 / (variance[j] + epsilon).squareRoot()
+    for i in 0..<z.rows { largest = max(largest, abs((Double(z[i, j]) - mean[j]) * factor)) }
+  }
+  return largest
+}
+
+let scalePreActivations = matmul(scaleInputs, firstLayer)
+var deviations: [[Double]] = []
+var predictions: [[Double]] = []
+for eps in scaleEpsilons {
+  deviations.append(
+    scales.map {
+      measuredScaleDeviation(a: $0, epsilon: eps, inputs: scaleInputs, weight: firstLayer)
+    })
+  predictions.append(
+    scales.map {
+      predictedScaleDeviation(a: $0, epsilon: Double(eps), preActivations: scalePreActivations)
+    })
+}
+chapter.say("max |BN((aW)u) − BN(Wu)| for a batch of \(scaleBatchSize) images:")
+chapter.say("       a      ε = 0   ε = 1e-5 (predicted)   ε = 1e-3 (predicted)")
+for (k, a) in scales.enumerated() where k % 2 == 0 {
+  chapter.say(
+    "\(formatted(a, "%8.0e"))  \(formatted(deviations[0][k], "%9.1e"))  \(formatted(deviations[1][k], "%9.1e")) (\(formatted(predictions[1][k], "%8.1e")))"
+      + "   \(formatted(deviations[2][k], "%9.1e")) (\(formatted(predictions[2][k], "%8.1e")))")
+}
+
+let claimedRange = scales.indices.filter { scales[$0] >= 1e-2 * 0.999 && scales[$0] <= 1e2 * 1.001 }
+let exactInvariance = claimedRange.map { deviations[0][$0] }.max()!
+chapter.claim(
+  "BN((aW)u) = BN(Wu) for a ∈ [1e-2, 1e2] with ε = 0 (max |difference|, Float)",
+  paper: "Ioffe & Szegedy 2015, §3.3", measured: exactInvariance, format: "%.2e",
+  threshold: "≤ 1e-5 (Float rounding)", holds: exactInvariance <= 1e-5)
+// With ε > 0 the deviation is the one the formula predicts: ε is the only thing breaking it.
+var worstMismatch = 0.0
+for e in 1..<scaleEpsilons.count {
+  for k in scales.indices {
+    let allowed = 1e-5 + 0.01 * predictions[e][k]
+    worstMismatch = max(worstMismatch, abs(deviations[e][k] - predictions[e][k]) / allowed)
+  }
+}
+chapter.claim(
+  "with ε > 0, the deviation from invariance is the predicted ε/a² effect, a ∈ [1e-4, 1e2] (worst |measured − predicted| in units of 1e-5 + 1% of predicted)",
+  paper: "Ioffe & Szegedy 2015, §3.3", measured: worstMismatch, format: "%.2f",
+  threshold: "≤ 1", holds: worstMismatch <= 1)
+let smallestVariance = columnMoments(scalePreActivations).variance.min()!
+let breakingScale = (1e-5 / smallestVariance).squareRoot()
+// The smallest a from which on the deviation at ε = 1e-5 stays below 1e-3.
+let firstInvariantIndex =
+  (scales.indices.last { deviations[1][$0] > 1e-3 }).map { $0 + 1 } ?? 0
+let firstInvariant = scales[min(firstInvariantIndex, scales.count - 1)]
+chapter.say(
+  "with ε = 1e-5: invariance holds to 1e-3 from a ≈ \(formatted(firstInvariant, "%.2g")) upwards; "
+    + "√(ε/σ²_min) = \(formatted(breakingScale, "%.2g")) (smallest batch variance \(formatted(smallestVariance, "%.3f")))"
+)
+chapter.log.scalar("scale invariance, ε = 0, max deviation on [1e-2, 1e2]", exactInvariance)
+
+try chapter.save(
+  Figure(
+    name: "01-scale-invariance",
+    title: "BN((aW)u) vs BN(Wu): scale invariance holds until ε/a² reaches σ²",
+    panel: Panel(
+      xLabel: "weight scale a", yLabel: "max |BN((aW)u) − BN(Wu)|", xLog: true, yLog: true,
+      legend: .topRight,
+      series: [
+        .linePoints("ε = 0", x: scales, y: deviations[0], role: .color(6)),
+        .linePoints("ε = 1e-5 (paper, PyTorch)", x: scales, y: deviations[1], role: .batchNorm),
+        .line("ε = 1e-5, predicted", x: scales, y: predictions[1], role: .reference),
+        .linePoints("ε = 1e-3 (Keras)", x: scales, y: deviations[2], role: .color(2)),
+        .line("ε = 1e-3, predicted", x: scales, y: predictions[2], role: .reference),
+      ])))
+
+/*:
+ ![Scale invariance](Figures/01-scale-invariance.png)
+
+ *Figure 1.1.* The paper states the invariance without a figure. Ours shows the largest
+ difference between $\mathrm{BN}((aW)u)$ and $\mathrm{BN}(Wu)$ over a batch of
+ Fashion-MNIST pre-activations, against the weight scale $a$. With $\epsilon = 0$ (black) the
+ difference is `Float` rounding at every scale: the invariance is exact. With $\epsilon > 0$
+ the measured points sit on the predicted curve (dashed): flat and tiny for $a \ge 1$, then
+ rising as $1/a^2$ once $\epsilon/a^2$ approaches the pre-activations' variance (about 0.1
+ here, so Keras's larger $\epsilon = 10^{-3}$ breaks the invariance a decade earlier than
+ $10^{-5}$). Left of that point BN no longer normalises: its output shrinks towards zero.
+ In a network this matters only if weights shrink by orders of magnitude, or if a unit barely
+ varies over the batch — then ε, not the data, sets the scale.
+
+ ## 4. The batch is a noisy sample
+
+ $\mu_\mathcal{B}$ and $\sigma^2_\mathcal{B}$ are *estimates* of the population statistics from
+ $m$ examples. For $m$ independent draws, the spread (standard deviation over batches) of the
+ batch mean is $\sigma/\sqrt{m}$ exactly, and that of the batch variance is
+ $\sqrt{(\mu_4 - \sigma^4)/m}$ to leading order ($\mu_4$ the fourth central moment). Both fall
+ as $m^{-1/2}$: a straight line of slope $-1/2$ on log-log axes. We draw many batches of each
+ size from the 60,000 training pre-activations (with replacement, so draws are independent)
+ and fit that slope.
+
+ Training uses these noisy estimates; inference, per Alg. 2, uses fixed population statistics:
+
+ $$\mathrm{E}[x] \leftarrow \mathrm{E}_\mathcal{B}[\mu_\mathcal{B}], \qquad
+   \mathrm{Var}[x] \leftarrow \frac{m}{m-1}\,\mathrm{E}_\mathcal{B}[\sigma^2_\mathcal{B}],$$
+
+ > "Using moving averages instead, we can track the accuracy of a model as it trains."
+ > — Ioffe & Szegedy 2015, §3.1
+
+ so the *same* input is normalised differently in training and at inference, by an amount that
+ also shrinks as $m^{-1/2}$. The factor $m/(m-1)$ is Bessel's correction:
+ $\mathrm{E}[\sigma^2_\mathcal{B}] = \frac{m-1}{m}\sigma^2$, so without it the population
+ variance would be underestimated and inference outputs would have variance $m/(m-1)$
+ instead of 1 — a third too large at $m = 4$. We measure all three.
+ */
+let batchSizes = chapter.pick(
+  smoke: [4, 8, 16, 32, 64, 128, 256], book: [4, 8, 16, 32, 64, 128, 256, 512, 1024],
+  paper: [4, 8, 16, 32, 64, 128, 256, 512, 1024])
+let repetitions = chapter.pick(smoke: 1500, book: 6000, paper: 20000)
+
+struct BatchSizeStudy {
+  var meanSpread: Double  // std of μ_B over batches, in units of σ, averaged over units
+  var varianceSpread: Double  // std of σ²_B over batches, in units of σ², averaged over units
+  var trainInferenceGap: Double  // RMS of x̂(batch stats) − x̂(population stats, Alg. 2)
+  var unbiasedOutputVariance: Double  // population variance of inference x̂ with m/(m−1)
+  var biasedOutputVariance: Double  // the same without Bessel's correction
+}
+
+/// Draws `repetitions` batches of size `m`, estimates population statistics per Alg. 2 from
+/// them, then measures on fresh batches how far training-mode and inference-mode outputs are.
+func studyBatchSize(
+  _ m: Int, repetitions: Int, population: Matrix<Float>,
+  truth: (mean: [Double], variance: [Double]), epsilon: Double,
+  generator: inout RandomGenerator
+) -> BatchSizeStudy {
+  let n = population.cols
+  var sumMean = [Double](repeating: 0, count: n)
+  var sumMeanSquare = [Double](repeating: 0, count: n)
+  var sumVariance = [Double](repeating: 0, count: n)
+  var sumVarianceSquare = [Double](repeating: 0, count: n)
+  for _ in 0..<repetitions {
+    let batch = gather(population, rows: sampleIndices(m, from: population.rows, using: &generator))
+    let (mu, sigma2) = columnMoments(batch)
+    for j in 0..<n {
+      sumMean[j] += mu[j]
+      sumMeanSquare[j] += mu[j] * mu[j]
+      sumVariance[j] += sigma2[j]
+      sumVarianceSquare[j] += sigma2[j] * sigma2[j]
+    }
+  }
+  let r = Double(repetitions)
+  var meanSpread = 0.0
+  var varianceSpread = 0.0
+  var inferenceMean = [Double](repeating: 0, count: n)
+  var unbiasedVariance = [Double](repeating: 0, count: n)
+  var biasedVariance = [Double](repeating: 0, count: n)
+  for j in 0..<n {
+    let meanOfMeans = sumMean[j] / r
+    let meanOfVariances = sumVariance[j] / r
+    meanSpread += (sumMeanSquare[j] / r - meanOfMeans * meanOfMeans).squareRoot()
+      / truth.variance[j].squareRoot()
+    varianceSpread += (sumVarianceSquare[j] / r - meanOfVariances * meanOfVariances).squareRoot()
+      / truth.variance[j]
+    // Alg. 2: E[x] ← E_B[μ_B],  Var[x] ← m/(m−1)·E_B[σ²_B]
+    inferenceMean[j] = meanOfMeans
+    unbiasedVariance[j] = Double(m) / Double(m - 1) * meanOfVariances
+    biasedVariance[j] = meanOfVariances
+  }
+  // Variance of the inference output over the whole population, per unit, averaged:
+  // (σ² + (μ − E[x])²) / (Var[x] + ε).
+  var unbiasedOutput = 0.0
+  var biasedOutput = 0.0
+  for j in 0..<n {
+    let offset = truth.mean[j] - inferenceMean[j]
+    let spread = truth.variance[j] + offset * offset
+    unbiasedOutput += spread / (unbiasedVariance[j] + epsilon)
+    biasedOutput += spread / (biasedVariance[j] + epsilon)
+  }
+  // The train/inference gap on fresh batches.
+  let gapBatches = max(repetitions / 10, 50)
+  var squaredGap = 0.0
+  for _ in 0..<gapBatches {
+    let batch = gather(population, rows: sampleIndices(m, from: population.rows, using: &generator))
+    let (mu, sigma2) = columnMoments(batch)
+    for i in 0..<m {
+      for j in 0..<n {
+        let x = Double(batch[i, j])
+        let trainingOutput = (x - mu[j]) / (sigma2[j] + epsilon).squareRoot()
+        let inferenceOutput = (x - inferenceMean[j]) / (unbiasedVariance[j] + epsilon).squareRoot()
+        squaredGap += (trainingOutput - inferenceOutput) * (trainingOutput - inferenceOutput)
+      }
+    }
+  }
+  return BatchSizeStudy(
+    meanSpread: meanSpread / Double(n), varianceSpread: varianceSpread / Double(n),
+    trainInferenceGap: (squaredGap / Double(gapBatches * m * n)).squareRoot(),
+    unbiasedOutputVariance: unbiasedOutput / Double(n), biasedOutputVariance: biasedOutput / Double(n))
+}
+
+var noiseRNG = chapter.makeGenerator("batch noise")
+var studies: [BatchSizeStudy] = []
+var noiseProgress = chapter.progress("batch sizes", total: batchSizes.count)
+chapter.phase("batch noise") {
+  for (k, m) in batchSizes.enumerated() {
+    studies.append(
+      studyBatchSize(
+        m, repetitions: repetitions, population: population, truth: populationMoments,
+        epsilon: BatchNormConvention.paper.epsilon, generator: &noiseRNG))
+    noiseProgress.update(k + 1)
+  }
+}
+noiseProgress.finish()
+
+chapter.say("\nbatch statistics vs batch size (\(repetitions) batches per size, \(units) units):")
+chapter.say("    m   spread(μ_B)/σ  spread(σ²_B)/σ²  RMS train−inference  Var(x̂_inf) unbiased  biased")
+for (m, s) in zip(batchSizes, studies) {
+  chapter.say(
+    "\(String(format: "%5d", m))  \(formatted(s.meanSpread, "%13.4f"))  \(formatted(s.varianceSpread, "%15.4f"))"
+      + "  \(formatted(s.trainInferenceGap, "%19.4f"))  \(formatted(s.unbiasedOutputVariance, "%19.4f"))  \(formatted(s.biasedOutputVariance, "%6.4f"))"
+  )
+  chapter.log.record("spread of batch mean / σ", run: "batch", step: m, value: s.meanSpread)
+  chapter.log.record("spread of batch variance / σ²", run: "batch", step: m, value: s.varianceSpread)
+  chapter.log.record("train-inference RMS gap", run: "batch", step: m, value: s.trainInferenceGap)
+}
+
+let sizes = batchSizes.map(Double.init)
+// The mean's spread is σ/√m at every m; the variance's only asymptotically (finite-m terms of
+// order 1/m²), so its slope is fitted over m ≥ 16, as is the gap's.
+let asymptotic = batchSizes.indices.filter { batchSizes[$0] >= 16 }
+let meanSlope = logLogSlope(x: sizes, y: studies.map(\.meanSpread))
+let varianceSlope = logLogSlope(
+  x: asymptotic.map { sizes[$0] }, y: asymptotic.map { studies[$0].varianceSpread })
+let gapSlope = logLogSlope(
+  x: asymptotic.map { sizes[$0] }, y: asymptotic.map { studies[$0].trainInferenceGap })
+chapter.say(
+  "fitted log-log slopes: batch mean \(formatted(meanSlope, "%.3f")), batch variance (m ≥ 16) \(formatted(varianceSlope, "%.3f")), train/inference gap (m ≥ 16) \(formatted(gapSlope, "%.3f"))"
+)
+chapter.claim(
+  "spread of the batch mean falls as m^(−1/2) (fitted log-log slope)",
+  paper: "Ioffe & Szegedy 2015, §3 (mini-batch estimates)", measured: meanSlope, format: "%.3f",
+  threshold: "|slope + 0.5| ≤ 0.05", holds: abs(meanSlope + 0.5) <= 0.05)
+chapter.claim(
+  "spread of the batch variance falls as m^(−1/2) (fitted slope, m ≥ 16)",
+  paper: "Ioffe & Szegedy 2015, §3 (mini-batch estimates)", measured: varianceSlope,
+  format: "%.3f", threshold: "|slope + 0.5| ≤ 0.05", holds: abs(varianceSlope + 0.5) <= 0.05)
+chapter.claim(
+  "train/inference output gap (batch vs Alg. 2 statistics) falls as m^(−1/2) (fitted slope, m ≥ 16)",
+  paper: "Ioffe & Szegedy 2015, Alg. 2", measured: gapSlope, format: "%.3f",
+  threshold: "|slope + 0.5| ≤ 0.05", holds: abs(gapSlope + 0.5) <= 0.05)
+let worstUnbiased = studies.map { abs($0.unbiasedOutputVariance - 1) }.max()!
+chapter.claim(
+  "with Alg. 2's m/(m−1), inference outputs have variance 1 over the population at every m (max |var − 1|)",
+  paper: "Ioffe & Szegedy 2015, Alg. 2", measured: worstUnbiased, format: "%.3f",
+  threshold: "≤ 0.03", holds: worstUnbiased <= 0.03)
+
+let referenceLine = sizes.map { studies[0].meanSpread * (sizes[0] / $0).squareRoot() }
+try chapter.save(
+  Figure(
+    name: "01-batch-noise",
+    title: "Mini-batch statistics are noisy estimates (\(dataName) pre-activations, \(units) units)",
+    panels: [
+      Panel(
+        title: "spread of batch estimates", xLabel: "mini-batch size m",
+        yLabel: "standard deviation over batches (relative)", xLog: true, yLog: true,
+        legend: .topRight,
+        series: [
+          .linePoints(
+            "batch mean μ_B / σ (slope \(formatted(meanSlope, "%.2f")))", x: sizes,
+            y: studies.map(\.meanSpread), role: .color(2)),
+          .linePoints(
+            "batch variance σ²_B / σ² (slope \(formatted(varianceSlope, "%.2f")))", x: sizes,
+            y: studies.map(\.varianceSpread), role: .color(3)),
+          .line("slope −1/2", x: sizes, y: referenceLine, role: .reference),
+        ]),
+      Panel(
+        title: "training vs inference normalisation", xLabel: "mini-batch size m",
+        yLabel: "RMS of x̂(batch) − x̂(population)", xLog: true, yLog: true, legend: .topRight,
+        series: [
+          .linePoints(
+            "RMS gap (slope \(formatted(gapSlope, "%.2f")))", x: sizes,
+            y: studies.map(\.trainInferenceGap), role: .batchNorm),
+          .line(
+            "slope −1/2", x: sizes,
+            y: sizes.map { studies[0].trainInferenceGap * (sizes[0] / $0).squareRoot() },
+            role: .reference),
+        ]),
+      Panel(
+        title: "why Alg. 2 multiplies by m/(m−1)", xLabel: "mini-batch size m",
+        yLabel: "variance of inference output x̂", xLog: true, legend: .topRight,
+        series: [
+          .linePoints(
+            "Var[x] = m/(m−1)·E[σ²_B] (Alg. 2)", x: sizes,
+            y: studies.map(\.unbiasedOutputVariance), role: .batchNorm),
+          .linePoints(
+            "Var[x] = E[σ²_B] (biased)", x: sizes, y: studies.map(\.biasedOutputVariance),
+            role: .baseline),
+          .line("m/(m−1)", x: sizes, y: sizes.map { $0 / ($0 - 1) }, role: .reference),
+        ]),
+    ], columns: 3))
+
+/*:
+ ![Batch noise](Figures/01-batch-noise.png)
+
+ *Figure 1.2.* Not a figure of the paper, which states the estimates are noisy but does not
+ measure them. Left: the spread of $\mu_\mathcal{B}$ (relative to $\sigma$) and of
+ $\sigma^2_\mathcal{B}$ (relative to $\sigma^2$) over thousands of batches, averaged over 16
+ units of Fashion-MNIST pre-activations; both are straight lines of slope $-1/2$. The variance
+ estimate is noisier than the mean's because these pre-activations are heavy-tailed (a large
+ $\mu_4/\sigma^4$). Middle: how differently one input is normalised in training (its batch's
+ statistics) and at inference (Alg. 2's population statistics): the RMS gap in units of
+ $\hat x$ also falls as $m^{-1/2}$, from about 0.5 at $m = 4$ — the regularising noise of §3.4
+ is large for small batches. Right: the variance of inference outputs over the whole
+ population, with Alg. 2's unbiased $\frac{m}{m-1}\mathrm{E}[\sigma^2_\mathcal{B}]$ (≈ 1 at every
+ $m$) and without the correction (≈ $m/(m-1)$, the dashed curve).
+
+ ## 5. Conventions: one algorithm, three sets of numbers
+
+ Algorithm 2 leaves choices open: the value of ε ("a constant added to the mini-batch variance
+ for numerical stability", §3 — never given), how the population averages are tracked (the
+ paper describes an average over training mini-batches and mentions moving averages), and
+ whether the stored variance carries the $m/(m-1)$ factor. Libraries chose differently, which
+ is why "the same" trained network gives different inference outputs in different libraries.
+ The engine makes each choice explicit (`BatchNormConvention`):
+
+ | preset | ε | update after each batch | stored variance |
+ |---|---|---|---|
+ | `paper` | 1e-5 (our choice; the paper gives none) | plain average over all batches seen | unbiased, $\frac{m}{m-1}\sigma^2_\mathcal{B}$ |
+ | `pytorch` | 1e-5 | running ← 0.9·running + 0.1·batch | unbiased |
+ | `keras` | 1e-3 | moving ← 0.99·moving + 0.01·batch | biased, $\sigma^2_\mathcal{B}$ |
+
+ Both libraries start their running statistics at mean 0 and variance 1. PyTorch calls its
+ 0.1 `momentum`; Keras calls its 0.99 `momentum` — the same word for opposite weights, which
+ the engine normalises to "weight of the new batch" (0.1 and 0.01).
+
+ We feed one stream of 500 batches of 32 pre-activations of one unit through the three
+ presets and print the stored statistics after selected updates; the stream does not depend
+ on the preset of the run.
+ */
+let conventionBatchSize = 32
+let conventionBatches = 500
+let conventionUnit = 0
+var conventionRNG = chapter.makeGenerator("convention stream")
+var trackers = BatchNormConvention.all.map { PopulationStatistics(features: 1, convention: $0) }
+var runningMeans = [[Double]](repeating: [], count: trackers.count)
+var runningVariances = [[Double]](repeating: [], count: trackers.count)
+var firstBatch: (mean: Double, variance: Double) = (0, 0)
+for t in 1...conventionBatches {
+  let indices = sampleIndices(conventionBatchSize, from: population.rows, using: &conventionRNG)
+  let values = indices.map { Double(population[$0, conventionUnit]) }
+  let mu = values.reduce(0, +) / Double(conventionBatchSize)
+  let sigma2 = values.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(conventionBatchSize)
+  if t == 1 { firstBatch = (mu, sigma2) }
+  for k in trackers.indices {
+    trackers[k].update(batchMean: [mu], batchVariance: [sigma2], batchSize: conventionBatchSize)
+    runningMeans[k].append(trackers[k].mean[0])
+    runningVariances[k].append(trackers[k].variance[0])
+  }
+}
+let trueMean = populationMoments.mean[conventionUnit]
+let trueVariance = populationMoments.variance[conventionUnit]
+chapter.say(
+  "\nrunning statistics of unit \(conventionUnit) (population mean \(formatted(trueMean, "%.4f")), variance \(formatted(trueVariance, "%.4f"))), batches of \(conventionBatchSize):"
+)
+chapter.say("update | mean: paper  pytorch    keras | variance: paper  pytorch    keras")
+for t in [1, 2, 3, 5, 10, 20, 50, 100, 200, 500] where t <= conventionBatches {
+  let means = runningMeans.map { formatted($0[t - 1], "%8.4f") }.joined(separator: " ")
+  let variances = runningVariances.map { formatted($0[t - 1], "%8.4f") }.joined(separator: " ")
+  chapter.say("\(String(format: "%6d", t)) |  \(means) |      \(variances)")
+}
+
+/*:
+ After one batch the three disagree completely, and the table shows why. `paper` has
+ simply stored the batch's statistics (variance times 32/31). `pytorch` has moved a tenth of
+ the way from its initial (0, 1), `keras` a hundredth. The moving averages forget their
+ initial values geometrically: after $t$ batches a fraction $(1-\text{weight})^t$ of the
+ initial value remains — 0.9^20 ≈ 12% for PyTorch but 0.99^200 ≈ 13% for Keras, so a Keras
+ model evaluated early in training is normalised with statistics that are still mostly the
+ initial (0, 1). At the end the averages agree up to noise, except that Keras's variance is
+ the biased one (smaller by 31/32 on average) and its ε is a hundred times larger. The
+ first update of each preset is checked against its rule exactly:
+ */
+let firstUpdateError = [
+  // paper: E ← μ_B, Var ← m/(m−1)·σ²_B
+  abs(runningMeans[0][0] - firstBatch.mean),
+  abs(runningVariances[0][0] - 32.0 / 31.0 * firstBatch.variance),
+  // pytorch: 0.9·(0, 1) + 0.1·(μ_B, m/(m−1)·σ²_B)
+  abs(runningMeans[1][0] - 0.1 * firstBatch.mean),
+  abs(runningVariances[1][0] - (0.9 + 0.1 * 32.0 / 31.0 * firstBatch.variance)),
+  // keras: 0.99·(0, 1) + 0.01·(μ_B, σ²_B)
+  abs(runningMeans[2][0] - 0.01 * firstBatch.mean),
+  abs(runningVariances[2][0] - (0.99 + 0.01 * firstBatch.variance)),
+].max()!
+chapter.claim(
+  "first update of each preset follows its rule (paper, pytorch, keras; max |error|)",
+  paper: "Ioffe & Szegedy 2015, Alg. 2; library docs", measured: firstUpdateError,
+  format: "%.1e", threshold: "≤ 1e-12", holds: firstUpdateError <= 1e-12)
+
+let updates = (1...conventionBatches).map(Double.init)
+let conventionRoles: [Role] = [.batchNorm, .color(2), .color(4)]
+try chapter.save(
+  Figure(
+    name: "01-conventions",
+    title: "One stream of batches, three conventions (unit \(conventionUnit), m = \(conventionBatchSize), \(dataName))",
+    panels: [
+      Panel(
+        title: "stored mean", xLabel: "batches seen (updates)", yLabel: "running mean",
+        xLog: true, legend: .bottomRight,
+        series: zip(BatchNormConvention.all, conventionRoles).enumerated().map { k, pair in
+          Series.line(pair.0.name, x: updates, y: runningMeans[k], role: pair.1)
+        } + [
+          .line(
+            "population mean", x: updates, y: updates.map { _ in trueMean }, role: .reference)
+        ]),
+      Panel(
+        title: "stored variance", xLabel: "batches seen (updates)", yLabel: "running variance",
+        xLog: true, legend: .topRight,
+        series: zip(BatchNormConvention.all, conventionRoles).enumerated().map { k, pair in
+          Series.line(pair.0.name, x: updates, y: runningVariances[k], role: pair.1)
+        } + [
+          .line(
+            "population variance", x: updates, y: updates.map { _ in trueVariance },
+            role: .reference)
+        ]),
+    ], columns: 2))
+
+/*:
+ ![Conventions](Figures/01-conventions.png)
+
+ *Figure 1.3.* The stored mean and variance of one unit after each of 500 training batches,
+ under the three presets (log scale of batches). The `paper` average jumps to the first
+ batch's values and then settles, ever more slowly, on the population values (dashed). PyTorch's
+ moving average reaches them within a few dozen batches and then keeps fluctuating (it
+ weights the last ~10 batches); Keras's needs a few hundred batches to forget its initial
+ variance of 1, and then its fluctuations are smaller (it averages ~100 batches). None of this
+ is in the paper's figures; it is the reason a port of a model from one library to another
+ must copy ε, the momentum *and* the variance convention, not just the weights.
+
+ ## 6. What BN does to a distribution
+
+ Finally, a picture. We take one unit's pre-activations over a batch of real images, before
+ and after the transform. BN is an affine map per feature, so it moves and rescales the
+ histogram but cannot change its shape: skewness and kurtosis (standardised moments) are
+ unchanged. BN standardises; it does not make anything Gaussian. We show the most skewed of
+ the 16 units, to make that visible.
+ */
+let histogramBatchSize = chapter.pick(smoke: 500, book: 2000, paper: 2000)
+var histogramRNG = chapter.makeGenerator("histogram batch")
+let histogramBatch = gather(
+  population, rows: sampleIndices(histogramBatchSize, from: population.rows, using: &histogramRNG))
+let (histogramGamma, histogramBeta) = unitAffine(units)
+let (histogramOutput, _) = BatchNormalization.forward(
+  training: histogramBatch, gamma: histogramGamma, beta: histogramBeta, epsilon: epsilon)
+let skewest = (0..<units).max { abs(shape(of: column(histogramBatch, $0)).skewness) < abs(shape(of: column(histogramBatch, $1)).skewness) }!
+let before = column(histogramBatch, skewest)
+let after = column(histogramOutput, skewest)
+let shapeBefore = shape(of: before)
+let shapeAfter = shape(of: after)
+chapter.say(
+  "\nunit \(skewest) over \(histogramBatchSize) images: before BN mean \(formatted(before.reduce(0, +) / Double(before.count), "%.4f")), "
+    + "skewness \(formatted(shapeBefore.skewness, "%.4f")), kurtosis \(formatted(shapeBefore.kurtosis, "%.4f")); "
+    + "after BN skewness \(formatted(shapeAfter.skewness, "%.4f")), kurtosis \(formatted(shapeAfter.kurtosis, "%.4f"))"
+)
+let shapeChange = max(
+  abs(shapeAfter.skewness - shapeBefore.skewness), abs(shapeAfter.kurtosis - shapeBefore.kurtosis))
+chapter.claim(
+  "BN standardises but keeps the shape: skewness and kurtosis unchanged (max |change|, Float)",
+  paper: "Ioffe & Szegedy 2015, Alg. 1 (per-feature affine)", measured: shapeChange,
+  format: "%.1e", threshold: "≤ 1e-4", holds: shapeChange <= 1e-4)
+
+let gaussianX = stride(from: -4.0, through: 6.0, by: 0.05).map { $0 }
+let gaussianY = gaussianX.map { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }
+try chapter.save(
+  Figure(
+    name: "01-distribution",
+    title: "One unit's pre-activations over a batch of \(histogramBatchSize) \(dataName) images",
+    panels: [
+      Panel(
+        title: "before BN: z = Wu", xLabel: "pre-activation z", yLabel: "density",
+        legend: .topRight,
+        series: [.histogram("unit \(skewest), before BN", samples: before, bins: 50, role: .baseline)]),
+      Panel(
+        title: "after BN: x̂ = (z − μ_B)/√(σ²_B + ε)", xLabel: "normalised pre-activation x̂",
+        yLabel: "density", legend: .topRight,
+        series: [
+          .histogram("unit \(skewest), after BN", samples: after, bins: 50, role: .batchNorm),
+          .line("N(0, 1)", x: gaussianX, y: gaussianY, role: .reference),
+        ]),
+    ], columns: 2))
+
+/*:
+ ![Distribution before and after BN](Figures/01-distribution.png)
+
+ *Figure 1.4.* A histogram (as a density) of one unit's pre-activation over a batch of
+ Fashion-MNIST images, before (left) and after (right) the transform. The paper's Figure 1(b, c)
+ follows the 15th, 50th and 85th percentiles of a sigmoid's input *over training*; Chapter 3
+ reproduces that. Here, at one moment, we see what the transform itself does: the histogram is
+ moved to mean 0 and squeezed to variance 1, and the dashed standard normal shows what it does
+ *not* do — the skewed shape survives exactly. That is why γ and β (section 2) and the
+ nonlinearity after BN still see a non-Gaussian input, and why "whitening" in the paper means
+ fixing the first two moments only.
+
+ ## Summary
+
+ Algorithm 1 does exactly what it says: zero mean and unit variance per feature (up to
+ $\epsilon/\sigma^2$), any mean and spread through γ and β, the identity included. It is
+ invariant to the scale of the weights in front of it, exactly when $\epsilon = 0$ and up to a
+ predictable $\epsilon/a^2$ effect otherwise. Its statistics are estimates whose noise falls
+ as $m^{-1/2}$, which is also the size of the gap between training and inference outputs;
+ Algorithm 2's $m/(m-1)$ makes inference outputs have the variance training intended. The
+ libraries' conventions differ in ε, averaging and variance bias, and Figure 1.3 shows how much
+ that changes the stored numbers. Chapter 2 differentiates all of this.
+ */
+chapter.finish()
