@@ -30,24 +30,29 @@ struct HarnessTests {
     }
   }
 
-  /// A chapter that uses the harness must run in smoke mode, exit 0 and write complete
-  /// results with the options it was given; a placeholder that does not yet must at least run.
+  /// Every chapter runs under the helper. Those using the harness answer `--help` with their
+  /// own name and reject a bad preset with exit status 64; this checks the helper and the
+  /// options without a training run (the chapters' own tests do those, once each).
   @Test(arguments: writtenChapters.map(\.executable))
-  func smokeRun(executable: String) throws {
+  func theHelperRunsTheChapter(executable: String) throws {
     let chapter = try #require(Catalog.chapters.first { $0.executable == executable })
     let source = try String(
       contentsOf: ChapterHarness.packageRoot.appendingPathComponent(
         "Chapters/\(chapter.directory)/main.swift"),
       encoding: .utf8)
-    let usesHarness = source.contains("Chapter(number:")
-    let run = try ChapterHarness.run(executable, arguments: ["--seed", "3"])
-    #expect(run.status == 0, "\(executable) stderr: \(run.standardError)")
-    guard usesHarness else { return }
-    let results = try #require(
-      run.results, "\(executable) wrote no results; stderr: \(run.standardError)")
-    #expect(results.status == .complete)
-    #expect(results.config.chapter == chapter.number)
-    #expect(results.config.preset == .smoke)
-    #expect(results.config.seed == 3)
+    guard source.contains("Chapter(number:") else {
+      // A placeholder that does not use the harness yet: it must at least run.
+      #expect(try ChapterHarness.run(executable).status == 0)
+      return
+    }
+    let help = try ChapterHarness.run(executable, arguments: ["--help"])
+    #expect(help.status == 0)
+    #expect(help.standardOutput.contains("USAGE: \(executable)"))
+    #expect(help.results == nil)
+
+    let bad = try ChapterHarness.run(executable, arguments: ["--preset", "enormous"])
+    #expect(bad.status == 64)
+    #expect(bad.standardError.contains("'enormous' is invalid"))
+    #expect(bad.standardError.contains("Usage: \(executable)"))
   }
 }
