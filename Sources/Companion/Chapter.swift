@@ -90,7 +90,8 @@ public final class Chapter: @unchecked Sendable {
     self.options = options
     self.root = root
     self.outputDirectory = OutputDirectory.resolve(
-      explicit: options.out, preset: options.preset, seed: options.seed, chapter: info, root: root)
+      explicit: options.out, preset: options.preset, seed: options.seed,
+      customised: options.steps != nil || options.epochs != nil, chapter: info, root: root)
     self.progressSink = progressSink
     self.printer = printer
     self.started = ProcessInfo.processInfo.systemUptime

@@ -10,7 +10,10 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   public var preset: Preset = .book
 
   @Option(help: "Seed of every random draw; the same seed and thread count reproduce a run.")
-  public var seed: UInt64 = 1
+  public var seed: UInt64 = ChapterOptions.defaultSeed
+
+  /// The seed of the book's own runs (the committed figures).
+  public static let defaultSeed: UInt64 = 1
 
   @Option(help: "OpenBLAS threads. More is faster but changes rounding; 1 is bitwise reproducible.")
   public var threads: Int = 1
@@ -23,7 +26,7 @@ public struct ChapterOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
-      "Output directory (default: Figures/ for book runs, runs/NN-preset-seedS/ otherwise).",
+      "Output directory (default: Figures/ for the book's own runs — book preset, seed 1, no step or epoch override — else runs/NN-preset-seedS/).",
       valueName: "dir"))
   public var out: String?
 

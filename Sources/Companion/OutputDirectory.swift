@@ -28,25 +28,27 @@ public enum PackageRoot {
 
 /// Where a run's results and figures go.
 ///
-/// Book runs produce the committed figures, so they write into `Figures/`. Smoke and paper runs
-/// would overwrite those with other numbers, so each gets its own `runs/NN-preset-seedS/`.
+/// The book's own runs (book preset, default seed, no step or epoch override) produce the
+/// committed figures, so they write into `Figures/`. Anything else would overwrite those with
+/// other numbers, so it gets its own `runs/NN-preset-seedS/` (with `-custom` when steps or
+/// epochs were overridden): `companion --steps 10` must never replace the book's figures.
 public enum OutputDirectory {
   public static func resolve(
-    explicit: String?, preset: Preset, seed: UInt64, chapter: ChapterInfo, root: URL
+    explicit: String?, preset: Preset, seed: UInt64, customised: Bool = false,
+    chapter: ChapterInfo, root: URL
   ) -> URL {
     if let explicit {
       if explicit.hasPrefix("/") { return URL(fileURLWithPath: explicit).standardizedFileURL }
       let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
       return base.appendingPathComponent(explicit).standardizedFileURL
     }
-    switch preset {
-    case .book:
+    if preset == .book && seed == ChapterOptions.defaultSeed && !customised {
       return root.appendingPathComponent("Figures").standardizedFileURL
-    case .smoke, .paper:
-      return root.appendingPathComponent("runs")
-        .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)")
-        .standardizedFileURL
     }
+    let suffix = customised ? "-custom" : ""
+    return root.appendingPathComponent("runs")
+      .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)\(suffix)")
+      .standardizedFileURL
   }
 
   /// `<out>/<NN>-results.json`.

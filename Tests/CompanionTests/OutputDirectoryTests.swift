@@ -26,6 +26,15 @@ struct OutputDirectoryTests {
     #expect(paper.path == "/work/book/runs/03-paper-seed9")
   }
 
+  @Test func bookRunsWithAnotherSeedOrOverridesKeepOffTheCommittedFigures() {
+    let seeded = OutputDirectory.resolve(
+      explicit: nil, preset: .book, seed: 7, chapter: transform, root: root)
+    #expect(seeded.path == "/work/book/runs/01-book-seed7")
+    let shortened = OutputDirectory.resolve(
+      explicit: nil, preset: .book, seed: 1, customised: true, chapter: transform, root: root)
+    #expect(shortened.path == "/work/book/runs/01-book-seed1-custom")
+  }
+
   @Test func anExplicitDirectoryWins() {
     let absolute = OutputDirectory.resolve(
       explicit: "/tmp/out", preset: .book, seed: 1, chapter: transform, root: root)
@@ -61,5 +70,7 @@ struct OutputDirectoryTests {
     let smoke = try TestChapter.make(
       ["--preset", "smoke", "--seed", "3"], number: 2, root: temporary.url)
     #expect(smoke.resultsFile.path.hasSuffix("/runs/02-smoke-seed3/02-results.json"))
+    let short = try TestChapter.make(["--steps", "10"], number: 3, root: temporary.url)
+    #expect(short.resultsFile.path.hasSuffix("/runs/03-book-seed1-custom/03-results.json"))
   }
 }
