@@ -60,7 +60,7 @@ do for [format in formats] {
   unset logscale y
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [0:*]
+  set yrange [0:0.55]
   set key inside top right
   plot \
     data index 1 using 1:2 with histeps ls 2 title 'ink unit, after BN' noenhanced, \

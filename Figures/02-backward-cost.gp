@@ -61,7 +61,7 @@ do for [format in formats] {
   unset logscale y
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
-  set yrange [0:35.0909856]
+  set yrange [0:6.06986815]
   set key inside bottom right
   plot \
     data index 2 using 1:2 with linespoints ls 3 pointinterval 1 title 'speed-up' noenhanced, \

@@ -852,7 +852,7 @@ try chapter.save(
         series: [.histogram("ink unit, before BN", samples: before, bins: 50, role: .baseline)]),
       Panel(
         title: "after BN: x̂ = (z − μ_B)/√(σ²_B + ε)", xLabel: "normalised pre-activation x̂",
-        yLabel: "density", legend: .topRight,
+        yLabel: "density", yRange: 0...0.55, legend: .topRight,
         series: [
           .histogram("ink unit, after BN", samples: after, bins: 50, role: .batchNorm),
           .line("N(0, 1)", x: gaussianX, y: gaussianY, role: .reference),

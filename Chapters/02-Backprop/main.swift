@@ -639,11 +639,10 @@ try chapter.save(
  *Figure 2.2.* Not in the paper. The median time of one backward call over a batch of $m$
  examples and 256 features, for the engine's two forms, in a release build on one core; both
  grow linearly in $m$ (slope 1 on the log-log axes). The fused form is about 5 times faster at
- every size up to $m \approx 1000$, and more for larger batches, where the staged form's
- temporaries (an $m\times n$ array for $\partial\ell/\partial\hat x$: 4 MB at $m = 4096$) no
- longer fit in cache; how much more depends on what else the machine is doing (between 8 and
- 30 times in our runs on a shared 2-core machine), while the factor of 5 at small batches is
- stable from run to run. Be
+ every size from 16 to 4096 on a quiet machine. On a busy one the staged form suffers more at
+ large batches, where its temporaries (an $m\times n$ array for $\partial\ell/\partial\hat x$:
+ 4 MB at $m = 4096$) compete for cache: we measured 8 to 30 times there while other builds ran
+ on our shared 2-core machine. The factor of 5 at small batches was stable in every run. Be
  careful what this measures: part of the factor is the algorithm (two reductions and one
  element-wise pass instead of five passes and a temporary), part is implementation — the
  engine's staged form is written to mirror the paper and indexes Swift arrays, while the fused
