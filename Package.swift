@@ -65,6 +65,8 @@ let package = Package(
           "Companion", "Engine", "Datasets", "Plot",
           .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
-        path: $0.path)
+        path: $0.path,
+        // README.md is the chapter's rendered page, not a source file.
+        exclude: ["README.md"])
     }
 )

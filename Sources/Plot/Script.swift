@@ -93,6 +93,10 @@ enum GnuplotScript {
     lines.append("set ylabel \(text(panel.yLabel))")
     lines.append(panel.xLog ? "set logscale x" : "unset logscale x")
     lines.append(panel.yLog ? "set logscale y" : "unset logscale y")
+    // Log axes spanning decades get "%g" tick labels (1e-06, 0.01, 100) instead of gnuplot's
+    // fixed-point default ("0.0000010"); linear axes keep the default "% h".
+    lines.append("set format x \(panel.xLog ? "'%g'" : "'% h'")")
+    lines.append("set format y \(panel.yLog ? "'%g'" : "'% h'")")
     lines.append(
       panel.xLog || panel.yLog
         ? "set mxtics default; set mytics default" : "unset mxtics; unset mytics")

@@ -89,6 +89,8 @@ import Testing
           set ylabel 'loss (nats)' noenhanced
           unset logscale x
           unset logscale y
+          set format x '% h'
+          set format y '% h'
           unset mxtics; unset mytics
           set xrange [*:*]; set autoscale xfix
           set yrange [*:*]

@@ -45,6 +45,7 @@ import Testing
     ])
     #expect(text.contains("set logscale x\n"))
     #expect(text.contains("set logscale y\n"))
+    #expect(text.contains("set format x '%g'\n") && text.contains("set format y '%g'\n"))
     #expect(text.contains("set mxtics default; set mytics default"))
     #expect(text.contains("set xrange [1:1000]\n"))
     #expect(text.contains("set yrange [0.001:1]\n"))
