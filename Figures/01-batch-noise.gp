@@ -45,6 +45,8 @@ do for [format in formats] {
   set ylabel 'standard deviation over batches (relative)' noenhanced
   set logscale x
   set logscale y
+  set format x '%g'
+  set format y '%g'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
@@ -60,6 +62,8 @@ do for [format in formats] {
   set ylabel 'RMS of x̂(batch) − x̂(population)' noenhanced
   set logscale x
   set logscale y
+  set format x '%g'
+  set format y '%g'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
@@ -74,6 +78,8 @@ do for [format in formats] {
   set ylabel 'variance of inference output x̂' noenhanced
   set logscale x
   unset logscale y
+  set format x '%g'
+  set format y '% h'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [0.95:1.4]

@@ -45,6 +45,8 @@ do for [format in formats] {
   set ylabel 'running mean' noenhanced
   set logscale x
   unset logscale y
+  set format x '%g'
+  set format y '% h'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
@@ -61,6 +63,8 @@ do for [format in formats] {
   set ylabel 'running variance' noenhanced
   set logscale x
   unset logscale y
+  set format x '%g'
+  set format y '% h'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]

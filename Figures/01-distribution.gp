@@ -45,6 +45,8 @@ do for [format in formats] {
   set ylabel 'density' noenhanced
   unset logscale x
   unset logscale y
+  set format x '% h'
+  set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [0:*]
@@ -58,6 +60,8 @@ do for [format in formats] {
   set ylabel 'density' noenhanced
   unset logscale x
   unset logscale y
+  set format x '% h'
+  set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [0:0.55]

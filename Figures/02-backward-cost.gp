@@ -45,6 +45,8 @@ do for [format in formats] {
   set ylabel 'median time (µs)' noenhanced
   set logscale x
   set logscale y
+  set format x '%g'
+  set format y '%g'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
@@ -59,9 +61,11 @@ do for [format in formats] {
   set ylabel 'staged time / fused time' noenhanced
   set logscale x
   unset logscale y
+  set format x '%g'
+  set format y '% h'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
-  set yrange [0:6.06986815]
+  set yrange [0:4.03084603]
   set key inside bottom right
   plot \
     data index 2 using 1:2 with linespoints ls 3 pointinterval 1 title 'speed-up' noenhanced, \

@@ -45,6 +45,8 @@ do for [format in formats] {
   set ylabel '‖∂ℓ/∂(aW)‖ (Frobenius norm)' noenhanced
   set logscale x
   set logscale y
+  set format x '%g'
+  set format y '%g'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
