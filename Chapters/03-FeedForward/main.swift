@@ -282,7 +282,9 @@ func measure(
 ) -> (accuracy: Double, probe: [Percentiles]?) {
   if spec.batchNorm { estimatePopulation(of: network, over: curvePopulation) }
   let accuracy =
-    100 * network.accuracy(spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000, mode: .inference)
+    100
+    * network.accuracy(
+      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000, mode: .inference)
   guard spec.recordsProbe else { return (accuracy, nil) }
   _ = network.forward(probeX, mode: .inference)
   return (accuracy, columnPercentiles(network.nonlinearityInputs.last!))
@@ -394,10 +396,13 @@ for (rate, accuracy) in sweep {
  */
 
 let baseline = chapter.phase("Figure 1 runs") {
-  train(RunSpec(name: "baseline", batchNorm: false, learningRate: baseRate, steps: steps, recordsProbe: true))
+  train(
+    RunSpec(
+      name: "baseline", batchNorm: false, learningRate: baseRate, steps: steps, recordsProbe: true))
 }
 let batchNormed = chapter.phase("Figure 1 runs") {
-  train(RunSpec(name: "BN", batchNorm: true, learningRate: baseRate, steps: steps, recordsProbe: true))
+  train(
+    RunSpec(name: "BN", batchNorm: true, learningRate: baseRate, steps: steps, recordsProbe: true))
 }
 
 /*:
@@ -428,6 +433,12 @@ let baselineFinal = baseline.result.finalAccuracy
 let baselineStepsToFinal = stepsToReach(baselineFinal, baseline.result) ?? steps
 let bnStepsToBaselineFinal = stepsToReach(baselineFinal, batchNormed.result)
 let speedup = multiple(bnStepsToBaselineFinal, of: baselineStepsToFinal, runLength: steps)
+chapter.say(
+  String(
+    format: "baseline's final accuracy %.2f%%: first reached by the baseline at step ",
+    baselineFinal)
+    + "\(baselineStepsToFinal), by BN at step \(bnStepsToBaselineFinal.map(String.init) ?? "never")"
+)
 chapter.claim(
   "BN reaches the baseline's final test accuracy in at most half the steps",
   paper: "Ioffe & Szegedy 2015, §4.1, Fig. 1(a)", measured: speedup.value, format: "%.3f",
@@ -612,14 +623,21 @@ let inferenceRows: [(method: String, accuracy: Double)] = chapter.phase("inferen
   }
   let rows = [
     ("population statistics, full training pass (Alg. 2)", accuracy(network, with: full)),
-    ("population statistics, \(curvePopulation.count) batches (the curves)", accuracy(network, with: subset)),
-    ("moving averages during training (momentum 0.1)", accuracy(network, with: batchNormed.movingAverages)),
+    (
+      "population statistics, \(curvePopulation.count) batches (the curves)",
+      accuracy(network, with: subset)
+    ),
+    (
+      "moving averages during training (momentum 0.1)",
+      accuracy(network, with: batchNormed.movingAverages)
+    ),
     ("average over all training steps", accuracy(network, with: batchNormed.trainingAverages)),
     ("batch statistics, test batches of 60", batchStatistics(60)),
     ("batch statistics, test batches of 1000", batchStatistics(1000)),
     ("batch statistics, whole test set (\(testSet.count))", batchStatistics(testSet.count)),
   ]
-  for norm in bnLayers { norm.population = full[bnLayers.firstIndex { $0 === norm }!] }
+  // Leave the network with the statistics Alg. 2 prescribes.
+  for (norm, population) in zip(bnLayers, full) { norm.population = population }
   return rows
 }
 chapter.say("\nInference with the trained BN network (test accuracy):")
@@ -667,12 +685,23 @@ func accuracySeries(_ run: RunResult, label: String? = nil, role: Role) -> Serie
   .line(label ?? run.name, x: run.steps.map(Double.init), y: run.accuracy, role: role)
 }
 
+/// A y range that shows where two curves differ: from the lowest accuracy either reaches after
+/// the first 2% of training (rounded down to 5%) to the highest (rounded up).
+func zoomedAccuracyRange(_ runs: [RunResult]) -> ClosedRange<Double> {
+  let late = runs.flatMap { run in
+    zip(run.steps, run.accuracy).filter { $0.0 >= steps / 50 && $0.1.isFinite }.map(\.1)
+  }
+  let low = ((late.min() ?? 0) / 5).rounded(.down) * 5
+  let high = min(((late.max() ?? 100) / 5).rounded(.up) * 5, 100)
+  return low...max(high, low + 5)
+}
+
 let figureAccuracy = Figure(
   name: "03-accuracy",
   title: "Figure 1(a): test accuracy of the 3x100 sigmoid net (\(dataLabel), η = \(baseRate))",
   panel: Panel(
     xLabel: "training steps (mini-batches of 60)", yLabel: "test accuracy (%)",
-    legend: .bottomRight,
+    yRange: zoomedAccuracyRange([baseline.result, batchNormed.result]), legend: .bottomRight,
     series: [
       accuracySeries(baseline.result, label: "without BN", role: .baseline),
       accuracySeries(batchNormed.result, label: "with BN", role: .batchNorm),
@@ -718,15 +747,16 @@ let figureRates = Figure(
   name: "03-learning-rates",
   title: "Learning-rate multipliers (BN-x5, BN-x30 analogue), \(dataLabel), base η = \(baseRate)",
   panel: Panel(
-    xLabel: "training steps (mini-batches of 60)", yLabel: "test accuracy (%)",
-    legend: .bottomRight,
+    xLabel: "training steps (mini-batches of 60, log scale)", yLabel: "test accuracy (%)",
+    xLog: true, xRange: Double(max(steps / 500, 1))...Double(max(steps, 2)), yRange: 0...100,
+    legend: .outside,
     series: allRateRuns.map { run in
       accuracySeries(
         run, label: "\(run.name)\(run.divergedAt.map { " (diverged at \($0))" } ?? "")",
         role: rateRoles[run.name] ?? .auto)
     } + [
       .line(
-        String(format: "baseline's best, %.2f%%", baselineBest), x: [0, Double(steps)],
+        String(format: "baseline's best, %.2f%%", baselineBest), x: [1, Double(steps)],
         y: [baselineBest, baselineBest], role: .reference)
     ]))
 
@@ -744,5 +774,118 @@ let figureDepth = Figure(
 for figure in [figureAccuracy, figurePercentiles, figureRates, figureDepth] {
   chapter.attempt { try chapter.save(figure) }
 }
+
+/*:
+ ## Reading the figures
+
+ The figures below come from the book preset (seed 1, one BLAS thread) on **Fashion-MNIST**;
+ the numbers quoted in this section are from that run. Regenerate them with
+ `ch03-feedforward` (or `companion run 3`); for real MNIST, `companion fetch mnist --to DIR`
+ then `ch03-feedforward --mnist DIR`. The whole chapter took 4 min 55 s of wall time
+ (4 min 40 s of CPU) on one core of a shared machine: 35 s for the sweep, 65 s for the two
+ Figure 1 runs, 123 s for the four learning-rate runs, 70 s for the ten-layer runs, under a
+ second for the inference table. An earlier run of the same code on the machine under heavier
+ load took 6 min 25 s.
+
+ **The sweep.** After 5,000 steps the baseline's held-out accuracy was 82.18% at η = 0.1,
+ 85.08% at 0.3, 86.51% at 1 and 86.56% at 3. The rule picks η = 3; 1 and 3 are a tie within
+ noise, and η = 3 turns out to sit at the edge of what the plain network tolerates (at 5× it
+ never leaves chance). That matters below.
+
+ ![Figure 1(a): test accuracy vs training steps, with and without BN](Figures/03-accuracy.png)
+
+ *Figure 1(a).* **Paper:** test accuracy of the MNIST network with and without BN over
+ 50,000 steps; the BN network is above the baseline throughout and ends higher (the paper's
+ axis runs from 0.7 to 1.0). **Ours:** the same network and schedule on Fashion-MNIST,
+ measured every 500 steps on all 10,000 test images (the y axis starts where both curves are
+ after the first 2% of training). BN is ahead from the start (81.5% against 73.9% after 500
+ steps, 87.1% against 85.4% after 5,000) and stays ahead to the end (88.64% against 87.84%).
+ The baseline first reaches its final accuracy at step 24,000; BN at step 11,000, 0.46 of the
+ steps — inside the "at most half" we asked for, but not by much. The gap is smaller than the
+ paper's because the task is harder for this tiny network and because our baseline runs at a
+ learning rate tuned for it: both curves are limited by the capacity of three layers of 100
+ sigmoids, not by optimisation. BN's curve is also visibly less jittery.
+
+ ![Figure 1(b, c): 15/50/85th percentiles of one sigmoid's input over training](Figures/03-sigmoid-inputs.png)
+
+ *Figure 1(b, c).* **Paper:** for one typical sigmoid of the last hidden layer, the 15th,
+ 50th and 85th percentiles of its input over training: without BN (b) they move in mean and
+ spread; with BN (c) they stay nearly fixed. **Ours:** unit 0 of the last hidden layer, its
+ input over the first 1,000 test images, measured at each point of the curves (same axes in
+ both panels). Without BN the median plunges from −0.5 to about −8 in the first 2,000 steps,
+ climbs back to about −6 and jitters by a unit or more between measurements, and the band is
+ very wide (up to 12 units) and changes width all along: the unit is pushed deep into the
+ sigmoid's flat tail, where it passes almost no gradient. With BN the distribution moves
+ smoothly: the median goes to about −2.4 in the first few hundred steps and then creeps to
+ −4, but the band widens steadily from about 2 to 7 units. That is $\gamma$ growing: BN fixes
+ the distribution of $\hat x$, not of $\gamma \hat x + \beta$, and at our large learning rate
+ the learned scale keeps growing. Our measure — median over the 100 units of the absolute
+ change of each unit's median between 10% of training and the end — gives 1.22 without BN and
+ 0.92 with BN, a ratio of 0.76: less drift, but not the factor of two we asked for, and the
+ spread changed *more* with BN (2.92 against 0.98). So the claim of "nearly fixed"
+ distributions does **not** reproduce in this form here. What does reproduce is the
+ qualitative picture: the plain network's input distribution wanders and jitters from step to
+ step, the BN network's evolves smoothly and stays much closer to the sigmoid's useful range.
+
+ ![Learning-rate multipliers: test accuracy vs steps, log scale](Figures/03-learning-rates.png)
+
+ *Learning rates (analogue of Figure 2 and the table of §4.2.2).* **Paper:** BN-Inception at
+ 5× and 30× the base rate reaches Inception's best accuracy in 2.1M and 2.7M steps against
+ 13.3M at the base rate and 31.0M for Inception, and Inception itself is not run at the higher
+ rates. **Ours:** steps to reach the baseline's best test accuracy (88.25%):
+
+ | run | rate | steps to 88.25% | multiple of baseline | best | final |
+ |---|---|---|---|---|---|
+ | baseline | 3 | 35,500 | 1.00× | 88.25% | 87.84% |
+ | BN | 3 | 12,000 | 0.34× | 88.89% | 88.64% |
+ | BN ×5 | 15 | 18,000 | 0.51× | 88.43% | 87.67% |
+ | BN ×30 | 90 | never reached | — | 19.98% | 10.00% (stalled at chance from step ~375) |
+ | baseline ×5 | 15 | never reached | — | 10.00% | 10.00% (stalled at chance) |
+ | baseline ×30 | 90 | never reached | — | 10.00% | 10.00% (stalled at chance) |
+
+ (The baseline ×5 curve lies under the baseline ×30 curve, both at 10%.)
+ No run produced a non-finite loss ("diverged" in the harness' sense); the failing runs
+ *stall*: the sigmoids and the softmax saturate and the accuracy sits at chance. BN at 5× the
+ rate trains (the baseline at 5× does not), which is the paper's point that BN tolerates
+ higher rates. But it does not train *faster* than BN at the base rate, so the two BN-xN
+ claims fail here. The reason, as far as we can tell, is where our base rate sits: the sweep
+ picked η = 3, already the largest rate the plain network survives, while the paper's
+ Inception rate was chosen for Inception far from such an edge. BN's scale invariance
+ (§3.3) protects the hidden layers' weights, but not the output layer, which has no BN after
+ it, nor γ and β: at η = 90 the softmax weights blow up within a few hundred steps. In the
+ paper the higher rates also came with the other changes of §4.2.1 (less L2, faster decay,
+ no dropout); we changed only the rate.
+
+ ![Ten sigmoid layers: test accuracy with and without BN](Figures/03-depth.png)
+
+ *Beyond the paper: ten layers.* Ten hidden layers of 100 sigmoids, the same initialisation
+ and rate, 20,000 steps. Without BN the network never leaves chance (10.00% throughout): the
+ gradient reaching the lower layers is too small to move them, and the upper layers see
+ inputs that carry no information. With BN it trains as easily as the three-layer network:
+ 86.68% at the end (best 87.82%), within two points of the shallow one. This is the regime the
+ paper's introduction is about — saturating nonlinearities in a deep stack — and here the
+ difference is not a speed-up but the difference between training and not training.
+
+ **Inference.** The trained BN network of Figure 1 on the test set:
+
+ | statistics used at inference | test accuracy |
+ |---|---|
+ | population statistics, full training pass (Alg. 2) | 88.64% |
+ | population statistics, 100 training batches (the curves) | 88.64% |
+ | moving averages during training (momentum 0.1) | 88.26% |
+ | plain average over all 50,000 training steps | 83.19% |
+ | batch statistics, test batches of 60 | 87.75% |
+ | batch statistics, test batches of 1,000 | 88.67% |
+ | batch statistics, the whole test set | 88.66% |
+
+ Alg. 2 is within 0.02 points of large-batch evaluation, and 100 batches are as good as the
+ full pass, so the curves above lose nothing by using them. Moving averages cost 0.4 points
+ (they still remember batches from a few dozen steps back, taken with slightly different
+ weights); Alg. 2's average taken *during* training instead of after it costs 5.5 points,
+ because it mixes in the statistics of the early, very different networks. Normalising each
+ test batch of 60 with its own statistics costs 0.9 points: the prediction for one image then
+ depends on the other 59, the noise BN adds in training, which is harmless there and a
+ defect at inference.
+ */
 
 chapter.finish()
