@@ -6,6 +6,9 @@ import RealModule
 /// These are the building blocks; the `BatchNorm` layer wraps them with γ, β and population
 /// statistics, and a recurrent layer can call them once per time step with the same γ, β
 /// but its own statistics for each step (Cooijmans et al. 2017, §3).
+///
+/// Loop indices are written `i &* n &+ j` (wrapping arithmetic) so the loops vectorise; see
+/// Kernels.swift for why.
 public enum BatchNormalization {
   /// Which backward implementation to run; both compute the same numbers.
   public enum BackwardForm: String, Sendable, Codable, CaseIterable {
@@ -75,12 +78,12 @@ public enum BatchNormalization {
       mean.withUnsafeMutableBufferPointer { mu in
         variance.withUnsafeMutableBufferPointer { sigma2 in
           // μ_B = (1/m) Σ_i x_i
-          for i in 0..<m { for j in 0..<n { mu[j] += xs[i * n + j] } }
+          for i in 0..<m { for j in 0..<n { mu[j] += xs[i &* n &+ j] } }
           for j in 0..<n { mu[j] /= T(m) }
           // σ²_B = (1/m) Σ_i (x_i − μ_B)²   (two passes: no catastrophic cancellation)
           for i in 0..<m {
             for j in 0..<n {
-              let d = xs[i * n + j] - mu[j]
+              let d = xs[i &* n &+ j] - mu[j]
               sigma2[j] += d * d
             }
           }
@@ -111,22 +114,22 @@ public enum BatchNormalization {
     let (m, n) = (x.rows, x.cols)
     precondition(gamma.count == n && beta.count == n, "γ and β need \(n) features")
     let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-    var normalized = Matrix<T>(rows: m, cols: n)
-    var y = Matrix<T>(rows: m, cols: n)
-    x.withUnsafeBufferPointer { xs in
+    // Both outputs are written in full by one loop, so neither is zero-filled first.
+    var normalized = Matrix<T>(rows: 0, cols: 0)
+    let y = x.withUnsafeBufferPointer { xs in
       gamma.withUnsafeBufferPointer { g in
         beta.withUnsafeBufferPointer { b in
           mean.withUnsafeBufferPointer { mu in
             inverseStd.withUnsafeBufferPointer { s in
-              normalized.withUnsafeMutableBufferPointer { xh in
-                y.withUnsafeMutableBufferPointer { ys in
+              Matrix<T>(rows: m, cols: n) { ys in
+                normalized = Matrix<T>(rows: m, cols: n) { xh in
                   for i in 0..<m {
                     for j in 0..<n {
                       // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-                      let h = (xs[i * n + j] - mu[j]) * s[j]
-                      xh[i * n + j] = h
+                      let h = (xs[i &* n &+ j] - mu[j]) * s[j]
+                      xh[i &* n &+ j] = h
                       // y_i = γ x̂_i + β
-                      ys[i * n + j] = g[j] * h + b[j]
+                      ys[i &* n &+ j] = g[j] * h + b[j]
                     }
                   }
                 }
@@ -170,8 +173,8 @@ public enum BatchNormalization {
           dBeta.withUnsafeMutableBufferPointer { db in
             for i in 0..<m {
               for j in 0..<n {
-                dg[j] += d[i * n + j] * xh[i * n + j]
-                db[j] += d[i * n + j]
+                dg[j] += d[i &* n &+ j] * xh[i &* n &+ j]
+                db[j] += d[i &* n &+ j]
               }
             }
           }
@@ -205,24 +208,24 @@ public enum BatchNormalization {
             dxhat.withUnsafeMutableBufferPointer { dxh in
               dx.withUnsafeMutableBufferPointer { out in
                 // ∂ℓ/∂x̂_i = ∂ℓ/∂y_i · γ
-                for i in 0..<m { for j in 0..<n { dxh[i * n + j] = d[i * n + j] * g[j] } }
+                for i in 0..<m { for j in 0..<n { dxh[i &* n &+ j] = d[i &* n &+ j] * g[j] } }
                 // ∂ℓ/∂σ²_B = Σ_i ∂ℓ/∂x̂_i · (x_i − μ_B) · (−1/2)(σ²_B + ε)^(−3/2)
                 for i in 0..<m {
-                  for j in 0..<n { dvar[j] += dxh[i * n + j] * (x[i * n + j] - mu[j]) }
+                  for j in 0..<n { dvar[j] += dxh[i &* n &+ j] * (x[i &* n &+ j] - mu[j]) }
                 }
                 for j in 0..<n { dvar[j] *= -inverseStdCubed[j] / 2 }
                 // ∂ℓ/∂μ_B = (Σ_i ∂ℓ/∂x̂_i · (−1/√(σ²_B + ε))) + ∂ℓ/∂σ²_B · (Σ_i −2(x_i − μ_B)) / m
                 for i in 0..<m {
                   for j in 0..<n {
-                    dmean[j] += dxh[i * n + j] * -inverseStd[j]
-                    centredSum[j] += -2 * (x[i * n + j] - mu[j])
+                    dmean[j] += dxh[i &* n &+ j] * -inverseStd[j]
+                    centredSum[j] += -2 * (x[i &* n &+ j] - mu[j])
                   }
                 }
                 for j in 0..<n { dmean[j] += dvar[j] * centredSum[j] / mT }
                 // ∂ℓ/∂x_i = ∂ℓ/∂x̂_i / √(σ²_B + ε) + ∂ℓ/∂σ²_B · 2(x_i − μ_B)/m + ∂ℓ/∂μ_B / m
                 for i in 0..<m {
                   for j in 0..<n {
-                    let k = i * n + j
+                    let k = i &* n &+ j
                     out[k] =
                       dxh[k] * inverseStd[j] + dvar[j] * 2 * (x[k] - mu[j]) / mT + dmean[j] / mT
                   }
@@ -259,7 +262,7 @@ public enum BatchNormalization {
             Matrix<T>(rows: m, cols: n) { out in
               for i in 0..<m {
                 for j in 0..<n {
-                  let k = i * n + j
+                  let k = i &* n &+ j
                   out[k] = scale[j] * (mT * d[k] - db[j] - xh[k] * dg[j])
                 }
               }
@@ -283,7 +286,7 @@ public enum BatchNormalization {
     for j in 0..<n { scale[j] = gamma.storage[j] * cache.inverseStd[j] }
     let dx = dy.withUnsafeBufferPointer { d in
       Matrix<T>(rows: m, cols: n) { out in
-        for i in 0..<m { for j in 0..<n { out[i * n + j] = d[i * n + j] * scale[j] } }
+        for i in 0..<m { for j in 0..<n { out[i &* n &+ j] = d[i &* n &+ j] * scale[j] } }
       }
     }
     return Gradients(input: dx, gamma: dGamma, beta: dBeta)

@@ -2,6 +2,11 @@
 ///
 /// Each one is a single pass over memory; where two operations always follow each other
 /// (add a bias then squash, multiply by the local derivative) they are fused into one loop.
+///
+/// Indices inside inner loops use wrapping arithmetic (`&+`, `&*`): the overflow check of a
+/// plain `i * n + j` on every element stops LLVM from vectorising the loop (measured: the BN
+/// statistics loops ran scalar). The indices are bounded by the matrix size, so they cannot
+/// overflow, and the buffers' own bounds checks still apply in debug builds.
 
 extension Matrix {
   /// Adds a 1×cols row to every row (a bias, or β).
@@ -13,7 +18,7 @@ extension Matrix {
       withUnsafeMutableBufferPointer { m in
         var i = 0
         while i < m.count {
-          for j in 0..<width { m[i + j] += r[j] }
+          for j in 0..<width { m[i &+ j] += r[j] }
           i += width
         }
       }
@@ -29,7 +34,7 @@ extension Matrix {
       sums.withUnsafeMutableBufferPointer { s in
         var i = 0
         while i < m.count {
-          for j in 0..<width { s[j] += m[i + j] }
+          for j in 0..<width { s[j] += m[i &+ j] }
           i += width
         }
       }

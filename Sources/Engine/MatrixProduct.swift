@@ -4,16 +4,32 @@
 /// pass of a linear layer cheap: dW = xᵀ·dy and dx = dy·Wᵀ reuse the forward operands.
 /// β = 1 accumulates into C, which backpropagation through time needs (dW sums over steps).
 
-/// op(A)·op(B) as a new matrix.
+/// op(A)·op(B) as a new matrix. BLAS writes every element (β = 0), so the result is not
+/// zero-filled first: that memset was a measurable part of a small network's forward pass.
 @inlinable
 public func matmul<T: Scalar>(
   _ a: Matrix<T>, _ b: Matrix<T>, transposeA: Bool = false, transposeB: Bool = false
 ) -> Matrix<T> {
   let m = transposeA ? a.cols : a.rows
+  let k = transposeA ? a.rows : a.cols
   let n = transposeB ? b.rows : b.cols
-  var c = Matrix<T>(rows: m, cols: n)
-  gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB, beta: 0)
-  return c
+  if m == 0 || n == 0 || k == 0 {
+    var c = Matrix<T>(rows: m, cols: n)
+    gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB, beta: 0)
+    return c
+  }
+  let kB = transposeB ? b.cols : b.rows
+  precondition(k == kB, "matrix product shapes disagree: op(A) \(m)×\(k), op(B) \(kB)×\(n)")
+  return a.withUnsafeBufferPointer { pa in
+    b.withUnsafeBufferPointer { pb in
+      Matrix<T>(rows: m, cols: n) { pc in
+        T.gemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+          alpha: 1, a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+          beta: 0, c: pc.baseAddress!, ldc: n)
+      }
+    }
+  }
 }
 
 /// c ← α·op(A)·op(B) + β·c, checking that the shapes agree.

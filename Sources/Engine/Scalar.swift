@@ -15,6 +15,14 @@ public protocol Scalar: Real, BinaryFloatingPoint, Codable, Sendable {
     alpha: Self, a: UnsafePointer<Self>, lda: Int,
     b: UnsafePointer<Self>, ldb: Int,
     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+  /// e^x, written so that a loop over it vectorises (no library call, no branch).
+  ///
+  /// Sigmoid layers evaluate e^x for every unit of every example: with libm's scalar `expf`
+  /// that was a quarter of the MNIST net's forward pass. `Float` uses a polynomial that is
+  /// within 2 ulp of the true value (tested); `Double`, used for gradient checks where
+  /// accuracy matters more than speed, keeps libm's `exp`.
+  static func vectorizableExp(_ x: Self) -> Self
 }
 
 @usableFromInline
@@ -36,7 +44,37 @@ extension Float: Scalar {
   }
 }
 
+extension Float {
+  /// e^x as Cephes' `expf` computes it (Moshier 1992), without branches: x is clamped to
+  /// the range where e^x is a normal Float, split as x = n·ln 2 + r with |r| ≤ ln 2 / 2,
+  /// e^r comes from a degree-6 polynomial and 2^n is written straight into the exponent bits.
+  @inlinable
+  public static func vectorizableExp(_ x: Float) -> Float {
+    let clamped = Swift.min(Swift.max(x, -87.33654), 88.37626)
+    // n = round(x / ln 2): adding 1.5·2²³ leaves the rounded integer in the low mantissa bits.
+    let shifter: Float = 12_582_912
+    let shifted = clamped * 1.442_695_04 + shifter
+    let n = shifted - shifter
+    // r = x − n·ln 2, with ln 2 split in two (Cody-Waite) so that r keeps its low bits.
+    let r = (clamped - n * 0.693_359_375) - n * -2.121_944_4e-4
+    // e^r ≈ 1 + r + r²·P(r)
+    var p: Float = 1.987_569_15e-4
+    p = p * r + 1.398_199_950_7e-3
+    p = p * r + 8.333_451_907_3e-3
+    p = p * r + 4.166_579_589_4e-2
+    p = p * r + 1.666_666_545_9e-1
+    p = p * r + 5.000_000_120_1e-1
+    let expR = p * r * r + r + 1
+    // 2ⁿ: the biased exponent n + 127 in bits 23-30.
+    let exponentBits = (shifted.bitPattern &- shifter.bitPattern &+ 127) &<< 23
+    return expR * Float(bitPattern: exponentBits)
+  }
+}
+
 extension Double: Scalar {
+  @inlinable
+  public static func vectorizableExp(_ x: Double) -> Double { Double.exp(x) }
+
   @inlinable
   public static func gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

@@ -22,6 +22,8 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Mini-batch size (the paper's is 60).") var batch = 60
   @Option(help: "OpenBLAS threads.") var threads = 1
   @Option(help: "Seed for the random weights and data.") var seed: UInt64 = 1
+  @Flag(help: "Also time the parts of a step: forward + loss, backward, optimizer update.")
+  var breakdown = false
 
   func validate() throws {
     guard steps > 0, repeats > 0, batch > 1, threads > 0 else {
@@ -43,6 +45,7 @@ struct BenchCommand: ParsableCommand {
 
     let gemm = measureGEMMBound(widths: widths, batch: batch)
     var rows: [BenchRow] = []
+    var parts: [(String, [(String, Double)])] = []
     for (name, convention) in [("plain", nil), ("BN", BatchNormConvention.paper)] as [(String, BatchNormConvention?)] {
       let network = FeedForwardNetwork<Float>(
         .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, batchNorm: convention),
@@ -58,6 +61,9 @@ struct BenchCommand: ParsableCommand {
       }
       let median = times.sorted()[times.count / 2]
       rows.append(BenchRow(name: name, milliseconds: median, gemmBound: gemm.milliseconds))
+      if breakdown {
+        parts.append((name, timeParts(network, x: x, labels: labels, optimizer: &optimizer)))
+      }
     }
 
     print("MNIST MLP 784-100-100-100-10 sigmoid, batch \(batch), \(threads) OpenBLAS thread(s), median of \(repeats)×\(steps) steps")
@@ -70,6 +76,10 @@ struct BenchCommand: ParsableCommand {
     }
     print("")
     print(String(format: "  sgemm on the step's shapes: %.1f GFLOP/s (%.2f MFLOP per step)", gemm.gflops, gemm.flops / 1e6))
+    for (name, pieces) in parts {
+      let text = pieces.map { String(format: "%@ %.4f", $0.0, $0.1) }.joined(separator: ", ")
+      print("  \(name) step parts, ms: \(text)")
+    }
     let json: [String: Any] = [
       "batch": batch, "threads": threads, "steps": steps, "repeats": repeats,
       "plain_ms": rows[0].milliseconds, "bn_ms": rows[1].milliseconds,
@@ -79,6 +89,38 @@ struct BenchCommand: ParsableCommand {
     let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
   }
+}
+
+/// Times the three parts of a training step separately (medians over repeats of `count`).
+func timeParts<O: Optimizer>(
+  _ network: FeedForwardNetwork<Float>, x: Matrix<Float>, labels: [Int], optimizer: inout O,
+  count: Int = 1000
+) -> [(String, Double)] where O.Element == Float {
+  var forward: [Double] = []
+  var backward: [Double] = []
+  var update: [Double] = []
+  let parameters = network.parameters
+  for _ in 0..<5 {
+    var t = [0.0, 0.0, 0.0]
+    for _ in 0..<count {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let logits = network.forward(x, mode: .training)
+      _ = network.loss.forward(logits: logits, labels: labels)
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      network.backward(network.loss.backward())
+      let t2 = DispatchTime.now().uptimeNanoseconds
+      optimizer.step(parameters)
+      let t3 = DispatchTime.now().uptimeNanoseconds
+      t[0] += Double(t1 - t0)
+      t[1] += Double(t2 - t1)
+      t[2] += Double(t3 - t2)
+    }
+    forward.append(t[0] / 1e6 / Double(count))
+    backward.append(t[1] / 1e6 / Double(count))
+    update.append(t[2] / 1e6 / Double(count))
+  }
+  func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+  return [("forward+loss", median(forward)), ("backward", median(backward)), ("update", median(update))]
 }
 
 struct BenchRow {
