@@ -62,16 +62,21 @@ let dataName = images.source.name
  in about half a millisecond on one core.
  */
 
-let steps = chapter.steps(default: chapter.pick(smoke: 300, book: 50_000, paper: 50_000))
+let steps = chapter.steps(default: chapter.pick(smoke: 200, book: 50_000, paper: 50_000))
 let batchSize = 60
 let initialStandardDeviation = 0.1
 let hiddenWidths = [100, 100, 100]
 /// How many test images the curves are measured on (all 10,000 except in the smoke run).
-let testCount = chapter.pick(smoke: 1_000, book: 10_000, paper: 10_000)
+let testCount = chapter.pick(smoke: 500, book: 10_000, paper: 10_000)
 /// The fixed images whose sigmoid inputs Figure 1(b, c) tracks.
 let probeCount = chapter.pick(smoke: 200, book: 1_000, paper: 1_000)
 /// Training batches of the population-statistics pass at every point of a curve.
-let curvePopulationBatches = chapter.pick(smoke: 10, book: 100, paper: 100)
+let curvePopulationBatches = chapter.pick(smoke: 5, book: 100, paper: 100)
+/// Measurements per curve after the first 1%: about 100 in the book, a few in the smoke run.
+let evaluationPoints = chapter.pick(smoke: 25, book: 100, paper: 100)
+/// Training batches of the final population-statistics pass: all 1,000 except in the smoke run.
+let fullPassBatches = chapter.pick(
+  smoke: 50, book: images.train.count / 60, paper: images.train.count / 60)
 
 /*:
  Images become matrices with one example per row. The test set is one big matrix; training
@@ -206,9 +211,9 @@ func columnPercentiles(_ z: Matrix<Float>) -> [Percentiles] {
 }
 
 /// The steps at which a run of `total` steps is measured: step 0, three early points, then
-/// every 1% of training (about 100 points, enough for a smooth curve).
-func evaluationSchedule(total: Int) -> [Int] {
-  let every = max(total / 100, 1)
+/// every 1/`points` of training (100 points in the book: enough for a smooth curve).
+func evaluationSchedule(total: Int, points: Int) -> [Int] {
+  let every = max(total / points, 1)
   let early = [every / 4, every / 2, 3 * every / 4].filter { $0 > 0 }
   return Array(Set([0] + early + Array(stride(from: every, through: total, by: every)) + [total]))
     .sorted()
@@ -298,7 +303,7 @@ func train(_ spec: RunSpec) -> Trained {
   var moving = bnLayers.map { PopulationStatistics(features: $0.features, convention: .pytorch) }
   var average = bnLayers.map { PopulationStatistics(features: $0.features, convention: .paper) }
   var result = RunResult(name: spec.name)
-  let schedule = evaluationSchedule(total: spec.steps)
+  let schedule = evaluationSchedule(total: spec.steps, points: evaluationPoints)
   var nextEvaluation = 0
   let started = ProcessInfo.processInfo.systemUptime
 
@@ -361,7 +366,7 @@ func train(_ spec: RunSpec) -> Trained {
 
 let sweepRates: [Double] = chapter.pick(
   smoke: [0.3, 1], book: [0.1, 0.3, 1, 3], paper: [0.1, 0.3, 1, 3])
-let sweepSteps = chapter.pick(smoke: 100, book: 5_000, paper: 5_000)
+let sweepSteps = chapter.pick(smoke: 50, book: 5_000, paper: 5_000)
 let sweepData = chapter.attempt {
   try trainingSet.split(validationCount: 10_000, seed: seed(for: "sweep"))
 }
@@ -613,7 +618,7 @@ let inferenceRows: [(method: String, accuracy: Double)] = chapter.phase("inferen
   let network = batchNormed.network
   let bnLayers = network.norms.compactMap { $0 }
   let fullPass = fixedBatches(
-    trainingSet, count: trainingSet.count / batchSize, size: batchSize, seed: populationSeed)
+    trainingSet, count: fullPassBatches, size: batchSize, seed: populationSeed)
   estimatePopulation(of: network, over: fullPass)
   let full = bnLayers.map(\.population)
   estimatePopulation(of: network, over: curvePopulation)
@@ -622,7 +627,12 @@ let inferenceRows: [(method: String, accuracy: Double)] = chapter.phase("inferen
     100 * network.accuracy(testX, labels: testSet.labels, batchSize: size, mode: .training)
   }
   let rows = [
-    ("population statistics, full training pass (Alg. 2)", accuracy(network, with: full)),
+    (
+      fullPass.count == trainingSet.count / batchSize
+        ? "population statistics, full training pass (Alg. 2)"
+        : "population statistics, \(fullPass.count) batches (Alg. 2; smoke run)",
+      accuracy(network, with: full)
+    ),
     (
       "population statistics, \(curvePopulation.count) batches (the curves)",
       accuracy(network, with: subset)
@@ -662,7 +672,7 @@ chapter.claim(
  re-centres and re-scales every pre-activation, keeping each sigmoid in its steep middle.
  */
 
-let deepSteps = chapter.pick(smoke: 200, book: 20_000, paper: 50_000)
+let deepSteps = chapter.pick(smoke: 100, book: 20_000, paper: 50_000)
 let deepRuns: [RunResult] = chapter.phase("deep runs") {
   [false, true].map { usesBN in
     train(
