@@ -34,11 +34,18 @@ let package = Package(
       name: "CZlib", path: "Sources/CZlib",
       providers: [.apt(["zlib1g-dev"])]),
     .target(
+      name: "Randomness",
+      dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+    .target(
       name: "Engine",
-      dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]),
+      dependencies: [
+        "COpenBLAS", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
+      ]),
     .target(
       name: "Datasets",
-      dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: [
+        "CZlib", "Randomness", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .target(name: "Plot"),
     .target(
       name: "Companion",

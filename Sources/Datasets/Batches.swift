@@ -1,3 +1,5 @@
+import Randomness
+
 /// Mini-batch iteration over a data set of `count` examples.
 ///
 /// Each epoch visits the examples in a fresh seeded order. The order of epoch `e` depends
@@ -24,7 +26,7 @@ public struct MiniBatches: Sequence, Sendable {
     self.epoch = epoch
     self.dropLast = dropLast
     if shuffle {
-      var generator = SeededGenerator(
+      var generator = RandomGenerator(
         seed: seed, stream: 0xE0C4 &+ UInt64(truncatingIfNeeded: epoch))
       order = generator.permutation(of: count)
     } else {

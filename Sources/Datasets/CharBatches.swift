@@ -1,3 +1,5 @@
+import Randomness
+
 /// One window of character-level training data: `batchSize` streams of `length` steps.
 /// `inputs[b * length + t]` is x[b][t] and `targets[b * length + t]` is y[b][t], the
 /// character that follows x[b][t] in the text.
@@ -69,7 +71,7 @@ public struct CharStreams: Sequence, Sendable {
 
   /// A seeded crop offset in `0..<length` for `epoch`, the same for the same (seed, epoch).
   public static func randomOffset(length: Int, seed: UInt64, epoch: Int) -> Int {
-    var generator = SeededGenerator(seed: seed, stream: 0xC409 &+ UInt64(truncatingIfNeeded: epoch))
+    var generator = RandomGenerator(seed: seed, stream: 0xC409 &+ UInt64(truncatingIfNeeded: epoch))
     return generator.next(below: length)
   }
 
@@ -106,7 +108,7 @@ public struct CroppedSequences: Sequence, Sendable {
     offset = crop
     let sequences = Swift.max(0, (tokens.count - crop - 1) / length)
     var order = (0..<sequences).map { crop + $0 * length }
-    var generator = SeededGenerator(seed: seed, stream: 0x5E9 &+ UInt64(truncatingIfNeeded: epoch))
+    var generator = RandomGenerator(seed: seed, stream: 0x5E9 &+ UInt64(truncatingIfNeeded: epoch))
     generator.shuffle(&order)
     starts = order
   }

@@ -1,3 +1,5 @@
+import Randomness
+
 /// Ways of looking at an `ImageSet` that the chapters need: subsets, a held-out validation
 /// split, a class-balanced subsample, and 2x2 downsampling for the fast sequential presets.
 /// Every random choice takes a seed, so a rerun picks the same examples.
@@ -36,7 +38,7 @@ extension ImageSet {
       throw DatasetError.invalidArgument(
         "validation split of \(validationCount) needs 0 <= n < \(count) training examples")
     }
-    var generator = SeededGenerator(seed: seed, stream: 0x5B1)
+    var generator = RandomGenerator(seed: seed, stream: 0x5B1)
     let order = generator.permutation(of: count)
     let validation = order[..<validationCount].sorted()
     let train = order[validationCount...].sorted()
@@ -55,7 +57,7 @@ extension ImageSet {
     var byClass = [[Int]](repeating: [], count: classes)
     for (index, label) in labels.enumerated() { byClass[label].append(index) }
     for label in 0..<classes {
-      var generator = SeededGenerator(seed: seed, stream: 0x57A7 &+ UInt64(label))
+      var generator = RandomGenerator(seed: seed, stream: 0x57A7 &+ UInt64(label))
       generator.shuffle(&byClass[label])
     }
     // Hand out one example per class in turns until the total is reached; this balances

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// A fixed reordering of the pixels of an image, for permuted MNIST (Le et al. 2015, used by
 /// Cooijmans et al. 2017): the same permutation for every image, drawn once from a seed and
@@ -16,7 +17,7 @@ public struct PixelPermutation: Codable, Equatable, Sendable {
 
   /// A seeded uniformly random permutation of `0..<count`.
   public init(count: Int, seed: UInt64) {
-    var generator = SeededGenerator(seed: seed, stream: 0x9E4A)
+    var generator = RandomGenerator(seed: seed, stream: 0x9E4A)
     order = generator.permutation(of: count)
   }
 

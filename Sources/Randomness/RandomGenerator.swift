@@ -5,6 +5,8 @@ import RealModule
 /// Why not `SystemRandomNumberGenerator`: a reader must be able to rerun a chapter and
 /// get the same numbers, on any machine. xoshiro256** is small, fast and well studied
 /// (Blackman & Vigna 2018); splitmix64 turns one 64-bit seed into a well-mixed state.
+/// It lives in a module of its own so that the engine (initial weights, noise) and the data
+/// layer (splits, shuffles, permutations), which do not depend on each other, share it.
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
   @usableFromInline var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -54,6 +56,43 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
   /// so adding draws in one place does not shift the numbers of another.
   public mutating func split() -> RandomGenerator {
     RandomGenerator(seed: next())
+  }
+
+  /// A generator for one named sub-task (an epoch, a class) derived from a seed without
+  /// consuming draws of any other generator.
+  public init(seed: UInt64, stream: UInt64) {
+    self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ 0x632B_E59B_D9B4_E019)
+  }
+
+  /// A uniform integer in `0..<bound`, without modulo bias (Lemire's multiply-and-reject).
+  /// Written out rather than `Int.random(in:using:)`, whose algorithm the standard library
+  /// does not promise to keep: a seed must give the same draws on every Swift version.
+  public mutating func next(below bound: Int) -> Int {
+    precondition(bound > 0, "bound must be positive")
+    let range = UInt64(bound)
+    var product = next().multipliedFullWidth(by: range)
+    if product.low < range {
+      let threshold = (0 &- range) % range
+      while product.low < threshold { product = next().multipliedFullWidth(by: range) }
+    }
+    return Int(product.high)
+  }
+
+  /// Fisher-Yates: every one of the n! orders is equally likely, and each element is used
+  /// exactly once (a permutation, never sampling with replacement).
+  public mutating func shuffle<T>(_ array: inout [T]) {
+    guard array.count > 1 else { return }
+    for i in stride(from: array.count - 1, to: 0, by: -1) {
+      let j = next(below: i + 1)
+      if i != j { array.swapAt(i, j) }
+    }
+  }
+
+  /// `0..<count` in a seeded random order.
+  public mutating func permutation(of count: Int) -> [Int] {
+    var order = Array(0..<count)
+    shuffle(&order)
+    return order
   }
 }
 
