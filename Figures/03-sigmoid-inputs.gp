@@ -45,9 +45,11 @@ do for [format in formats] {
   set ylabel 'input of sigmoid unit 0, last hidden layer' noenhanced
   unset logscale x
   unset logscale y
+  set format x '% h'
+  set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [-13.5:2.5]
+  set yrange [-9.5:3.5]
   set key inside top right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 title '15th–85th percentile' noenhanced, \
@@ -59,9 +61,11 @@ do for [format in formats] {
   set ylabel 'input of sigmoid unit 0, last hidden layer' noenhanced
   unset logscale x
   unset logscale y
+  set format x '% h'
+  set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [-13.5:2.5]
+  set yrange [-9.5:3.5]
   set key inside top right
   plot \
     data index 2 using 1:2:3 with filledcurves ls 2 title '15th–85th percentile' noenhanced, \
