@@ -20,6 +20,9 @@ public struct ProgressSink: Sendable {
   /// Standard error, redrawing in place only when it is a terminal.
   public static var standardError: ProgressSink {
     ProgressSink(isTerminal: isatty(2) != 0) { text in
+      // stdout is block-buffered when it is a pipe or file; flush it first so that in a log
+      // holding both streams the chapter's lines and the progress lines keep their order.
+      fflush(nil)
       FileHandle.standardError.write(Data(text.utf8))
     }
   }
