@@ -1,3 +1,5 @@
+import Foundation
+
 /// The book's table of contents, shared by the chapters, the runner, the page renderer and
 /// the tests, so that a chapter's number, directory, executable and title are written once.
 public struct ChapterInfo: Sendable, Equatable, Codable {
@@ -50,5 +52,17 @@ public enum Catalog {
   /// The chapter with this number, or nil if the book has no such chapter.
   public static func chapter(number: Int) -> ChapterInfo? {
     chapters.first { $0.number == number }
+  }
+}
+
+extension ChapterInfo {
+  /// The chapter's literate source, `Chapters/NN-Name/main.swift` under the package root.
+  public func source(in root: URL) -> URL {
+    root.appendingPathComponent("Chapters/\(directory)/main.swift")
+  }
+
+  /// Whether the chapter exists yet (the catalog also lists the chapters still to come).
+  public func isWritten(in root: URL) -> Bool {
+    FileManager.default.fileExists(atPath: source(in: root).path)
   }
 }

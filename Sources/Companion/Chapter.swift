@@ -89,9 +89,7 @@ public final class Chapter: @unchecked Sendable {
     self.info = info
     self.options = options
     self.root = root
-    self.outputDirectory = OutputDirectory.resolve(
-      explicit: options.out, preset: options.preset, seed: options.seed,
-      customised: options.steps != nil || options.epochs != nil, chapter: info, root: root)
+    self.outputDirectory = OutputDirectory.resolve(options: options, chapter: info, root: root)
     self.progressSink = progressSink
     self.printer = printer
     self.started = ProcessInfo.processInfo.systemUptime

@@ -51,6 +51,13 @@ public enum OutputDirectory {
       .standardizedFileURL
   }
 
+  /// Where a chapter run with these options writes (the chapter and the runner both ask).
+  public static func resolve(options: ChapterOptions, chapter: ChapterInfo, root: URL) -> URL {
+    resolve(
+      explicit: options.out, preset: options.preset, seed: options.seed,
+      customised: options.steps != nil || options.epochs != nil, chapter: chapter, root: root)
+  }
+
   /// `<out>/<NN>-results.json`.
   public static func resultsFile(in directory: URL, chapter: ChapterInfo) -> URL {
     directory.appendingPathComponent("\(chapter.prefix)-results.json")

@@ -36,8 +36,7 @@ struct ChapterSession {
   private func runOne(_ chapter: ChapterInfo) -> RunSummary.Row {
     print("\n== \(chapter.heading) (\(chapter.executable)) ==\n")
     guard let executable = ChapterBinaries.locate(chapter, in: binaries) else {
-      let source = root.appendingPathComponent("Chapters/\(chapter.directory)/main.swift")
-      if FileManager.default.fileExists(atPath: source.path) {
+      if chapter.isWritten(in: root) {
         FileHandle.standardError.write(
           Data("companion: error: \(ChapterBinaries.missingMessage(chapter, in: binaries))\n".utf8))
         return .init(chapter: chapter, seconds: nil, results: nil, outcome: .notBuilt)
@@ -47,9 +46,7 @@ struct ChapterSession {
     }
 
     let resultsFile = OutputDirectory.resultsFile(
-      in: OutputDirectory.resolve(
-        explicit: options.out, preset: options.preset, seed: options.seed, chapter: chapter,
-        root: root),
+      in: OutputDirectory.resolve(options: options, chapter: chapter, root: root),
       chapter: chapter)
     let started = Date()
     let clock = ProcessInfo.processInfo.systemUptime

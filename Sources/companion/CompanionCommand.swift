@@ -64,7 +64,13 @@ struct ListCommand: ParsableCommand {
   )
 
   func run() {
-    let rows = Catalog.chapters.map { [String($0.number), $0.executable, $0.title, $0.paper] }
+    let root = PackageRoot.find()
+    let rows = Catalog.chapters.map { chapter in
+      [
+        String(chapter.number), chapter.executable, chapter.title,
+        chapter.paper + (chapter.isWritten(in: root) ? "" : "  (not written yet)"),
+      ]
+    }
     let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
     for row in rows {
       let cells = zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
