@@ -53,11 +53,6 @@ func columnMoments(_ x: Matrix<Float>) -> (mean: [Double], variance: [Double]) {
   return (mean, variance)
 }
 
-/// Column `j` of `x` as Doubles.
-func column(_ x: Matrix<Float>, _ j: Int) -> [Double] {
-  (0..<x.rows).map { Double(x[$0, j]) }
-}
-
 /// Standardised third and fourth moments (skewness, kurtosis) of a sample.
 func shape(of values: [Double]) -> (skewness: Double, kurtosis: Double) {
   let n = Double(values.count)
@@ -73,21 +68,6 @@ func shape(of values: [Double]) -> (skewness: Double, kurtosis: Double) {
   m3 /= n
   m4 /= n
   return (m3 / pow(m2, 1.5), m4 / (m2 * m2))
-}
-
-/// Least-squares slope of log y against log x: the exponent of a power law y ∝ x^slope.
-func logLogSlope(x: [Double], y: [Double]) -> Double {
-  let lx = x.map { log($0) }
-  let ly = y.map { log($0) }
-  let n = Double(lx.count)
-  let mx = lx.reduce(0, +) / n
-  let my = ly.reduce(0, +) / n
-  var (sxy, sxx) = (0.0, 0.0)
-  for (a, b) in zip(lx, ly) {
-    sxy += (a - mx) * (b - my)
-    sxx += (a - mx) * (a - mx)
-  }
-  return sxy / sxx
 }
 
 /// γ = 1 and β = 0 for `n` features: the transform without its affine step.
@@ -812,7 +792,7 @@ func largestShapeChange(_ z: Matrix<Float>, epsilon: Float) -> Double {
   let (output, _) = BatchNormalization.forward(
     training: z, gamma: gamma, beta: beta, epsilon: epsilon)
   return (0..<z.cols).map { j in
-    let (b, a) = (shape(of: column(z, j)), shape(of: column(output, j)))
+    let (b, a) = (shape(of: z.column(j)), shape(of: output.column(j)))
     return max(abs(a.skewness - b.skewness), abs(a.kurtosis - b.kurtosis))
   }.max()!
 }
@@ -820,8 +800,8 @@ func largestShapeChange(_ z: Matrix<Float>, epsilon: Float) -> Double {
 let (histogramGamma, histogramBeta) = unitAffine(1)
 let (histogramOutput, _) = BatchNormalization.forward(
   training: histogramBatch, gamma: histogramGamma, beta: histogramBeta, epsilon: epsilon)
-let before = column(histogramBatch, 0)
-let after = column(histogramOutput, 0)
+let before = histogramBatch.column(0)
+let after = histogramOutput.column(0)
 let shapeBefore = shape(of: before)
 let shapeAfter = shape(of: after)
 let afterMoments = columnMoments(histogramOutput)

@@ -34,24 +34,6 @@ func gaussianMatrix(
   }
 }
 
-/// Column `j` of `x`.
-func column(_ x: Matrix<Double>, _ j: Int) -> [Double] { (0..<x.rows).map { x[$0, j] } }
-
-/// Least-squares slope of log y against log x.
-func logLogSlope(x: [Double], y: [Double]) -> Double {
-  let lx = x.map { log($0) }
-  let ly = y.map { log($0) }
-  let n = Double(lx.count)
-  let mx = lx.reduce(0, +) / n
-  let my = ly.reduce(0, +) / n
-  var (sxy, sxx) = (0.0, 0.0)
-  for (a, b) in zip(lx, ly) {
-    sxy += (a - mx) * (b - my)
-    sxx += (a - mx) * (a - mx)
-  }
-  return sxy / sxx
-}
-
 /// ‖a − b‖∞ / ‖b‖∞.
 func relativeDifference(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
   (a - b).maxAbs / b.maxAbs
@@ -162,7 +144,7 @@ let fused = BatchNormalization.backwardFused(upstream, cache: cache, gamma: gamm
 var literate = Matrix<Double>(rows: m, cols: n)
 for j in 0..<n {
   let result = paperBackward(
-    x: column(batch, j), dy: column(upstream, j), gamma: gamma[0, j], epsilon: epsilon)
+    x: batch.column(j), dy: upstream.column(j), gamma: gamma[0, j], epsilon: epsilon)
   for i in 0..<m { literate[i, j] = result.dx[i] }
 }
 let literateVsStaged = relativeDifference(literate, staged.input)
@@ -340,8 +322,8 @@ func gradientProperties(epsilon: Double) -> (
   var predictedResidualError = 0.0
   var largestResidual = 0.0
   for j in 0..<n {
-    let dx = column(grads.input, j)
-    let xhat = column(cache.normalized, j)
+    let dx = grads.input.column(j)
+    let xhat = cache.normalized.column(j)
     let scale = dx.map(abs).reduce(0, +)
     // Σ_i ∂ℓ/∂x_i, relative to Σ_i |∂ℓ/∂x_i|
     sumResidual = max(sumResidual, abs(dx.reduce(0, +)) / scale)

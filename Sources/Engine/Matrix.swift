@@ -94,6 +94,13 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
     Matrix(rows: range.count, cols: cols, Array(storage[(range.lowerBound * cols)..<(range.upperBound * cols)]))
   }
 
+  /// Column `j`: one feature's values over the batch, converted to `Double` for analysis.
+  @inlinable
+  public func column(_ j: Int) -> [Double] {
+    precondition(j >= 0 && j < cols, "column \(j) of a matrix with \(cols) columns")
+    return (0..<rows).map { Double(storage[$0 * cols + j]) }
+  }
+
   /// The largest absolute element, the ∞-norm used by every "max error" in the book.
   @inlinable
   public var maxAbs: Element {

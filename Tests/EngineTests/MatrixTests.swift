@@ -44,5 +44,6 @@ struct MatrixTests {
     shifted.addRow(Matrix(row: [10, 20, 30]))
     #expect(shifted == Matrix(rows: 2, cols: 3, [11, 22, 33, 14, 25, 36]))
     #expect(m.dot(m) == 91)
+    #expect(m.column(1) == [2, 5])
   }
 }
