@@ -42,7 +42,7 @@ do for [format in formats] {
   # Panel 1
   unset title
   set xlabel 'training steps (mini-batches of 60)' noenhanced
-  set ylabel 'test accuracy (%)' noenhanced
+  set ylabel 'test accuracy (%): lines 5-point moving average, dots single evaluations' noenhanced
   unset logscale x
   unset logscale y
   set format x '% h'
@@ -52,8 +52,10 @@ do for [format in formats] {
   set yrange [75:90]
   set key inside bottom right
   plot \
-    data index 0 using 1:2 with lines ls 1 title 'without BN' noenhanced, \
-    data index 1 using 1:2 with lines ls 2 title 'with BN' noenhanced
+    data index 0 using 1:2 with points ls 1 notitle, \
+    data index 1 using 1:2 with points ls 2 notitle, \
+    data index 2 using 1:2 with lines ls 1 title 'without BN (smoothed)' noenhanced, \
+    data index 3 using 1:2 with lines ls 2 title 'with BN (smoothed)' noenhanced
   unset multiplot
   set output
 }

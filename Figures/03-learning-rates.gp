@@ -32,17 +32,17 @@ set key box lc rgb "#C0C0C0" opaque Left reverse samplen 2.5 spacing 1.15
 if (!exists("formats")) { formats = "png svg" }
 do for [format in formats] {
   if (format eq "png") {
-    set terminal pngcairo size 1000,700 enhanced font 'Sans,12'
+    set terminal pngcairo size 1000,1000 enhanced font 'Sans,12'
   } else {
-    set terminal svg size 1000,700 dynamic enhanced font 'Sans,12' background "#ffffff"
+    set terminal svg size 1000,1000 dynamic enhanced font 'Sans,12' background "#ffffff"
   }
   set output output_stem.".".format
-  set multiplot layout 1,1 title 'Learning-rate multipliers (BN-x5, BN-x30 analogue), Fashion-MNIST, base η = 1.0' noenhanced font 'Sans,14'
+  set multiplot layout 2,1 title 'Learning-rate multipliers (BN-x5, BN-x30 analogue), Fashion-MNIST, base η = 1.0' noenhanced font 'Sans,14'
 
   # Panel 1
-  unset title
+  set title '(a) all of training' noenhanced
   set xlabel 'training steps (mini-batches of 60, log scale)' noenhanced
-  set ylabel 'test accuracy (%)' noenhanced
+  set ylabel 'test accuracy (%), 5-point moving average' noenhanced
   set logscale x
   unset logscale y
   set format x '%g'
@@ -58,7 +58,28 @@ do for [format in formats] {
     data index 3 using 1:2 with lines ls 5 title 'baseline ×5' noenhanced, \
     data index 4 using 1:2 with lines ls 4 title 'BN ×30' noenhanced, \
     data index 5 using 1:2 with lines ls 7 title 'baseline ×30' noenhanced, \
-    data index 6 using 1:2 with lines ls 20 title 'baseline''s best, 89.02%' noenhanced
+    data index 6 using 1:2 with lines ls 20 title 'baseline''s best (smoothed), 88.63%' noenhanced
+
+  # Panel 2
+  set title '(b) the second half, zoomed: where the target is reached or missed' noenhanced
+  set xlabel 'training steps (mini-batches of 60)' noenhanced
+  set ylabel 'test accuracy (%), 5-point moving average' noenhanced
+  unset logscale x
+  unset logscale y
+  set format x '% h'
+  set format y '% h'
+  unset mxtics; unset mytics
+  set xrange [25000:50000]
+  set yrange [84:90]
+  unset key
+  plot \
+    data index 7 using 1:2 with lines ls 1 title 'baseline' noenhanced, \
+    data index 8 using 1:2 with lines ls 2 title 'BN' noenhanced, \
+    data index 9 using 1:2 with lines ls 3 title 'BN ×5' noenhanced, \
+    data index 10 using 1:2 with lines ls 5 title 'baseline ×5' noenhanced, \
+    data index 11 using 1:2 with lines ls 4 title 'BN ×30' noenhanced, \
+    data index 12 using 1:2 with lines ls 7 title 'baseline ×30' noenhanced, \
+    data index 13 using 1:2 with lines ls 20 title 'baseline''s best (smoothed), 88.63%' noenhanced
   unset multiplot
   set output
 }

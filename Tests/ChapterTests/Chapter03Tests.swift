@@ -49,5 +49,12 @@ struct Chapter03Tests {
       #expect((curve?.points.count ?? 0) > 10, "curve of \(run)")
     }
     #expect(results.metrics.scalars["base learning rate"] != nil)
+    // The extra x̂ drift measure and the single-evaluation comparison are reported too.
+    for name in [
+      "median drift, BN x̂", "median drift, BN", "median drift, baseline",
+      "BN steps to baseline final / baseline's, single evaluations",
+    ] {
+      #expect(results.metrics.scalars[name]?.isFinite == true, "scalar \(name)")
+    }
   }
 }
