@@ -105,6 +105,14 @@ public final class Chapter: @unchecked Sendable {
 
   // MARK: - Presets and seeds
 
+  /// The command line as a reader would type it: the executable's name, not the build
+  /// directory it happened to run from (results are committed, and must not name a machine).
+  static func portableCommandLine() -> [String] {
+    let arguments = CommandLine.arguments
+    guard let executable = arguments.first else { return [] }
+    return [URL(fileURLWithPath: executable).lastPathComponent] + arguments.dropFirst()
+  }
+
   /// The run's preset.
   public var preset: Preset { options.preset }
   /// The run's seed.
@@ -250,7 +258,7 @@ public final class Chapter: @unchecked Sendable {
           chapter: info.number, name: info.directory, title: info.title, preset: options.preset,
           seed: options.seed, threads: options.threads, steps: options.steps,
           epochs: options.epochs,
-          data: state.data, commandLine: CommandLine.arguments),
+          data: state.data, commandLine: Self.portableCommandLine()),
         timings: Results.Timings(
           totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: state.phases),
         metrics: Results.Metrics(scalars: log.scalars, series: log.allSeries),
