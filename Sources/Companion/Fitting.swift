@@ -6,7 +6,8 @@ import Foundation
 /// a weight gradient falls as a^(−1)). Every x and y must be positive.
 public func logLogSlope(x: [Double], y: [Double]) -> Double {
   precondition(x.count == y.count && x.count >= 2, "a slope needs at least two points")
-  precondition(x.allSatisfy { $0 > 0 } && y.allSatisfy { $0 > 0 }, "log-log fit of non-positive data")
+  precondition(
+    x.allSatisfy { $0 > 0 } && y.allSatisfy { $0 > 0 }, "log-log fit of non-positive data")
   let lx = x.map { log($0) }
   let ly = y.map { log($0) }
   let n = Double(lx.count)

@@ -91,7 +91,9 @@ public enum BatchNormalization {
         }
       }
     }
-    return normalize(x, mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon, mode: .training)
+    return normalize(
+      x, mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon, mode: .training
+    )
   }
 
   /// Inference mode, Alg. 2: the same transform with fixed population statistics, which
@@ -100,7 +102,9 @@ public enum BatchNormalization {
   public static func forward<T: Scalar>(
     inference x: Matrix<T>, gamma: Matrix<T>, beta: Matrix<T>, population: PopulationStatistics
   ) -> (output: Matrix<T>, cache: Cache<T>) {
-    precondition(population.features == x.cols, "population statistics for \(population.features) features, input has \(x.cols)")
+    precondition(
+      population.features == x.cols,
+      "population statistics for \(population.features) features, input has \(x.cols)")
     return normalize(
       x, mean: population.mean.map { T($0) }, variance: population.variance.map { T($0) },
       gamma: gamma, beta: beta, epsilon: T(population.convention.epsilon), mode: .inference)

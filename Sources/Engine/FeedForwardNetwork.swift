@@ -68,7 +68,8 @@ public final class FeedForwardNetwork<T: Scalar> {
         rows: last, cols: configuration.outputs, using: &generator),
       bias: Matrix(rows: 1, cols: configuration.outputs),
       computesInputGradient: !configuration.hidden.isEmpty)
-    nonlinearityInputs = Array(repeating: Matrix(rows: 0, cols: 0), count: configuration.hidden.count)
+    nonlinearityInputs = Array(
+      repeating: Matrix(rows: 0, cols: 0), count: configuration.hidden.count)
   }
 
   /// Every learned tensor, in a fixed order (optimizers rely on it).
@@ -144,4 +145,3 @@ public final class FeedForwardNetwork<T: Scalar> {
     return Double(correct) / Double(Swift.max(x.rows, 1))
   }
 }
-

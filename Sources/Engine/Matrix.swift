@@ -91,7 +91,9 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
   /// Rows `range` as a new matrix (a mini-batch cut from a data set, one time step, ...).
   @inlinable
   public func rows(_ range: Range<Int>) -> Matrix {
-    Matrix(rows: range.count, cols: cols, Array(storage[(range.lowerBound * cols)..<(range.upperBound * cols)]))
+    Matrix(
+      rows: range.count, cols: cols,
+      Array(storage[(range.lowerBound * cols)..<(range.upperBound * cols)]))
   }
 
   /// Column `j`: one feature's values over the batch, converted to `Double` for analysis.

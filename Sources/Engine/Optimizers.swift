@@ -74,8 +74,9 @@ public struct RMSProp<Element: Scalar>: Optimizer {
   @usableFromInline var meanSquare: [Matrix<Element>] = []
   @usableFromInline var velocity: [Matrix<Element>] = []
 
-  public init(learningRate: Double, decay: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-8)
-  {
+  public init(
+    learningRate: Double, decay: Double = 0.9, momentum: Double = 0, epsilon: Double = 1e-8
+  ) {
     self.learningRate = learningRate
     self.decay = decay
     self.momentum = momentum
@@ -124,7 +125,9 @@ public struct Adam<Element: Scalar>: Optimizer {
   @usableFromInline var secondMoment: [Matrix<Element>] = []
   @usableFromInline var t = 0
 
-  public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+  public init(
+    learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
+  ) {
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2

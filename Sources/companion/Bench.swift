@@ -46,7 +46,9 @@ struct BenchCommand: ParsableCommand {
     let gemm = measureGEMMBound(widths: widths, batch: batch)
     var rows: [BenchRow] = []
     var parts: [(String, [(String, Double)])] = []
-    for (name, convention) in [("plain", nil), ("BN", BatchNormConvention.paper)] as [(String, BatchNormConvention?)] {
+    for (name, convention) in [("plain", nil), ("BN", BatchNormConvention.paper)]
+      as [(String, BatchNormConvention?)]
+    {
       let network = FeedForwardNetwork<Float>(
         .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, batchNorm: convention),
         using: &generator)
@@ -66,7 +68,9 @@ struct BenchCommand: ParsableCommand {
       }
     }
 
-    print("MNIST MLP 784-100-100-100-10 sigmoid, batch \(batch), \(threads) OpenBLAS thread(s), median of \(repeats)×\(steps) steps")
+    print(
+      "MNIST MLP 784-100-100-100-10 sigmoid, batch \(batch), \(threads) OpenBLAS thread(s), median of \(repeats)×\(steps) steps"
+    )
     print("")
     print("  step    ms/step   GEMM-bound ms   step/bound")
     for row in rows {
@@ -75,7 +79,10 @@ struct BenchCommand: ParsableCommand {
           + String(format: "  %7.4f   %13.4f   %10.2f", row.milliseconds, row.gemmBound, row.ratio))
     }
     print("")
-    print(String(format: "  sgemm on the step's shapes: %.1f GFLOP/s (%.2f MFLOP per step)", gemm.gflops, gemm.flops / 1e6))
+    print(
+      String(
+        format: "  sgemm on the step's shapes: %.1f GFLOP/s (%.2f MFLOP per step)", gemm.gflops,
+        gemm.flops / 1e6))
     for (name, pieces) in parts {
       let text = pieces.map { String(format: "%@ %.4f", $0.0, $0.1) }.joined(separator: ", ")
       print("  \(name) step parts, ms: \(text)")
@@ -120,7 +127,9 @@ func timeParts<O: Optimizer>(
     update.append(t[2] / 1e6 / Double(count))
   }
   func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
-  return [("forward+loss", median(forward)), ("backward", median(backward)), ("update", median(update))]
+  return [
+    ("forward+loss", median(forward)), ("backward", median(backward)), ("update", median(update)),
+  ]
 }
 
 struct BenchRow {
@@ -132,7 +141,9 @@ struct BenchRow {
 
 /// Times exactly the matrix products of one training step, with nothing in between:
 /// forward x·W per layer; backward xᵀ·dy per layer and dy·Wᵀ for every layer but the first.
-func measureGEMMBound(widths: [Int], batch: Int) -> (milliseconds: Double, gflops: Double, flops: Double) {
+func measureGEMMBound(widths: [Int], batch: Int) -> (
+  milliseconds: Double, gflops: Double, flops: Double
+) {
   var generator = RandomGenerator(seed: 7)
   func random(_ r: Int, _ c: Int) -> Matrix<Float> {
     Matrix(rows: r, cols: c) { v in for i in v.indices { v[i] = Float(generator.nextUnit()) } }

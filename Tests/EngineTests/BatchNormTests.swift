@@ -38,16 +38,20 @@ struct BatchNormTests {
     let gamma: Matrix<Double> = randomMatrix(1, 7, seed: 4, offset: 1)
     let beta: Matrix<Double> = randomMatrix(1, 7, seed: 5)
     let dy: Matrix<Double> = randomMatrix(60, 7, seed: 6)
-    let (_, cache) = BatchNormalization.forward(training: x, gamma: gamma, beta: beta, epsilon: 1e-5)
+    let (_, cache) = BatchNormalization.forward(
+      training: x, gamma: gamma, beta: beta, epsilon: 1e-5)
     let staged = BatchNormalization.backwardStaged(dy, cache: cache, gamma: gamma)
     let fused = BatchNormalization.backwardFused(dy, cache: cache, gamma: gamma)
     #expect((staged.input - fused.input).maxAbs <= 1e-12)
     #expect(staged.gamma == fused.gamma && staged.beta == fused.beta)
 
     let (_, cacheF) = BatchNormalization.forward(
-      training: Matrix<Float>(x), gamma: Matrix<Float>(gamma), beta: Matrix<Float>(beta), epsilon: 1e-5)
-    let stagedF = BatchNormalization.backwardStaged(Matrix<Float>(dy), cache: cacheF, gamma: Matrix<Float>(gamma))
-    let fusedF = BatchNormalization.backwardFused(Matrix<Float>(dy), cache: cacheF, gamma: Matrix<Float>(gamma))
+      training: Matrix<Float>(x), gamma: Matrix<Float>(gamma), beta: Matrix<Float>(beta),
+      epsilon: 1e-5)
+    let stagedF = BatchNormalization.backwardStaged(
+      Matrix<Float>(dy), cache: cacheF, gamma: Matrix<Float>(gamma))
+    let fusedF = BatchNormalization.backwardFused(
+      Matrix<Float>(dy), cache: cacheF, gamma: Matrix<Float>(gamma))
     let scale = Double(stagedF.input.maxAbs)
     #expect(Double((stagedF.input - fusedF.input).maxAbs) / scale <= 1e-5)
   }
@@ -77,7 +81,8 @@ struct BatchNormTests {
     let gamma = Matrix<Double>(row: [3, -1])
     let beta = Matrix<Double>(row: [0.5, 2])
     let x = Matrix<Double>(rows: 2, cols: 2, [0, 1, 5, -3])
-    let (y, _) = BatchNormalization.forward(inference: x, gamma: gamma, beta: beta, population: population)
+    let (y, _) = BatchNormalization.forward(
+      inference: x, gamma: gamma, beta: beta, population: population)
     // Population variance is unbiased: 5/4 · σ²_B.
     let variance = [4 * 5.0 / 4, 0.5 * 5.0 / 4]
     let mean = [1.0, -2.0]

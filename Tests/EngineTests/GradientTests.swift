@@ -27,7 +27,8 @@ struct GradientTests {
 
   @Test("Linear with bias")
   func linear() {
-    let layer = Linear<Double>(weight: randomMatrix(5, 4, seed: 1), bias: randomMatrix(1, 4, seed: 2))
+    let layer = Linear<Double>(
+      weight: randomMatrix(5, 4, seed: 1), bias: randomMatrix(1, 4, seed: 2))
     let checks = check(layer, input: randomMatrix(6, 5, seed: 3))
     #expect(checks.count == 3)
     #expect(worst(checks) <= Self.tolerance, "\(checks)")
@@ -76,9 +77,12 @@ struct GradientTests {
     return bn
   }
 
-  @Test("BatchNorm, training mode, both backward forms", arguments: BatchNormalization.BackwardForm.allCases)
+  @Test(
+    "BatchNorm, training mode, both backward forms",
+    arguments: BatchNormalization.BackwardForm.allCases)
   func batchNormTraining(form: BatchNormalization.BackwardForm) {
-    let checks = check(batchNorm(form: form), input: randomMatrix(8, 4, seed: 8, scale: 3, offset: 1))
+    let checks = check(
+      batchNorm(form: form), input: randomMatrix(8, 4, seed: 8, scale: 3, offset: 1))
     #expect(checks.map(\.name) == ["x", "γ", "β"])
     #expect(worst(checks) <= Self.tolerance, "\(checks)")
   }
@@ -96,9 +100,14 @@ struct GradientTests {
   func network() {
     var generator = RandomGenerator(seed: 10)
     let net = FeedForwardNetwork<Double>(
-      .init(inputs: 6, hidden: [5, 4], outputs: 3, batchNorm: .paper, initializer: .normal(standardDeviation: 0.7)),
+      .init(
+        inputs: 6, hidden: [5, 4], outputs: 3, batchNorm: .paper,
+        initializer: .normal(standardDeviation: 0.7)),
       using: &generator)
-    for norm in net.norms { norm?.tracksPopulation = false; norm?.gamma.value = randomMatrix(1, norm!.features, seed: 11, offset: 1) }
+    for norm in net.norms {
+      norm?.tracksPopulation = false
+      norm?.gamma.value = randomMatrix(1, norm!.features, seed: 11, offset: 1)
+    }
     let x: Matrix<Double> = randomMatrix(7, 6, seed: 12)
     let labels = [0, 1, 2, 0, 1, 2, 1]
     let checks = checkGradients(
@@ -121,7 +130,8 @@ struct GradientTests {
     let x = Parameter("x", randomMatrix(3, 3, seed: 13) as Matrix<Double>)
     // ℓ = Σ x², true gradient 2x; we claim 3x.
     let checks = checkGradients(
-      of: [x], loss: { x.value.dot(x.value) }, gradients: { x.gradient = x.value.mapped { 3 * $0 } })
+      of: [x], loss: { x.value.dot(x.value) }, gradients: { x.gradient = x.value.mapped { 3 * $0 } }
+    )
     #expect(checks[0].maxRelativeError > 0.3)
   }
 }

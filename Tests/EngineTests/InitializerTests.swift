@@ -4,10 +4,12 @@ import Testing
 
 @Suite("Initialisers")
 struct InitializerTests {
-  @Test("orthogonal: QᵀQ = I for tall, wide and square shapes", arguments: [(8, 8), (10, 4), (3, 9)])
+  @Test(
+    "orthogonal: QᵀQ = I for tall, wide and square shapes", arguments: [(8, 8), (10, 4), (3, 9)])
   func orthogonal(rows: Int, cols: Int) {
     var generator = RandomGenerator(seed: 1)
-    let q: Matrix<Double> = Initializer.orthogonal(gain: 1).matrix(rows: rows, cols: cols, using: &generator)
+    let q: Matrix<Double> = Initializer.orthogonal(gain: 1).matrix(
+      rows: rows, cols: cols, using: &generator)
     // The smaller Gram matrix is the identity.
     let gram = rows >= cols ? matmul(q, q, transposeA: true) : matmul(q, q, transposeB: true)
     var identity = Matrix<Double>(rows: gram.rows, cols: gram.cols)
@@ -23,7 +25,8 @@ struct InitializerTests {
     let glorot: Matrix<Double> = Initializer.glorot.matrix(rows: 30, cols: 20, using: &generator)
     #expect(glorot.maxAbs <= (6.0 / 50).squareRoot())
     #expect(glorot.maxAbs > 0.8 * (6.0 / 50).squareRoot())
-    let normal: Matrix<Double> = Initializer.normal(standardDeviation: 0.1).matrix(rows: 100, cols: 100, using: &generator)
+    let normal: Matrix<Double> = Initializer.normal(standardDeviation: 0.1).matrix(
+      rows: 100, cols: 100, using: &generator)
     let std = (normal.dot(normal) / 10_000).squareRoot()
     #expect(abs(std - 0.1) < 0.005)
   }

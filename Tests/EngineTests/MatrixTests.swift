@@ -4,9 +4,11 @@ import Testing
 
 @Suite("Matrices and BLAS products")
 struct MatrixTests {
-  @Test("gemm agrees with the triple loop for all four transpose combinations", arguments: [
-    (false, false), (true, false), (false, true), (true, true),
-  ])
+  @Test(
+    "gemm agrees with the triple loop for all four transpose combinations",
+    arguments: [
+      (false, false), (true, false), (false, true), (true, true),
+    ])
   func gemmTransposes(transposeA: Bool, transposeB: Bool) {
     let a: Matrix<Double> = randomMatrix(transposeA ? 4 : 3, transposeA ? 3 : 4, seed: 1)
     let b: Matrix<Double> = randomMatrix(transposeB ? 5 : 4, transposeB ? 4 : 5, seed: 2)

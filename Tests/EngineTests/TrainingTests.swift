@@ -20,10 +20,12 @@ struct TrainingTests {
     return (x, labels)
   }
 
-  func train(batchNorm: BatchNormConvention?, seed: UInt64) -> (FeedForwardNetwork<Float>, [Float]) {
+  func train(batchNorm: BatchNormConvention?, seed: UInt64) -> (FeedForwardNetwork<Float>, [Float])
+  {
     var generator = RandomGenerator(seed: seed)
     let net = FeedForwardNetwork<Float>(
-      .init(inputs: 2, hidden: [16, 16], outputs: 2, activation: .tanh, batchNorm: batchNorm,
+      .init(
+        inputs: 2, hidden: [16, 16], outputs: 2, activation: .tanh, batchNorm: batchNorm,
         initializer: .glorot),
       using: &generator)
     var optimizer = Adam<Float>(learningRate: 0.01)
@@ -35,7 +37,8 @@ struct TrainingTests {
     return (net, losses)
   }
 
-  @Test("a 2-16-16-2 tanh net learns XOR-like data to 100%, with and without BN",
+  @Test(
+    "a 2-16-16-2 tanh net learns XOR-like data to 100%, with and without BN",
     arguments: [nil, BatchNormConvention.paper])
   func learnsXOR(batchNorm: BatchNormConvention?) {
     let (net, losses) = train(batchNorm: batchNorm, seed: 5)
