@@ -309,6 +309,9 @@ struct RunSpec {
   var training: ImageSet = trainingSet
   var evaluationX: Matrix<Float> = testX
   var evaluationLabels: [Int] = testSet.labels
+  /// What the evaluation set is, for labels: "test", or "held-out" in the sweep, which must
+  /// not look at the test set.
+  var evaluationName = "test"
 }
 
 /// A trained network with what the inference table needs beside it.
@@ -370,7 +373,8 @@ func train(_ spec: RunSpec) -> Trained {
     result.accuracy.append(accuracy)
     if let probe { result.probe.append(probe) }
     if let normalized { result.probeNormalized.append(normalized) }
-    chapter.log.record("test accuracy (%)", run: spec.name, step: step, value: accuracy)
+    chapter.log.record(
+      "\(spec.evaluationName) accuracy (%)", run: spec.name, step: step, value: accuracy)
   }
 
   var progress = chapter.progress(spec.name, total: spec.steps)
@@ -396,19 +400,21 @@ func train(_ spec: RunSpec) -> Trained {
     if nextEvaluation < schedule.count, schedule[nextEvaluation] == step {
       record(step)
       nextEvaluation += 1
-      progress.update(step, ["loss": Double(loss), "test acc": result.accuracy.last!])
+      progress.update(
+        step, ["loss": Double(loss), "\(spec.evaluationName) acc": result.accuracy.last!])
     }
   }
   progress.finish()
   result.seconds = ProcessInfo.processInfo.systemUptime - started
   let ending = result.divergedAt.map { "diverged at step \($0)" } ?? "final"
   chapter.say(
-    "\(spec.name): \(ending) test accuracy "
+    "\(spec.name): \(ending) \(spec.evaluationName) accuracy "
       + String(
         format: "%.2f%% (mean of last %d %.2f%%, best smoothed %.2f%%, best single %.2f%%), %.1f s",
         result.lastAccuracy, smoothingWindow, result.finalAccuracy, result.bestAccuracy,
         result.bestRawAccuracy, result.seconds))
-  chapter.log.scalar("final test accuracy (%), \(spec.name)", result.finalAccuracy)
+  chapter.log.scalar(
+    "final \(spec.evaluationName) accuracy (%), \(spec.name)", result.finalAccuracy)
   return Trained(
     network: network, result: result, movingAverages: moving, trainingAverages: average)
 }
@@ -441,7 +447,7 @@ let sweep: [(rate: Double, accuracy: Double, last: Double)] = chapter.phase("lea
     let spec = RunSpec(
       name: "sweep η=\(rate)", batchNorm: false, learningRate: rate, steps: sweepSteps,
       training: sweepData.train, evaluationX: matrix(of: sweepValidation),
-      evaluationLabels: sweepValidation.labels)
+      evaluationLabels: sweepValidation.labels, evaluationName: "held-out")
     let trained = train(spec)
     let diverged = trained.result.divergedAt != nil
     let score = diverged ? .nan : trained.result.finalAccuracy

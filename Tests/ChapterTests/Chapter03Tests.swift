@@ -48,6 +48,12 @@ struct Chapter03Tests {
       let curve = curves.first { $0.run == run }
       #expect((curve?.points.count ?? 0) > 10, "curve of \(run)")
     }
+    // The sweep is scored on held-out training images and says so; it never sees the test set.
+    #expect(curves.allSatisfy { !$0.run.hasPrefix("sweep") })
+    #expect(
+      results.metrics.series.contains {
+        $0.metric == "held-out accuracy (%)" && $0.run.hasPrefix("sweep")
+      })
     #expect(results.metrics.scalars["base learning rate"] != nil)
     // The extra x̂ drift measure and the single-evaluation comparison are reported too.
     for name in [
