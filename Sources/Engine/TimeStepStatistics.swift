@@ -8,17 +8,16 @@
 /// shared γ, β, folds the batch statistics in with `update(step:…)`, and at inference
 /// normalises step t with `self[t]`.
 public struct TimeStepStatistics: Sendable, Codable, Equatable {
-  public let convention: BatchNormConvention
-  public let features: Int
   public private(set) var steps: [PopulationStatistics]
 
   public init(features: Int, maxSteps: Int, convention: BatchNormConvention) {
     precondition(maxSteps >= 1, "need statistics for at least one time step")
-    self.convention = convention
-    self.features = features
     steps = Array(
       repeating: PopulationStatistics(features: features, convention: convention), count: maxSteps)
   }
+
+  public var convention: BatchNormConvention { steps[0].convention }
+  public var features: Int { steps[0].features }
 
   /// T_max: the number of steps with statistics of their own.
   public var maxSteps: Int { steps.count }
