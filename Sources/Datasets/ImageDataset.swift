@@ -57,10 +57,7 @@ public struct ImageDataset: Sendable {
     environment: [String: String] = ProcessInfo.processInfo.environment,
     fashionDirectory: String = debianFashionMNISTDirectory
   ) throws -> ImageDataset {
-    if let directory = nonEmpty(mnistDirectory) {
-      return try load(directory: directory, name: "MNIST", location: directory, kind: .mnist)
-    }
-    if let directory = nonEmpty(environment["MNIST_DIR"]) {
+    if let directory = nonEmpty(mnistDirectory) ?? nonEmpty(environment["MNIST_DIR"]) {
       return try load(directory: directory, name: "MNIST", location: directory, kind: .mnist)
     }
     guard FileManager.default.fileExists(atPath: fashionDirectory) else {

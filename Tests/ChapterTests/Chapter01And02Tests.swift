@@ -5,9 +5,6 @@ import Testing
 /// Chapters 1 and 2 at the smoke preset: they run to the end and every claim holds.
 @Suite("Chapters 1-2: the transform and its backpropagation")
 struct Chapter01And02Tests {
-  static let fashionMNISTInstalled = FileManager.default.fileExists(
-    atPath: "/usr/share/datasets/fashion-mnist")
-
   /// The claim whose text starts with `prefix`, or a test failure naming it.
   func claim(_ prefix: String, in results: Results) throws -> Claim {
     try #require(
@@ -16,9 +13,7 @@ struct Chapter01And02Tests {
 
   @Test(
     "Chapter 1: every claim of the transform holds at the smoke preset",
-    .enabled(
-      if: fashionMNISTInstalled || ProcessInfo.processInfo.environment["MNIST_DIR"] != nil,
-      "needs image data: apt-get install dataset-fashion-mnist, or set MNIST_DIR"))
+    .enabled(if: imageDataAvailable, imageDataMissing))
   func chapter1() throws {
     let (status, results) = try runChapter("ch01-transform")
     #expect(status == 0)

@@ -7,14 +7,7 @@ import Testing
 /// It does not check the paper's numbers: a few hundred steps cannot reproduce them.
 @Suite("Chapter 3: feed-forward network")
 struct Chapter03Tests {
-  static let hasImages =
-    FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
-    || ProcessInfo.processInfo.environment["MNIST_DIR"] != nil
-
-  @Test(
-    .enabled(
-      if: hasImages,
-      "needs image data: apt-get install dataset-fashion-mnist, or set MNIST_DIR"))
+  @Test(.enabled(if: imageDataAvailable, imageDataMissing))
   func smokeRunReportsEveryClaimAndFigure() throws {
     let (status, results) = try runChapter("ch03-feedforward")
     #expect(status == 0)

@@ -1,5 +1,6 @@
 import Companion
 import Foundation
+import Testing
 
 /// Running a built chapter from a test.
 ///
@@ -119,3 +120,13 @@ enum ChapterRunError: Error, CustomStringConvertible {
     }
   }
 }
+
+/// Whether the chapters that train on images can run here: the Debian Fashion-MNIST package
+/// (installed by `make test`) or an MNIST directory in MNIST_DIR.
+let imageDataAvailable =
+  FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
+  || ProcessInfo.processInfo.environment["MNIST_DIR"] != nil
+
+/// The reason shown when an image chapter's test is skipped.
+let imageDataMissing: Comment =
+  "needs image data: apt-get install dataset-fashion-mnist, or set MNIST_DIR"
