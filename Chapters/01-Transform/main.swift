@@ -23,6 +23,7 @@ import Companion
 import Engine
 import Foundation
 import Plot
+import Randomness
 
 let chapter = Chapter(number: 1)
 

@@ -94,34 +94,23 @@ func prefix(_ set: ImageSet, _ count: Int) -> ImageSet {
   count >= set.count ? set : set.subset(Array(0..<count))
 }
 
-/// Mini-batches of 60 in a fresh seeded order every epoch; the same seed gives every run
-/// the same sequence, so the compared networks differ only in what we changed.
+/// Mini-batches of 60 in a fresh seeded order every epoch (the data set's `MiniBatchStream`);
+/// the same seed gives every run the same sequence, so the compared networks differ only in
+/// what we changed.
 struct BatchStream {
   let data: ImageSet
-  let size: Int
-  let seed: UInt64
-  private var epoch = 0
-  private var order: [Int] = []
-  private var position = 0
+  private var indices: MiniBatchStream
   private var inputs: [Float] = []
   private var labels: [Int] = []
 
   init(_ data: ImageSet, size: Int, seed: UInt64) {
     self.data = data
-    self.size = size
-    self.seed = seed
+    indices = MiniBatchStream(count: data.count, batchSize: size, seed: seed)
   }
 
   mutating func next() -> (x: Matrix<Float>, labels: [Int]) {
-    if position + size > order.count {
-      order = MiniBatches(count: data.count, batchSize: size, seed: seed, epoch: epoch).order
-      epoch += 1
-      position = 0
-    }
-    data.fill(
-      indices: Array(order[position..<position + size]), inputs: &inputs, labels: &labels)
-    position += size
-    return (Matrix(rows: size, cols: data.imageSize, inputs), labels)
+    data.fill(indices: indices.next(), inputs: &inputs, labels: &labels)
+    return (Matrix(rows: indices.batchSize, cols: data.imageSize, inputs), labels)
   }
 }
 
@@ -162,19 +151,18 @@ let curvePopulation = fixedBatches(
  pass; doing it at every one of the ~100 points of a curve would cost more than the training,
  so the curves use a pass over a fixed set of 100 training batches of 60 (6,000 images,
  drawn once), and the final numbers use the whole training set. The engine's `BatchNorm`
- layer does the averaging when `tracksPopulation` is on and its convention is `.paper`
- (average, unbiased); we switch tracking off during training — the weights change at every
- step, so an average over all of training would mix statistics of many different networks
- (§ Inference below measures exactly how much that costs).
+ layer does the averaging when a forward pass asks for the `.batchAndTrack` statistics policy
+ and its convention is `.paper` (average, unbiased); training steps ask for `.batch` instead
+ (normalise with the batch, track nothing) — the weights change at every step, so an average
+ over all of training would mix statistics of many different networks (§ Inference below
+ measures exactly how much that costs).
  */
 
 /// Alg. 2, step 10: resets each BN layer's population statistics and averages the batch
 /// means and unbiased batch variances of `batches` (forward passes only; nothing learns).
 func estimatePopulation(of network: FeedForwardNetwork<Float>, over batches: [Matrix<Float>]) {
   for norm in network.norms { norm?.population.reset() }
-  for norm in network.norms { norm?.tracksPopulation = true }
-  for x in batches { _ = network.forward(x, mode: .training) }
-  for norm in network.norms { norm?.tracksPopulation = false }
+  for x in batches { _ = network.forward(x, statistics: .batchAndTrack) }
 }
 
 /*:
@@ -270,7 +258,7 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
  percentiles. A loss that stops being a number ends the run; `checkFinite` records where.
 
  For the inference table we also keep, for each BN layer, two running summaries of the batch
- statistics seen *during* training, fed from the layer's `lastCache` (the $\mu_\mathcal B$
+ statistics seen *during* training, fed from the layer's `lastBatchStatistics` (the $\mu_\mathcal B$
  and biased $\sigma^2_\mathcal B$ of the step just taken): an exponential moving average with
  PyTorch's momentum 0.1 (what libraries use at inference), and the plain average over all of
  training (Alg. 2's formula, but applied to a moving target).
@@ -331,7 +319,6 @@ func makeNetwork(_ spec: RunSpec) -> FeedForwardNetwork<Float> {
       batchNorm: spec.batchNorm ? .paper : nil,
       initializer: .normal(standardDeviation: initialStandardDeviation)),
     using: &generator)
-  for norm in network.norms { norm?.tracksPopulation = false }
   return network
 }
 
@@ -344,19 +331,22 @@ func measure(
   let accuracy =
     100
     * network.accuracy(
-      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000, mode: .inference)
+      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000,
+      statistics: .population)
   guard spec.recordsProbe else { return (accuracy, nil, nil) }
-  _ = network.forward(probeX, mode: .inference)
+  _ = network.forward(probeX, statistics: .population)
   // x̂ = (z − E[z]) / sqrt(Var[z] + ε) with the population statistics, before γ and β.
-  let normalized = network.norms.last.flatMap { $0?.lastCache?.normalized }
+  let normalized = network.norms.last.flatMap { $0?.lastNormalized }
   return (
-    accuracy, columnPercentiles(network.nonlinearityInputs.last!),
+    accuracy, columnPercentiles(network.nonlinearityInput(network.hiddenLayers.count - 1)),
     normalized.map(columnPercentiles)
   )
 }
 
 func train(_ spec: RunSpec) -> Trained {
   let network = makeNetwork(spec)
+  chapter.log.scalar(
+    "batch-normalized layers, \(spec.name)", Double(network.norms.compactMap { $0 }.count))
   var optimizer = SGD<Float>(learningRate: spec.learningRate)
   var batches = BatchStream(spec.training, size: batchSize, seed: batchSeed)
   let bnLayers = network.norms.compactMap { $0 }
@@ -385,15 +375,16 @@ func train(_ spec: RunSpec) -> Trained {
   for step in 1...max(spec.steps, 1) where spec.steps > 0 {
     if chapter.shouldStop { break }
     let batch = batches.next()
-    let loss = network.trainStep(batch.x, labels: batch.labels, optimizer: &optimizer)
+    let loss = network.trainStep(
+      batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch)
     guard chapter.checkFinite(loss, step: step, run: spec.name) else {
       result.divergedAt = step
       break
     }
     for (l, norm) in bnLayers.enumerated() {
-      guard let cache = norm.lastCache else { continue }
-      let mean = cache.mean.map(Double.init)
-      let variance = cache.variance.map(Double.init)
+      let statistics = norm.lastBatchStatistics
+      let mean = statistics.mean.map(Double.init)
+      let variance = statistics.variance.map(Double.init)
       moving[l].update(batchMean: mean, batchVariance: variance, batchSize: batchSize)
       average[l].update(batchMean: mean, batchVariance: variance, batchSize: batchSize)
     }
@@ -776,7 +767,8 @@ func accuracy(
   let saved = bnLayers.map(\.population)
   for (norm, population) in zip(bnLayers, statistics) { norm.population = population }
   defer { for (norm, population) in zip(bnLayers, saved) { norm.population = population } }
-  return 100 * network.accuracy(testX, labels: testSet.labels, batchSize: 1000, mode: .inference)
+  return 100
+    * network.accuracy(testX, labels: testSet.labels, batchSize: 1000, statistics: .population)
 }
 
 let inferenceRows: [(method: String, accuracy: Double)] = chapter.phase("inference table") {
@@ -789,7 +781,7 @@ let inferenceRows: [(method: String, accuracy: Double)] = chapter.phase("inferen
   estimatePopulation(of: network, over: curvePopulation)
   let subset = bnLayers.map(\.population)
   let batchStatistics = { (size: Int) in
-    100 * network.accuracy(testX, labels: testSet.labels, batchSize: size, mode: .training)
+    100 * network.accuracy(testX, labels: testSet.labels, batchSize: size, statistics: .batch)
   }
   let rows = [
     (

@@ -1,23 +1,25 @@
 import Foundation
 
-/// The book's table of contents, shared by the chapters, the runner, the page renderer and
-/// the tests, so that a chapter's number, directory, executable and title are written once.
+/// The book's table of contents, shared by the chapters, the runner, the page renderer (which
+/// also writes the README's table of chapters from it) and the tests, so that a chapter's
+/// number, directory, title and paper sections are written once. Package.swift finds the same
+/// chapters on disk; a test checks that the two agree.
 public struct ChapterInfo: Sendable, Equatable, Codable {
   /// 1-based position in the book; also the `NN` prefix of every file the chapter writes.
   public let number: Int
   /// Directory under `Chapters/`, e.g. `01-Transform`.
   public let directory: String
-  /// Executable product name, e.g. `ch01-transform`.
-  public let executable: String
+  /// Executable product name, e.g. `ch01-transform`: "ch" and the directory in lower case,
+  /// the rule Package.swift builds the products by (it finds the chapters on disk).
+  public var executable: String { "ch" + directory.lowercased() }
   /// Human title, e.g. `The transform`.
   public let title: String
   /// Where in the papers the chapter's material comes from.
   public let paper: String
 
-  public init(number: Int, directory: String, executable: String, title: String, paper: String) {
+  public init(number: Int, directory: String, title: String, paper: String) {
     self.number = number
     self.directory = directory
-    self.executable = executable
     self.title = title
     self.paper = paper
   }
@@ -33,20 +35,20 @@ public struct ChapterInfo: Sendable, Equatable, Codable {
 public enum Catalog {
   public static let chapters: [ChapterInfo] = [
     ChapterInfo(
-      number: 1, directory: "01-Transform", executable: "ch01-transform",
-      title: "The transform", paper: "Ioffe & Szegedy 2015, §2-3, Alg. 1"),
+      number: 1, directory: "01-Transform", title: "The transform",
+      paper: "Ioffe & Szegedy 2015, §3-3.3, Alg. 1-2"),
     ChapterInfo(
-      number: 2, directory: "02-Backprop", executable: "ch02-backprop",
-      title: "Backpropagation through the batch", paper: "Ioffe & Szegedy 2015, §3, Alg. 2"),
+      number: 2, directory: "02-Backprop", title: "Backpropagation through the batch",
+      paper: "Ioffe & Szegedy 2015, §3, §3.3, Alg. 2"),
     ChapterInfo(
-      number: 3, directory: "03-FeedForward", executable: "ch03-feedforward",
-      title: "A feed-forward network on MNIST", paper: "Ioffe & Szegedy 2015, §3.2-3.3, §4.1"),
+      number: 3, directory: "03-FeedForward", title: "A feed-forward network on MNIST",
+      paper: "Ioffe & Szegedy 2015, §3.1-3.4, §4.1-4.2"),
     ChapterInfo(
-      number: 4, directory: "04-RecurrentInput", executable: "ch04-recurrentinput",
+      number: 4, directory: "04-RecurrentInput",
       title: "Normalising the input of a recurrent network", paper: "Laurent et al. 2016"),
     ChapterInfo(
-      number: 5, directory: "05-RecurrentBN", executable: "ch05-recurrentbn",
-      title: "Recurrent batch normalization", paper: "Cooijmans et al. 2017, §3-5"),
+      number: 5, directory: "05-RecurrentBN", title: "Recurrent batch normalization",
+      paper: "Cooijmans et al. 2017, §3-5"),
   ]
 
   /// The chapter with this number, or nil if the book has no such chapter.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Randomness
 
 #if canImport(Glibc)
   import Glibc
@@ -84,8 +85,7 @@ public final class Chapter: @unchecked Sendable {
     let info =
       Catalog.chapter(number: number)
       ?? ChapterInfo(
-        number: number, directory: "\(number)", executable: "ch\(number)",
-        title: "Chapter \(number)", paper: "")
+        number: number, directory: "\(number)", title: "Chapter \(number)", paper: "")
     self.info = info
     self.options = options
     self.root = root

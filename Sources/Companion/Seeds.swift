@@ -1,4 +1,4 @@
-import Engine
+import Randomness
 
 /// Named random streams derived from one seed.
 ///

@@ -52,6 +52,65 @@ public struct MiniBatches: Sequence, Sendable {
   }
 }
 
+/// Mini-batches without end: epoch after epoch of `MiniBatches`, each in its own seeded
+/// order, `batchSize` examples at a time (an epoch's remainder is dropped).
+///
+/// Its position — which epoch, how far into it — is all a checkpoint needs to store: the
+/// order of an epoch is recomputed from (seed, epoch), so a resumed stream hands out exactly
+/// the batches the uninterrupted one would have.
+public struct MiniBatchStream: Codable, Sendable, Equatable {
+  public let count: Int
+  public let batchSize: Int
+  public let seed: UInt64
+  /// Epochs started so far (the current one is `epochsStarted − 1`).
+  public private(set) var epochsStarted = 0
+  /// Examples of the current epoch already handed out.
+  public private(set) var position = 0
+  private var order: [Int] = []
+
+  enum CodingKeys: String, CodingKey { case count, batchSize, seed, epochsStarted, position }
+
+  public init(count: Int, batchSize: Int, seed: UInt64) {
+    precondition(
+      batchSize > 0 && batchSize <= count,
+      "batches of \(batchSize) from \(count) examples")
+    self.count = count
+    self.batchSize = batchSize
+    self.seed = seed
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      count: try c.decode(Int.self, forKey: .count),
+      batchSize: try c.decode(Int.self, forKey: .batchSize),
+      seed: try c.decode(UInt64.self, forKey: .seed))
+    epochsStarted = try c.decode(Int.self, forKey: .epochsStarted)
+    position = try c.decode(Int.self, forKey: .position)
+    guard epochsStarted >= 0, position >= 0, position <= count else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .position, in: c,
+        debugDescription: "position \(position) of epoch \(epochsStarted) outside 0...\(count)")
+    }
+    if epochsStarted > 0 { order = epochOrder(epochsStarted - 1) }
+  }
+
+  private func epochOrder(_ epoch: Int) -> [Int] {
+    MiniBatches(count: count, batchSize: batchSize, seed: seed, epoch: epoch).order
+  }
+
+  /// The indices of the next batch, starting a new epoch when this one has too few left.
+  public mutating func next() -> ArraySlice<Int> {
+    if epochsStarted == 0 || position + batchSize > count {
+      order = epochOrder(epochsStarted)
+      epochsStarted += 1
+      position = 0
+    }
+    defer { position += batchSize }
+    return order[position..<position + batchSize]
+  }
+}
+
 /// A filled mini-batch of images: `inputs` is `labels.count x width`, row-major.
 public struct ImageBatch: Sendable {
   public var inputs: [Float]
@@ -63,8 +122,13 @@ public struct ImageBatch: Sendable {
 extension ImageSet {
   /// Copies the examples at `indices` into `inputs` (`indices.count * imageSize`, one image
   /// per row) and `labels`, reusing their storage so a training loop allocates nothing.
-  public func fill(indices: [Int], inputs: inout [Float], labels batchLabels: inout [Int]) {
+  public func fill<Indices: Collection<Int>>(
+    indices: Indices, inputs: inout [Float], labels batchLabels: inout [Int]
+  ) {
     let size = imageSize
+    for index in indices {
+      precondition(index >= 0 && index < count, "example \(index) of a set of \(count)")
+    }
     if inputs.count != indices.count * size {
       inputs = [Float](repeating: 0, count: indices.count * size)
     }
@@ -106,6 +170,9 @@ extension ImageSet {
     let batch = indices.count
     if let permutation {
       precondition(permutation.count == steps, "permutation size must equal pixels per image")
+    }
+    for index in indices {
+      precondition(index >= 0 && index < count, "example \(index) of a set of \(count)")
     }
     if inputs.count != steps * batch { inputs = [Float](repeating: 0, count: steps * batch) }
     let order = permutation?.order ?? Array(0..<steps)

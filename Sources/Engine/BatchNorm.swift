@@ -1,60 +1,166 @@
-/// Batch normalization as a layer: γ and β are learned, the population statistics are
-/// tracked during training under a `BatchNormConvention` and used in inference mode.
+/// Batch normalization as a layer: γ and (optionally) β are learned, population statistics
+/// are tracked under a `BatchNormConvention` when the policy says so and used when it asks
+/// for them. Everything it computes lives in buffers it owns, sized on the first batch.
+///
+/// With an `activation` g the layer is g(BN(x)), BN and the nonlinearity that follows it
+/// (Ioffe & Szegedy's z = g(BN(Wu)), §3.2) fused into the same passes over the batch.
 public final class BatchNorm<T: Scalar>: Layer {
   /// γ, initialised to 1 (Ioffe & Szegedy) unless a recurrent net asks for 0.1 (Cooijmans).
   public let gamma: Parameter<T>
-  /// β, initialised to 0.
-  public let beta: Parameter<T>
-  public var population: PopulationStatistics
+  /// β, initialised to 0; nil for a normalization whose shift another parameter provides
+  /// (the BN-LSTM's recurrent and input terms share the LSTM's bias).
+  public let beta: Parameter<T>?
+  /// The statistics inference normalises with. Assigning or resetting them is noticed, so the
+  /// scalar copy used by the kernels is refreshed.
+  public var population: PopulationStatistics {
+    didSet { populationScalarsAreStale = true }
+  }
   public var backwardForm: BatchNormalization.BackwardForm
-  /// Whether training-mode forward passes fold their batch statistics into `population`.
-  /// Off while a gradient checker perturbs inputs, or while a chapter probes the network.
-  public var tracksPopulation = true
-  @usableFromInline var cache: BatchNormalization.Cache<T>?
+  /// The nonlinearity applied to γ x̂ + β in the same pass (`.identity`: none).
+  public let activation: Activation
+  /// The prefix of the parameters' names, and the key of the population in a checkpoint.
+  public let name: String
 
+  // Workspaces: statistics of the last batch, x̂, y and ∂ℓ/∂x.
+  @usableFromInline let batchMean: Buffer<T>
+  @usableFromInline let batchVariance: Buffer<T>
+  @usableFromInline let inverseStd: Buffer<T>
+  @usableFromInline let normalized = Buffer<T>()
+  @usableFromInline let output = Buffer<T>()
+  public let matrixInput = Buffer<T>()
+  @usableFromInline let inputGradient = Buffer<T>()
+  @usableFromInline let workspace: BatchNormalization.Workspace<T>
+  /// μ and 1/√(σ² + ε) of the population in `T`, converted when the population changes
+  /// rather than on every inference call.
+  @usableFromInline let populationMean: Buffer<T>
+  @usableFromInline let populationInverseStd: Buffer<T>
+  @usableFromInline var populationScalarsAreStale = true
+  @usableFromInline var input: MatrixView<T>?
+  @usableFromInline var lastPolicy: StatisticsPolicy?
+
+  /// - Parameter name: the prefix of the parameters' names ("hidden1" gives "hidden1.γ").
   public init(
     features: Int, convention: BatchNormConvention = .paper, initialGamma: T = 1,
-    backwardForm: BatchNormalization.BackwardForm = .fused
+    hasBeta: Bool = true, activation: Activation = .identity,
+    backwardForm: BatchNormalization.BackwardForm = .fused, name: String = "bn"
   ) {
-    gamma = Parameter("γ", Matrix(rows: 1, cols: features, repeating: initialGamma))
-    beta = Parameter("β", Matrix(rows: 1, cols: features))
+    self.activation = activation
+    self.name = name
+    gamma = Parameter("\(name).γ", Matrix(rows: 1, cols: features, repeating: initialGamma))
+    beta = hasBeta ? Parameter("\(name).β", Matrix(rows: 1, cols: features)) : nil
     population = PopulationStatistics(features: features, convention: convention)
     self.backwardForm = backwardForm
+    workspace = BatchNormalization.Workspace(features: features)
+    batchMean = Buffer(rows: 1, cols: features)
+    batchVariance = Buffer(rows: 1, cols: features)
+    inverseStd = Buffer(rows: 1, cols: features)
+    populationMean = Buffer(rows: 1, cols: features)
+    populationInverseStd = Buffer(rows: 1, cols: features)
   }
 
-  @inlinable public var features: Int { gamma.value.cols }
+  @inlinable public var features: Int { gamma.cols }
   @inlinable public var convention: BatchNormConvention { population.convention }
-  @inlinable public var parameters: [Parameter<T>] { [gamma, beta] }
-  /// The batch statistics of the last training-mode forward pass.
-  public var lastCache: BatchNormalization.Cache<T>? { cache }
+  public var parameters: [Parameter<T>] { [gamma] + (beta.map { [$0] } ?? []) }
 
-  @inlinable
-  public func forward(_ x: Matrix<T>, mode: Mode) -> Matrix<T> {
-    let result: (output: Matrix<T>, cache: BatchNormalization.Cache<T>)
-    switch mode {
-    case .training:
-      result = BatchNormalization.forward(
-        training: x, gamma: gamma.value, beta: beta.value, epsilon: T(convention.epsilon))
-      if tracksPopulation {
-        population.update(
-          batchMean: result.cache.mean.map { Double($0) },
-          batchVariance: result.cache.variance.map { Double($0) }, batchSize: x.rows)
+  /// μ_B and σ²_B (biased) of the last forward pass with batch statistics.
+  public var lastBatchStatistics: (mean: [T], variance: [T]) {
+    (batchMean.matrix.storage, batchVariance.matrix.storage)
+  }
+
+  /// x̂ of the last forward pass, (x − μ)/√(σ² + ε) with the statistics it used.
+  public var lastNormalized: Matrix<T> { normalized.matrix }
+
+  /// γ x̂ + β of the last forward pass: the BN output before the fused activation, which is
+  /// what a probe of "the input of the nonlinearity" wants (recomputed, not stored).
+  public var lastPreactivation: Matrix<T> {
+    let xh = normalized.view
+    let (g, b) = (gamma.valueView.base, beta?.valueView.base)
+    return Matrix(rows: xh.rows, cols: xh.cols) { z in
+      for i in 0..<xh.rows {
+        for j in 0..<xh.cols { z[i * xh.cols + j] = g[j] * xh[i, j] + (b?[j] ?? 0) }
       }
-    case .inference:
-      result = BatchNormalization.forward(
-        inference: x, gamma: gamma.value, beta: beta.value, population: population)
     }
-    cache = result.cache
-    return result.output
   }
 
   @inlinable
-  public func backward(_ dy: Matrix<T>) -> Matrix<T> {
-    guard let cache else { preconditionFailure("BatchNorm.backward called before forward") }
-    let gradients = BatchNormalization.backward(
-      dy, cache: cache, gamma: gamma.value, form: backwardForm)
-    gamma.gradient = gradients.gamma
-    beta.gradient = gradients.beta
-    return gradients.input
+  public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
+    precondition(
+      x.cols == features, "BatchNorm of \(features) features given \(x.rows)×\(x.cols)")
+    input = x
+    lastPolicy = statistics
+    let xh = normalized.reshape(rows: x.rows, cols: x.cols)
+    let y = output.reshape(rows: x.rows, cols: x.cols)
+    let (mean, s): (MatrixView<T>, MatrixView<T>)
+    if statistics.usesBatchStatistics {
+      precondition(x.rows > 0, "batch normalization needs at least one example")
+      BatchNormalization.moments(
+        of: x, mean: batchMean.view, variance: batchVariance.view, workspace: workspace)
+      BatchNormalization.inverseStandardDeviation(
+        of: batchVariance.view, epsilon: T(convention.epsilon), into: inverseStd.view)
+      if statistics == .batchAndTrack {
+        population.update(
+          batchMean: batchMean.view, batchVariance: batchVariance.view, batchSize: x.rows)
+      }
+      (mean, s) = (batchMean.view, inverseStd.view)
+    } else {
+      refreshPopulationScalars()
+      (mean, s) = (populationMean.view, populationInverseStd.view)
+    }
+    BatchNormalization.normalize(
+      x, mean: mean, inverseStd: s, gamma: gamma.valueView, beta: beta?.valueView,
+      normalized: xh, output: y, activation: activation)
+    return y
+  }
+
+  @inlinable
+  public func backward(_ dy: MatrixView<T>) -> MatrixView<T> {
+    guard let input, let lastPolicy else {
+      preconditionFailure("BatchNorm.backward called before forward")
+    }
+    precondition(
+      dy.rows == input.rows && dy.cols == input.cols,
+      "BatchNorm.backward given \(dy.rows)×\(dy.cols) ∂ℓ/∂y for a \(input.rows)×\(input.cols) input"
+    )
+    let dx = inputGradient.reshape(rows: dy.rows, cols: dy.cols)
+    gamma.zeroGradient()
+    beta?.zeroGradient()
+    if lastPolicy.usesBatchStatistics && backwardForm == .staged {
+      // The paper's six equations, through the readable matrices (slow; for comparison).
+      let cache = BatchNormalization.Cache(
+        usesBatchStatistics: true, input: input.matrix, normalized: normalized.matrix,
+        mean: batchMean.matrix.storage, variance: batchVariance.matrix.storage,
+        inverseStd: inverseStd.matrix.storage)
+      // ∂ℓ/∂y from ∂ℓ/∂g(y), through the activation first.
+      let upstream = Buffer<T>(rows: dy.rows, cols: dy.cols)
+      activationBackward(activation, dy, output: output.view, into: upstream.view)
+      let gradients = BatchNormalization.backwardStaged(
+        upstream.matrix, cache: cache, gamma: gamma.value)
+      gradients.input.withView { dx.copy(from: $0) }
+      gamma.gradient = gradients.gamma
+      if let beta { beta.gradient = gradients.beta }
+      return dx
+    }
+    BatchNormalization.backward(
+      dy, normalized: normalized.view,
+      inverseStd: lastPolicy.usesBatchStatistics ? inverseStd.view : populationInverseStd.view,
+      gamma: gamma.valueView, batchStatistics: lastPolicy.usesBatchStatistics,
+      activation: activation, activationOutput: output.view, inputGradient: dx,
+      gammaGradient: gamma.gradientView, betaGradient: beta?.gradientView,
+      workspace: workspace)
+    return dx
+  }
+
+  /// Converts the population's Double statistics to `T` once per change.
+  @usableFromInline
+  func refreshPopulationScalars() {
+    guard populationScalarsAreStale else { return }
+    precondition(population.features == features, "population of the wrong width")
+    let (mean, s) = (populationMean.view, populationInverseStd.view)
+    let epsilon = T(population.convention.epsilon)
+    for j in 0..<features {
+      mean[0, j] = T(population.mean[j])
+      s[0, j] = 1 / (T(population.variance[j]) + epsilon).squareRoot()
+    }
+    populationScalarsAreStale = false
   }
 }

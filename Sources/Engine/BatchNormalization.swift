@@ -3,9 +3,11 @@ import RealModule
 /// The Batch Normalizing Transform (Ioffe & Szegedy 2015, Alg. 1) and its backward pass,
 /// as pure functions of a mini-batch: one row per example, one column per feature.
 ///
-/// These are the building blocks; the `BatchNorm` layer wraps them with γ, β and population
-/// statistics, and a recurrent layer can call them once per time step with the same γ, β
-/// but its own statistics for each step (Cooijmans et al. 2017, §3).
+/// This file is the readable face: matrices in, matrices out, and the paper's staged
+/// backward written equation by equation — the reference twin that the fast kernels
+/// (BatchNormKernels.swift: moments, normalize, backward on views) are tested against.
+/// Chapters 1 and 2 use these functions; the `BatchNorm` layer and the recurrent layers call
+/// the kernels directly on their preallocated buffers.
 ///
 /// Loop indices are written `i &* n &+ j` (wrapping arithmetic) so the loops vectorise; see
 /// Kernels.swift for why.
@@ -20,7 +22,8 @@ public enum BatchNormalization {
 
   /// What the forward pass remembers for the backward pass.
   public struct Cache<T: Scalar> {
-    public var mode: Mode
+    /// Whether μ and σ² are this batch's (training) or the population's (inference).
+    public var usesBatchStatistics: Bool
     /// x, needed by the staged form for (x_i − μ_B).
     public var input: Matrix<T>
     /// x̂ = (x − μ)/√(σ² + ε).
@@ -31,20 +34,18 @@ public enum BatchNormalization {
     public var variance: [T]
     /// 1/√(σ² + ε), per feature.
     public var inverseStd: [T]
-    public var epsilon: T
 
     @inlinable
     public init(
-      mode: Mode, input: Matrix<T>, normalized: Matrix<T>, mean: [T], variance: [T],
-      inverseStd: [T], epsilon: T
+      usesBatchStatistics: Bool, input: Matrix<T>, normalized: Matrix<T>, mean: [T],
+      variance: [T], inverseStd: [T]
     ) {
-      self.mode = mode
+      self.usesBatchStatistics = usesBatchStatistics
       self.input = input
       self.normalized = normalized
       self.mean = mean
       self.variance = variance
       self.inverseStd = inverseStd
-      self.epsilon = epsilon
     }
   }
 
@@ -70,30 +71,20 @@ public enum BatchNormalization {
   public static func forward<T: Scalar>(
     training x: Matrix<T>, gamma: Matrix<T>, beta: Matrix<T>, epsilon: T
   ) -> (output: Matrix<T>, cache: Cache<T>) {
-    let (m, n) = (x.rows, x.cols)
-    precondition(m > 0, "batch normalization needs at least one example")
-    var mean = [T](repeating: 0, count: n)
-    var variance = [T](repeating: 0, count: n)
-    x.withUnsafeBufferPointer { xs in
-      mean.withUnsafeMutableBufferPointer { mu in
-        variance.withUnsafeMutableBufferPointer { sigma2 in
-          // μ_B = (1/m) Σ_i x_i
-          for i in 0..<m { for j in 0..<n { mu[j] += xs[i &* n &+ j] } }
-          for j in 0..<n { mu[j] /= T(m) }
-          // σ²_B = (1/m) Σ_i (x_i − μ_B)²   (two passes: no catastrophic cancellation)
-          for i in 0..<m {
-            for j in 0..<n {
-              let d = xs[i &* n &+ j] - mu[j]
-              sigma2[j] += d * d
-            }
-          }
-          for j in 0..<n { sigma2[j] /= T(m) }
+    precondition(x.rows > 0, "batch normalization needs at least one example")
+    var mean = Matrix<T>(rows: 1, cols: x.cols)
+    var variance = Matrix<T>(rows: 1, cols: x.cols)
+    x.withView { x in
+      mean.withMutableView { mean in
+        variance.withMutableView { variance in
+          _ = moments(
+            of: x, mean: mean, variance: variance, workspace: Workspace(features: x.cols))
         }
       }
     }
-    return normalize(
-      x, mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon, mode: .training
-    )
+    return normalizeMatrices(
+      x, mean: mean, variance: variance, gamma: gamma, beta: beta, epsilon: epsilon,
+      usesBatchStatistics: true)
   }
 
   /// Inference mode, Alg. 2: the same transform with fixed population statistics, which
@@ -105,37 +96,36 @@ public enum BatchNormalization {
     precondition(
       population.features == x.cols,
       "population statistics for \(population.features) features, input has \(x.cols)")
-    return normalize(
-      x, mean: population.mean.map { T($0) }, variance: population.variance.map { T($0) },
-      gamma: gamma, beta: beta, epsilon: T(population.convention.epsilon), mode: .inference)
+    return normalizeMatrices(
+      x, mean: Matrix(row: population.mean.map { T($0) }),
+      variance: Matrix(row: population.variance.map { T($0) }),
+      gamma: gamma, beta: beta, epsilon: T(population.convention.epsilon),
+      usesBatchStatistics: false)
   }
 
   @inlinable
-  static func normalize<T: Scalar>(
-    _ x: Matrix<T>, mean: [T], variance: [T], gamma: Matrix<T>, beta: Matrix<T>, epsilon: T,
-    mode: Mode
+  static func normalizeMatrices<T: Scalar>(
+    _ x: Matrix<T>, mean: Matrix<T>, variance: Matrix<T>, gamma: Matrix<T>, beta: Matrix<T>,
+    epsilon: T, usesBatchStatistics: Bool
   ) -> (output: Matrix<T>, cache: Cache<T>) {
-    let (m, n) = (x.rows, x.cols)
-    precondition(gamma.count == n && beta.count == n, "γ and β need \(n) features")
-    let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-    // Both outputs are written in full by one loop, so neither is zero-filled first.
-    var normalized = Matrix<T>(rows: 0, cols: 0)
-    let y = x.withUnsafeBufferPointer { xs in
-      gamma.withUnsafeBufferPointer { g in
-        beta.withUnsafeBufferPointer { b in
-          mean.withUnsafeBufferPointer { mu in
-            inverseStd.withUnsafeBufferPointer { s in
-              Matrix<T>(rows: m, cols: n) { ys in
-                normalized = Matrix<T>(rows: m, cols: n) { xh in
-                  for i in 0..<m {
-                    for j in 0..<n {
-                      // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-                      let h = (xs[i &* n &+ j] - mu[j]) * s[j]
-                      xh[i &* n &+ j] = h
-                      // y_i = γ x̂_i + β
-                      ys[i &* n &+ j] = g[j] * h + b[j]
-                    }
-                  }
+    var inverseStd = Matrix<T>(rows: 1, cols: x.cols)
+    var normalized = Matrix<T>(rows: x.rows, cols: x.cols)
+    var y = Matrix<T>(rows: x.rows, cols: x.cols)
+    variance.withView { variance in
+      inverseStd.withMutableView { s in
+        inverseStandardDeviation(of: variance, epsilon: epsilon, into: s)
+      }
+    }
+    x.withView { x in
+      mean.withView { mean in
+        inverseStd.withView { s in
+          gamma.withView { gamma in
+            beta.withView { beta in
+              normalized.withMutableView { normalized in
+                y.withMutableView { y in
+                  BatchNormalization.normalize(
+                    x, mean: mean, inverseStd: s, gamma: gamma, beta: beta,
+                    normalized: normalized, output: y)
                 }
               }
             }
@@ -144,26 +134,64 @@ public enum BatchNormalization {
       }
     }
     let cache = Cache(
-      mode: mode, input: x, normalized: normalized, mean: mean, variance: variance,
-      inverseStd: inverseStd, epsilon: epsilon)
+      usesBatchStatistics: usesBatchStatistics, input: x, normalized: normalized,
+      mean: mean.storage, variance: variance.storage, inverseStd: inverseStd.storage)
     return (y, cache)
   }
 
   // MARK: Backward
 
-  /// Dispatches on the cache's mode: in inference the statistics are constants.
+  /// The backward pass of a forward call: the staged or fused form in training, the
+  /// constant-statistics form in inference.
   @inlinable
   public static func backward<T: Scalar>(
     _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>, form: BackwardForm = .fused
   ) -> Gradients<T> {
-    switch (cache.mode, form) {
-    case (.inference, _): return backwardInference(dy, cache: cache, gamma: gamma)
-    case (.training, .staged): return backwardStaged(dy, cache: cache, gamma: gamma)
-    case (.training, .fused): return backwardFused(dy, cache: cache, gamma: gamma)
+    if cache.usesBatchStatistics && form == .staged {
+      return backwardStaged(dy, cache: cache, gamma: gamma)
     }
+    var dGamma = Matrix<T>(rows: 1, cols: dy.cols)
+    var dBeta = Matrix<T>(rows: 1, cols: dy.cols)
+    // dx is written in full by the kernel, so it is not zero-filled first.
+    let dx = Matrix<T>(rows: dy.rows, cols: dy.cols) { out in
+      let dx = MatrixView(
+        base: out.baseAddress ?? emptyViewStorage.assumingMemoryBound(to: T.self), rows: dy.rows,
+        cols: dy.cols)
+      dy.withView { dy in
+        cache.normalized.withView { normalized in
+          Matrix(row: cache.inverseStd).withView { s in
+            gamma.withView { gamma in
+              dGamma.withMutableView { dGamma in
+                dBeta.withMutableView { dBeta in
+                  BatchNormalization.backward(
+                    dy, normalized: normalized, inverseStd: s, gamma: gamma,
+                    batchStatistics: cache.usesBatchStatistics, inputGradient: dx,
+                    gammaGradient: dGamma, betaGradient: dBeta,
+                    workspace: Workspace(features: dy.cols))
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    let gradients = Gradients(input: dx, gamma: dGamma, beta: dBeta)
+    return gradients
   }
 
-  /// ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i and ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i: the two reductions every form needs.
+  /// The simplified gradient (Chapter 2 derives it), one call to the `backward` kernel:
+  /// ∂ℓ/∂x_i = γ/(m·√(σ²_B + ε)) · (m·∂ℓ/∂y_i − Σ_j ∂ℓ/∂y_j − x̂_i · Σ_j ∂ℓ/∂y_j · x̂_j).
+  /// The two sums are exactly ∂ℓ/∂β and ∂ℓ/∂γ, so the whole backward is two reductions and
+  /// one element-wise pass.
+  @inlinable
+  public static func backwardFused<T: Scalar>(
+    _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>
+  ) -> Gradients<T> {
+    precondition(cache.usesBatchStatistics, "the fused form is the training-mode backward")
+    return backward(dy, cache: cache, gamma: gamma, form: .fused)
+  }
+
+  /// ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i and ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i, as the staged form computes them.
   @inlinable
   static func parameterGradients<T: Scalar>(
     _ dy: Matrix<T>, normalized: Matrix<T>
@@ -242,57 +270,6 @@ public enum BatchNormalization {
     }
     // ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i,  ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
     let (dGamma, dBeta) = parameterGradients(dy, normalized: cache.normalized)
-    return Gradients(input: dx, gamma: dGamma, beta: dBeta)
-  }
-
-  /// The same gradient after simplification (Chapter 2 derives it):
-  /// ∂ℓ/∂x_i = γ/(m·√(σ²_B + ε)) · (m·∂ℓ/∂y_i − Σ_j ∂ℓ/∂y_j − x̂_i · Σ_j ∂ℓ/∂y_j · x̂_j).
-  /// The two sums are exactly ∂ℓ/∂β and ∂ℓ/∂γ, so the whole backward is two reductions and
-  /// one element-wise pass.
-  @inlinable
-  public static func backwardFused<T: Scalar>(
-    _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>
-  ) -> Gradients<T> {
-    let (m, n) = (dy.rows, dy.cols)
-    let (dGamma, dBeta) = parameterGradients(dy, normalized: cache.normalized)
-    // Per feature: k_j = γ_j / (m·√(σ²_j + ε))
-    var scale = [T](repeating: 0, count: n)
-    for j in 0..<n { scale[j] = gamma.storage[j] * cache.inverseStd[j] / T(m) }
-    let mT = T(m)
-    let dx = dy.withUnsafeBufferPointer { d in
-      cache.normalized.withUnsafeBufferPointer { xh in
-        dGamma.withUnsafeBufferPointer { dg in
-          dBeta.withUnsafeBufferPointer { db in
-            Matrix<T>(rows: m, cols: n) { out in
-              for i in 0..<m {
-                for j in 0..<n {
-                  let k = i &* n &+ j
-                  out[k] = scale[j] * (mT * d[k] - db[j] - xh[k] * dg[j])
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return Gradients(input: dx, gamma: dGamma, beta: dBeta)
-  }
-
-  /// Inference: μ and σ² are constants, so BN is y = γ·x̂ + β with x̂ affine in x and
-  /// ∂ℓ/∂x_i = ∂ℓ/∂y_i · γ / √(Var[x] + ε).
-  @inlinable
-  public static func backwardInference<T: Scalar>(
-    _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>
-  ) -> Gradients<T> {
-    let (m, n) = (dy.rows, dy.cols)
-    let (dGamma, dBeta) = parameterGradients(dy, normalized: cache.normalized)
-    var scale = [T](repeating: 0, count: n)
-    for j in 0..<n { scale[j] = gamma.storage[j] * cache.inverseStd[j] }
-    let dx = dy.withUnsafeBufferPointer { d in
-      Matrix<T>(rows: m, cols: n) { out in
-        for i in 0..<m { for j in 0..<n { out[i &* n &+ j] = d[i &* n &+ j] * scale[j] } }
-      }
-    }
     return Gradients(input: dx, gamma: dGamma, beta: dBeta)
   }
 }

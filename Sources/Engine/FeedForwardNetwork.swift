@@ -1,3 +1,5 @@
+import Randomness
+
 /// A fully connected classifier: hidden layers z = W·u (+ b), optionally batch-normalised,
 /// then squashed; a linear output layer; softmax cross-entropy.
 ///
@@ -33,13 +35,17 @@ public final class FeedForwardNetwork<T: Scalar> {
 
   public let configuration: Configuration
   public let hiddenLayers: [Linear<T>]
+  /// Per hidden layer, BN fused with the nonlinearity (nil without BN).
   public let norms: [BatchNorm<T>?]
-  public let nonlinearities: [ActivationLayer<T>]
+  /// Per hidden layer without BN, its nonlinearity (nil where a BN layer applies it).
+  public let nonlinearities: [ActivationLayer<T>?]
   public let outputLayer: Linear<T>
-  public var loss = SoftmaxCrossEntropy<T>()
-  /// The input of each hidden nonlinearity in the last forward pass (after BN, if any):
-  /// what Ioffe & Szegedy's Figure 1(b, c) tracks for "a typical sigmoid".
-  public var nonlinearityInputs: [Matrix<T>]
+  public let loss = SoftmaxCrossEntropy<T>()
+  /// Every learned tensor, in a fixed order, each with its own name ("hidden1.W",
+  /// "hidden1.γ", "hidden1.β", …, "output.W", "output.b").
+  public let parameters: [Parameter<T>]
+  /// Where a `Matrix` input is copied, so its view stays valid until the backward pass.
+  @usableFromInline let inputCopy = Buffer<T>()
 
   public init(_ configuration: Configuration, using generator: inout RandomGenerator) {
     self.configuration = configuration
@@ -50,98 +56,142 @@ public final class FeedForwardNetwork<T: Scalar> {
       let weight: Matrix<T> = configuration.initializer.matrix(
         rows: fanIn, cols: fanOut, using: &generator)
       let usesBN = configuration.batchNorm != nil
+      let name = "hidden\(index + 1)"
       layers.append(
         Linear(
           weight: weight, bias: usesBN ? nil : Matrix(rows: 1, cols: fanOut),
-          computesInputGradient: index > 0))
+          computesInputGradient: index > 0, name: name))
       norms.append(
         configuration.batchNorm.map {
-          BatchNorm(features: fanOut, convention: $0, backwardForm: configuration.backwardForm)
+          BatchNorm(
+            features: fanOut, convention: $0, activation: configuration.activation,
+            backwardForm: configuration.backwardForm, name: name)
         })
     }
     hiddenLayers = layers
     self.norms = norms
-    nonlinearities = configuration.hidden.map { _ in ActivationLayer(configuration.activation) }
+    nonlinearities = norms.map { $0 == nil ? ActivationLayer(configuration.activation) : nil }
     let last = widths.last!
     outputLayer = Linear(
       weight: configuration.initializer.matrix(
         rows: last, cols: configuration.outputs, using: &generator),
       bias: Matrix(rows: 1, cols: configuration.outputs),
-      computesInputGradient: !configuration.hidden.isEmpty)
-    nonlinearityInputs = Array(
-      repeating: Matrix(rows: 0, cols: 0), count: configuration.hidden.count)
-  }
-
-  /// Every learned tensor, in a fixed order (optimizers rely on it).
-  public var parameters: [Parameter<T>] {
+      computesInputGradient: !configuration.hidden.isEmpty, name: "output")
     var all: [Parameter<T>] = []
     for (linear, norm) in zip(hiddenLayers, norms) {
       all += linear.parameters
       if let norm { all += norm.parameters }
     }
-    return all + outputLayer.parameters
+    parameters = all + outputLayer.parameters
+    precondition(
+      Set(parameters.map(\.name)).count == parameters.count, "parameter names must be unique")
   }
 
-  /// The logits for a batch x (one example per row).
+  /// The logits for a batch x (one example per row): a view into the output layer's
+  /// buffer, valid until the next forward pass. x must stay valid until `backward`.
   @inlinable
-  public func forward(_ x: Matrix<T>, mode: Mode) -> Matrix<T> {
+  public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
     var h = x
     for l in hiddenLayers.indices {
       // z = W·u (+ b)
-      var z = hiddenLayers[l].forward(h, mode: mode)
-      // z ← BN(z)
-      if let norm = norms[l] { z = norm.forward(z, mode: mode) }
-      nonlinearityInputs[l] = z
-      // h = g(z)
-      h = nonlinearities[l].forward(z, mode: mode)
+      let z = hiddenLayers[l].forward(h, statistics: statistics)
+      if let norm = norms[l] {
+        // h = g(BN(z)): the normalization and the nonlinearity in one pass
+        h = norm.forward(z, statistics: statistics)
+      } else {
+        // h = g(z)
+        h = nonlinearities[l]!.forward(z, statistics: statistics)
+      }
     }
-    return outputLayer.forward(h, mode: mode)
+    return outputLayer.forward(h, statistics: statistics)
+  }
+
+  /// The logits for a batch, as a matrix (readable code; copies).
+  public func forward(_ x: Matrix<T>, statistics: StatisticsPolicy) -> Matrix<T> {
+    forward(copyInput(x), statistics: statistics).matrix
+  }
+
+  /// The input of hidden nonlinearity `layer` (0-based) in the last forward pass — BN(z)
+  /// with BN, z without: what Ioffe & Szegedy's Figure 1(b, c) tracks for "a typical sigmoid".
+  public func nonlinearityInput(_ layer: Int) -> Matrix<T> {
+    norms[layer]?.lastPreactivation ?? hiddenLayers[layer].lastOutput
   }
 
   /// Backpropagates ∂ℓ/∂logits through every layer, filling each parameter's gradient.
   @inlinable
-  public func backward(_ dLogits: Matrix<T>) {
+  public func backward(_ dLogits: MatrixView<T>) {
     var d = outputLayer.backward(dLogits)
     for l in hiddenLayers.indices.reversed() {
-      d = nonlinearities[l].backward(d)
-      if let norm = norms[l] { d = norm.backward(d) }
+      d = norms[l]?.backward(d) ?? nonlinearities[l]!.backward(d)
       d = hiddenLayers[l].backward(d)
     }
   }
 
   /// One step of training on a batch: forward, loss, backward, update. Returns the loss.
+  /// With the default policy BN layers also fold the batch statistics into their population.
+  /// In the steady state (the same batch size every step) nothing is allocated.
   @inlinable
   @discardableResult
   public func trainStep<O: Optimizer>(
-    _ x: Matrix<T>, labels: [Int], optimizer: inout O
+    _ x: Matrix<T>, labels: [Int], optimizer: inout O,
+    statistics: StatisticsPolicy = .batchAndTrack
   ) -> T where O.Element == T {
-    let logits = forward(x, mode: .training)
-    let value = loss.forward(logits: logits, labels: labels)
-    backward(loss.backward())
-    optimizer.step(parameters)
-    return value
+    precondition(statistics.usesBatchStatistics, "training normalises with batch statistics")
+    return x.withView { x in
+      let logits = forward(x, statistics: statistics)
+      let value = loss.forward(logits: logits, labels: labels)
+      backward(loss.backwardView())
+      optimizer.step(parameters)
+      return value
+    }
   }
 
-  /// Classification accuracy over a data set, in batches of `batchSize`.
+  /// Classification accuracy over a data set, in batches of `batchSize` (row views of x, no
+  /// copies). Evaluation never changes the population statistics: `.population` is Alg. 2's
+  /// inference, `.batch` normalises each evaluation batch with its own statistics.
   @inlinable
   public func accuracy(
-    _ x: Matrix<T>, labels: [Int], batchSize: Int = 1000, mode: Mode = .inference
+    _ x: Matrix<T>, labels: [Int], batchSize: Int = 1000,
+    statistics: StatisticsPolicy = .population
   ) -> Double {
+    precondition(statistics != .batchAndTrack, "evaluation must not track population statistics")
+    precondition(labels.count == x.rows, "\(labels.count) labels for \(x.rows) examples")
     var correct = 0
-    var start = 0
-    let tracking = norms.map { $0?.tracksPopulation ?? false }
-    // Evaluation must never change the population statistics (training mode here means
-    // "normalise with this batch's statistics", used to compare against Alg. 2).
-    for norm in norms { norm?.tracksPopulation = false }
-    defer { for (norm, tracked) in zip(norms, tracking) { norm?.tracksPopulation = tracked } }
-    while start < x.rows {
-      let end = Swift.min(start + batchSize, x.rows)
-      let logits = forward(x.rows(start..<end), mode: mode)
-      var probe = SoftmaxCrossEntropy<T>()
-      _ = probe.forward(logits: logits, labels: Array(labels[start..<end]))
-      correct += probe.correctCount()
-      start = end
+    x.withView { x in
+      var start = 0
+      while start < x.rows {
+        let end = Swift.min(start + batchSize, x.rows)
+        let logits = forward(x.rows(start..<end), statistics: statistics)
+        _ = loss.forward(logits: logits, labels: Array(labels[start..<end]))
+        correct += loss.correctCount()
+        start = end
+      }
     }
     return Double(correct) / Double(Swift.max(x.rows, 1))
+  }
+
+  /// The BN layers' population statistics, by layer name (a checkpoint's share of them).
+  public var populations: [String: PopulationStatistics] {
+    get {
+      Dictionary(uniqueKeysWithValues: norms.compactMap { $0 }.map { ($0.name, $0.population) })
+    }
+    set {
+      for norm in norms.compactMap({ $0 }) {
+        guard let population = newValue[norm.name] else { continue }
+        precondition(
+          population.features == norm.features,
+          "population of \(norm.name) has \(population.features) features, the layer \(norm.features)"
+        )
+        norm.population = population
+      }
+    }
+  }
+
+  /// Copies a matrix input into the network's own buffer and returns its view.
+  @usableFromInline
+  func copyInput(_ x: Matrix<T>) -> MatrixView<T> {
+    let view = inputCopy.reshape(rows: x.rows, cols: x.cols)
+    x.withView { view.copy(from: $0) }
+    return view
   }
 }

@@ -29,14 +29,15 @@ public func checkGradients(
   gradients()
   let analytic = tensors.map { $0.gradient }
   return zip(tensors, analytic).map { tensor, analyticGradient in
-    var numeric = [Double](repeating: 0, count: tensor.value.count)
-    for k in 0..<tensor.value.count {
-      let original = tensor.value.storage[k]
-      tensor.value.storage[k] = original + h
+    let value = tensor.valueView.base
+    var numeric = [Double](repeating: 0, count: tensor.count)
+    for k in 0..<tensor.count {
+      let original = value[k]
+      value[k] = original + h
       let plus = loss()
-      tensor.value.storage[k] = original - h
+      value[k] = original - h
       let minus = loss()
-      tensor.value.storage[k] = original
+      value[k] = original
       // ∂ℓ/∂θ_k ≈ (ℓ(θ + h) − ℓ(θ − h)) / 2h
       numeric[k] = (plus - minus) / (2 * h)
     }

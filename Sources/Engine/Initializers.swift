@@ -1,3 +1,5 @@
+import Randomness
+
 /// Ways to draw initial weights. Each takes the generator explicitly, so a chapter that
 /// seeds it gets the same network every run.
 public enum Initializer: Sendable, Codable, Equatable {

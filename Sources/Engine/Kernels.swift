@@ -1,44 +1,63 @@
-/// Element-wise and per-column kernels on raw buffers.
-///
-/// Each one is a single pass over memory; where two operations always follow each other
-/// (add a bias then squash, multiply by the local derivative) they are fused into one loop.
+/// Element-wise and per-column kernels on views, each a single pass over memory.
 ///
 /// Indices inside inner loops use wrapping arithmetic (`&+`, `&*`): the overflow check of a
 /// plain `i * n + j` on every element stops LLVM from vectorising the loop (measured: the BN
 /// statistics loops ran scalar). The indices are bounded by the matrix size, so they cannot
-/// overflow, and the buffers' own bounds checks still apply in debug builds.
+/// overflow.
+
+/// Adds the 1×n `row` to every row of `m` (a bias, or β).
+@inlinable
+public func addRow<T: Scalar>(_ row: MatrixView<T>, to m: MatrixView<T>) {
+  precondition(
+    row.rows == 1 && row.cols == m.cols, "a 1×\(m.cols) row is needed, got \(row.rows)×\(row.cols)")
+  let (n, r) = (m.cols, row.base)
+  for i in 0..<m.rows {
+    let out = m.row(i)
+    for j in 0..<n { out[j] += r[j] }
+  }
+}
+
+/// sums ← Σ_rows m (or sums += Σ_rows m with `accumulating`): per-feature sums over a batch,
+/// e.g. ∂ℓ/∂b = Σ_i ∂ℓ/∂y_i.
+@inlinable
+public func columnSums<T: Scalar>(
+  of m: MatrixView<T>, into sums: MatrixView<T>, accumulating: Bool = false
+) {
+  precondition(
+    sums.rows == 1 && sums.cols == m.cols,
+    "column sums of \(m.rows)×\(m.cols) need a 1×\(m.cols) row, got \(sums.rows)×\(sums.cols)")
+  let (n, s) = (m.cols, sums.base)
+  if !accumulating { s.update(repeating: 0, count: n) }
+  for i in 0..<m.rows {
+    let row = m.row(i)
+    for j in 0..<n { s[j] += row[j] }
+  }
+}
+
+/// y += x element by element (same shapes): the sum of two paths of a gradient.
+@inlinable
+public func add<T: Scalar>(_ x: MatrixView<T>, to y: MatrixView<T>) {
+  precondition(
+    x.rows == y.rows && x.cols == y.cols,
+    "adding a \(x.rows)×\(x.cols) view to a \(y.rows)×\(y.cols) one")
+  for i in 0..<y.rows {
+    let (source, target) = (x.row(i), y.row(i))
+    for j in 0..<y.cols { target[j] += source[j] }
+  }
+}
 
 extension Matrix {
   /// Adds a 1×cols row to every row (a bias, or β).
   @inlinable
   public mutating func addRow(_ row: Matrix<Element>) {
-    precondition(row.rows == 1 && row.cols == cols, "row of \(row.cols) added to \(cols) columns")
-    let width = cols
-    row.withUnsafeBufferPointer { r in
-      withUnsafeMutableBufferPointer { m in
-        var i = 0
-        while i < m.count {
-          for j in 0..<width { m[i &+ j] += r[j] }
-          i += width
-        }
-      }
-    }
+    row.withView { row in withMutableView { Engine.addRow(row, to: $0) } }
   }
 
   /// The sum of each column, as a 1×cols row: Σ over the batch, per feature.
   @inlinable
   public func columnSums() -> Matrix<Element> {
     var sums = Matrix<Element>(rows: 1, cols: cols)
-    let width = cols
-    withUnsafeBufferPointer { m in
-      sums.withUnsafeMutableBufferPointer { s in
-        var i = 0
-        while i < m.count {
-          for j in 0..<width { s[j] += m[i &+ j] }
-          i += width
-        }
-      }
-    }
+    withView { m in sums.withMutableView { Engine.columnSums(of: m, into: $0) } }
     return sums
   }
 
@@ -88,7 +107,9 @@ extension Matrix {
   /// Σ self ⊙ other: the inner product of two same-shaped matrices.
   @inlinable
   public func dot(_ other: Matrix) -> Element {
-    precondition(rows == other.rows && cols == other.cols, "dot of different shapes")
+    precondition(
+      rows == other.rows && cols == other.cols,
+      "dot of a \(rows)×\(cols) and a \(other.rows)×\(other.cols) matrix")
     return withUnsafeBufferPointer { a in
       other.withUnsafeBufferPointer { b in
         var sum: Element = 0

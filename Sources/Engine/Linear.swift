@@ -10,37 +10,62 @@ public final class Linear<T: Scalar>: Layer {
   /// The first layer of a network need not compute ∂ℓ/∂x (nothing below it learns);
   /// skipping that product saves the largest matrix product of an MNIST net's backward pass.
   public var computesInputGradient: Bool
-  @usableFromInline var input = Matrix<T>(rows: 0, cols: 0)
+  @usableFromInline let output = Buffer<T>()
+  public let matrixInput = Buffer<T>()
+  @usableFromInline let inputGradient = Buffer<T>()
+  @usableFromInline var input: MatrixView<T>?
 
-  @inlinable
-  public init(weight: Matrix<T>, bias: Matrix<T>?, computesInputGradient: Bool = true) {
-    self.weight = Parameter("W", weight)
-    self.bias = bias.map { Parameter("b", $0) }
+  /// - Parameter name: the prefix of the parameters' names ("hidden1" gives "hidden1.W").
+  public init(
+    weight: Matrix<T>, bias: Matrix<T>?, computesInputGradient: Bool = true,
+    name: String = "linear"
+  ) {
+    self.weight = Parameter("\(name).W", weight)
+    if let bias {
+      precondition(
+        bias.rows == 1 && bias.cols == weight.cols,
+        "a \(weight.rows)×\(weight.cols) layer needs a 1×\(weight.cols) bias, got \(bias.rows)×\(bias.cols)"
+      )
+    }
+    self.bias = bias.map { Parameter("\(name).b", $0) }
     self.computesInputGradient = computesInputGradient
   }
 
-  @inlinable public var inputs: Int { weight.value.rows }
-  @inlinable public var outputs: Int { weight.value.cols }
-  @inlinable public var parameters: [Parameter<T>] { [weight] + (bias.map { [$0] } ?? []) }
+  @inlinable public var inputs: Int { weight.rows }
+  @inlinable public var outputs: Int { weight.cols }
+  public var parameters: [Parameter<T>] { [weight] + (bias.map { [$0] } ?? []) }
+
+  /// y of the last forward pass.
+  public var lastOutput: Matrix<T> { output.matrix }
 
   @inlinable
-  public func forward(_ x: Matrix<T>, mode: Mode) -> Matrix<T> {
+  public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
+    precondition(
+      x.cols == inputs, "a layer of \(inputs) inputs given \(x.rows)×\(x.cols)")
     input = x
+    let y = output.reshape(rows: x.rows, cols: outputs)
     // y = x·W
-    var y = matmul(x, weight.value)
+    gemm(x, weight.valueView, into: y)
     // y += b, broadcast over the batch
-    if let bias { y.addRow(bias.value) }
+    if let bias { addRow(bias.valueView, to: y) }
     return y
   }
 
+  /// Writes ∂ℓ/∂W and ∂ℓ/∂b; returns ∂ℓ/∂x, or an empty view when it is not computed.
   @inlinable
-  public func backward(_ dy: Matrix<T>) -> Matrix<T> {
+  public func backward(_ dy: MatrixView<T>) -> MatrixView<T> {
+    guard let input else { preconditionFailure("Linear.backward called before forward") }
+    precondition(
+      dy.rows == input.rows && dy.cols == outputs,
+      "Linear.backward given \(dy.rows)×\(dy.cols) ∂ℓ/∂y, expected \(input.rows)×\(outputs)")
     // ∂ℓ/∂W = xᵀ·dy
-    gemm(input, dy, into: &weight.gradient, transposeA: true)
+    gemm(input, dy, into: weight.gradientView, transposeA: true)
     // ∂ℓ/∂b = Σ_i dy_i
-    if let bias { bias.gradient = dy.columnSums() }
-    guard computesInputGradient else { return Matrix(rows: 0, cols: 0) }
+    if let bias { columnSums(of: dy, into: bias.gradientView) }
+    guard computesInputGradient else { return .empty(cols: inputs) }
     // ∂ℓ/∂x = dy·Wᵀ
-    return matmul(dy, weight.value, transposeB: true)
+    let dx = inputGradient.reshape(rows: dy.rows, cols: inputs)
+    gemm(dy, weight.valueView, into: dx, transposeB: true)
+    return dx
   }
 }

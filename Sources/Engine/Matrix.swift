@@ -2,20 +2,25 @@
 ///
 /// A mini-batch of feature vectors is a matrix with one example per row, so "per feature"
 /// means "per column" everywhere in the engine. `Matrix` is a value: copying it is cheap
-/// (the array is shared) and writing to a shared copy copies it first, so a layer can keep
-/// the input it saw for its backward pass without anyone changing it underneath.
-/// Hot loops never index `storage` element by element; they run over raw buffers.
-public struct Matrix<Element: Scalar>: Equatable, Sendable {
+/// (the array is shared) and writing to a shared copy copies it first. It is the engine's
+/// readable currency — what tests compare, what chapters print and plot, what a checkpoint
+/// stores. The hot paths work on `MatrixView`s of `Buffer`s instead, which never move.
+///
+/// The shape is fixed at creation: `storage` can be read but not replaced or resized from
+/// outside, so a matrix always has exactly `rows × cols` elements.
+public struct Matrix<Element: Scalar>: Equatable, Sendable, Codable {
   public let rows: Int
   public let cols: Int
-  public var storage: [Element]
+  /// The elements, row by row (read-only: the shape never changes).
+  @inlinable public var storage: [Element] { elements }
+  @usableFromInline var elements: [Element]
 
   @inlinable
   public init(rows: Int, cols: Int, repeating value: Element = 0) {
     precondition(rows >= 0 && cols >= 0, "a matrix cannot have shape \(rows)×\(cols)")
     self.rows = rows
     self.cols = cols
-    self.storage = Array(repeating: value, count: rows * cols)
+    self.elements = Array(repeating: value, count: rows * cols)
   }
 
   @inlinable
@@ -25,7 +30,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
       "a \(rows)×\(cols) matrix needs \(rows * cols) values, got \(values.count)")
     self.rows = rows
     self.cols = cols
-    self.storage = values
+    self.elements = values
   }
 
   /// A matrix whose every element is written by `fill` before it is read: skips zeroing.
@@ -34,12 +39,34 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
     rows: Int, cols: Int,
     filling fill: (UnsafeMutableBufferPointer<Element>) -> Void
   ) {
+    precondition(rows >= 0 && cols >= 0, "a matrix cannot have shape \(rows)×\(cols)")
     self.rows = rows
     self.cols = cols
-    self.storage = Array(unsafeUninitializedCapacity: rows * cols) { buffer, count in
+    self.elements = Array(unsafeUninitializedCapacity: rows * cols) { buffer, count in
       fill(buffer)
       count = rows * cols
     }
+  }
+
+  /// Encoded as `{"rows", "cols", "values"}`, the values row by row.
+  enum CodingKeys: String, CodingKey {
+    case rows, cols
+    case elements = "values"
+  }
+
+  /// Decodes `{"rows", "cols", "values"}`, checking that the element count fits the shape.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let rows = try container.decode(Int.self, forKey: .rows)
+    let cols = try container.decode(Int.self, forKey: .cols)
+    let values = try container.decode([Element].self, forKey: .elements)
+    guard rows >= 0, cols >= 0, values.count == rows * cols else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .elements, in: container,
+        debugDescription:
+          "a \(rows)×\(cols) matrix needs \(rows * cols) values, got \(values.count)")
+    }
+    self.init(rows: rows, cols: cols, values)
   }
 
   /// A 1×n row, the shape of per-feature parameters (γ, β, biases) and statistics.
@@ -54,7 +81,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
   @inlinable
   public subscript(row: Int, col: Int) -> Element {
     get { storage[row * cols + col] }
-    set { storage[row * cols + col] = newValue }
+    set { elements[row * cols + col] = newValue }
   }
 
   /// Converts between scalar types (e.g. a `Float` network's weights to `Double` for checks).
@@ -70,11 +97,42 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
     try storage.withUnsafeBufferPointer(body)
   }
 
+  /// Writes through a raw buffer of exactly `count` elements (the buffer cannot be resized).
   @inlinable
   public mutating func withUnsafeMutableBufferPointer<R>(
-    _ body: (inout UnsafeMutableBufferPointer<Element>) throws -> R
+    _ body: (UnsafeMutableBufferPointer<Element>) throws -> R
   ) rethrows -> R {
-    try storage.withUnsafeMutableBufferPointer(body)
+    try elements.withUnsafeMutableBufferPointer { try body($0) }
+  }
+
+  /// The matrix as a read-only view for the duration of `body` (do not write through it).
+  @inlinable
+  public func withView<R>(_ body: (MatrixView<Element>) throws -> R) rethrows -> R {
+    try storage.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return try body(.empty(cols: cols)) }
+      return try body(
+        MatrixView(base: UnsafeMutablePointer(mutating: base), rows: rows, cols: cols))
+    }
+  }
+
+  /// The matrix as a writable view for the duration of `body`.
+  @inlinable
+  public mutating func withMutableView<R>(_ body: (MatrixView<Element>) throws -> R) rethrows
+    -> R
+  {
+    let (rows, cols) = (self.rows, self.cols)
+    return try elements.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return try body(.empty(cols: cols)) }
+      return try body(MatrixView(base: base, rows: rows, cols: cols))
+    }
+  }
+
+  /// Element `index` of the row-major storage (for code that walks every element, such as
+  /// a finite-difference check).
+  @inlinable
+  public subscript(flat index: Int) -> Element {
+    get { storage[index] }
+    set { elements[index] = newValue }
   }
 
   /// The matrix transposed (a copy; matrix products take transposes as flags instead).
@@ -86,14 +144,6 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
         for i in 0..<r { for j in 0..<c { target[j * r + i] = source[i * c + j] } }
       }
     }
-  }
-
-  /// Rows `range` as a new matrix (a mini-batch cut from a data set, one time step, ...).
-  @inlinable
-  public func rows(_ range: Range<Int>) -> Matrix {
-    Matrix(
-      rows: range.count, cols: cols,
-      Array(storage[(range.lowerBound * cols)..<(range.upperBound * cols)]))
   }
 
   /// Column `j`: one feature's values over the batch, converted to `Double` for analysis.

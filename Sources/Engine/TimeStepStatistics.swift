@@ -4,9 +4,13 @@
 /// statistics of T_max, which works because the activations settle to a stationary
 /// distribution after a short transient (their appendix A).
 ///
-/// A recurrent layer calls `BatchNormalization.forward(training:…)` at each step t with the
-/// shared γ, β, folds the batch statistics in with `update(step:…)`, and at inference
-/// normalises step t with `self[t]`.
+/// A recurrent layer normalises step t with that step's batch statistics and the shared γ, β,
+/// folds them in with `update(step:…)`, and at inference normalises step t with `self[t]`.
+///
+/// Past T_max, in training too: a batch of sequences longer than the T_max the layer was
+/// built for (a long evaluation in batch mode, a longer training text) folds the statistics
+/// of every step t ≥ T_max into those of the last step, the same "repeat the last" rule that
+/// inference follows. A long run never traps in the middle because one batch was longer.
 public struct TimeStepStatistics: Sendable, Codable, Equatable {
   public private(set) var steps: [PopulationStatistics]
 
@@ -23,17 +27,29 @@ public struct TimeStepStatistics: Sendable, Codable, Equatable {
   public var maxSteps: Int { steps.count }
 
   /// The statistics for step t (0-based); t ≥ T_max reuses those of the last step.
-  public subscript(step: Int) -> PopulationStatistics {
-    precondition(step >= 0, "time steps start at 0")
-    return steps[Swift.min(step, steps.count - 1)]
-  }
+  public subscript(step: Int) -> PopulationStatistics { steps[index(step)] }
 
-  /// Folds one training batch's statistics at step t into that step's population.
+  /// Folds one training batch's statistics at step t into that step's population (into the
+  /// last step's for t ≥ T_max).
   public mutating func update(
     step: Int, batchMean: [Double], batchVariance: [Double], batchSize: Int
   ) {
-    precondition(step >= 0 && step < steps.count, "step \(step) outside 0..<\(steps.count)")
-    steps[step].update(batchMean: batchMean, batchVariance: batchVariance, batchSize: batchSize)
+    steps[index(step)].update(
+      batchMean: batchMean, batchVariance: batchVariance, batchSize: batchSize)
+  }
+
+  /// The same from the 1×n views a normalization kernel wrote.
+  public mutating func update<T: Scalar>(
+    step: Int, batchMean: MatrixView<T>, batchVariance: MatrixView<T>, batchSize: Int
+  ) {
+    steps[index(step)].update(
+      batchMean: batchMean, batchVariance: batchVariance, batchSize: batchSize)
+  }
+
+  /// The stored step that step t uses: t itself, or T_max − 1 beyond.
+  public func index(_ step: Int) -> Int {
+    precondition(step >= 0, "time steps start at 0, got \(step)")
+    return Swift.min(step, steps.count - 1)
   }
 
   public mutating func reset() {

@@ -7,8 +7,30 @@ import RealModule
 /// (Blackman & Vigna 2018); splitmix64 turns one 64-bit seed into a well-mixed state.
 /// It lives in a module of its own so that the engine (initial weights, noise) and the data
 /// layer (splits, shuffles, permutations), which do not depend on each other, share it.
-public struct RandomGenerator: RandomNumberGenerator, Sendable {
+public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatable {
   @usableFromInline var state: (UInt64, UInt64, UInt64, UInt64)
+
+  /// The four state words: a checkpoint stores them, and a restored generator continues the
+  /// stream exactly where the saved one was.
+  public init(from decoder: any Decoder) throws {
+    var words = try decoder.unkeyedContainer()
+    state = (
+      try words.decode(UInt64.self), try words.decode(UInt64.self),
+      try words.decode(UInt64.self), try words.decode(UInt64.self)
+    )
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var words = encoder.unkeyedContainer()
+    try words.encode(state.0)
+    try words.encode(state.1)
+    try words.encode(state.2)
+    try words.encode(state.3)
+  }
+
+  public static func == (a: RandomGenerator, b: RandomGenerator) -> Bool {
+    a.state == b.state
+  }
 
   public init(seed: UInt64) {
     var mixer = seed
@@ -50,12 +72,6 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     while u1 <= .leastNonzeroMagnitude { u1 = nextUnit() }
     let u2 = nextUnit()
     return (-2 * _log(u1)).squareRoot() * _cos(2 * .pi * u2)
-  }
-
-  /// An independent generator for a sub-task (data shuffling, initialisation, noise),
-  /// so adding draws in one place does not shift the numbers of another.
-  public mutating func split() -> RandomGenerator {
-    RandomGenerator(seed: next())
   }
 
   /// A generator for one named sub-task (an epoch, a class) derived from a seed without

@@ -41,6 +41,18 @@ struct Chapter03Tests {
       let curve = curves.first { $0.run == run }
       #expect((curve?.points.count ?? 0) > 10, "curve of \(run)")
     }
+    // The BN runs really are batch-normalised: three BN layers where the name says BN, none
+    // elsewhere, and the BN network's curve is not the baseline's (both start from the same
+    // weights and see the same batches, so with BN silently off they would be identical).
+    for run in ["baseline", "BN", "BN ×5", "BN ×30", "baseline ×5", "baseline ×30"] {
+      let layers = results.metrics.scalars["batch-normalized layers, \(run)"]
+      #expect(
+        layers == (run.hasPrefix("BN") ? 3 : 0),
+        "BN layers of \(run): \(String(describing: layers))")
+    }
+    let baselineCurve = curves.first { $0.run == "baseline" }?.values
+    let bnCurve = curves.first { $0.run == "BN" }?.values
+    #expect(baselineCurve != nil && bnCurve != nil && baselineCurve != bnCurve)
     // The sweep is scored on held-out training images and says so; it never sees the test set.
     #expect(curves.allSatisfy { !$0.run.hasPrefix("sweep") })
     #expect(

@@ -55,4 +55,27 @@ struct HarnessTests {
     #expect(bad.standardError.contains("'enormous' is invalid"))
     #expect(bad.standardError.contains("Usage: \(executable)"))
   }
+
+  /// The chapter list is written once, in the catalog: Package.swift builds whatever is under
+  /// Chapters/, each page's heading and the README's table must agree with the catalog.
+  @Test func theCatalogIsTheOneChapterList() throws {
+    let root = ChapterHarness.packageRoot
+    let onDisk = try FileManager.default.contentsOfDirectory(
+      atPath: root.appendingPathComponent("Chapters").path
+    ).filter {
+      FileManager.default.fileExists(
+        atPath: root.appendingPathComponent("Chapters/\($0)/main.swift").path)
+    }.sorted()
+    #expect(onDisk == Self.writtenChapters.map(\.directory))
+    for chapter in Self.writtenChapters {
+      let source = try String(contentsOf: chapter.source(in: root), encoding: .utf8)
+      #expect(source.contains("# \(chapter.heading)\n"), "\(chapter.directory)'s heading")
+    }
+    let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    #expect(
+      readme.contains(
+        PageRenderer.tableStart + "\n" + PageRenderer.chapterTable(root: root) + "\n"
+          + PageRenderer.tableEnd),
+      "README's table of chapters is stale: run `companion render`")
+  }
 }

@@ -105,6 +105,44 @@ private func indexedSet(count: Int, classes: [Int]) -> ImageSet {
     #expect(inputs == [0, 1, 2, 3])
   }
 
+  /// Filling a batch indexes raw pointers; an example index outside the set must stop the
+  /// program rather than read past the pixels.
+  @Test func fillingRejectsAnIndexOutsideTheSet() async {
+    let images = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      var inputs: [Float] = []
+      var labels: [Int] = []
+      indexedSet(count: 3, classes: [0]).fill(indices: [0, 3], inputs: &inputs, labels: &labels)
+    }
+    let sequences = await #expect(
+      processExitsWith: .failure, observing: [\.standardErrorContent]
+    ) {
+      var inputs: [Float] = []
+      var labels: [Int] = []
+      indexedSet(count: 3, classes: [0]).fillSequences(
+        indices: [-1], inputs: &inputs, labels: &labels)
+    }
+    for (result, message) in [(images, "example 3 of a set of 3"), (sequences, "example -1 of")] {
+      let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+      #expect(standardError.contains(message), "\(standardError)")
+    }
+  }
+
+  /// A stream saved part-way and restored hands out exactly the batches the original does,
+  /// across an epoch boundary.
+  @Test func miniBatchStreamResumesExactly() throws {
+    var stream = MiniBatchStream(count: 10, batchSize: 3, seed: 4)
+    for _ in 0..<4 { _ = stream.next() }  // into the second epoch (3 batches per epoch)
+    let saved = try JSONEncoder().encode(stream)
+    var restored = try JSONDecoder().decode(MiniBatchStream.self, from: saved)
+    #expect(restored == stream)
+    for _ in 0..<7 { #expect(Array(restored.next()) == Array(stream.next())) }
+    // The epochs are MiniBatches' seeded orders, 3 batches each.
+    var fresh = MiniBatchStream(count: 10, batchSize: 3, seed: 4)
+    let epoch1 = MiniBatches(count: 10, batchSize: 3, seed: 4, epoch: 1).order
+    for _ in 0..<3 { _ = fresh.next() }
+    #expect(Array(fresh.next()) == Array(epoch1[0..<3]))
+  }
+
   @Test func miniBatchesShuffleSeededPerEpoch() {
     let epoch0 = Array(MiniBatches(count: 10, batchSize: 3, seed: 5, epoch: 0))
     #expect(epoch0.count == 3 && epoch0.allSatisfy { $0.count == 3 })

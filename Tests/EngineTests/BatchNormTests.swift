@@ -102,7 +102,7 @@ struct BatchNormTests {
   func track(_ convention: BatchNormConvention, batches count: Int) -> PopulationStatistics {
     let bn = BatchNorm<Double>(features: 1, convention: convention)
     for batch in Self.batches.prefix(count) {
-      _ = bn.forward(Matrix(rows: 4, cols: 1, batch), mode: .training)
+      _ = bn.forward(Matrix(rows: 4, cols: 1, batch), statistics: .batchAndTrack)
     }
     return bn.population
   }
@@ -137,34 +137,17 @@ struct BatchNormTests {
     #expect(two.batches == 2)
   }
 
-  @Test("layer's population tracking can be paused and reset")
-  func trackingSwitch() {
+  @Test("the statistics policy: only .batchAndTrack learns the population; reset forgets it")
+  func statisticsPolicy() {
     let bn = BatchNorm<Double>(features: 1, convention: .paper)
-    bn.tracksPopulation = false
-    _ = bn.forward(Matrix(rows: 4, cols: 1, [1, 2, 3, 6]), mode: .training)
+    let batch = Matrix<Double>(rows: 4, cols: 1, [1, 2, 3, 6])
+    _ = bn.forward(batch, statistics: .batch)
     #expect(bn.population.batches == 0)
-    bn.tracksPopulation = true
-    _ = bn.forward(Matrix(rows: 4, cols: 1, [1, 2, 3, 6]), mode: .training)
+    _ = bn.forward(batch, statistics: .population)
+    #expect(bn.population.batches == 0)
+    _ = bn.forward(batch, statistics: .batchAndTrack)
     #expect(bn.population.batches == 1)
     bn.population.reset()
     #expect(bn.population.batches == 0 && bn.population.mean == [0])
-  }
-}
-
-@Suite("Per-time-step statistics (recurrent BN)")
-struct TimeStepStatisticsTests {
-  @Test("each step keeps its own population; steps beyond T_max reuse the last")
-  func perStep() {
-    var stats = TimeStepStatistics(features: 1, maxSteps: 3, convention: .paper)
-    // A transient: step 0 sees mean 5, later steps mean 1 (as in an RNN's first steps).
-    stats.update(step: 0, batchMean: [5], batchVariance: [2], batchSize: 2)
-    stats.update(step: 1, batchMean: [1], batchVariance: [1], batchSize: 2)
-    stats.update(step: 2, batchMean: [1.5], batchVariance: [1], batchSize: 2)
-    #expect(stats[0].mean == [5] && stats[0].variance == [4])  // unbiased: 2/1 · 2
-    #expect(stats[1].mean == [1])
-    #expect(stats[2].mean == [1.5])
-    #expect(stats[250] == stats[2])
-    stats.reset()
-    #expect(stats[0].batches == 0)
   }
 }

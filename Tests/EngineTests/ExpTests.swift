@@ -3,7 +3,7 @@ import Testing
 
 @testable import Engine
 
-@Suite("The vectorisable exponential behind sigmoid")
+@Suite("The vectorisable exponential and tanh behind sigmoid and the LSTM")
 struct ExpTests {
   @Test("Float e^x is within 2 ulp of the correctly rounded value on [−87, 88]")
   func floatAccuracy() {
@@ -36,5 +36,42 @@ struct ExpTests {
     }
     #expect(sigmoid(-800.0) == 0 && sigmoid(800.0) == 1)
     #expect(abs(Double(sigmoid(Float(0.3))) - 1 / (1 + Double.exp(-0.3))) < 1e-7)
+  }
+
+  /// The error of `Float.vectorizableTanh` in ulps of the correctly rounded value, over a
+  /// dense sweep of [−12, 12] (beyond that tanh rounds to ±1) and over tiny arguments.
+  static func worstTanhUlps() -> Double {
+    var worst = 0.0
+    func measure(_ x: Float) {
+      let exact = Double.tanh(Double(x))
+      let approx = Double(Float.vectorizableTanh(x))
+      let ulp = Double(Float(exact).magnitude.ulp)
+      worst = max(worst, abs(approx - exact) / ulp)
+    }
+    var x: Float = -12
+    while x <= 12 {
+      measure(x)
+      x += 0.000_37
+    }
+    for exponent in -40...0 { measure(Float(sign: .plus, exponent: exponent, significand: 1.3)) }
+    return worst
+  }
+
+  @Test("Float tanh is within 1.5 ulp of the correctly rounded value (measured: 1.27)")
+  func tanhAccuracy() {
+    let worst = Self.worstTanhUlps()
+    #expect(worst <= 1.5, "worst error \(worst) ulp")
+  }
+
+  @Test("tanh is odd, exact at 0, ±1 at the extremes, never NaN")
+  func tanhEdges() {
+    #expect(Float.vectorizableTanh(0) == 0)
+    for x: Float in [0.3, 0.625, 1, 5, 20] {
+      #expect(Float.vectorizableTanh(-x) == -Float.vectorizableTanh(x))
+    }
+    for x: Float in [50, 1e6, .infinity] {
+      #expect(Float.vectorizableTanh(x) == 1 && Float.vectorizableTanh(-x) == -1)
+    }
+    #expect(Float.vectorizableTanh(1e-30) == 1e-30)
   }
 }

@@ -1,3 +1,5 @@
+import Randomness
+
 @testable import Engine
 
 /// Small deterministic tensors for the tests: nothing here reads files or the network.

@@ -1,3 +1,4 @@
+import Randomness
 import Testing
 
 @testable import Engine
@@ -10,17 +11,17 @@ struct GradientTests {
   static let tolerance = 1e-6
 
   /// Checks one layer: ℓ = Σ w ⊙ layer(x), for x and all the layer's parameters.
-  func check(_ layer: some Layer<Double>, input: Matrix<Double>, mode: Mode = .training)
-    -> [GradientCheck]
-  {
+  func check(
+    _ layer: some Layer<Double>, input: Matrix<Double>, statistics: StatisticsPolicy = .batch
+  ) -> [GradientCheck] {
     let x = Parameter("x", input)
-    let probeOutput = layer.forward(input, mode: mode)
+    let probeOutput = layer.forward(input, statistics: statistics)
     let loss = WeightedSum(rows: probeOutput.rows, cols: probeOutput.cols, seed: 99)
     return checkGradients(
       of: [x] + layer.parameters,
-      loss: { loss.value(layer.forward(x.value, mode: mode)) },
+      loss: { loss.value(layer.forward(x.value, statistics: statistics)) },
       gradients: {
-        _ = layer.forward(x.value, mode: mode)
+        _ = layer.forward(x.value, statistics: statistics)
         x.gradient = layer.backward(loss.gradient)
       })
   }
@@ -55,13 +56,10 @@ struct GradientTests {
   func softmaxCrossEntropy() {
     let logits = Parameter("logits", randomMatrix(6, 4, seed: 7, scale: 30) as Matrix<Double>)
     let labels = [0, 3, 1, 2, 2, 0]
-    var head = SoftmaxCrossEntropy<Double>()
+    let head = SoftmaxCrossEntropy<Double>()
     let checks = checkGradients(
       of: [logits],
-      loss: {
-        var probe = SoftmaxCrossEntropy<Double>()
-        return probe.forward(logits: logits.value, labels: labels)
-      },
+      loss: { SoftmaxCrossEntropy<Double>().forward(logits: logits.value, labels: labels) },
       gradients: {
         _ = head.forward(logits: logits.value, labels: labels)
         logits.gradient = head.backward()
@@ -69,11 +67,36 @@ struct GradientTests {
     #expect(worst(checks) <= Self.tolerance, "\(checks)")
   }
 
+  @Test("softmax cross-entropy with a mask: padded rows add nothing to loss or gradient")
+  func maskedSoftmax() {
+    let logits: Matrix<Double> = randomMatrix(5, 3, seed: 14, scale: 2)
+    let labels = [2, 0, 1, 1, 0]
+    let mask: [Double] = [1, 0, 1, 1, 0]
+    let kept = [0, 2, 3]
+    let head = SoftmaxCrossEntropy<Double>()
+    let (loss, gradient) = mask.withUnsafeBufferPointer { mask in
+      logits.withView { logits in
+        (head.forward(logits: logits, labels: labels, mask: mask), head.backwardView().matrix)
+      }
+    }
+    // The same as the unpadded rows alone.
+    let reference = SoftmaxCrossEntropy<Double>()
+    let keptLogits = Matrix(
+      rows: 3, cols: 3, kept.flatMap { i in (0..<3).map { logits[i, $0] } })
+    let referenceLoss = reference.forward(logits: keptLogits, labels: kept.map { labels[$0] })
+    let referenceGradient = reference.backward()
+    #expect(abs(loss - referenceLoss) < 1e-14)
+    #expect(head.countedRows == 3)
+    for (row, i) in kept.enumerated() {
+      for j in 0..<3 { #expect(abs(gradient[i, j] - referenceGradient[row, j]) < 1e-14) }
+    }
+    for i in [1, 4] { for j in 0..<3 { #expect(gradient[i, j] == 0) } }
+  }
+
   func batchNorm(form: BatchNormalization.BackwardForm) -> BatchNorm<Double> {
     let bn = BatchNorm<Double>(features: 4, convention: .paper, backwardForm: form)
     bn.gamma.value = Matrix(row: [1.5, -0.7, 0.3, 2.0])
-    bn.beta.value = Matrix(row: [0.2, -1.0, 0.5, 0.0])
-    bn.tracksPopulation = false
+    bn.beta!.value = Matrix(row: [0.2, -1.0, 0.5, 0.0])
     return bn
   }
 
@@ -83,7 +106,7 @@ struct GradientTests {
   func batchNormTraining(form: BatchNormalization.BackwardForm) {
     let checks = check(
       batchNorm(form: form), input: randomMatrix(8, 4, seed: 8, scale: 3, offset: 1))
-    #expect(checks.map(\.name) == ["x", "γ", "β"])
+    #expect(checks.map(\.name) == ["x", "bn.γ", "bn.β"])
     #expect(worst(checks) <= Self.tolerance, "\(checks)")
   }
 
@@ -92,7 +115,7 @@ struct GradientTests {
     let bn = batchNorm(form: .fused)
     bn.population.update(
       batchMean: [0.5, -1, 2, 0], batchVariance: [4, 0.25, 1, 9], batchSize: 10)
-    let checks = check(bn, input: randomMatrix(5, 4, seed: 9), mode: .inference)
+    let checks = check(bn, input: randomMatrix(5, 4, seed: 9), statistics: .population)
     #expect(worst(checks) <= Self.tolerance, "\(checks)")
   }
 
@@ -105,7 +128,6 @@ struct GradientTests {
         initializer: .normal(standardDeviation: 0.7)),
       using: &generator)
     for norm in net.norms {
-      norm?.tracksPopulation = false
       norm?.gamma.value = randomMatrix(1, norm!.features, seed: 11, offset: 1)
     }
     let x: Matrix<Double> = randomMatrix(7, 6, seed: 12)
@@ -113,13 +135,14 @@ struct GradientTests {
     let checks = checkGradients(
       of: net.parameters,
       loss: {
-        var probe = SoftmaxCrossEntropy<Double>()
-        return probe.forward(logits: net.forward(x, mode: .training), labels: labels)
+        SoftmaxCrossEntropy<Double>().forward(
+          logits: net.forward(x, statistics: .batch), labels: labels)
       },
       gradients: {
-        let value = net.loss.forward(logits: net.forward(x, mode: .training), labels: labels)
-        _ = value
-        net.backward(net.loss.backward())
+        x.withView { x in
+          _ = net.loss.forward(logits: net.forward(x, statistics: .batch), labels: labels)
+          net.backward(net.loss.backwardView())
+        }
       })
     #expect(checks.count == 8)  // (W, γ, β) for each of 2 hidden layers, then W and b out
     #expect(worst(checks) <= Self.tolerance, "\(checks)")

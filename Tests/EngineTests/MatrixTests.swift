@@ -36,11 +36,13 @@ struct MatrixTests {
     #expect((c - expected).maxAbs < 1e-12)
   }
 
-  @Test("transposed, rows(_:), column sums and addRow are what they say")
+  @Test("transposed, row and column views, column sums and addRow are what they say")
   func helpers() {
     let m = Matrix<Double>(rows: 2, cols: 3, [1, 2, 3, 4, 5, 6])
     #expect(m.transposed == Matrix(rows: 3, cols: 2, [1, 4, 2, 5, 3, 6]))
-    #expect(m.rows(1..<2) == Matrix(rows: 1, cols: 3, [4, 5, 6]))
+    #expect(m.withView { $0.rows(1..<2).matrix } == Matrix(rows: 1, cols: 3, [4, 5, 6]))
+    #expect(m.withView { $0.columns(1..<3).matrix } == Matrix(rows: 2, cols: 2, [2, 3, 5, 6]))
+    #expect(m.withView { $0.columns(1..<3).rows(1..<2).matrix } == Matrix(row: [5, 6]))
     #expect(m.columnSums() == Matrix(row: [5, 7, 9]))
     var shifted = m
     shifted.addRow(Matrix(row: [10, 20, 30]))

@@ -1,3 +1,4 @@
+import Randomness
 import Testing
 
 @testable import Engine
@@ -43,7 +44,7 @@ struct TrainingTests {
   func learnsXOR(batchNorm: BatchNormConvention?) {
     let (net, losses) = train(batchNorm: batchNorm, seed: 5)
     let (x, labels) = Self.xorData(count: 500, seed: 77)
-    #expect(net.accuracy(x, labels: labels, mode: .inference) == 1.0)
+    #expect(net.accuracy(x, labels: labels, statistics: .population) == 1.0)
     #expect(losses.last! < losses.first! / 10)
   }
 
@@ -61,7 +62,35 @@ struct TrainingTests {
     let (net, _) = train(batchNorm: .paper, seed: 3)
     let before = net.norms.map { $0!.population }
     let (x, labels) = Self.xorData(count: 64, seed: 4)
-    _ = net.accuracy(x, labels: labels, mode: .training)
+    _ = net.accuracy(x, labels: labels, statistics: .batch)
     #expect(net.norms.map { $0!.population } == before)
+  }
+
+  @Test("a network's parameters and populations restore by name; another model's are refused")
+  func namedState() throws {
+    let (trained, _) = train(batchNorm: .paper, seed: 6)
+    var generator = RandomGenerator(seed: 99)
+    let fresh = FeedForwardNetwork<Float>(trained.configuration, using: &generator)
+    #expect(Set(trained.parameters.map(\.name)).count == trained.parameters.count)
+    try NamedValues.restore(fresh.parameters, from: NamedValues.of(trained.parameters))
+    fresh.populations = trained.populations
+    let (x, _) = Self.xorData(count: 64, seed: 4)
+    #expect(
+      fresh.forward(x, statistics: .population) == trained.forward(x, statistics: .population))
+    // A checkpoint of a wider network does not fit, and nothing is changed.
+    let before = fresh.parameters.map(\.value)
+    var other = RandomGenerator(seed: 1)
+    let wider = FeedForwardNetwork<Float>(
+      .init(inputs: 2, hidden: [20, 16], outputs: 2, batchNorm: .paper), using: &other)
+    #expect {
+      try NamedValues.restore(fresh.parameters, from: NamedValues.of(wider.parameters))
+    } throws: { "\($0)".contains("hidden1.W is 2×20, the model's is 2×16") }
+    #expect(fresh.parameters.map(\.value) == before)
+    // So does one with a parameter the model does not have.
+    var extra = NamedValues.of(trained.parameters)
+    extra["hidden3.W"] = Matrix(rows: 16, cols: 16)
+    #expect {
+      try NamedValues.restore(fresh.parameters, from: extra)
+    } throws: { "\($0)".contains("unknown parameter hidden3.W") }
   }
 }

@@ -86,7 +86,8 @@ struct RenderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "render",
     abstract:
-      "Render Chapters/NN-Name/README.md from each chapter's main.swift and last book results.")
+      "Render Chapters/NN-Name/README.md from each chapter's main.swift and last book results, and the README's table of chapters."
+  )
 
   @Argument(help: "Chapter numbers to render (default: all).")
   var numbers: [Int] = []
@@ -101,5 +102,6 @@ struct RenderCommand: ParsableCommand {
         print("skipped \(chapter.directory): no main.swift yet")
       }
     }
+    if try PageRenderer.renderReadme(root: root) { print("rendered README.md's table of chapters") }
   }
 }
