@@ -27,6 +27,8 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Timed repeats; the fastest is reported, for the step and its bound alike.")
   var repeats = 101
   @Option(help: "Mini-batch size of the MLP rows (the paper's is 60).") var batch = 60
+  @Option(help: "Timed repeats of the recurrent rows (one training step each).")
+  var recurrentRepeats = 5
   @Option(help: "OpenBLAS threads.") var threads = 1
   @Option(help: "Seed for the random weights and data.") var seed: UInt64 = 1
   @Option(help: ArgumentHelp("Also write the numbers as JSON to this file.", valueName: "file"))
@@ -74,6 +76,19 @@ struct BenchCommand: ParsableCommand {
           format: "sgemm on the MLP step's shapes: %.1f GFLOP/s (%.2f MFLOP per step)",
           mlp.products.flops / (bound * 1e-3) / 1e9, mlp.products.flops / 1e6))
     }
+    let recurrent = [false, true].flatMap { batchNorm in
+      [
+        RecurrentBench(
+          name: batchNorm ? "BN-LSTM T=784" : "LSTM T=784", input: .pixels, steps: 784,
+          batch: 64, hidden: 100, batchNorm: batchNorm, seed: seed),
+        RecurrentBench(
+          name: batchNorm ? "BN-LSTM char" : "LSTM char", input: .characters(vocabulary: 55),
+          steps: 100, batch: 64, hidden: 256, batchNorm: batchNorm, seed: seed),
+      ]
+    }
+    for bench in recurrent where includes(bench.name) {
+      rows.append(bench.measure(repeats: recurrentRepeats).perTimeStep(bench.steps))
+    }
     if includes("kernels") { notes += ElementwiseBench.lines(repeats: repeats) }
 
     print(
@@ -103,20 +118,31 @@ struct BenchRow: Codable {
   var gemmBoundMilliseconds: Double
   /// Heap allocations per step in the steady state (nil where they cannot be counted).
   var allocationsPerStep: Double?
+  /// Time steps per training step, for the recurrent rows.
+  var timeSteps: Int?
+  var millisecondsPerTimeStep: Double? { timeSteps.map { millisecondsPerStep / Double($0) } }
+
+  func perTimeStep(_ steps: Int) -> BenchRow {
+    var row = self
+    row.timeSteps = steps
+    return row
+  }
   /// bound / step: the share of the step that is matrix products.
   var fractionOfBound: Double { gemmBoundMilliseconds / millisecondsPerStep }
 
   static func table(_ rows: [BenchRow]) -> String {
     var lines = [
-      "", "  step               ms/step   GEMM-bound ms   % of bound   allocations/step   shape",
+      "",
+      "  step               ms/step   ms/time step   GEMM-bound ms   % of bound   allocations/step   shape",
     ]
     for row in rows {
       let allocations = row.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "-"
+      let perTimeStep = row.millisecondsPerTimeStep.map { String(format: "%.4f", $0) } ?? "-"
       lines.append(
         "  " + row.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+          + String(format: "  %8.4f", row.millisecondsPerStep) + perTimeStep.leftPadded(to: 15)
           + String(
-            format: "  %8.4f   %13.4f   %9.1f%%", row.millisecondsPerStep,
-            row.gemmBoundMilliseconds, 100 * row.fractionOfBound)
+            format: "   %13.4f   %9.1f%%", row.gemmBoundMilliseconds, 100 * row.fractionOfBound)
           + allocations.leftPadded(to: 19) + "   " + row.shape)
     }
     return lines.joined(separator: "\n") + "\n"
@@ -124,7 +150,7 @@ struct BenchRow: Codable {
 
   enum CodingKeys: String, CodingKey {
     case name, shape, millisecondsPerStep, gemmBoundMilliseconds, allocationsPerStep
-    case fractionOfBound
+    case fractionOfBound, timeSteps, millisecondsPerTimeStep
   }
 
   init(
@@ -145,6 +171,7 @@ struct BenchRow: Codable {
     millisecondsPerStep = try c.decode(Double.self, forKey: .millisecondsPerStep)
     gemmBoundMilliseconds = try c.decode(Double.self, forKey: .gemmBoundMilliseconds)
     allocationsPerStep = try c.decodeIfPresent(Double.self, forKey: .allocationsPerStep)
+    timeSteps = try c.decodeIfPresent(Int.self, forKey: .timeSteps)
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -155,6 +182,8 @@ struct BenchRow: Codable {
     try c.encode(gemmBoundMilliseconds, forKey: .gemmBoundMilliseconds)
     try c.encodeIfPresent(allocationsPerStep, forKey: .allocationsPerStep)
     try c.encode(fractionOfBound, forKey: .fractionOfBound)
+    try c.encodeIfPresent(timeSteps, forKey: .timeSteps)
+    try c.encodeIfPresent(millisecondsPerTimeStep, forKey: .millisecondsPerTimeStep)
   }
 }
 

@@ -110,14 +110,14 @@ extension BatchNormalization {
     }
     let m = A(counted)
     // μ_B = (1/m) Σ_i x_i
-    for i in 0..<x.rows where mask.map({ $0[i] != 0 }) ?? true {
+    for i in 0..<x.rows where counts(mask, i) {
       let row = x.row(i)
       for j in 0..<n { sum[j] += A(row[j]) }
     }
     for j in 0..<n { sum[j] /= m }
     for j in 0..<n { mu[j] = T(sum[j]) }
     // σ²_B = (1/m) Σ_i (x_i − μ_B)²
-    for i in 0..<x.rows where mask.map({ $0[i] != 0 }) ?? true {
+    for i in 0..<x.rows where counts(mask, i) {
       let row = x.row(i)
       for j in 0..<n {
         let d = A(row[j]) - sum[j]
@@ -125,6 +125,13 @@ extension BatchNormalization {
       }
     }
     for j in 0..<n { sigma2[j] = T(squares[j] / m) }
+  }
+
+  /// Whether row i counts: no mask, or a non-zero entry.
+  @inlinable @inline(__always)
+  static func counts<T: Scalar>(_ mask: UnsafeBufferPointer<T>?, _ i: Int) -> Bool {
+    guard let mask else { return true }
+    return mask[i] != 0
   }
 
   /// s = 1/√(σ² + ε), per feature.
@@ -182,27 +189,29 @@ extension BatchNormalization {
         "normalising \(m)×\(n) into x̂ of \(normalized.rows)×\(normalized.cols)")
     }
     let (mu, s, g) = (mean.base, inverseStd.base, gamma.base)
-    // One loop per combination, so that no element pays for a branch.
+    let b = beta?.base
+    // Each loop writes one array: a loop writing x̂ and y together, or writing y over x,
+    // has pointers LLVM cannot prove apart, and runs scalar.
     for i in 0..<m {
       let (xs, ys) = (x.row(i), output.row(i))
-      switch (normalized?.row(i), beta?.base) {
-      case (let xh?, let b?):
-        for j in 0..<n {
-          // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-          let h = (xs[j] - mu[j]) * s[j]
-          xh[j] = h
-          // y_i = γ x̂_i + β
-          ys[j] = g[j] * h + b[j]
+      if let xh = normalized?.row(i) {
+        // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
+        for j in 0..<n { xh[j] = (xs[j] - mu[j]) * s[j] }
+        // y_i = γ x̂_i + β
+        if let b {
+          for j in 0..<n { ys[j] = g[j] * xh[j] + b[j] }
+        } else {
+          for j in 0..<n { ys[j] = g[j] * xh[j] }
         }
-      case (let xh?, nil):
-        for j in 0..<n {
-          let h = (xs[j] - mu[j]) * s[j]
-          xh[j] = h
-          ys[j] = g[j] * h
+      } else if xs == ys {
+        if let b {
+          for j in 0..<n { ys[j] = g[j] * ((ys[j] - mu[j]) * s[j]) + b[j] }
+        } else {
+          for j in 0..<n { ys[j] = g[j] * ((ys[j] - mu[j]) * s[j]) }
         }
-      case (nil, let b?):
+      } else if let b {
         for j in 0..<n { ys[j] = g[j] * ((xs[j] - mu[j]) * s[j]) + b[j] }
-      case (nil, nil):
+      } else {
         for j in 0..<n { ys[j] = g[j] * ((xs[j] - mu[j]) * s[j]) }
       }
     }
@@ -257,7 +266,7 @@ extension BatchNormalization {
       db.update(repeating: 0, count: n)
       // ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i,  ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
       var m = 0
-      for i in 0..<rows where mask.map({ $0[i] != 0 }) ?? true {
+      for i in 0..<rows where counts(mask, i) {
         let (d, xh) = (dy.row(i), normalized.row(i))
         for j in 0..<n {
           dg[j] += d[j] * xh[j]

@@ -8,18 +8,22 @@
 public final class Buffer<Element: Scalar> {
   @usableFromInline var storage: UnsafeMutablePointer<Element>
   /// Elements allocated; grows, never shrinks.
-  public private(set) var capacity: Int
-  public private(set) var rows: Int
-  public private(set) var cols: Int
+  public var capacity: Int { allocated }
+  public var rows: Int { shapeRows }
+  public var cols: Int { shapeCols }
+  @usableFromInline var allocated: Int
+  @usableFromInline var shapeRows: Int
+  @usableFromInline var shapeCols: Int
 
   /// A zero-filled `rows × cols` buffer.
+  @inlinable
   public init(rows: Int = 0, cols: Int = 0) {
     precondition(rows >= 0 && cols >= 0, "a buffer cannot have shape \(rows)×\(cols)")
-    self.rows = rows
-    self.cols = cols
-    capacity = Swift.max(rows * cols, 1)
-    storage = .allocate(capacity: capacity)
-    storage.initialize(repeating: 0, count: capacity)
+    shapeRows = rows
+    shapeCols = cols
+    allocated = Swift.max(rows * cols, 1)
+    storage = .allocate(capacity: allocated)
+    storage.initialize(repeating: 0, count: allocated)
   }
 
   /// A buffer holding a copy of `matrix`.
@@ -48,18 +52,18 @@ public final class Buffer<Element: Scalar> {
     return view
   }
 
-  @usableFromInline
+  @inlinable
   func resize(rows: Int, cols: Int) {
     precondition(rows >= 0 && cols >= 0, "a buffer cannot have shape \(rows)×\(cols)")
     let needed = rows * cols
-    if needed > capacity {
+    if needed > allocated {
       storage.deallocate()
-      capacity = needed
-      storage = .allocate(capacity: capacity)
-      storage.initialize(repeating: 0, count: capacity)
+      allocated = needed
+      storage = .allocate(capacity: allocated)
+      storage.initialize(repeating: 0, count: allocated)
     }
-    self.rows = rows
-    self.cols = cols
+    shapeRows = rows
+    shapeCols = cols
   }
 
   /// A copy of the contents as a `Matrix`.

@@ -18,6 +18,9 @@ public enum LSTMKernels {
 
   /// gates ← (σ(ã_i), σ(ã_f), σ(ã_o), tanh(ã_g)) and c_t ← f ⊙ c_{t−1} + i ⊙ g.
   /// `gates` may be `preactivation` itself.
+  ///
+  /// Each loop writes one thing from few sources: a loop that writes the four gates and the
+  /// cell at once has too many pointers for LLVM to prove apart, and runs scalar.
   @inlinable
   public static func gatesAndCell<T: Scalar>(
     preactivation a: MatrixView<T>, previousCell: MatrixView<T>,
@@ -26,19 +29,15 @@ public enum LSTMKernels {
     let (b, h) = (cell.rows, cell.cols)
     check(a, gates: gates, cells: previousCell, cell, nil, rows: b, hidden: h)
     for r in 0..<b {
-      let (pre, act, cPrev, c) = (a.row(r), gates.row(r), previousCell.row(r), cell.row(r))
-      for j in 0..<h {
-        let i = sigmoid(pre[j])
-        let f = sigmoid(pre[h &+ j])
-        let o = sigmoid(pre[2 &* h &+ j])
-        let g = T.vectorizableTanh(pre[3 &* h &+ j])
-        act[j] = i
-        act[h &+ j] = f
-        act[2 &* h &+ j] = o
-        act[3 &* h &+ j] = g
-        // c_t = f ⊙ c_{t−1} + i ⊙ g
-        c[j] = f * cPrev[j] + i * g
-      }
+      let (pre, act) = (a.rows(r..<r + 1), gates.rows(r..<r + 1))
+      // i, f, o = σ(ã_i, ã_f, ã_o): the first 3H columns
+      activate(.sigmoid, pre.columns(0..<3 &* h), into: act.columns(0..<3 &* h))
+      // g = tanh(ã_g)
+      activate(.tanh, pre.columns(3 &* h..<4 &* h), into: act.columns(3 &* h..<4 &* h))
+      let (i, f, g) = (act.base, act.base + h, act.base + 3 &* h)
+      let (cPrev, c) = (previousCell.row(r), cell.row(r))
+      // c_t = f ⊙ c_{t−1} + i ⊙ g
+      for j in 0..<h { c[j] = f[j] * cPrev[j] + i[j] * g[j] }
     }
   }
 
@@ -50,14 +49,11 @@ public enum LSTMKernels {
   ) {
     let (b, h) = (hidden.rows, hidden.cols)
     check(gates, gates: gates, cells: cellOutput, tanhCell, hidden, rows: b, hidden: h)
+    activate(.tanh, cellOutput, into: tanhCell)
     for r in 0..<b {
-      let (act, c, tc, out) = (gates.row(r), cellOutput.row(r), tanhCell.row(r), hidden.row(r))
-      for j in 0..<h {
-        let t = T.vectorizableTanh(c[j])
-        tc[j] = t
-        // h_t = o ⊙ tanh(ĉ_t)
-        out[j] = act[2 &* h &+ j] * t
-      }
+      let (o, tc, out) = (gates.row(r) + 2 &* h, tanhCell.row(r), hidden.row(r))
+      // h_t = o ⊙ tanh(ĉ_t)
+      for j in 0..<h { out[j] = o[j] * tc[j] }
     }
   }
 
@@ -72,16 +68,12 @@ public enum LSTMKernels {
     let (b, h) = (dh.rows, dh.cols)
     check(gates, gates: gateGradient, cells: tanhCell, cellOutputGradient, dh, rows: b, hidden: h)
     for r in 0..<b {
-      let (d, act, tc) = (dh.row(r), gates.row(r), tanhCell.row(r))
-      let (da, dc) = (gateGradient.row(r), cellOutputGradient.row(r))
-      for j in 0..<h {
-        let o = act[2 &* h &+ j]
-        let t = tc[j]
-        // ∂ℓ/∂ã_o = ∂ℓ/∂h · tanh(ĉ) · σ'(ã_o)
-        da[2 &* h &+ j] = d[j] * t * o * (1 - o)
-        // ∂ℓ/∂ĉ = ∂ℓ/∂h · o · tanh'(ĉ)
-        dc[j] = d[j] * o * (1 - t * t)
-      }
+      let (d, o, t) = (dh.row(r), gates.row(r) + 2 &* h, tanhCell.row(r))
+      let (dao, dc) = (gateGradient.row(r) + 2 &* h, cellOutputGradient.row(r))
+      // ∂ℓ/∂ã_o = ∂ℓ/∂h · tanh(ĉ) · σ'(ã_o)
+      for j in 0..<h { dao[j] = d[j] * t[j] * o[j] * (1 - o[j]) }
+      // ∂ℓ/∂ĉ = ∂ℓ/∂h · o · tanh'(ĉ)
+      for j in 0..<h { dc[j] = d[j] * o[j] * (1 - t[j] * t[j]) }
     }
   }
 
@@ -98,18 +90,21 @@ public enum LSTMKernels {
       gates, gates: gateGradient, cells: previousCell, previousCellGradient, dc, rows: b, hidden: h)
     for r in 0..<b {
       let (d, act, cPrev) = (dc.row(r), gates.row(r), previousCell.row(r))
-      let (da, dPrev) = (gateGradient.row(r), previousCellGradient.row(r))
-      for j in 0..<h {
-        let (i, f, g) = (act[j], act[h &+ j], act[3 &* h &+ j])
-        let dcj = d[j]
-        // ∂ℓ/∂ã_i = ∂ℓ/∂c · g · σ'(ã_i)
-        da[j] = dcj * g * i * (1 - i)
-        // ∂ℓ/∂ã_f = ∂ℓ/∂c · c_{t−1} · σ'(ã_f)
-        da[h &+ j] = dcj * cPrev[j] * f * (1 - f)
-        // ∂ℓ/∂ã_g = ∂ℓ/∂c · i · tanh'(ã_g)
-        da[3 &* h &+ j] = dcj * i * (1 - g * g)
-        // ∂ℓ/∂c_{t−1} = ∂ℓ/∂c · f
-        dPrev[j] = dcj * f
+      let (i, f, g) = (act, act + h, act + 3 &* h)
+      let da = gateGradient.row(r)
+      let (dai, daf, dag) = (da, da + h, da + 3 &* h)
+      // ∂ℓ/∂ã_i = ∂ℓ/∂c · g · σ'(ã_i)
+      for j in 0..<h { dai[j] = d[j] * g[j] * i[j] * (1 - i[j]) }
+      // ∂ℓ/∂ã_f = ∂ℓ/∂c · c_{t−1} · σ'(ã_f)
+      for j in 0..<h { daf[j] = d[j] * cPrev[j] * f[j] * (1 - f[j]) }
+      // ∂ℓ/∂ã_g = ∂ℓ/∂c · i · tanh'(ã_g)
+      for j in 0..<h { dag[j] = d[j] * i[j] * (1 - g[j] * g[j]) }
+      // ∂ℓ/∂c_{t−1} = ∂ℓ/∂c · f, in place through one pointer when it overwrites ∂ℓ/∂c_t
+      let dPrev = previousCellGradient.row(r)
+      if dPrev == d {
+        for j in 0..<h { dPrev[j] = dPrev[j] * f[j] }
+      } else {
+        for j in 0..<h { dPrev[j] = d[j] * f[j] }
       }
     }
   }

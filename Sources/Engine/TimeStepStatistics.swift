@@ -12,11 +12,15 @@
 /// of every step t ≥ T_max into those of the last step, the same "repeat the last" rule that
 /// inference follows. A long run never traps in the middle because one batch was longer.
 public struct TimeStepStatistics: Sendable, Codable, Equatable {
-  public private(set) var steps: [PopulationStatistics]
+  /// The population of each stored step, 0..<T_max.
+  public var steps: [PopulationStatistics] { stored }
+  @usableFromInline var stored: [PopulationStatistics]
+
+  enum CodingKeys: String, CodingKey { case stored = "steps" }
 
   public init(features: Int, maxSteps: Int, convention: BatchNormConvention) {
     precondition(maxSteps >= 1, "need statistics for at least one time step")
-    steps = Array(
+    stored = Array(
       repeating: PopulationStatistics(features: features, convention: convention), count: maxSteps)
   }
 
@@ -27,32 +31,34 @@ public struct TimeStepStatistics: Sendable, Codable, Equatable {
   public var maxSteps: Int { steps.count }
 
   /// The statistics for step t (0-based); t ≥ T_max reuses those of the last step.
-  public subscript(step: Int) -> PopulationStatistics { steps[index(step)] }
+  public subscript(step: Int) -> PopulationStatistics { stored[index(step)] }
 
   /// Folds one training batch's statistics at step t into that step's population (into the
   /// last step's for t ≥ T_max).
   public mutating func update(
     step: Int, batchMean: [Double], batchVariance: [Double], batchSize: Int
   ) {
-    steps[index(step)].update(
+    stored[index(step)].update(
       batchMean: batchMean, batchVariance: batchVariance, batchSize: batchSize)
   }
 
   /// The same from the 1×n views a normalization kernel wrote.
+  @inlinable
   public mutating func update<T: Scalar>(
     step: Int, batchMean: MatrixView<T>, batchVariance: MatrixView<T>, batchSize: Int
   ) {
-    steps[index(step)].update(
+    stored[index(step)].update(
       batchMean: batchMean, batchVariance: batchVariance, batchSize: batchSize)
   }
 
   /// The stored step that step t uses: t itself, or T_max − 1 beyond.
+  @inlinable
   public func index(_ step: Int) -> Int {
     precondition(step >= 0, "time steps start at 0, got \(step)")
-    return Swift.min(step, steps.count - 1)
+    return Swift.min(step, stored.count - 1)
   }
 
   public mutating func reset() {
-    for t in steps.indices { steps[t].reset() }
+    for t in stored.indices { stored[t].reset() }
   }
 }

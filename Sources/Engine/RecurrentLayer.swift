@@ -1,0 +1,447 @@
+import Randomness
+
+/// A tanh RNN or an LSTM run over a batch of sequences, with backpropagation through time
+/// written out by hand, and every batch normalization of the two recurrent papers.
+///
+/// Sequences are time-major: row t·B + b of an input, output or gradient holds step t of
+/// sequence b. The forward pass keeps a tape (gate activations, cells, hidden states and the
+/// normalizations' x̂ of every step) in buffers sized once; the backward pass walks it from
+/// the last step to the first. The matrix products that do not depend on the recurrence are
+/// done for all steps at once — W_x x_t before the loop, ∂ℓ/∂W_h and ∂ℓ/∂W_x after it — and
+/// only h_{t−1} W_h and its transpose run step by step.
+///
+/// Forward, step t (an LSTM; a tanh RNN has h_t = tanh(a_t) and no cell):
+///
+///     a_t = [BN](x_t W_x) + [BN](h_{t−1} W_h) + b     (where `normalization` says)
+///     i, f, o = σ(a_i, a_f, a_o),  g = tanh(a_g)
+///     c_t = f ⊙ c_{t−1} + i ⊙ g
+///     h_t = o ⊙ tanh([BN](c_t))
+///
+/// Backward, step t, from ∂ℓ/∂h_t (the head's, plus what flows back from step t + 1) and
+/// ∂ℓ/∂c_t from step t + 1: through the output, the cell and the gates to ∂ℓ/∂a_t; through the
+/// normalizations; then ∂ℓ/∂h_{t−1} = ∂ℓ/∂(h_{t−1} W_h) · W_hᵀ and ∂ℓ/∂c_{t−1} = ∂ℓ/∂c_t ⊙ f.
+public final class RecurrentLayer<T: Scalar> {
+  /// How a forward pass begins.
+  public enum Start: Sendable {
+    /// From the initial state (zero or learned, plus noise if configured).
+    case fresh
+    /// From where the previous forward pass ended (truncated BPTT over consecutive windows
+    /// of a text: the state carries over, the gradient does not).
+    case continuing
+  }
+
+  public let configuration: RecurrentLayerConfiguration
+  public let name: String
+  public let inputWeight: Parameter<T>
+  public let recurrentWeight: Parameter<T>
+  /// The gate bias b; nil where a normalization's β provides it.
+  public let bias: Parameter<T>?
+  public let initialHidden: Parameter<T>?
+  public let initialCell: Parameter<T>?
+  /// BN of the input term: Laurent et al.'s (with β) or Cooijmans et al.'s BN_x (without).
+  public let inputNorm: RecurrentBatchNorm<T>?
+  /// Cooijmans et al.'s BN_h (no β).
+  public let recurrentNorm: RecurrentBatchNorm<T>?
+  /// BN of the whole pre-activation (Laurent et al.'s naive BN; Cooijmans et al.'s Fig. 1 RNN).
+  public let preactivationNorm: RecurrentBatchNorm<T>?
+  /// Cooijmans et al.'s BN_c, on the cell before its tanh.
+  public let cellNorm: RecurrentBatchNorm<T>?
+  /// Every parameter, each with its own name.
+  public let parameters: [Parameter<T>]
+  /// The normalizations this layer has, each with its own per-step populations.
+  public let norms: [RecurrentBatchNorm<T>]
+  /// Draws the initial-state noise; part of a checkpoint.
+  public var noiseGenerator: RandomGenerator
+  /// Record ‖∂ℓ/∂h_t‖ for every t in `hiddenGradientNorms` during the backward pass.
+  public var recordsHiddenGradientNorms = false
+  /// ‖∂ℓ/∂h_t‖ (Frobenius, over the batch), t = 1…T, of the last backward pass.
+  public var hiddenGradientNorms: [Double] { gradientNorms }
+  @usableFromInline var gradientNorms: [Double] = []
+
+  // Shape of the current sequence batch.
+  @usableFromInline var steps = 0
+  @usableFromInline var batch = 0
+  @usableFromInline var policy = StatisticsPolicy.batch
+  @usableFromInline var mask: UnsafeBufferPointer<T>?
+  @usableFromInline var startedFresh = true
+  // The input: a dense view, or token ids.
+  @usableFromInline var denseInput: MatrixView<T>?
+  @usableFromInline var tokens: [Int] = []
+  // The tape. States hold T + 1 steps: rows 0..<B are h_0, c_0.
+  @usableFromInline let inputTerm = Buffer<T>()  // (T·B) × G: [BN](x_t W_x)
+  @usableFromInline let gates = Buffer<T>()  // (T·B) × G: activations (LSTM) or pre-act.
+  @usableFromInline let hiddens = Buffer<T>()  // ((T+1)·B) × H
+  @usableFromInline let cells = Buffer<T>()  // ((T+1)·B) × H
+  @usableFromInline let tanhCells = Buffer<T>()  // (T·B) × H: tanh(ĉ_t)
+  @usableFromInline let preactivation = Buffer<T>()  // B × G, one step's a_t
+  @usableFromInline let cellOutput = Buffer<T>()  // B × H, one step's ĉ_t
+  // Backward buffers.
+  @usableFromInline let preactivationGradient = Buffer<T>()  // (T·B) × G: ∂ℓ/∂a_t
+  @usableFromInline let recurrentTermGradient = Buffer<T>()  // (T·B) × G: ∂ℓ/∂(h W_h)
+  @usableFromInline let hiddenGradient = Buffer<T>()  // B × H: ∂ℓ/∂h_t
+  @usableFromInline let nextHiddenGradient = Buffer<T>()  // B × H: from step t + 1
+  @usableFromInline let cellGradient = Buffer<T>()  // B × H
+  @usableFromInline let nextCellGradient = Buffer<T>()  // B × H
+  @usableFromInline let inputGradient = Buffer<T>()  // (T·B) × I
+
+  public init(
+    _ configuration: RecurrentLayerConfiguration, name: String,
+    using generator: inout RandomGenerator
+  ) {
+    self.configuration = configuration
+    self.name = name
+    let (h, g, n) = (configuration.hidden, configuration.gateWidth, configuration.normalization)
+    let lstm = configuration.cell == .lstm
+    inputWeight = Parameter(
+      "\(name).Wx",
+      configuration.inputWeights.matrix(rows: configuration.inputs, cols: g, using: &generator))
+    let recurrent: Matrix<T> =
+      switch (configuration.cell, configuration.recurrentWeights) {
+      case (.lstm, .identity):
+        RecurrentInitialization.recurrentWeight(
+          hidden: h, identityGate: .candidate, using: &generator)
+      case (.lstm, .orthogonal):
+        RecurrentInitialization.recurrentWeight(hidden: h, identityGate: nil, using: &generator)
+      case (.tanh, .identity): Initializer.identity.matrix(rows: h, cols: h, using: &generator)
+      case (.tanh, .orthogonal):
+        Initializer.orthogonal(gain: 1).matrix(rows: h, cols: h, using: &generator)
+      }
+    recurrentWeight = Parameter("\(name).Wh", recurrent)
+    let gateBias: Matrix<T> =
+      lstm
+      ? RecurrentInitialization.bias(hidden: h, forgetBias: configuration.forgetBias)
+      : Matrix(rows: 1, cols: h)
+    func norm(_ term: String, features: Int, statistics: RecurrentStatistics, beta: Bool)
+      -> RecurrentBatchNorm<T>
+    {
+      RecurrentBatchNorm(
+        name: "\(name).\(term)", features: features, statistics: statistics,
+        maxSteps: n.maxSteps, initialGamma: T(n.initialGamma), hasBeta: beta,
+        convention: n.convention)
+    }
+    switch n.placement {
+    case .none:
+      (inputNorm, recurrentNorm, preactivationNorm) = (nil, nil, nil)
+    case .input:
+      inputNorm = norm("bn_x", features: g, statistics: n.statistics, beta: true)
+      (recurrentNorm, preactivationNorm) = (nil, nil)
+    case .wholePreactivation:
+      preactivationNorm = norm("bn", features: g, statistics: n.statistics, beta: true)
+      (inputNorm, recurrentNorm) = (nil, nil)
+    case .separate:
+      inputNorm = norm("bn_x", features: g, statistics: .perStep, beta: false)
+      recurrentNorm = norm("bn_h", features: g, statistics: .perStep, beta: false)
+      preactivationNorm = nil
+    }
+    cellNorm =
+      n.placement == .separate && lstm
+      ? norm("bn_c", features: h, statistics: .perStep, beta: true) : nil
+    // Where a β follows the pre-activation's terms, it is the bias (and gets the forget bias).
+    let betaCarriesBias = n.placement == .input || n.placement == .wholePreactivation
+    bias = betaCarriesBias ? nil : Parameter("\(name).b", gateBias)
+    if betaCarriesBias { (inputNorm ?? preactivationNorm)!.beta!.value = gateBias }
+    let learned = configuration.initialState == .learned
+    initialHidden = learned ? Parameter("\(name).h0", Matrix(rows: 1, cols: h)) : nil
+    initialCell = learned && lstm ? Parameter("\(name).c0", Matrix(rows: 1, cols: h)) : nil
+    norms = [inputNorm, recurrentNorm, preactivationNorm, cellNorm].compactMap { $0 }
+    parameters =
+      [inputWeight, recurrentWeight] + [bias, initialHidden, initialCell].compactMap { $0 }
+      + norms.flatMap(\.parameters)
+    noiseGenerator = RandomGenerator(seed: generator.next())
+  }
+
+  @inlinable public var hidden: Int { configuration.hidden }
+  @inlinable public var gateWidth: Int { configuration.gateWidth }
+  @inlinable var isLSTM: Bool { configuration.cell == .lstm }
+
+  // MARK: Forward
+
+  /// Runs the layer over `steps` steps of a batch of `batch` sequences of dense inputs
+  /// (`x` is (steps·batch) × inputs, time-major) and returns h_1 … h_T, (steps·batch) × H,
+  /// a view into the layer's tape valid until the next forward. `x` and `mask` (one entry
+  /// per row, 1 = a real frame, 0 = padding) must stay valid until `backward`.
+  @inlinable
+  @discardableResult
+  public func forward(
+    _ x: MatrixView<T>, steps: Int, batch: Int, mask: UnsafeBufferPointer<T>? = nil,
+    statistics: StatisticsPolicy, start: Start = .fresh
+  ) -> MatrixView<T> {
+    precondition(!configuration.tokenInput, "\(name) takes token ids, not dense inputs")
+    precondition(
+      x.rows == steps * batch && x.cols == configuration.inputs,
+      "\(name): \(steps) steps of \(batch) need a \(steps * batch)×\(configuration.inputs) input, got \(x.rows)×\(x.cols)"
+    )
+    denseInput = x
+    begin(steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
+    // W_x x_t for all steps in one product.
+    gemm(x, inputWeight.valueView, into: inputTerm.view)
+    return run()
+  }
+
+  /// The same for token inputs (one id per row, in 0..<inputs): W_x x_t is row x_t of W_x.
+  @inlinable
+  @discardableResult
+  public func forward(
+    tokens: [Int], steps: Int, batch: Int, mask: UnsafeBufferPointer<T>? = nil,
+    statistics: StatisticsPolicy, start: Start = .fresh
+  ) -> MatrixView<T> {
+    precondition(configuration.tokenInput, "\(name) takes dense inputs, not token ids")
+    precondition(
+      tokens.count == steps * batch,
+      "\(name): \(steps) steps of \(batch) need \(steps * batch) tokens, got \(tokens.count)")
+    self.tokens = tokens
+    denseInput = nil
+    begin(steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
+    let (w, xw, g) = (inputWeight.valueView, inputTerm.view, gateWidth)
+    for (r, token) in tokens.enumerated() {
+      precondition(
+        token >= 0 && token < configuration.inputs,
+        "\(name): token \(token) outside 0..<\(configuration.inputs)")
+      xw.row(r).update(from: w.row(token), count: g)
+    }
+    return run()
+  }
+
+  @inlinable
+  func begin(
+    steps: Int, batch: Int, mask: UnsafeBufferPointer<T>?, statistics: StatisticsPolicy,
+    start: Start
+  ) {
+    precondition(steps >= 1 && batch >= 1, "\(name): \(steps) steps of batch \(batch)")
+    if let mask {
+      precondition(mask.count == steps * batch, "a mask of \(mask.count) for \(steps * batch) rows")
+    }
+    let continues = start == .continuing && self.batch == batch && self.steps > 0
+    precondition(
+      start == .fresh || continues, "\(name) can continue only a forward pass of the same batch")
+    let (h, g) = (hidden, gateWidth)
+    // Keep the last state before the tape is resized: it is the next h_0, c_0.
+    if continues {
+      let last = self.steps * batch..<(self.steps + 1) * batch
+      hiddens.view.rows(0..<batch).copy(from: hiddens.view.rows(last))
+      if isLSTM { cells.view.rows(0..<batch).copy(from: cells.view.rows(last)) }
+    }
+    self.steps = steps
+    self.batch = batch
+    self.mask = mask
+    policy = statistics
+    startedFresh = !continues
+    inputTerm.reshape(rows: steps * batch, cols: g)
+    gates.reshape(rows: steps * batch, cols: g)
+    hiddens.reshape(rows: (steps + 1) * batch, cols: h)
+    cells.reshape(rows: (steps + 1) * batch, cols: isLSTM ? h : 0)
+    tanhCells.reshape(rows: steps * batch, cols: isLSTM ? h : 0)
+    preactivation.reshape(rows: batch, cols: g)
+    cellOutput.reshape(rows: batch, cols: h)
+    for bn in norms { bn.begin(steps: steps, batch: batch, statistics: statistics) }
+    if !continues { setInitialState() }
+  }
+
+  /// h_0, c_0: zero or the learned rows, broadcast over the batch; noise on h_0 if asked.
+  @inlinable
+  func setInitialState() {
+    let (h0, c0) = (hiddens.view.rows(0..<batch), cells.view.rows(0..<batch))
+    for r in 0..<batch {
+      if let initialHidden {
+        h0.row(r).update(from: initialHidden.valueView.base, count: hidden)
+      } else {
+        h0.row(r).update(repeating: 0, count: hidden)
+      }
+      guard isLSTM else { continue }
+      if let initialCell {
+        c0.row(r).update(from: initialCell.valueView.base, count: hidden)
+      } else {
+        c0.row(r).update(repeating: 0, count: hidden)
+      }
+    }
+    let noise = configuration.initialStateNoise
+    if noise > 0 {
+      for r in 0..<batch {
+        let row = h0.row(r)
+        for j in 0..<hidden { row[j] += T(noise * noiseGenerator.nextGaussian()) }
+      }
+    }
+  }
+
+  /// The time loop, once W_x x_t is in `inputTerm` for every step.
+  @inlinable
+  func run() -> MatrixView<T> {
+    let (b, g) = (batch, gateWidth)
+    // The input term's normalization covers all steps before the loop.
+    inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
+    let a = preactivation.view
+    for t in 0..<steps {
+      let rows = t * b..<(t + 1) * b
+      let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
+      let hPrevious = hiddens.view.rows(rows)
+      // a_t = h_{t−1} W_h
+      gemm(hPrevious, recurrentWeight.valueView, into: a)
+      // a_t ← BN(h_{t−1} W_h; γ_h)
+      recurrentNorm?.forward(step: t, a, into: a, mask: stepMask)
+      // a_t += [BN](x_t W_x) + b
+      addInputTermAndBias(inputTerm.view.rows(rows), into: a, width: g)
+      // a_t ← BN(a_t; γ, β)
+      preactivationNorm?.forward(step: t, a, into: a, mask: stepMask)
+      let hNext = hiddens.view.rows(rows.lowerBound + b..<rows.upperBound + b)
+      if isLSTM {
+        let (cPrevious, cNext) = (
+          cells.view.rows(rows), cells.view.rows(rows.lowerBound + b..<rows.upperBound + b)
+        )
+        // i, f, o, g and c_t = f ⊙ c_{t−1} + i ⊙ g
+        LSTMKernels.gatesAndCell(
+          preactivation: a, previousCell: cPrevious, gates: gates.view.rows(rows), cell: cNext)
+        // ĉ_t = BN(c_t; γ_c, β_c), or c_t itself
+        var cHat = cNext
+        if let cellNorm {
+          cHat = cellOutput.view
+          cellNorm.forward(step: t, cNext, into: cHat, mask: stepMask)
+        }
+        // h_t = o ⊙ tanh(ĉ_t)
+        LSTMKernels.output(
+          gates: gates.view.rows(rows), cellOutput: cHat, tanhCell: tanhCells.view.rows(rows),
+          hidden: hNext)
+      } else {
+        // h_t = tanh(a_t)
+        activate(.tanh, a, into: hNext)
+      }
+    }
+    return output
+  }
+
+  /// a += x_term (+ b), one pass.
+  @inlinable
+  func addInputTermAndBias(_ term: MatrixView<T>, into a: MatrixView<T>, width g: Int) {
+    if let bias {
+      let b = bias.valueView.base
+      for r in 0..<a.rows {
+        let (out, x) = (a.row(r), term.row(r))
+        for j in 0..<g { out[j] += x[j] + b[j] }
+      }
+    } else {
+      add(term, to: a)
+    }
+  }
+
+  /// h_1 … h_T of the last forward pass, (T·B) × H.
+  @inlinable
+  public var output: MatrixView<T> { hiddens.view.rows(batch..<(steps + 1) * batch) }
+
+  /// h_T of the last forward pass, B × H (a classifier reads it).
+  @inlinable
+  public var lastHidden: MatrixView<T> { hiddens.view.rows(steps * batch..<(steps + 1) * batch) }
+
+  /// c_t of the last forward pass, t = 1…T, (T·B) × H (LSTM only).
+  public var cellStates: Matrix<T> { cells.view.rows(batch..<(steps + 1) * batch).matrix }
+
+  // MARK: Backward
+
+  /// Backpropagates through time from `hiddenGradient`, ∂ℓ/∂h_t for t = 1…T ((T·B) × H; zero
+  /// where the loss does not read h_t), writing every parameter's gradient (overwriting).
+  /// Returns ∂ℓ/∂x ((T·B) × inputs) if `computesInputGradient` (dense inputs only).
+  @inlinable
+  @discardableResult
+  public func backward(_ outputGradient: MatrixView<T>, computesInputGradient: Bool = false)
+    -> MatrixView<T>?
+  {
+    let (b, h, g) = (batch, hidden, gateWidth)
+    precondition(
+      outputGradient.rows == steps * b && outputGradient.cols == h,
+      "\(name): ∂ℓ/∂h of \(outputGradient.rows)×\(outputGradient.cols), expected \(steps * b)×\(h)"
+    )
+    for p in parameters { p.zeroGradient() }
+    let da = preactivationGradient.reshape(rows: steps * b, cols: g)
+    // ∂ℓ/∂(h_{t−1} W_h) is ∂ℓ/∂a_t (after the whole pre-activation's BN, if any) unless
+    // BN_h stands between them.
+    let dRecurrent =
+      recurrentNorm != nil ? recurrentTermGradient.reshape(rows: steps * b, cols: g) : da
+    let dh = hiddenGradient.reshape(rows: b, cols: h)
+    let dhNext = nextHiddenGradient.reshape(rows: b, cols: h)
+    let dc = cellGradient.reshape(rows: b, cols: h)
+    let dcNext = nextCellGradient.reshape(rows: b, cols: h)
+    dhNext.fill(0)
+    dcNext.fill(0)
+    if recordsHiddenGradientNorms {
+      gradientNorms = Array(repeating: 0, count: steps)
+    }
+    for t in stride(from: steps - 1, through: 0, by: -1) {
+      let rows = t * b..<(t + 1) * b
+      let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
+      let daT = da.rows(rows)
+      // ∂ℓ/∂h_t = what the loss reads + what step t + 1 sends back
+      dh.copy(from: outputGradient.rows(rows))
+      add(dhNext, to: dh)
+      if recordsHiddenGradientNorms { gradientNorms[t] = Double(frobeniusNorm(dh)) }
+      if isLSTM {
+        let gatesT = gates.view.rows(rows)
+        // through h_t = o ⊙ tanh(ĉ_t): ∂ℓ/∂ã_o and ∂ℓ/∂ĉ_t
+        LSTMKernels.outputBackward(
+          hiddenGradient: dh, gates: gatesT, tanhCell: tanhCells.view.rows(rows),
+          gateGradient: daT, cellOutputGradient: dc)
+        // through ĉ_t = BN(c_t)
+        cellNorm?.backward(step: t, dc, into: dc, mask: stepMask)
+        // ∂ℓ/∂c_t = through h_t + through c_{t+1}
+        add(dcNext, to: dc)
+        // through c_t = f ⊙ c_{t−1} + i ⊙ g: ∂ℓ/∂ã_{i,f,g} and ∂ℓ/∂c_{t−1}
+        LSTMKernels.cellBackward(
+          cellGradient: dc, gates: gatesT, previousCell: cells.view.rows(rows),
+          gateGradient: daT, previousCellGradient: dcNext)
+      } else {
+        // through h_t = tanh(a_t)
+        activationBackward(
+          .tanh, dh, output: hiddens.view.rows(rows.lowerBound + b..<rows.upperBound + b),
+          into: daT)
+      }
+      // through a_t = BN(a_t): ∂ℓ/∂(x_t W_x + h_{t−1} W_h), the same for both terms
+      preactivationNorm?.backward(step: t, daT, into: daT, mask: stepMask)
+      // through BN(h_{t−1} W_h; γ_h)
+      let dRecurrentT = dRecurrent.rows(rows)
+      recurrentNorm?.backward(step: t, daT, into: dRecurrentT, mask: stepMask)
+      // ∂ℓ/∂h_{t−1} = ∂ℓ/∂(h_{t−1} W_h) · W_hᵀ
+      gemm(dRecurrentT, recurrentWeight.valueView, into: dhNext, transposeB: true)
+    }
+    // ∂ℓ/∂W_h = Σ_t h_{t−1}ᵀ ∂ℓ/∂(h_{t−1} W_h), all steps in one product
+    gemm(
+      hiddens.view.rows(0..<steps * b), dRecurrent, into: recurrentWeight.gradientView,
+      transposeA: true)
+    // ∂ℓ/∂b = Σ_{t, rows} ∂ℓ/∂a_t
+    if let bias { columnSums(of: da, into: bias.gradientView) }
+    // The initial state (only when this pass started from it; a continued one is detached).
+    if startedFresh {
+      if let initialHidden { columnSums(of: dhNext, into: initialHidden.gradientView) }
+      if let initialCell { columnSums(of: dcNext, into: initialCell.gradientView) }
+    }
+    // ∂ℓ/∂(x_t W_x) for all steps: through the input term's BN, or ∂ℓ/∂a itself. (BN_h's
+    // buffer is free again: ∂ℓ/∂W_h has been taken from it.)
+    var dInput = da
+    if let inputNorm {
+      dInput = recurrentTermGradient.reshape(rows: steps * b, cols: g)
+      inputNorm.backwardAll(da, into: dInput, mask: mask)
+    }
+    if let x = denseInput {
+      // ∂ℓ/∂W_x = Xᵀ · ∂ℓ/∂(X W_x)
+      gemm(x, dInput, into: inputWeight.gradientView, transposeA: true)
+      guard computesInputGradient else { return nil }
+      let dx = inputGradient.reshape(rows: steps * b, cols: configuration.inputs)
+      gemm(dInput, inputWeight.valueView, into: dx, transposeB: true)
+      return dx
+    }
+    // Token inputs: each row of ∂ℓ/∂(X W_x) adds into the row of W_x it read.
+    let dw = inputWeight.gradientView
+    for (r, token) in tokens.enumerated() {
+      let (source, target) = (dInput.row(r), dw.row(token))
+      for j in 0..<g { target[j] += source[j] }
+    }
+    return nil
+  }
+}
+
+/// √Σ x² of a view, accumulated in Double.
+@inlinable
+func frobeniusNorm<T: Scalar>(_ m: MatrixView<T>) -> Double {
+  var sum = 0.0
+  for r in 0..<m.rows {
+    let row = m.row(r)
+    for j in 0..<m.cols { sum += Double(row[j]) * Double(row[j]) }
+  }
+  return sum.squareRoot()
+}
