@@ -55,6 +55,7 @@ public final class Chapter: @unchecked Sendable {
     var data: [Results.DataRecord] = []
     var phases: [Results.Phase] = []
     var gnuplotHintShown = false
+    var checkpoints: CheckpointStore?
   }
 
   // MARK: - Starting
@@ -172,6 +173,89 @@ public final class Chapter: @unchecked Sendable {
       }
     }
     return try body()
+  }
+
+  /// The phases' wall times so far.
+  var currentPhases: [Results.Phase] { lock.withLock { state.phases } }
+
+  // MARK: - Checkpoints
+
+  /// Runs `body` as a unit of work that survives interruption (see `Checkpoint`).
+  ///
+  /// With checkpoints on (`--preset paper`, or `--checkpoint-every N`): a unit that finished
+  /// in an earlier, interrupted run is not run again — its saved result is returned — and the
+  /// unit that was in progress resumes from its saved state (`unit.restore`). The body calls
+  /// `unit.stepDone` after every step, which writes the checkpoint when due. Without
+  /// checkpoints the body simply runs. The result must encode everything later code needs.
+  public func resumable<Result: Codable>(
+    _ name: String, _ body: (ResumableUnit) throws -> Result
+  ) throws -> Result {
+    let store = try checkpointStore()
+    if let saved = store?.result(of: name) {
+      say("resumed: \(name) finished before the interruption; its saved result is used")
+      return try ResumableUnit.decoder.decode(Result.self, from: saved)
+    }
+    let unit = ResumableUnit(name: name, chapter: self, store: store)
+    if unit.resumedStep > 0 { say("resumed: \(name) continues after step \(unit.resumedStep)") }
+    let result = try body(unit)
+    stopIfInterrupted()
+    if let store {
+      try store.complete(name, result: ResumableUnit.encoder.encode(result), from: self)
+    }
+    return result
+  }
+
+  /// The checkpoint store, opened on first use (after the chapter recorded its data sources,
+  /// which the checkpoint's configuration includes); nil when this run writes none.
+  func checkpointStore() throws -> CheckpointStore? {
+    guard let every = options.checkpointInterval else { return nil }
+    if let existing = lock.withLock({ state.checkpoints }) { return existing }
+    let configuration = lock.withLock {
+      Checkpoint.Configuration(
+        chapter: info.number, preset: options.preset, seed: options.seed,
+        threads: options.threads, steps: options.steps, epochs: options.epochs,
+        data: state.data.map { "\($0.name) (\($0.location)): \($0.summary)" })
+    }
+    let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)
+    let store = try CheckpointStore(
+      file: file, every: every, configuration: configuration, fresh: options.fresh)
+    if store.resumed {
+      let saved = store.checkpoint
+      log.restore(scalars: saved.scalars, series: saved.series)
+      lock.withLock {
+        state.phases = saved.phases
+        state.divergences = saved.divergences
+      }
+      let current = saved.current.map { ", \($0.unit) at step \($0.step)" } ?? ""
+      say(
+        "resuming from \(displayPath(file)) (written \(saved.date)): \(saved.completionOrder.count) unit(s) done\(current)"
+      )
+    } else {
+      say("checkpoints: every \(every) steps and on Ctrl-C, in \(displayPath(file))")
+    }
+    lock.withLock { state.checkpoints = store }
+    return store
+  }
+
+  /// Before a long run: the estimated time from a few timed steps, where checkpoints go and
+  /// how to resume.
+  public func announceLongRun(_ what: String, steps: Int, secondsPerStep: Double) {
+    let total = Double(steps) * secondsPerStep
+    let hours = Int(total / 3600)
+    let minutes = Int(total.truncatingRemainder(dividingBy: 3600) / 60)
+    let estimate = hours > 0 ? "\(hours) h \(minutes) min" : "\(max(minutes, 1)) min"
+    say(
+      "\(what): \(steps) steps at \(String(format: "%.3g", secondsPerStep)) s each: about \(estimate) on this machine"
+    )
+    if options.checkpointInterval != nil {
+      let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)
+      say(
+        "  checkpoints go to \(displayPath(file)); if the run stops, resume it with the same command:"
+      )
+      say("  " + Self.portableCommandLine().joined(separator: " "))
+    } else {
+      say("  no checkpoints: add --checkpoint-every N to make this run resumable")
+    }
   }
 
   // MARK: - Divergence
@@ -292,6 +376,8 @@ public final class Chapter: @unchecked Sendable {
     } catch {
       fail(error)
     }
+    // A finished run leaves no checkpoint behind: the same command reruns it from the start.
+    if status == .complete { lock.withLock { state.checkpoints }?.remove() }
     if status == .interrupted {
       reportError("interrupted; partial results written")
       exit(Interruption.exitStatus)

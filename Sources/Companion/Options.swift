@@ -40,6 +40,23 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   @Flag(help: "No progress bars.")
   public var quiet: Bool = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Write a checkpoint every N training steps (and on Ctrl-C), and resume from it when run again. The paper preset checkpoints by default.",
+      valueName: "N"))
+  public var checkpointEvery: Int?
+
+  @Flag(help: "Ignore a checkpoint of an earlier run and start over (it is replaced).")
+  public var fresh: Bool = false
+
+  /// Steps between checkpoints when the paper preset does not say.
+  public static let defaultCheckpointInterval = 500
+
+  /// Steps between checkpoints, or nil when this run writes none.
+  public var checkpointInterval: Int? {
+    checkpointEvery ?? (preset == .paper ? Self.defaultCheckpointInterval : nil)
+  }
+
   public init() {}
 
   public mutating func validate() throws {
@@ -49,6 +66,9 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs).")
+    }
+    if let checkpointEvery, checkpointEvery < 1 {
+      throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery).")
     }
   }
 
@@ -64,6 +84,8 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     if let mnist { result += ["--mnist", mnist] }
     if let corpus { result += ["--corpus", corpus] }
     if quiet { result.append("--quiet") }
+    if let checkpointEvery { result += ["--checkpoint-every", String(checkpointEvery)] }
+    if fresh { result.append("--fresh") }
     return result
   }
 }

@@ -51,6 +51,21 @@ public enum OutputDirectory {
       .standardizedFileURL
   }
 
+  /// Where a run keeps its checkpoint: beside its results, except for runs into `Figures/`
+  /// (committed), whose checkpoints go to `runs/checkpoints/NN-preset-seedS/`.
+  public static func checkpointFile(options: ChapterOptions, chapter: ChapterInfo, root: URL)
+    -> URL
+  {
+    let output = resolve(options: options, chapter: chapter, root: root)
+    let figures = root.appendingPathComponent("Figures").standardizedFileURL
+    let directory =
+      output == figures
+      ? root.appendingPathComponent("runs/checkpoints")
+        .appendingPathComponent("\(chapter.prefix)-\(options.preset.rawValue)-seed\(options.seed)")
+      : output
+    return directory.appendingPathComponent("\(chapter.prefix)-checkpoint.json")
+  }
+
   /// Where a chapter run with these options writes (the chapter and the runner both ask).
   public static func resolve(options: ChapterOptions, chapter: ChapterInfo, root: URL) -> URL {
     resolve(

@@ -37,6 +37,13 @@ public enum Interruption {
     exitsOnSecondSignal = exitOnSecondSignal
     signal(SIGINT, companionSignalHandler)
     signal(SIGTERM, companionSignalHandler)
+    // A process inherits its parent's blocked signals: started from a thread that blocks
+    // them (a test runner's, say), Ctrl-C would stay pending forever. Unblock the two.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 
   /// What the handler does; also what tests call to simulate Ctrl-C without sending one.

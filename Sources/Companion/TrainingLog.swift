@@ -81,6 +81,14 @@ public final class TrainingLog: @unchecked Sendable {
 
   /// All scalars.
   public var scalars: [String: Double] { lock.withLock { scalarStore } }
+
+  /// Replaces everything with a saved log (a resumed run continues the log it saved).
+  func restore(scalars: [String: Double], series: [MetricSeries]) {
+    lock.withLock {
+      scalarStore = scalars
+      seriesStore = series
+    }
+  }
 }
 
 /// When to evaluate during training: about `points` times, evenly spaced, always including

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense row-major matrix: `rows × cols` scalars in one contiguous array.
 ///
 /// A mini-batch of feature vectors is a matrix with one example per row, so "per feature"
@@ -48,19 +50,50 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable, Codable {
     }
   }
 
-  /// Encoded as `{"rows", "cols", "values"}`, the values row by row.
+  /// Encoded as `{"rows", "cols", "values"}`, the values row by row; or, when the encoder's
+  /// `userInfo[.compactMatrices]` is true (checkpoints, whose parameters run to megabytes),
+  /// as `{"rows", "cols", "bytes"}` with the raw little-endian scalars in base64.
   enum CodingKeys: String, CodingKey {
-    case rows, cols
+    case rows, cols, bytes
     case elements = "values"
   }
 
-  /// Decodes `{"rows", "cols", "values"}`, checking that the element count fits the shape.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(rows, forKey: .rows)
+    try container.encode(cols, forKey: .cols)
+    if encoder.userInfo[.compactMatrices] as? Bool == true {
+      try container.encode(elements.withUnsafeBytes { Data($0) }, forKey: .bytes)
+    } else {
+      try container.encode(elements, forKey: .elements)
+    }
+  }
+
+  /// Decodes either form, checking that the element count fits the shape.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let rows = try container.decode(Int.self, forKey: .rows)
     let cols = try container.decode(Int.self, forKey: .cols)
-    let values = try container.decode([Element].self, forKey: .elements)
-    guard rows >= 0, cols >= 0, values.count == rows * cols else {
+    guard rows >= 0, cols >= 0 else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .rows, in: container, debugDescription: "a matrix cannot be \(rows)×\(cols)")
+    }
+    var values: [Element]
+    if container.contains(.bytes) {
+      let bytes = try container.decode(Data.self, forKey: .bytes)
+      guard bytes.count == rows * cols * MemoryLayout<Element>.stride else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .bytes, in: container,
+          debugDescription:
+            "a \(rows)×\(cols) matrix needs \(rows * cols * MemoryLayout<Element>.stride) bytes, got \(bytes.count)"
+        )
+      }
+      values = [Element](repeating: 0, count: rows * cols)
+      values.withUnsafeMutableBytes { target in _ = bytes.copyBytes(to: target) }
+    } else {
+      values = try container.decode([Element].self, forKey: .elements)
+    }
+    guard values.count == rows * cols else {
       throw DecodingError.dataCorruptedError(
         forKey: .elements, in: container,
         debugDescription:
@@ -171,4 +204,9 @@ extension Matrix: CustomStringConvertible {
     }
     return "Matrix \(rows)×\(cols)\n" + shown.joined(separator: "\n")
   }
+}
+
+extension CodingUserInfoKey {
+  /// Set to `true` in an encoder's `userInfo` to write matrices as raw bytes in base64.
+  public static let compactMatrices = CodingUserInfoKey(rawValue: "compactMatrices")!
 }

@@ -142,6 +142,27 @@ public enum NamedValues {
   }
 }
 
+extension NamedValues {
+  /// A 64-bit fingerprint of the parameters' names and exact bits (FNV-1a): two runs that
+  /// end with the same fingerprint ended with bitwise the same parameters.
+  public static func fingerprint<T: Scalar>(_ parameters: [Parameter<T>]) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    for p in parameters {
+      for byte in p.name.utf8 { mix(byte) }
+      let value = p.valueView.base
+      for i in 0..<p.count {
+        var bits = Double(value[i]).bitPattern
+        for _ in 0..<8 {
+          mix(UInt8(truncatingIfNeeded: bits))
+          bits >>= 8
+        }
+      }
+    }
+    return hash
+  }
+}
+
 /// Saved state that does not fit the model it is restored into.
 public struct StateMismatch: Error, CustomStringConvertible {
   public let problems: [String]

@@ -1,0 +1,268 @@
+import Engine
+import Foundation
+
+/// A chapter's long work, saved so that a stopped run resumes where it stopped.
+///
+/// A chapter splits its training into named *units* (a run of one network, a sweep point)
+/// and calls `Chapter.resumable(_:_:)` for each. A finished unit's result goes into the
+/// checkpoint, so a resumed run skips it; the unit in progress saves its state every N steps
+/// and when Ctrl-C or SIGTERM arrives, so a resumed run continues it from that step. With the
+/// state the chapter saves — parameters, optimizer state, population statistics, generators,
+/// data-stream positions — a resumed run ends bitwise identical to one never interrupted.
+///
+/// The file is JSON, written atomically (a temporary file, then a rename), with a format
+/// version and the run's configuration: a checkpoint of another configuration (preset, seed,
+/// threads, data, sizes) is refused, naming what differs, and a corrupt one is an error, never
+/// a silent fresh start. The file it replaces is kept as `.previous`.
+public struct Checkpoint: Codable, Sendable {
+  /// Bumped when the layout changes; an older file is refused with a clear message.
+  public static let formatVersion = 1
+
+  /// What must match for a checkpoint to resume a run.
+  public struct Configuration: Codable, Equatable, Sendable {
+    public var chapter: Int
+    public var preset: Preset
+    public var seed: UInt64
+    public var threads: Int
+    public var steps: Int?
+    public var epochs: Int?
+    /// Each data source as "name (location): summary".
+    public var data: [String]
+
+    /// The fields in which `other` differs, as "field: this vs that".
+    func differences(from other: Configuration) -> [String] {
+      var result: [String] = []
+      func compare<V: Equatable>(_ name: String, _ a: V, _ b: V) {
+        if a != b { result.append("\(name) \(describe(a)) in the checkpoint, \(describe(b)) now") }
+      }
+      func describe<V>(_ value: V) -> String {
+        if let optional = value as? Int? { return optional.map(String.init) ?? "default" }
+        if let list = value as? [String] { return "[" + list.joined(separator: "; ") + "]" }
+        return "\(value)"
+      }
+      compare("chapter", other.chapter, chapter)
+      compare("preset", other.preset.rawValue, preset.rawValue)
+      compare("seed", other.seed, seed)
+      compare("threads", other.threads, threads)
+      compare("steps", other.steps, steps)
+      compare("epochs", other.epochs, epochs)
+      compare("data", other.data, data)
+      return result
+    }
+  }
+
+  /// The unit in progress when the checkpoint was written.
+  public struct Current: Codable, Sendable {
+    public var unit: String
+    public var step: Int
+    /// The chapter's own state, JSON.
+    public var state: Data
+  }
+
+  public var format: Int
+  public var configuration: Configuration
+  /// Finished units, by name, and the order they finished in.
+  public var completed: [String: Data]
+  public var completionOrder: [String]
+  public var current: Current?
+  /// The training log as it stood: every series and scalar recorded so far.
+  public var scalars: [String: Double]
+  public var series: [MetricSeries]
+  public var phases: [Results.Phase]
+  /// Runs whose loss stopped being a number so far.
+  public var divergences: [Divergence]
+  /// When it was written, ISO 8601 UTC.
+  public var date: String
+}
+
+/// Reads and writes one chapter's checkpoint file and keeps the units' bookkeeping.
+final class CheckpointStore: @unchecked Sendable {
+  let file: URL
+  let every: Int
+  let configuration: Checkpoint.Configuration
+  private(set) var checkpoint: Checkpoint
+  /// Whether this run resumed from a file.
+  let resumed: Bool
+
+  var previousFile: URL { Self.previous(of: file) }
+
+  /// `NN-checkpoint.previous.json` beside `NN-checkpoint.json`.
+  static func previous(of file: URL) -> URL {
+    file.deletingPathExtension().appendingPathExtension("previous.json")
+  }
+
+  /// Opens the checkpoint at `file` (or starts a fresh one): refuses another configuration
+  /// or a corrupt file with a message naming the file; `fresh` ignores any file.
+  init(file: URL, every: Int, configuration: Checkpoint.Configuration, fresh: Bool) throws {
+    self.file = file
+    self.every = every
+    self.configuration = configuration
+    let empty = Checkpoint(
+      format: Checkpoint.formatVersion, configuration: configuration, completed: [:],
+      completionOrder: [], current: nil, scalars: [:], series: [], phases: [], divergences: [],
+      date: Results.timestamp())
+    guard !fresh, FileManager.default.fileExists(atPath: file.path) else {
+      checkpoint = empty
+      resumed = false
+      return
+    }
+    let saved = try Self.read(file, previous: Self.previous(of: file))
+    let differences = configuration.differences(from: saved.configuration)
+    guard differences.isEmpty else {
+      throw CompanionError(
+        "the checkpoint \(file.path) is of another run: "
+          + differences.joined(separator: "; ")
+          + ". Run the command that made it to resume it, or add --fresh to start over "
+          + "(which replaces it).")
+    }
+    checkpoint = saved
+    resumed = true
+  }
+
+  static func read(_ file: URL, previous: URL) throws -> Checkpoint {
+    let hint =
+      FileManager.default.fileExists(atPath: previous.path)
+      ? " The checkpoint before it is kept at \(previous.path): move it to \(file.lastPathComponent) to resume from there, or add --fresh to start over."
+      : " Add --fresh to start over."
+    let data: Data
+    do {
+      data = try Data(contentsOf: file)
+    } catch {
+      throw CompanionError(
+        "cannot read the checkpoint \(file.path): \(error.localizedDescription).\(hint)")
+    }
+    struct Header: Decodable { var format: Int }
+    guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+      throw CompanionError(
+        "the checkpoint \(file.path) is corrupt or truncated (\(data.count) bytes, not a checkpoint's JSON).\(hint)"
+      )
+    }
+    guard header.format == Checkpoint.formatVersion else {
+      throw CompanionError(
+        "the checkpoint \(file.path) has format \(header.format); this version reads format \(Checkpoint.formatVersion).\(hint)"
+      )
+    }
+    do {
+      return try JSONDecoder().decode(Checkpoint.self, from: data)
+    } catch {
+      throw CompanionError("the checkpoint \(file.path) is corrupt: \(error).\(hint)")
+    }
+  }
+
+  /// The saved result of a finished unit, if there is one.
+  func result(of unit: String) -> Data? { checkpoint.completed[unit] }
+
+  /// The saved state of `unit` if it was the one in progress.
+  func progress(of unit: String) -> Checkpoint.Current? {
+    checkpoint.current?.unit == unit ? checkpoint.current : nil
+  }
+
+  /// Records a finished unit (and writes, so that a stop right after loses nothing).
+  func complete(_ unit: String, result: Data, from chapter: Chapter) throws {
+    checkpoint.completed[unit] = result
+    if !checkpoint.completionOrder.contains(unit) { checkpoint.completionOrder.append(unit) }
+    checkpoint.current = nil
+    try write(from: chapter)
+  }
+
+  /// Records the unit in progress at `step` and writes.
+  func save(unit: String, step: Int, state: Data, from chapter: Chapter) throws {
+    checkpoint.current = Checkpoint.Current(unit: unit, step: step, state: state)
+    try write(from: chapter)
+  }
+
+  /// Writes with the chapter's log, phase times and divergences as they stand.
+  private func write(from chapter: Chapter) throws {
+    checkpoint.scalars = chapter.log.scalars
+    checkpoint.series = chapter.log.allSeries
+    checkpoint.phases = chapter.currentPhases
+    checkpoint.divergences = chapter.divergences
+    checkpoint.date = Results.timestamp()
+    let data = try ResumableUnit.encoder.encode(checkpoint)
+    let manager = FileManager.default
+    try manager.createDirectory(
+      at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    // Keep the last good one until the new one is complete on disk.
+    if manager.fileExists(atPath: file.path) {
+      _ = try? manager.removeItem(at: previousFile)
+      try manager.copyItem(at: file, to: previousFile)
+    }
+    try data.write(to: file, options: .atomic)
+  }
+
+  /// Deletes the checkpoint files (the run finished: a rerun starts over).
+  func remove() {
+    try? FileManager.default.removeItem(at: file)
+    try? FileManager.default.removeItem(at: previousFile)
+  }
+}
+
+/// One resumable unit of a chapter's work, as its body sees it.
+public final class ResumableUnit: @unchecked Sendable {
+  public let name: String
+  let chapter: Chapter
+  let store: CheckpointStore?
+  private var lastSavedStep: Int
+  /// The step the unit resumes after (0 for a fresh start).
+  public let resumedStep: Int
+  private let savedState: Data?
+
+  init(name: String, chapter: Chapter, store: CheckpointStore?) {
+    self.name = name
+    self.chapter = chapter
+    self.store = store
+    let progress = store?.progress(of: name)
+    resumedStep = progress?.step ?? 0
+    savedState = progress?.state
+    lastSavedStep = resumedStep
+  }
+
+  /// The state an interrupted run of this unit saved, or nil to start afresh.
+  public func restore<State: Decodable>(_ type: State.Type) throws -> State? {
+    guard let savedState else { return nil }
+    do {
+      return try Self.decoder.decode(State.self, from: savedState)
+    } catch {
+      throw CompanionError(
+        "the checkpoint's state of \(name) does not decode: \(error). Add --fresh to start over.")
+    }
+  }
+
+  /// Call after every step of the unit's loop, with a way to make its state. Writes a
+  /// checkpoint when `--checkpoint-every` steps have passed since the last one, and when a
+  /// stop was requested. Returns false when the loop must stop (Ctrl-C or SIGTERM): the
+  /// state is saved, and the chapter should call `finish()`.
+  public func stepDone<State: Encodable>(_ step: Int, state: () -> State) -> Bool {
+    let stopping = chapter.shouldStop
+    guard let store else { return !stopping }
+    if stopping || step - lastSavedStep >= store.every {
+      do {
+        try store.save(
+          unit: name, step: step, state: Self.encoder.encode(state()), from: chapter)
+        lastSavedStep = step
+        if stopping { chapter.say("checkpoint: \(name) at step \(step), \(store.file.path)") }
+      } catch {
+        chapter.fail(CompanionError("could not write the checkpoint \(store.file.path): \(error)"))
+      }
+    }
+    return !stopping
+  }
+
+  /// JSON with matrices as raw bytes (`.compactMatrices`): a checkpoint of a large model
+  /// stays a fraction of its size in decimal text, and exact.
+  static let encoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.userInfo[.compactMatrices] = true
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return encoder
+  }()
+
+  static let decoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return decoder
+  }()
+}

@@ -1,0 +1,116 @@
+import Companion
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Long runs survive interruption: a chapter stopped by a real SIGINT and run again ends
+/// bitwise identical to a run never stopped; a checkpoint of another configuration is
+/// refused, a corrupt one is an error, and the previous good checkpoint is kept.
+@Suite("Checkpoints: interrupt, resume, refuse", .serialized)
+struct ResumeTests {
+  static let options = [
+    "--preset", "smoke", "--steps", "120", "--checkpoint-every", "40", "--quiet",
+  ]
+
+  /// Runs Chapter 3 with `options` into `out`; if `interruptAt` is given, sends SIGINT as soon
+  /// as that file exists. Returns the exit status and standard error.
+  static func run(
+    out: URL, extra: [String] = [], interruptAt file: URL? = nil
+  ) throws -> (status: Int32, standardError: String) {
+    let process = Process()
+    process.executableURL = try ChapterHarness.executable("ch03-feedforward")
+    process.arguments = options + ["--out", out.path] + extra
+    process.currentDirectoryURL = ChapterHarness.packageRoot
+    let errorFile = out.appendingPathExtension("stderr")
+    try FileManager.default.createDirectory(
+      at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    let errorHandle = try FileHandle(forWritingTo: errorFile)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errorHandle
+    try process.run()
+    if let file {
+      while process.isRunning && !FileManager.default.fileExists(atPath: file.path) {
+        usleep(20_000)
+      }
+      if process.isRunning { kill(process.processIdentifier, SIGINT) }
+    }
+    process.waitUntilExit()
+    try errorHandle.close()
+    let status =
+      process.terminationReason == .exit
+      ? process.terminationStatus : 128 + process.terminationStatus
+    return (status, try String(contentsOf: errorFile, encoding: .utf8))
+  }
+
+  static func results(in out: URL) throws -> Results {
+    try Results.read(from: out.appendingPathComponent("03-results.json"))
+  }
+
+  @Test(.enabled(if: imageDataAvailable, imageDataMissing))
+  func anInterruptedRunResumesBitForBit() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "resume-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let (whole, pieces) = (
+      root.appendingPathComponent("whole"), root.appendingPathComponent("pieces")
+    )
+    let checkpoint = pieces.appendingPathComponent("03-checkpoint.json")
+
+    // 1. Never interrupted.
+    #expect(try Self.run(out: whole).status == 0)
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: whole.appendingPathComponent("03-checkpoint.json").path),
+      "a finished run leaves no checkpoint")
+
+    // 2. Interrupted by SIGINT once the first checkpoint is on disk.
+    let stopped = try Self.run(out: pieces, interruptAt: checkpoint)
+    try #require(stopped.status == 130, "\(stopped.standardError)")
+    #expect(try Self.results(in: pieces).status == .interrupted)
+    #expect(FileManager.default.fileExists(atPath: checkpoint.path))
+
+    // 3. Another configuration is refused, naming what differs; nothing is overwritten.
+    let before = try Data(contentsOf: checkpoint)
+    let refused = try Self.run(out: pieces, extra: ["--seed", "2"])
+    #expect(refused.status == 1)
+    #expect(refused.standardError.contains("is of another run: seed 1 in the checkpoint, 2 now"))
+    #expect(try Data(contentsOf: checkpoint) == before)
+
+    // 4. The same command resumes and finishes.
+    let resumed = try Self.run(out: pieces)
+    #expect(resumed.status == 0, "\(resumed.standardError)")
+    let (a, b) = (try Self.results(in: whole), try Self.results(in: pieces))
+    #expect(b.status == .complete)
+    #expect(a.metrics == b.metrics, "every series and scalar, bit for bit")
+    #expect(a.claims == b.claims)
+    #expect(a.metrics.scalars.keys.filter { $0.hasPrefix("parameter fingerprint") }.count >= 10)
+  }
+
+  @Test(.enabled(if: imageDataAvailable, imageDataMissing))
+  func aCorruptCheckpointIsAnErrorAndThePreviousOneIsKept() throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "corrupt-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: out) }
+    let checkpoint = out.appendingPathComponent("03-checkpoint.json")
+    let previous = out.appendingPathComponent("03-checkpoint.previous.json")
+    // Stop once a second checkpoint has replaced the first, so a previous one exists.
+    let stopped = try Self.run(out: out, interruptAt: previous)
+    try #require(stopped.status == 130, "status \(stopped.status): \(stopped.standardError)")
+    let data = try Data(contentsOf: checkpoint)
+    try data.prefix(data.count / 2).write(to: checkpoint)
+    let failed = try Self.run(out: out)
+    #expect(failed.status == 1)
+    #expect(failed.standardError.contains("is corrupt or truncated"))
+    #expect(failed.standardError.contains("The checkpoint before it is kept at"))
+    #expect(FileManager.default.fileExists(atPath: previous.path))
+    // The previous one is a good checkpoint (resuming from it is the other test's subject).
+    let kept = try JSONDecoder().decode(Checkpoint.self, from: Data(contentsOf: previous))
+    #expect(kept.format == Checkpoint.formatVersion && kept.configuration.chapter == 3)
+  }
+}
