@@ -7,6 +7,9 @@
 #   make smoke   every chapter at the smoke preset, into runs/ (seconds; Figures/ untouched)
 
 SWIFT ?= swift
+# The manifest finds the chapters on disk; SwiftPM caches it by its text, so a new chapter
+# directory would go unseen without this.
+MANIFEST := --manifest-cache none
 RELEASE := .build/release
 APT_PACKAGES := gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist fortunes
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -27,7 +30,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(MANIFEST)
 
 book: build
 	$(RELEASE)/companion
@@ -42,7 +45,7 @@ bench: build
 	$(RELEASE)/companion bench
 
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test $(MANIFEST)
 
 clean:
 	rm -rf .build runs

@@ -10,10 +10,14 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// The chapters are whatever lives under Chapters/NN-Name/main.swift: adding a chapter is
 /// adding its directory. `01-Transform` becomes the executable `ch01-transform` and the target
 /// `Ch01Transform` (the same rule as `ChapterInfo.executable` in Sources/Companion), and a
-/// chapter depends on exactly the book's libraries its main.swift imports.
+/// chapter depends on exactly the book's libraries its main.swift imports. SwiftPM caches a
+/// manifest by its text, so after adding a chapter's directory build once with
+/// `--manifest-cache none` (the Makefile always does) or the new chapter is not seen.
 struct ChapterTarget {
   let directory: String
   let imports: [String]
+  /// Its rendered page, if there is one yet (not a source file).
+  let hasPage: Bool
   var product: String { "ch" + directory.lowercased() }
   var target: String { "Ch" + directory.replacingOccurrences(of: "-", with: "") }
 }
@@ -54,7 +58,10 @@ let chapters: [ChapterTarget] = {
       let words = line.split(separator: " ")
       return words.count == 2 && words[0] == "import" ? String(words[1]) : nil
     }
-    return ChapterTarget(directory: name, imports: libraries.filter(imports.contains))
+    let page = folder.appendingPathComponent(name).appendingPathComponent("README.md")
+    return ChapterTarget(
+      directory: name, imports: libraries.filter(imports.contains),
+      hasPage: FileManager.default.fileExists(atPath: page.path))
   }
 }()
 
@@ -130,8 +137,7 @@ let package = Package(
         name: $0.target,
         dependencies: $0.imports.map { .byName(name: $0) },
         path: "Chapters/\($0.directory)",
-        // README.md is the chapter's rendered page, not a source file.
-        exclude: ["README.md"])
+        exclude: $0.hasPage ? ["README.md"] : [])
     }
 )
 

@@ -139,3 +139,150 @@ public struct CroppedSequences: Sequence, Sendable {
     }
   }
 }
+
+extension CharBatch {
+  /// The inputs in the time-major order a recurrent model reads: element t·B + b is x[b][t].
+  public var timeMajorInputs: [Int] { Self.timeMajor(inputs, batch: batchSize, length: length) }
+  /// The targets time-major, like `timeMajorInputs`.
+  public var timeMajorTargets: [Int] { Self.timeMajor(targets, batch: batchSize, length: length) }
+
+  static func timeMajor(_ values: [Int], batch: Int, length: Int) -> [Int] {
+    var result = [Int](repeating: 0, count: values.count)
+    for b in 0..<batch {
+      for t in 0..<length { result[t * batch + b] = values[b * length + t] }
+    }
+    return result
+  }
+}
+
+/// `CroppedSequences` epoch after epoch, without end: every epoch a new random crop and
+/// order. Its position — epoch and batch — is all a checkpoint needs to continue it.
+public struct SequenceStream: Codable, Sendable, Equatable {
+  public let batchSize: Int
+  public let length: Int
+  public let seed: UInt64
+  public private(set) var epoch = 0
+  /// Batches of the current epoch already handed out.
+  public private(set) var index = 0
+
+  public init(batchSize: Int, length: Int, seed: UInt64) {
+    self.batchSize = batchSize
+    self.length = length
+    self.seed = seed
+  }
+
+  /// The next batch of `tokens` (the same tokens every call), moving to the next epoch when
+  /// this one runs out. The text must hold at least one batch.
+  public mutating func next(from tokens: [UInt8]) -> CharBatch {
+    var sequences = CroppedSequences(
+      tokens: tokens, batchSize: batchSize, length: length, seed: seed, epoch: epoch)
+    precondition(
+      sequences.batchCount > 0,
+      "\(tokens.count) characters hold no batch of \(batchSize) sequences of \(length)")
+    if index >= sequences.batchCount {
+      epoch += 1
+      index = 0
+      sequences = CroppedSequences(
+        tokens: tokens, batchSize: batchSize, length: length, seed: seed, epoch: epoch)
+    }
+    defer { index += 1 }
+    return sequences.batch(index)
+  }
+}
+
+/// Padded, masked batches of whole documents — each fortune (or each Penn Treebank sentence)
+/// one sequence — for training on variable-length sequences: Laurent et al.'s setting, where
+/// frame-wise statistics at late steps come from the few sequences still running.
+public struct DocumentBatch: Sendable {
+  /// Steps of this batch: its longest document (input part), at most the cap.
+  public let steps: Int
+  public let batchSize: Int
+  /// Time-major (element t·B + b); padding is 0 (the newline symbol) and masked.
+  public let inputs: [Int]
+  public let targets: [Int]
+  /// 1 where step t of sequence b is real, 0 where it is padding.
+  public let mask: [Float]
+  /// Each sequence's length in steps (inputs), after the cap.
+  public let lengths: [Int]
+
+  /// A batch of `documents`: document d predicts d[1...] from d[..<end], at most `cap` steps.
+  public init(documents: [ArraySlice<UInt8>], cap: Int) {
+    precondition(!documents.isEmpty && cap >= 1, "a batch needs documents and a positive cap")
+    let lengths = documents.map { Swift.max(0, Swift.min($0.count - 1, cap)) }
+    let steps = Swift.max(lengths.max() ?? 1, 1)
+    let batch = documents.count
+    var inputs = [Int](repeating: 0, count: steps * batch)
+    var targets = inputs
+    var mask = [Float](repeating: 0, count: steps * batch)
+    for (b, document) in documents.enumerated() {
+      let text = Array(document)
+      for t in 0..<lengths[b] {
+        inputs[t * batch + b] = Int(text[t])
+        targets[t * batch + b] = Int(text[t + 1])
+        mask[t * batch + b] = 1
+      }
+    }
+    (self.steps, self.batchSize, self.inputs, self.targets, self.mask, self.lengths) = (
+      steps, batch, inputs, targets, mask, lengths
+    )
+  }
+}
+
+/// Documents in a fresh seeded order every epoch, `batchSize` at a time (an epoch's remainder
+/// is dropped). Like `SequenceStream`, its position is all a checkpoint needs.
+public struct DocumentStream: Codable, Sendable, Equatable {
+  public let batchSize: Int
+  public let cap: Int
+  public let seed: UInt64
+  public private(set) var epoch = 0
+  public private(set) var index = 0
+
+  public init(batchSize: Int, cap: Int, seed: UInt64) {
+    self.batchSize = batchSize
+    self.cap = cap
+    self.seed = seed
+  }
+
+  public mutating func next(from documents: [ArraySlice<UInt8>]) -> DocumentBatch {
+    let batches = documents.count / batchSize
+    precondition(batches > 0, "\(documents.count) documents hold no batch of \(batchSize)")
+    if index >= batches {
+      epoch += 1
+      index = 0
+    }
+    let order = MiniBatches(
+      count: documents.count, batchSize: batchSize, seed: seed, epoch: epoch
+    ).order
+    defer { index += 1 }
+    return DocumentBatch(
+      documents: order[index * batchSize..<(index + 1) * batchSize].map { documents[$0] },
+      cap: cap)
+  }
+}
+
+extension CharCorpus {
+  /// The documents of a split's text: fortunes are separated by an empty line, Penn Treebank
+  /// sentences by a newline. Each keeps its final newline (the symbol that ends it); empty
+  /// lines are skipped.
+  public func documents(of tokens: [UInt8]) -> [ArraySlice<UInt8>] {
+    let newline = vocabulary.newline
+    let blankLineSeparates = source.kind == .fortunes
+    var documents: [ArraySlice<UInt8>] = []
+    var start = 0
+    var i = 0
+    while i < tokens.count {
+      if tokens[i] == newline
+        && (!blankLineSeparates || (i + 1 < tokens.count && tokens[i + 1] == newline))
+      {
+        // A newline alone (an empty line) is no document.
+        if i > start { documents.append(tokens[start...i]) }
+        i += blankLineSeparates ? 2 : 1
+        start = i
+      } else {
+        i += 1
+      }
+    }
+    if start < tokens.count { documents.append(tokens[start...]) }
+    return documents
+  }
+}

@@ -86,13 +86,7 @@ public struct CharCorpus: Sendable {
     }
     var splits: [[UInt8]] = []
     for (file, split) in zip(files, ["train", "valid", "test"]) {
-      let text: String
-      do {
-        text = String(
-          decoding: try Data(contentsOf: URL(fileURLWithPath: path(file))), as: UTF8.self)
-      } catch {
-        throw DatasetError.unreadable(file: path(file), reason: describe(error))
-      }
+      let text = try readText(path(file))
       let ids = convert(text)
       guard !ids.isEmpty else { throw DatasetError.emptySplit(source: path(file), split: split) }
       splits.append(ids)
@@ -161,5 +155,14 @@ public struct CharCorpus: Sendable {
       let last = ids.lastIndex(where: { $0 != space })
     else { return [] }
     return Array(ids[first...last])
+  }
+}
+
+/// The whole of a text file as UTF-8, or an error naming the file.
+func readText(_ path: String) throws -> String {
+  do {
+    return String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+  } catch {
+    throw DatasetError.unreadable(file: path, reason: describe(error))
   }
 }

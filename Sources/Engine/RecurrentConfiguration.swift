@@ -80,13 +80,15 @@ public struct RecurrentLayerConfiguration: Codable, Equatable, Sendable {
     case lstm
   }
 
-  public enum RecurrentWeights: String, Codable, Sendable {
+  public enum RecurrentWeights: Codable, Equatable, Sendable {
     /// A random orthogonal matrix (Saxe et al. 2014).
     case orthogonal
     /// The identity: W_h = I for a tanh RNN (Le et al.'s iRNN; Cooijmans et al.'s Figure 1),
     /// and for an LSTM the identity on the candidate's block with the other three blocks one
     /// orthogonal H × 3H (the authors' `--init id`).
     case identity
+    /// Uniform on [−limit, limit] (Zaremba et al. 2014: 0.1).
+    case uniform(limit: Double)
   }
 
   public enum InitialState: String, Codable, Sendable {

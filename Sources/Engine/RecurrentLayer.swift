@@ -25,8 +25,8 @@ public final class RecurrentLayer<T: Scalar> {
   public enum Start: Sendable {
     /// From the initial state (zero or learned, plus noise if configured).
     case fresh
-    /// From where the previous forward pass ended (truncated BPTT over consecutive windows
-    /// of a text: the state carries over, the gradient does not).
+    /// From where the previous forward pass ended, `carriedState` (truncated BPTT over
+    /// consecutive windows of a text: the state carries over, the gradient does not).
     case continuing
   }
 
@@ -75,6 +75,9 @@ public final class RecurrentLayer<T: Scalar> {
   @usableFromInline let tanhCells = Buffer<T>()  // (T·B) × H: tanh(ĉ_t)
   @usableFromInline let preactivation = Buffer<T>()  // B × G, one step's a_t
   @usableFromInline let cellOutput = Buffer<T>()  // B × H, one step's ĉ_t
+  // The state the last forward pass ended in, which a `.continuing` pass starts from.
+  @usableFromInline let carriedHidden = Buffer<T>()
+  @usableFromInline let carriedCell = Buffer<T>()
   // Backward buffers.
   @usableFromInline let preactivationGradient = Buffer<T>()  // (T·B) × G: ∂ℓ/∂a_t
   @usableFromInline let recurrentTermGradient = Buffer<T>()  // (T·B) × G: ∂ℓ/∂(h W_h)
@@ -105,6 +108,8 @@ public final class RecurrentLayer<T: Scalar> {
       case (.tanh, .identity): Initializer.identity.matrix(rows: h, cols: h, using: &generator)
       case (.tanh, .orthogonal):
         Initializer.orthogonal(gain: 1).matrix(rows: h, cols: h, using: &generator)
+      case (_, .uniform(let limit)):
+        Initializer.uniform(limit: limit).matrix(rows: h, cols: g, using: &generator)
       }
     recurrentWeight = Parameter("\(name).Wh", recurrent)
     let gateBias: Matrix<T> =
@@ -211,16 +216,12 @@ public final class RecurrentLayer<T: Scalar> {
     if let mask {
       precondition(mask.count == steps * batch, "a mask of \(mask.count) for \(steps * batch) rows")
     }
-    let continues = start == .continuing && self.batch == batch && self.steps > 0
+    let continues = start == .continuing
     precondition(
-      start == .fresh || continues, "\(name) can continue only a forward pass of the same batch")
+      !continues || carriedHidden.rows == batch,
+      "\(name) can continue only from a state of the same batch (\(carriedHidden.rows) rows, not \(batch))"
+    )
     let (h, g) = (hidden, gateWidth)
-    // Keep the last state before the tape is resized: it is the next h_0, c_0.
-    if continues {
-      let last = self.steps * batch..<(self.steps + 1) * batch
-      hiddens.view.rows(0..<batch).copy(from: hiddens.view.rows(last))
-      if isLSTM { cells.view.rows(0..<batch).copy(from: cells.view.rows(last)) }
-    }
     self.steps = steps
     self.batch = batch
     self.mask = mask
@@ -234,7 +235,13 @@ public final class RecurrentLayer<T: Scalar> {
     preactivation.reshape(rows: batch, cols: g)
     cellOutput.reshape(rows: batch, cols: h)
     for bn in norms { bn.begin(steps: steps, batch: batch, statistics: statistics) }
-    if !continues { setInitialState() }
+    if continues {
+      // h_0, c_0 = where the last pass ended.
+      hiddens.view.rows(0..<batch).copy(from: carriedHidden.view)
+      if isLSTM { cells.view.rows(0..<batch).copy(from: carriedCell.view) }
+    } else {
+      setInitialState()
+    }
   }
 
   /// h_0, c_0: zero or the learned rows, broadcast over the batch; noise on h_0 if asked.
@@ -305,7 +312,30 @@ public final class RecurrentLayer<T: Scalar> {
         activate(.tanh, a, into: hNext)
       }
     }
+    carriedHidden.reshape(rows: b, cols: hidden).copy(from: lastHidden)
+    if isLSTM {
+      carriedCell.reshape(rows: b, cols: hidden).copy(
+        from: cells.view.rows(steps * b..<(steps + 1) * b))
+    }
     return output
+  }
+
+  /// The state the last forward pass ended in (h_T, and c_T for an LSTM): what a
+  /// `.continuing` pass starts from. Setting it (from a checkpoint) makes the next
+  /// `.continuing` pass start there.
+  public var carriedState: RecurrentState<T> {
+    get {
+      RecurrentState(hidden: carriedHidden.matrix, cell: isLSTM ? carriedCell.matrix : nil)
+    }
+    set {
+      precondition(
+        newValue.hidden.cols == hidden && (newValue.cell == nil) == !isLSTM,
+        "\(name): a carried state of \(newValue.hidden.cols) units for a layer of \(hidden)")
+      newValue.hidden.withView {
+        carriedHidden.reshape(rows: $0.rows, cols: hidden).copy(from: $0)
+      }
+      newValue.cell?.withView { carriedCell.reshape(rows: $0.rows, cols: hidden).copy(from: $0) }
+    }
   }
 
   /// a += x_term (+ b), one pass.
@@ -444,4 +474,15 @@ func frobeniusNorm<T: Scalar>(_ m: MatrixView<T>) -> Double {
     for j in 0..<m.cols { sum += Double(row[j]) * Double(row[j]) }
   }
   return sum.squareRoot()
+}
+
+/// A recurrent layer's state between two passes: h (and c for an LSTM), one row per sequence.
+public struct RecurrentState<T: Scalar>: Codable, Equatable, Sendable {
+  public var hidden: Matrix<T>
+  public var cell: Matrix<T>?
+
+  public init(hidden: Matrix<T>, cell: Matrix<T>?) {
+    self.hidden = hidden
+    self.cell = cell
+  }
 }

@@ -226,6 +226,15 @@ public final class SequenceModel<T: Scalar> {
     return total.squareRoot()
   }
 
+  /// Each layer's carried state (for truncated BPTT across windows; a checkpoint saves it).
+  public var carriedStates: [RecurrentState<T>] {
+    get { layers.map(\.carriedState) }
+    set {
+      precondition(newValue.count == layers.count, "one carried state per layer")
+      for (layer, state) in zip(layers, newValue) { layer.carriedState = state }
+    }
+  }
+
   /// Every normalization's population statistics, by name (a checkpoint's share of them).
   public var populations: [String: TimeStepStatistics] {
     get {

@@ -158,7 +158,7 @@ enum GnuplotScript {
 
   private static func element(_ series: Series, index: Int, lineStyle: Int) -> String {
     // `ls` comes right after the style: gnuplot rejects options that precede it.
-    let drawing: String
+    var drawing: String
     switch series.style {
     case .line: drawing = "using 1:2 with lines ls \(lineStyle)"
     case .points: drawing = "using 1:2 with points ls \(lineStyle)"
@@ -170,6 +170,7 @@ enum GnuplotScript {
     case .errorBars: drawing = "using 1:2:3 with yerrorbars ls \(lineStyle)"
     case .steps: drawing = "using 1:2 with histeps ls \(lineStyle)"
     }
+    if series.isDashed { drawing += " dt 2" }
     let title = series.label.isEmpty ? "notitle" : "title \(text(series.label))"
     return "data index \(index) \(drawing) \(title)"
   }

@@ -38,6 +38,8 @@ public struct Series: Sendable, Equatable {
   public var x: [Double]
   /// The columns after x, one array per name in `style.valueColumnNames`, each as long as `x`.
   public var values: [[Double]]
+  /// Draw lines dashed (e.g. a training curve beside its solid validation curve).
+  public var isDashed = false
 
   public init(label: String, role: Role = .auto, style: Style, x: [Double], values: [[Double]]) {
     self.label = label
@@ -49,6 +51,13 @@ public struct Series: Sendable, Equatable {
 
   public static func line(_ label: String, x: [Double], y: [Double], role: Role = .auto) -> Series {
     Series(label: label, role: role, style: .line, x: x, values: [y])
+  }
+
+  /// The same series drawn with a dashed line.
+  public func dashed() -> Series {
+    var copy = self
+    copy.isDashed = true
+    return copy
   }
 
   public static func points(_ label: String, x: [Double], y: [Double], role: Role = .auto) -> Series

@@ -111,6 +111,21 @@ import Testing
     #expect(Palette.lineStyle(for: .color(-1), autoIndex: 0) == Palette.entries.count)
   }
 
+  @Test func dashedSeriesKeepTheirColourAndDash() {
+    let text = script([
+      Panel(
+        xLabel: "x", yLabel: "y",
+        series: [
+          .line("training", x: x, y: x, role: .batchNorm).dashed(),
+          .line("validation", x: x, y: x, role: .batchNorm),
+        ])
+    ])
+    let drawn = lines(text, containing: "data index")
+    #expect(drawn.count == 2)
+    #expect(drawn[0].contains("with lines ls 2 dt 2"))
+    #expect(drawn[1].contains("with lines ls 2") && !drawn[1].contains("dt 2"))
+  }
+
   @Test func textIsQuotedSoGnuplotPrintsItLiterally() {
     // Single quotes: no `backquote` shell substitution, no backslash escapes.
     #expect(GnuplotScript.quoted("it's `rm -rf x` a\\b \"q\"") == #"'it''s `rm -rf x` a\b "q"'"#)

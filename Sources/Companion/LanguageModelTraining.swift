@@ -1,0 +1,248 @@
+import Datasets
+import Engine
+import Foundation
+
+/// Fixed batches of text for measuring bits per character, the same at every evaluation so
+/// that curves compare: the first non-overlapping sequences of a text (each with the
+/// character after it as its last target), or the first documents, padded and masked.
+public struct TextSample: Sendable {
+  public struct Batch: Sendable {
+    /// Time-major: element t·B + b.
+    public var inputs: [Int]
+    public var targets: [Int]
+    public var steps: Int
+    public var batch: Int
+    /// 1 for a real frame, 0 for padding; nil when every frame is real.
+    public var mask: [Float]?
+    /// Predictions that count.
+    public var characters: Int { mask.map { Int($0.reduce(0, +)) } ?? steps * batch }
+  }
+
+  public let batches: [Batch]
+
+  /// Up to `maxBatches` batches of `batch` sequences of `length` characters from `tokens`.
+  public init(tokens: [UInt8], batch: Int, length: Int, maxBatches: Int) {
+    let available = max(0, (tokens.count - 1) / length) / batch
+    batches = (0..<min(available, maxBatches)).map { k in
+      var inputs = [Int](repeating: 0, count: batch * length)
+      var targets = inputs
+      for b in 0..<batch {
+        let start = (k * batch + b) * length
+        for t in 0..<length {
+          inputs[t * batch + b] = Int(tokens[start + t])
+          targets[t * batch + b] = Int(tokens[start + t + 1])
+        }
+      }
+      return Batch(inputs: inputs, targets: targets, steps: length, batch: batch, mask: nil)
+    }
+  }
+
+  /// Up to `maxBatches` batches of `batch` whole documents, each at most `cap` steps.
+  public init(documents: [ArraySlice<UInt8>], batch: Int, cap: Int, maxBatches: Int) {
+    batches = (0..<min(documents.count / batch, maxBatches)).map { k in
+      let padded = DocumentBatch(
+        documents: Array(documents[k * batch..<(k + 1) * batch]), cap: cap)
+      return Batch(
+        inputs: padded.inputs, targets: padded.targets, steps: padded.steps, batch: batch,
+        mask: padded.mask)
+    }
+  }
+
+  /// Characters predicted per pass over the sample.
+  public var characters: Int { batches.reduce(0) { $0 + $1.characters } }
+}
+
+extension SequenceModel where T == Float {
+  /// Cross-entropy over the sample's counted predictions, in bits per character
+  /// (mean nats / ln 2).
+  public func bitsPerCharacter(on sample: TextSample, statistics: StatisticsPolicy) -> Double {
+    precondition(!sample.batches.isEmpty, "an empty text sample has no bits per character")
+    var nats = 0.0
+    for batch in sample.batches {
+      let loss = (batch.mask ?? []).withUnsafeBufferPointer { mask in
+        evaluate(
+          .tokens(batch.inputs), targets: batch.targets, steps: batch.steps, batch: batch.batch,
+          mask: batch.mask == nil ? nil : mask, statistics: statistics
+        ).loss
+      }
+      nats += Double(loss) * Double(batch.characters)
+    }
+    return nats / Double(sample.characters) / log(2)
+  }
+}
+
+/// A character-level language model's learning curves.
+public struct LanguageModelCurve: Codable, Sendable {
+  public var name: String
+  public var steps: [Int] = []
+  /// Bits per character on the training batches themselves (batch statistics), averaged
+  /// over the steps since the previous point: what the optimiser sees.
+  public var trainingBatches: [Double] = []
+  /// On a fixed sample of the training text, as the model is used (population statistics).
+  public var training: [Double] = []
+  /// On a fixed sample of the validation text, as the model is used.
+  public var validation: [Double] = []
+  public var divergedAt: Int?
+  public var seconds: Double = 0
+
+  public init(name: String) { self.name = name }
+
+  /// The lowest validation bpc and the step it was reached at.
+  public var bestValidation: (bpc: Double, step: Int) {
+    let pairs = zip(validation, steps).filter { $0.0.isFinite }
+    guard let best = pairs.min(by: { $0.0 < $1.0 }) else { return (.nan, 0) }
+    return (best.0, best.1)
+  }
+}
+
+/// A trained language model as later sections need it: its curves, and its parameters and
+/// population statistics if they will be used again.
+public struct LanguageModelRecord: Codable, Sendable {
+  public var curve: LanguageModelCurve
+  public var parameters: [String: Matrix<Float>]?
+  public var populations: [String: TimeStepStatistics]?
+}
+
+/// One training run of a character-level language model, resumable: independent sequences
+/// of `length` characters cut at a random offset each epoch (Cooijmans et al. 2017's PTB
+/// setup), `batch` at a time, Adam, gradient-norm clipping, and measurements on fixed
+/// samples of the training and validation text at `evaluations` points.
+public struct LanguageModelTraining: Sendable {
+  /// What the model trains on.
+  public enum Source: Sendable {
+    /// Independent sequences of `length` characters cut from the text at a random offset
+    /// each epoch (Cooijmans et al. 2017's PTB setup).
+    case crops([UInt8])
+    /// Whole documents, padded and masked, at most `cap` steps each.
+    case documents([ArraySlice<UInt8>], cap: Int)
+  }
+
+  public var name: String
+  public var steps: Int
+  public var batch: Int
+  public var length: Int
+  public var learningRate: Double
+  public var clipNorm: Double
+  /// About how many measurements over the run (plus the first and last step).
+  public var evaluations: Int
+  /// Seed of the batch order.
+  public var seed: UInt64
+  /// Keep the trained parameters and populations in the record.
+  public var keepsModel: Bool
+
+  public init(
+    name: String, steps: Int, batch: Int, length: Int, learningRate: Double, clipNorm: Double,
+    evaluations: Int, seed: UInt64, keepsModel: Bool = false
+  ) {
+    self.name = name
+    self.steps = steps
+    self.batch = batch
+    self.length = length
+    self.learningRate = learningRate
+    self.clipNorm = clipNorm
+    self.evaluations = evaluations
+    self.seed = seed
+    self.keepsModel = keepsModel
+  }
+
+  /// What a checkpoint keeps of a run in progress.
+  struct Progress: Codable {
+    var step: Int
+    var parameters: [String: Matrix<Float>]
+    var populations: [String: TimeStepStatistics]
+    var optimizer: Adam<Float>
+    var crops: SequenceStream
+    var documents: DocumentStream
+    var curve: LanguageModelCurve
+    var lossSinceLastPoint: Double
+    var stepsSinceLastPoint: Int
+  }
+
+  /// Trains `model` on `text`, measuring on the two samples; records the curves in the
+  /// chapter's log under `name` and returns them (or, resuming, continues or skips the run).
+  public func run(
+    in chapter: Chapter, model: SequenceModel<Float>, source: Source, trainingSample: TextSample,
+    validationSample: TextSample
+  ) throws -> LanguageModelRecord {
+    try chapter.resumable(name) { unit in
+      var optimizer = Adam<Float>(learningRate: learningRate)
+      var crops = SequenceStream(batchSize: batch, length: length, seed: seed)
+      let cap: Int
+      if case .documents(_, let documentCap) = source { cap = documentCap } else { cap = length }
+      var documents = DocumentStream(batchSize: batch, cap: cap, seed: seed)
+      var curve = LanguageModelCurve(name: name)
+      var lossSinceLastPoint = 0.0
+      var stepsSinceLastPoint = 0
+      if let saved = try unit.restore(Progress.self) {
+        try NamedValues.restore(model.parameters, from: saved.parameters)
+        model.populations = saved.populations
+        optimizer = saved.optimizer
+        crops = saved.crops
+        documents = saved.documents
+        curve = saved.curve
+        lossSinceLastPoint = saved.lossSinceLastPoint
+        stepsSinceLastPoint = saved.stepsSinceLastPoint
+      }
+      let schedule = EvaluationSchedule(total: steps, points: evaluations)
+      let started = ProcessInfo.processInfo.systemUptime
+      let secondsBefore = curve.seconds
+      var progress = chapter.progress(name, total: steps)
+      for step in stride(from: unit.resumedStep + 1, through: steps, by: 1) {
+        let loss: Float
+        switch source {
+        case .crops(let text):
+          let window = crops.next(from: text)
+          loss =
+            model.trainStep(
+              .tokens(window.timeMajorInputs), targets: window.timeMajorTargets, steps: length,
+              batch: batch, optimizer: &optimizer, clipNorm: clipNorm
+            ).loss
+        case .documents(let list, _):
+          let padded = documents.next(from: list)
+          loss = padded.mask.withUnsafeBufferPointer { mask in
+            model.trainStep(
+              .tokens(padded.inputs), targets: padded.targets, steps: padded.steps, batch: batch,
+              mask: mask, optimizer: &optimizer, clipNorm: clipNorm
+            ).loss
+          }
+        }
+        guard chapter.checkFinite(loss, step: step, run: name) else {
+          curve.divergedAt = step
+          break
+        }
+        lossSinceLastPoint += Double(loss)
+        stepsSinceLastPoint += 1
+        if schedule.contains(step) {
+          // Bits per character: mean nats / ln 2.
+          let batches = lossSinceLastPoint / Double(stepsSinceLastPoint) / log(2)
+          let training = model.bitsPerCharacter(on: trainingSample, statistics: .population)
+          let validation = model.bitsPerCharacter(on: validationSample, statistics: .population)
+          curve.steps.append(step)
+          curve.trainingBatches.append(batches)
+          curve.training.append(training)
+          curve.validation.append(validation)
+          chapter.log.record("training batches bpc", run: name, step: step, value: batches)
+          chapter.log.record("training bpc", run: name, step: step, value: training)
+          chapter.log.record("validation bpc", run: name, step: step, value: validation)
+          (lossSinceLastPoint, stepsSinceLastPoint) = (0, 0)
+          progress.update(step, ["train bpc": training, "valid bpc": validation])
+        }
+        curve.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
+        let continuing = unit.stepDone(step) {
+          Progress(
+            step: step, parameters: NamedValues.of(model.parameters),
+            populations: model.populations, optimizer: optimizer, crops: crops,
+            documents: documents, curve: curve,
+            lossSinceLastPoint: lossSinceLastPoint, stepsSinceLastPoint: stepsSinceLastPoint)
+        }
+        if !continuing { break }
+      }
+      progress.finish()
+      chapter.log.scalar(
+        "parameter fingerprint, \(name)", Double(NamedValues.fingerprint(model.parameters) >> 12))
+      return LanguageModelRecord(
+        curve: curve, parameters: keepsModel ? NamedValues.of(model.parameters) : nil,
+        populations: keepsModel ? model.populations : nil)
+    }
+  }
+}

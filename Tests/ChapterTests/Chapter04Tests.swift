@@ -1,0 +1,129 @@
+import Companion
+import Foundation
+import Testing
+
+/// Chapter 4 at the smoke preset: the four fixed-length runs, the variable-length runs, the
+/// statistics spread and the three figures, on a small generated Penn Treebank character
+/// corpus (so the test needs no download), and on Debian's fortunes when installed. It checks
+/// that every claim is measured and that the variants really differ, not the paper's numbers.
+@Suite("Chapter 4: BN on an RNN's input")
+struct Chapter04Tests {
+  static let expectedClaims = [
+    "input BN, sequence-wise reaches the baseline's final training",
+    "input BN, frame-wise reaches the baseline's final training",
+    "input BN, sequence-wise: best validation",
+    "input BN, frame-wise: best validation",
+    "naive hidden-to-hidden BN does not speed up training",
+    "naive hidden-to-hidden BN does not beat the baseline's best validation",
+    "frame-wise statistics at late steps vary more across batches",
+  ]
+
+  /// Everything a finished smoke run must have reported, whatever the corpus.
+  static func checkComplete(_ results: Results) {
+    #expect(results.status == .complete)
+    #expect(results.config.chapter == 4)
+    #expect(results.claims.count == expectedClaims.count)
+    for prefix in expectedClaims {
+      let claim = results.claims.first { $0.text.hasPrefix(prefix) }
+      #expect(claim != nil, "missing claim: \(prefix)")
+      if let claim { #expect(claim.measured.isFinite, "\(claim.text): \(claim.measured)") }
+    }
+    #expect(
+      Set(results.figures.map(\.name)) == ["04-curves", "04-hidden", "04-variable-length"])
+
+    // Every variant's validation curve was measured on the schedule, and the normalizations
+    // really differ: all four start from the same weights and see the same batches, so a
+    // variant whose BN were silently off would reproduce the baseline's curve exactly.
+    let validation = results.metrics.series.filter { $0.metric == "validation bpc" }
+    let variants = ["LSTM", "input BN, sequence-wise", "input BN, frame-wise", "naive hidden BN"]
+    var curves: [[Double]] = []
+    for run in variants {
+      let curve = validation.first { $0.run == run }
+      #expect((curve?.points.count ?? 0) >= 3, "validation curve of \(run)")
+      #expect(curve?.values.allSatisfy(\.isFinite) == true, "finite curve of \(run)")
+      curves.append(curve?.values ?? [])
+    }
+    #expect(Set(curves.map { $0.map(\.bitPattern) }).count == variants.count)
+    // A character model that learnt anything is below log2(55) ≈ 5.8 bits per character.
+    for curve in curves { #expect((curve.last ?? .infinity) < 5.78) }
+
+    for name in [
+      "late frame-wise mean spread (relative)", "sequence-wise mean spread (relative)",
+      "sequences still running, mean over the last quarter of steps",
+      "best validation bpc on whole documents, input BN, frame-wise",
+    ] {
+      #expect(results.metrics.scalars[name]?.isFinite == true, "scalar \(name)")
+    }
+    // Whole documents have different lengths: fewer sequences run late than at step 0.
+    let lateRunning = results.metrics.scalars[
+      "sequences still running, mean over the last quarter of steps"]
+    #expect((lateRunning ?? .infinity) < 64)
+  }
+
+  @Test func smokeRunOnAGeneratedPennTreebankCorpus() throws {
+    let corpus = try PennTreebankFixture()
+    defer { corpus.remove() }
+    let (status, results) = try runChapter(
+      "ch04-recurrentinput", arguments: ["--corpus", corpus.path])
+    #expect(status == 0)
+    Self.checkComplete(results)
+    #expect(results.config.data.first?.name == "Penn Treebank")
+  }
+
+  @Test(.enabled(if: fortunesAvailable, "needs Debian's fortunes: apt-get install fortunes"))
+  func smokeRunOnFortunes() throws {
+    let (status, results) = try runChapter("ch04-recurrentinput")
+    #expect(status == 0)
+    Self.checkComplete(results)
+    #expect(results.config.data.first?.name == "fortunes")
+  }
+}
+
+let fortunesAvailable = FileManager.default.fileExists(atPath: "/usr/share/games/fortunes")
+
+/// A small Penn Treebank in the character files' format (" t h e _ c a t \n"): seeded random
+/// sentences of 3-25 words from a fixed word list, so sentence lengths vary like real text.
+struct PennTreebankFixture {
+  let path: String
+
+  init(trainSentences: Int = 900, validSentences: Int = 250, testSentences: Int = 50) throws {
+    path = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+      "ptb-fixture-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let words = """
+      the of and to a in that is was he for it with as his on be at by had are but from or \
+      have an they which one you were her all she there would their we him been has when who \
+      will more no if out so said what up its about into than them can only other new some \
+      could time these two may then do first any my now such like our over man me even most \
+      made after also did many before must through back years where much your way well down \
+      should because each just those people how too little state good very make world still \
+      own see men work long get here between both life being under never day same another \
+      know while last might us great old year off come since against go came right used take \
+      three bank market stock n shares price
+      """.split(separator: " ").map(String.init)
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ bound: Int) -> Int {
+      // SplitMix64: a fixed, platform-independent sequence.
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+    for (split, count) in [
+      ("train", trainSentences), ("valid", validSentences), ("test", testSentences),
+    ] {
+      var lines: [String] = []
+      for _ in 0..<count {
+        let sentence = (0..<(3 + next(23))).map { _ in words[next(words.count)] }
+        let characters = sentence.joined(separator: "_").map(String.init).joined(separator: " ")
+        lines.append(" \(characters) ")
+      }
+      try (lines.joined(separator: "\n") + "\n").write(
+        toFile: (path as NSString).appendingPathComponent("ptb.char.\(split).txt"),
+        atomically: true, encoding: .utf8)
+    }
+  }
+
+  func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
