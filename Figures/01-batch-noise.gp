@@ -54,7 +54,7 @@ do for [format in formats] {
   plot \
     data index 0 using 1:2 with linespoints ls 3 pointinterval 1 title 'μ_B / σ (slope -0.50)' noenhanced, \
     data index 1 using 1:2 with linespoints ls 4 pointinterval 1 title 'σ²_B / σ² (slope -0.49)' noenhanced, \
-    data index 2 using 1:2 with lines ls 20 title 'slope −1/2' noenhanced
+    data index 2 using 1:2 with lines ls 20 title 'slope −1/2 (guide, ×½)' noenhanced
 
   # Panel 2
   set title 'training vs inference normalisation' noenhanced
@@ -70,7 +70,7 @@ do for [format in formats] {
   set key inside bottom left
   plot \
     data index 3 using 1:2 with linespoints ls 2 pointinterval 1 title 'RMS gap (slope -0.50)' noenhanced, \
-    data index 4 using 1:2 with lines ls 20 title 'slope −1/2' noenhanced
+    data index 4 using 1:2 with lines ls 20 title 'slope −1/2 (guide, ×½)' noenhanced
 
   # Panel 3
   set title 'why Alg. 2 multiplies by m/(m−1)' noenhanced

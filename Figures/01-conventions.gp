@@ -49,8 +49,8 @@ do for [format in formats] {
   set format y '% h'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
-  set yrange [*:*]
-  set key inside bottom right
+  set yrange [0:0.5]
+  set key inside top left
   plot \
     data index 0 using 1:2 with lines ls 2 title 'paper' noenhanced, \
     data index 1 using 1:2 with lines ls 3 title 'pytorch' noenhanced, \
@@ -60,14 +60,14 @@ do for [format in formats] {
   # Panel 2
   set title 'stored variance' noenhanced
   set xlabel 'batches seen (updates)' noenhanced
-  set ylabel 'running variance' noenhanced
+  set ylabel 'running variance (log scale)' noenhanced
   set logscale x
-  unset logscale y
+  set logscale y
   set format x '%g'
-  set format y '% h'
+  set format y '%g'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
-  set yrange [*:*]
+  set yrange [0.05:2]
   set key inside top right
   plot \
     data index 4 using 1:2 with lines ls 2 title 'paper' noenhanced, \

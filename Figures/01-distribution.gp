@@ -32,12 +32,12 @@ set key box lc rgb "#C0C0C0" opaque Left reverse samplen 2.5 spacing 1.15
 if (!exists("formats")) { formats = "png svg" }
 do for [format in formats] {
   if (format eq "png") {
-    set terminal pngcairo size 1000,700 enhanced font 'Sans,12'
+    set terminal pngcairo size 1500,700 enhanced font 'Sans,12'
   } else {
-    set terminal svg size 1000,700 dynamic enhanced font 'Sans,12' background "#ffffff"
+    set terminal svg size 1500,700 dynamic enhanced font 'Sans,12' background "#ffffff"
   }
   set output output_stem.".".format
-  set multiplot layout 1,2 title 'One unit''s pre-activations over a batch of 2000 Fashion-MNIST images' noenhanced font 'Sans,14'
+  set multiplot layout 1,3 title 'One unit''s pre-activations over a batch of 2000 Fashion-MNIST images' noenhanced font 'Sans,14'
 
   # Panel 1
   set title 'before BN: z = w·u, w ≥ 0' noenhanced
@@ -69,6 +69,22 @@ do for [format in formats] {
   plot \
     data index 1 using 1:2 with histeps ls 2 title 'ink unit, after BN' noenhanced, \
     data index 2 using 1:2 with lines ls 20 title 'N(0, 1)' noenhanced
+
+  # Panel 3
+  set title 'after BN against a Gaussian (Q-Q plot)' noenhanced
+  set xlabel 'standard normal quantile' noenhanced
+  set ylabel 'quantile of x̂' noenhanced
+  unset logscale x
+  unset logscale y
+  set format x '% h'
+  set format y '% h'
+  unset mxtics; unset mytics
+  set xrange [-4:4]
+  set yrange [-4:4]
+  set key inside top left
+  plot \
+    data index 3 using 1:2 with points ls 2 title 'ink unit, after BN' noenhanced, \
+    data index 4 using 1:2 with lines ls 20 title 'a Gaussian x̂ (the diagonal)' noenhanced
   unset multiplot
   set output
 }

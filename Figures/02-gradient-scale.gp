@@ -55,7 +55,7 @@ do for [format in formats] {
     data index 0 using 1:2 with linespoints ls 1 pointinterval 1 title 'without BN (slope +1.00 for a ≥ 1)' noenhanced, \
     data index 1 using 1:2 with linespoints ls 2 pointinterval 1 title 'with BN, ε = 0 (slope -1.00)' noenhanced, \
     data index 2 using 1:2 with lines ls 3 title 'with BN, ε = 1e-5' noenhanced, \
-    data index 3 using 1:2 with lines ls 20 title 'slope −1' noenhanced
+    data index 3 using 1:2 with lines ls 20 title 'slope −1 (guide, ×½)' noenhanced
   unset multiplot
   set output
 }

@@ -32,17 +32,35 @@ set key box lc rgb "#C0C0C0" opaque Left reverse samplen 2.5 spacing 1.15
 if (!exists("formats")) { formats = "png svg" }
 do for [format in formats] {
   if (format eq "png") {
-    set terminal pngcairo size 1000,700 enhanced font 'Sans,12'
+    set terminal pngcairo size 1400,700 enhanced font 'Sans,12'
   } else {
-    set terminal svg size 1000,700 dynamic enhanced font 'Sans,12' background "#ffffff"
+    set terminal svg size 1400,700 dynamic enhanced font 'Sans,12' background "#ffffff"
   }
   set output output_stem.".".format
-  set multiplot layout 1,1 title 'Figure 1(a): test accuracy of the 3x100 sigmoid net (Fashion-MNIST, η = 1.0)' noenhanced font 'Sans,14'
+  set multiplot layout 1,2 title 'Figure 1(a): test accuracy of the 3x100 sigmoid net (Fashion-MNIST, η = 1.0)' noenhanced font 'Sans,14'
 
   # Panel 1
-  unset title
+  set title '(a) all of training: the early lead' noenhanced
+  set xlabel 'training steps (mini-batches of 60, log scale)' noenhanced
+  set ylabel 'test accuracy (%)' noenhanced
+  set logscale x
+  unset logscale y
+  set format x '%g'
+  set format y '% h'
+  set mxtics default; set mytics default
+  set xrange [*:*]; set autoscale xfix
+  set yrange [0:100]
+  set key inside bottom right
+  plot \
+    data index 0 using 1:2 with points ls 1 title 'without BN, single evaluations' noenhanced, \
+    data index 1 using 1:2 with points ls 2 title 'with BN, single evaluations' noenhanced, \
+    data index 2 using 1:2 with lines ls 1 title 'without BN, 5-point moving average' noenhanced, \
+    data index 3 using 1:2 with lines ls 2 title 'with BN, 5-point moving average' noenhanced
+
+  # Panel 2
+  set title '(b) zoomed: the late differences' noenhanced
   set xlabel 'training steps (mini-batches of 60)' noenhanced
-  set ylabel 'test accuracy (%): lines 5-point moving average, dots single evaluations' noenhanced
+  set ylabel 'test accuracy (%)' noenhanced
   unset logscale x
   unset logscale y
   set format x '% h'
@@ -50,12 +68,12 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [75:90]
-  set key inside bottom right
+  unset key
   plot \
-    data index 0 using 1:2 with points ls 1 notitle, \
-    data index 1 using 1:2 with points ls 2 notitle, \
-    data index 2 using 1:2 with lines ls 1 title 'without BN (smoothed)' noenhanced, \
-    data index 3 using 1:2 with lines ls 2 title 'with BN (smoothed)' noenhanced
+    data index 4 using 1:2 with points ls 1 title 'without BN, single evaluations' noenhanced, \
+    data index 5 using 1:2 with points ls 2 title 'with BN, single evaluations' noenhanced, \
+    data index 6 using 1:2 with lines ls 1 title 'without BN, 5-point moving average' noenhanced, \
+    data index 7 using 1:2 with lines ls 2 title 'with BN, 5-point moving average' noenhanced
   unset multiplot
   set output
 }

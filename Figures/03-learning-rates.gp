@@ -58,7 +58,7 @@ do for [format in formats] {
     data index 3 using 1:2 with lines ls 5 title 'baseline ×5' noenhanced, \
     data index 4 using 1:2 with lines ls 4 title 'BN ×30' noenhanced, \
     data index 5 using 1:2 with lines ls 7 title 'baseline ×30' noenhanced, \
-    data index 6 using 1:2 with lines ls 20 title 'baseline''s best (smoothed), 88.63%' noenhanced
+    data index 6 using 1:2 with lines ls 20 title 'baseline''s best (smoothed), 88.55%' noenhanced
 
   # Panel 2
   set title '(b) the second half, zoomed: where the target is reached or missed' noenhanced
@@ -70,8 +70,8 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [25000:50000]
-  set yrange [84:90]
-  unset key
+  set yrange [79:90]
+  set key outside right top
   plot \
     data index 7 using 1:2 with lines ls 1 title 'baseline' noenhanced, \
     data index 8 using 1:2 with lines ls 2 title 'BN' noenhanced, \
@@ -79,7 +79,7 @@ do for [format in formats] {
     data index 10 using 1:2 with lines ls 5 title 'baseline ×5' noenhanced, \
     data index 11 using 1:2 with lines ls 4 title 'BN ×30' noenhanced, \
     data index 12 using 1:2 with lines ls 7 title 'baseline ×30' noenhanced, \
-    data index 13 using 1:2 with lines ls 20 title 'baseline''s best (smoothed), 88.63%' noenhanced
+    data index 13 using 1:2 with lines ls 20 title 'baseline''s best (smoothed), 88.55%' noenhanced
   unset multiplot
   set output
 }

@@ -171,10 +171,11 @@ let worstMean = normalizedMoments.mean.map(abs).max()!
 let worstVariance = normalizedMoments.variance.map { abs($0 - 1) }.max()!
 chapter.claim(
   "x̂ has per-feature mean 0 (max |mean|, Float)", paper: "Ioffe & Szegedy 2015, Alg. 1",
-  measured: worstMean, format: "%.2e", threshold: "≤ 1e-5", holds: worstMean <= 1e-5)
+  measured: worstMean, format: "%.2e", threshold: "≤ 1e-5", holds: worstMean <= 1e-5, kind: .check)
 chapter.claim(
   "x̂ has per-feature variance 1 (max |var − 1|, Float)", paper: "Ioffe & Szegedy 2015, Alg. 1",
-  measured: worstVariance, format: "%.2e", threshold: "≤ 1e-3", holds: worstVariance <= 1e-3)
+  measured: worstVariance, format: "%.2e", threshold: "≤ 1e-3", holds: worstVariance <= 1e-3,
+  kind: .check)
 chapter.log.scalar("max |mean(x̂)|", worstMean)
 chapter.log.scalar("max |var(x̂) - 1|", worstVariance)
 
@@ -200,7 +201,12 @@ chapter.log.scalar("max |var(x̂) - 1|", worstVariance)
 
  The paper writes $\gamma = \sqrt{\mathrm{Var}[x]}$, $\beta = \mathrm{E}[x]$; the exact identity
  needs the $\epsilon$ inside the square root. We set them from the batch's own statistics and
- measure how far $y$ is from $x$ — only `Float` rounding should remain.
+ measure how far $y$ is from $x$ — only `Float` rounding should remain. *That is true by
+ construction* (the same $\mu_\mathcal{B}$, $\sigma_\mathcal{B}$ divide and multiply), so it
+ is a check of the code, not evidence for the paper. The paper's γ and β are the
+ *population's* values, which a network could learn; with those, training mode recovers
+ $x$ only up to the batch's noise, $y - x = (\sigma/\sigma_\mathcal{B} - 1)(x - \mu) + (\mu - \mu_\mathcal{B})\,\sigma/\sigma_\mathcal{B}$
+ — that residual we measure too, with the true means and spreads the batch was drawn from.
  */
 let identityGamma = Matrix<Float>(row: transformCache.variance.map { ($0 + epsilon).squareRoot() })
 let identityBeta = Matrix<Float>(row: transformCache.mean)
@@ -214,7 +220,61 @@ chapter.say(
 chapter.claim(
   "γ = √(σ²+ε), β = μ recovers the identity (max |y − x| / max |x|, Float)",
   paper: "Ioffe & Szegedy 2015, §3", measured: identityRelative, format: "%.2e",
-  threshold: "≤ 1e-6 (a few Float ulps)", holds: identityRelative <= 1e-6)
+  threshold: "≤ 1e-6 (a few Float ulps)", holds: identityRelative <= 1e-6, kind: .check)
+
+// The paper's γ = √Var[x], β = E[x] with the population values the batch was drawn from.
+let populationGamma = Matrix<Float>(
+  row: featureSpreads.map { Float(($0 * $0 + Double(epsilon)).squareRoot()) })
+let populationBeta = Matrix<Float>(row: featureMeans.map { Float($0) })
+let (populationIdentity, _) = BatchNormalization.forward(
+  training: syntheticBatch, gamma: populationGamma, beta: populationBeta, epsilon: epsilon)
+let residual = populationIdentity - syntheticBatch
+/// Per feature, the RMS of y − x in units of the feature's true spread.
+let residualInSpreads = featureSpreads.indices.map { j -> Double in
+  let values = (0..<transformBatchSize).map { Double(residual[$0, j]) / featureSpreads[j] }
+  return (values.map { $0 * $0 }.reduce(0, +) / Double(values.count)).squareRoot()
+}
+let typicalResidual = residualInSpreads.reduce(0, +) / Double(residualInSpreads.count)
+chapter.say(
+  "with the population's γ and β in training mode: RMS |y − x| = \(formatted(typicalResidual, "%.3f")) of each feature's spread on average (\(residualInSpreads.map { formatted($0, "%.3f") }.joined(separator: ", ")))"
+)
+chapter.log.scalar("identity residual with population γ, β (RMS, in spreads)", typicalResidual)
+
+/*:
+ With the population's γ and β the residual is 0.07 to 0.32 of each feature's spread, 0.16
+ on average, for a batch of 64 — the noise of the batch estimates (section 4), not rounding:
+ for Gaussian data the two terms above have variances $1/m$ and about $1/(2m)$, so the RMS
+ residual should be $\sqrt{1.5/64} \approx 0.15$ of the spread. The identity the paper
+ describes is exact at inference (Alg. 2 normalises with the population statistics), and
+ during training only on average.
+
+ The other end of the same fact is a classic bug. In training mode a batch of **one**
+ example has $\mu_\mathcal{B} = x$ and $\sigma^2_\mathcal{B} = 0$, so $\hat x = 0$ and the
+ output is $\beta$, whatever the input: a network that serves single requests in training
+ mode answers every request the same. Inference mode normalises with the population and
+ gives each example its own output.
+ */
+let single = Matrix<Float>(row: (0..<featureMeans.count).map { syntheticBatch[5, $0] })
+let (singleTraining, _) = BatchNormalization.forward(
+  training: single, gamma: populationGamma, beta: populationBeta, epsilon: epsilon)
+let singleError = Double((singleTraining - populationBeta).maxAbs)
+// The true means and variances, stored as they are (one "batch", no m/(m−1)).
+var truePopulation = PopulationStatistics(
+  features: featureMeans.count,
+  convention: BatchNormConvention(
+    name: "true population", epsilon: Double(epsilon), update: .average,
+    storesUnbiasedVariance: false))
+truePopulation.update(
+  batchMean: featureMeans, batchVariance: featureSpreads.map { $0 * $0 }, batchSize: 1)
+let (singleInference, _) = BatchNormalization.forward(
+  inference: single, gamma: populationGamma, beta: populationBeta, population: truePopulation)
+chapter.say(
+  "a batch of one: training mode outputs \(singleTraining.storage.map { formatted(Double($0), "%.2f") }) (= β), inference mode \(singleInference.storage.map { formatted(Double($0), "%.2f") }) (= the input \(single.storage.map { formatted(Double($0), "%.2f") }))"
+)
+chapter.claim(
+  "in training mode a batch of one outputs β whatever the input (max |y − β|, Float)",
+  paper: "follows from Ioffe & Szegedy 2015, Alg. 1", measured: singleError, format: "%.1e",
+  threshold: "≤ 1e-6", holds: singleError <= 1e-6, kind: .check)
 
 /*:
  ## Real data for the rest of the chapter
@@ -338,7 +398,7 @@ for e in 1..<scaleEpsilons.count {
 chapter.claim(
   "with ε > 0, the deviation from invariance is the predicted ε/a² effect, a ∈ [1e-4, 1e2] (worst |measured − predicted| in units of 1e-5 + 1% of predicted)",
   paper: "Ioffe & Szegedy 2015, §3.3", measured: worstMismatch, format: "%.2f",
-  threshold: "≤ 1", holds: worstMismatch <= 1)
+  threshold: "≤ 1", holds: worstMismatch <= 1, kind: .check)
 let smallestVariance = columnMoments(scalePreActivations).variance.min()!
 let breakingScale = (1e-5 / smallestVariance).squareRoot()
 /// The largest a on the grid at which `deviation` exceeds `level`.
@@ -385,9 +445,10 @@ try chapter.save(
  So the paper's identity is exact for $\epsilon = 0$; with the ε every implementation uses it
  holds as long as the weights do not shrink by orders of magnitude and units do not become
  nearly constant over the batch — there ε, not the data, sets the scale. On these
- pre-activations (variance ≈ 0.1 at a typical $1/\sqrt{\text{fan-in}}$ initialisation) the
- claim "for $a$ across $[10^{-2}, 10^{2}]$" holds only with $\epsilon = 0$; the chapter checks
- that, and checks that with $\epsilon > 0$ the deviation is exactly the predicted one.
+ pre-activations (variance ≈ 0.1 at a typical $1/\sqrt{\text{fan-in}}$ initialisation), the
+ identity holds across the range of scales we test, $a \in [10^{-2}, 10^{2}]$ (our choice
+ of range; the paper names none), only with $\epsilon = 0$; the chapter checks that, and
+ checks that with $\epsilon > 0$ the deviation is exactly the predicted one.
 
  ## 4. The batch is a noisy sample
 
@@ -403,6 +464,11 @@ try chapter.save(
 
  $$\mathrm{E}[x] \leftarrow \mathrm{E}_\mathcal{B}[\mu_\mathcal{B}], \qquad
    \mathrm{Var}[x] \leftarrow \frac{m}{m-1}\,\mathrm{E}_\mathcal{B}[\sigma^2_\mathcal{B}],$$
+
+ where the averages $\mathrm{E}_\mathcal{B}$ run over training mini-batches passed through the
+ *trained, frozen* network (Alg. 2 computes them after training, with the final weights: a
+ batch taken earlier would have been normalised by other weights; Chapter 3 measures what
+ averaging during training instead costs).
 
  > "Using moving averages instead, we can track the accuracy of a model as it trains."
  > — Ioffe & Szegedy 2015, §3.1
@@ -543,22 +609,24 @@ chapter.say(
 chapter.claim(
   "spread of the batch mean falls as m^(−1/2) (fitted log-log slope)",
   paper: "Ioffe & Szegedy 2015, §3 (mini-batch estimates)", measured: meanSlope, format: "%.3f",
-  threshold: "|slope + 0.5| ≤ 0.05", holds: abs(meanSlope + 0.5) <= 0.05)
+  threshold: "|slope + 0.5| ≤ 0.05", holds: abs(meanSlope + 0.5) <= 0.05, kind: .check)
 chapter.claim(
   "spread of the batch variance falls as m^(−1/2) (fitted slope, m ≥ 16)",
   paper: "Ioffe & Szegedy 2015, §3 (mini-batch estimates)", measured: varianceSlope,
-  format: "%.3f", threshold: "|slope + 0.5| ≤ 0.05", holds: abs(varianceSlope + 0.5) <= 0.05)
+  format: "%.3f", threshold: "|slope + 0.5| ≤ 0.05", holds: abs(varianceSlope + 0.5) <= 0.05,
+  kind: .check)
 chapter.claim(
   "train/inference output gap (batch vs Alg. 2 statistics) falls as m^(−1/2) (fitted slope, m ≥ 16)",
   paper: "Ioffe & Szegedy 2015, Alg. 2", measured: gapSlope, format: "%.3f",
-  threshold: "|slope + 0.5| ≤ 0.05", holds: abs(gapSlope + 0.5) <= 0.05)
+  threshold: "|slope + 0.5| ≤ 0.05", holds: abs(gapSlope + 0.5) <= 0.05, kind: .check)
 let worstUnbiased = studies.map { abs($0.unbiasedOutputVariance - 1) }.max()!
 chapter.claim(
   "with Alg. 2's m/(m−1), inference outputs have variance 1 over the population at every m (max |var − 1|)",
   paper: "Ioffe & Szegedy 2015, Alg. 2", measured: worstUnbiased, format: "%.3f",
-  threshold: "≤ 0.03", holds: worstUnbiased <= 0.03)
+  threshold: "≤ 0.03", holds: worstUnbiased <= 0.03, kind: .check)
 
-let referenceLine = sizes.map { studies[0].meanSpread * (sizes[0] / $0).squareRoot() }
+// The guides run parallel to the data, half as high, so that both stay visible.
+let referenceLine = sizes.map { 0.5 * studies[0].meanSpread * (sizes[0] / $0).squareRoot() }
 var batchNoiseFigure =
   Figure(
     name: "01-batch-noise",
@@ -576,7 +644,7 @@ var batchNoiseFigure =
           .linePoints(
             "σ²_B / σ² (slope \(formatted(varianceSlope, "%.2f")))", x: sizes,
             y: studies.map(\.varianceSpread), role: .color(3)),
-          .line("slope −1/2", x: sizes, y: referenceLine, role: .reference),
+          .line("slope −1/2 (guide, ×½)", x: sizes, y: referenceLine, role: .reference),
         ]),
       Panel(
         title: "training vs inference normalisation", xLabel: "mini-batch size m",
@@ -586,8 +654,8 @@ var batchNoiseFigure =
             "RMS gap (slope \(formatted(gapSlope, "%.2f")))", x: sizes,
             y: studies.map(\.trainInferenceGap), role: .batchNorm),
           .line(
-            "slope −1/2", x: sizes,
-            y: sizes.map { studies[0].trainInferenceGap * (sizes[0] / $0).squareRoot() },
+            "slope −1/2 (guide, ×½)", x: sizes,
+            y: sizes.map { 0.5 * studies[0].trainInferenceGap * (sizes[0] / $0).squareRoot() },
             role: .reference),
         ]),
       Panel(
@@ -614,7 +682,8 @@ try chapter.save(batchNoiseFigure)
  *Figure 1.2.* Not a figure of the paper, which states the estimates are noisy but does not
  measure them. Left: the spread of $\mu_\mathcal{B}$ (relative to $\sigma$) and of
  $\sigma^2_\mathcal{B}$ (relative to $\sigma^2$) over thousands of batches, averaged over 16
- units of Fashion-MNIST pre-activations; both are straight lines of slope $-1/2$. The variance
+ units of Fashion-MNIST pre-activations; both are straight lines of slope $-1/2$ (the dashed
+ guides have that slope and run at half the height, so that they do not hide the data). The variance
  estimate's relative spread is about $\sqrt2$ times the mean's, as for Gaussian data
  ($\sqrt{(\mu_4/\sigma^4 - 1)/m}$ with $\mu_4/\sigma^4 \approx 3$: these random-sign sums of
  784 pixels are close to Gaussian). Middle: how differently one input is normalised in
@@ -719,7 +788,7 @@ let firstUpdateError = [
 chapter.claim(
   "first update of each preset follows its rule (paper, pytorch, keras; max |error|)",
   paper: "Ioffe & Szegedy 2015, Alg. 2; library docs", measured: firstUpdateError,
-  format: "%.1e", threshold: "≤ 1e-12", holds: firstUpdateError <= 1e-12)
+  format: "%.1e", threshold: "≤ 1e-12", holds: firstUpdateError <= 1e-12, kind: .check)
 
 let updates = (1...conventionBatches).map(Double.init)
 let conventionRoles: [Role] = [.batchNorm, .color(2), .color(4)]
@@ -731,7 +800,7 @@ try chapter.save(
     panels: [
       Panel(
         title: "stored mean", xLabel: "batches seen (updates)", yLabel: "running mean",
-        xLog: true, legend: .bottomRight,
+        xLog: true, yRange: 0...0.5, legend: .topLeft,
         series: zip(BatchNormConvention.all, conventionRoles).enumerated().map { k, pair in
           Series.line(pair.0.name, x: updates, y: runningMeans[k], role: pair.1)
         } + [
@@ -739,8 +808,9 @@ try chapter.save(
             "population mean", x: updates, y: updates.map { _ in trueMean }, role: .reference)
         ]),
       Panel(
-        title: "stored variance", xLabel: "batches seen (updates)", yLabel: "running variance",
-        xLog: true, legend: .topRight,
+        title: "stored variance", xLabel: "batches seen (updates)",
+        yLabel: "running variance (log scale)", xLog: true, yLog: true, yRange: 0.05...2,
+        legend: .topRight,
         series: zip(BatchNormConvention.all, conventionRoles).enumerated().map { k, pair in
           Series.line(pair.0.name, x: updates, y: runningVariances[k], role: pair.1)
         } + [
@@ -758,9 +828,13 @@ try chapter.save(
  batch's values and then settles, ever more slowly, on the population values (dashed). PyTorch's
  moving average reaches them within a few dozen batches and then keeps fluctuating (it
  weights the last ~10 batches); Keras's needs a few hundred batches to forget its initial
- variance of 1, and then fluctuates less (it averages ~100 batches). None of this
- is in the paper's figures; it is the reason a port of a model from one library to another
- must copy ε, the momentum *and* the variance convention, not just the weights.
+ variance of 1, and then fluctuates less (it averages ~100 batches). Here the weights are
+ fixed, so the only cost of a moving average is its noise, and the slower one is better. In
+ training the weights move, and a slow average also *lags*: Chapter 3 measures that the lag
+ wins there (momentum 0.01 costs more test accuracy than 0.1), and Chapter 5 that it can cost
+ a recurrent network tens of points. None of this is in the paper's figures; it is the
+ reason a port of a model from one library to another must copy ε, the momentum *and* the
+ variance convention, not just the weights.
 
  ## 6. What BN does to a distribution
 
@@ -818,11 +892,30 @@ let shapeChange = max(
 chapter.claim(
   "BN standardises but keeps the shape: skewness and kurtosis unchanged (17 units; max |change|, Float)",
   paper: "Ioffe & Szegedy 2015, Alg. 1 (per-feature affine)", measured: shapeChange,
-  format: "%.1e", threshold: "≤ 1e-4", holds: shapeChange <= 1e-4)
+  format: "%.1e", threshold: "≤ 1e-4", holds: shapeChange <= 1e-4, kind: .check)
 
+/// The standard normal quantile Φ⁻¹(p), by Newton's method on Φ(x) = ½·erfc(−x/√2), which
+/// converges to Double precision in a few steps from x = 0 for p in (0, 1).
+func normalQuantile(_ p: Double) -> Double {
+  var x = 0.0
+  for _ in 0..<50 {
+    let cdf = 0.5 * erfc(-x / 2.0.squareRoot())
+    let density = exp(-x * x / 2) / (2 * Double.pi).squareRoot()
+    let step = (cdf - p) / density
+    x -= step
+    if abs(step) < 1e-12 { break }
+  }
+  return x
+}
+// Q-Q plot: the i-th smallest x̂ against the normal quantile of (i + ½)/n. A Gaussian input
+// would lie on the diagonal; a skewed one bends away from it at the ends.
+let sortedAfter = after.sorted()
+let normalQuantiles = sortedAfter.indices.map {
+  normalQuantile((Double($0) + 0.5) / Double(sortedAfter.count))
+}
 let gaussianX = stride(from: -4.0, through: 4.0, by: 0.05).map { $0 }
 let gaussianY = gaussianX.map { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }
-try chapter.save(
+var distributionFigure =
   Figure(
     name: "01-distribution",
     title: "One unit's pre-activations over a batch of \(histogramBatchSize) \(dataName) images",
@@ -838,21 +931,37 @@ try chapter.save(
           .histogram("ink unit, after BN", samples: after, bins: 50, role: .batchNorm),
           .line("N(0, 1)", x: gaussianX, y: gaussianY, role: .reference),
         ]),
-    ], columns: 2))
+      Panel(
+        title: "after BN against a Gaussian (Q-Q plot)", xLabel: "standard normal quantile",
+        yLabel: "quantile of x̂", xRange: -4...4, yRange: -4...4, legend: .topLeft,
+        series: [
+          .points("ink unit, after BN", x: normalQuantiles, y: sortedAfter, role: .batchNorm),
+          .line("a Gaussian x̂ (the diagonal)", x: [-4, 4], y: [-4, 4], role: .reference),
+        ]),
+    ], columns: 3)
+distributionFigure.width = 1500
+try chapter.save(distributionFigure)
 
 /*:
  ![Distribution before and after BN](Figures/01-distribution.png)
 
  *Figure 1.4.* A histogram (as a density) of one unit's pre-activation over a batch of
- Fashion-MNIST images, before (left) and after (right) the transform; the unit is the "ink
+ Fashion-MNIST images, before (left) and after (middle) the transform, and (right) the
+ quantiles of $\hat x$ against a standard normal's — on the diagonal if $\hat x$ were
+ Gaussian; the unit is the "ink
  detector" described above (skewness 0.38, kurtosis 2.39 against a Gaussian's 0 and 3: lopsided,
  with a second bump and short tails). The paper's Figure 1(b, c)
  follows the 15th, 50th and 85th percentiles of a sigmoid's input *over training*; Chapter 3
  reproduces that. Here, at one moment, we see what the transform itself does: the histogram is
  moved to mean 0 and squeezed to variance 1, and the dashed standard normal shows what it does
- *not* do — the skewed shape survives exactly. That is why γ and β (section 2) and the
- nonlinearity after BN still see a non-Gaussian input, and why "whitening" in the paper means
- fixing the first two moments only.
+ *not* do — the skewed shape survives exactly. The Q-Q plot says the same more sharply: the
+ lower tail stops at $\hat x \approx -2.1$ where a Gaussian would reach −3.5 (the points bend
+ far above the diagonal), while the upper tail follows the diagonal to about 2.5 and falls a
+ little short beyond: a lopsided, light-tailed distribution, standardised. That is why γ and β (section 2) and the
+ nonlinearity after BN still see a non-Gaussian input. The whitening the paper starts from (§2)
+ would go further — zero means, unit variances *and* decorrelated features — and §3's
+ simplification gives up the decorrelation: per-feature BN fixes each feature's first two
+ moments and nothing else.
 
  ## Summary
 

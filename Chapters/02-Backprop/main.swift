@@ -155,7 +155,7 @@ chapter.say(
 chapter.claim(
   "the six equations above and the engine's staged backward agree (Double, max relative difference)",
   paper: "Ioffe & Szegedy 2015, §3", measured: literateVsStaged, format: "%.1e",
-  threshold: "≤ 1e-12", holds: literateVsStaged <= 1e-12)
+  threshold: "≤ 1e-12", holds: literateVsStaged <= 1e-12, kind: .check)
 
 /*:
  ## 2. Simplify: two reductions
@@ -197,7 +197,7 @@ chapter.say(
 chapter.claim(
   "fused (two-reduction) and staged backward agree (Double, max |difference| in ∂ℓ/∂x)",
   paper: "Ioffe & Szegedy 2015, §3", measured: fusedVsStagedAbsolute, format: "%.1e",
-  threshold: "≤ 1e-12", holds: fusedVsStagedAbsolute <= 1e-12)
+  threshold: "≤ 1e-12", holds: fusedVsStagedAbsolute <= 1e-12, kind: .check)
 
 /*:
  ## 3. Check against finite differences
@@ -282,7 +282,7 @@ for (training, name) in [(true, "training"), (false, "inference")] {
       "finite differences confirm ∂ℓ/∂\(check.name) in \(name) mode (max relative error)",
       paper: training ? "Ioffe & Szegedy 2015, §3" : "Ioffe & Szegedy 2015, Alg. 2",
       measured: check.maxRelativeError, format: "%.1e", threshold: "≤ 1e-6",
-      holds: check.maxRelativeError <= 1e-6)
+      holds: check.maxRelativeError <= 1e-6, kind: .check)
   }
 }
 
@@ -357,15 +357,16 @@ let sumResidual = max(exact.sumResidual, withEpsilon.sumResidual)
 chapter.claim(
   "Σ_i ∂ℓ/∂x_i = 0 per feature in training mode (ε = 0 and 1e-5; relative)",
   paper: "follows from Ioffe & Szegedy 2015, §3", measured: sumResidual, format: "%.1e",
-  threshold: "≤ 1e-12", holds: sumResidual <= 1e-12)
+  threshold: "≤ 1e-12", holds: sumResidual <= 1e-12, kind: .check)
 chapter.claim(
   "Σ_i x̂_i·∂ℓ/∂x_i = 0 per feature in training mode at ε = 0 (relative)",
   paper: "follows from Ioffe & Szegedy 2015, §3", measured: exact.orthogonalityResidual,
-  format: "%.1e", threshold: "≤ 1e-12", holds: exact.orthogonalityResidual <= 1e-12)
+  format: "%.1e", threshold: "≤ 1e-12", holds: exact.orthogonalityResidual <= 1e-12, kind: .check)
 chapter.claim(
   "at ε = 1e-5, Σ_i x̂_i·∂ℓ/∂x_i is the predicted γ·∂ℓ/∂γ·ε/(σ²+ε)^(3/2) (relative error of prediction; residual itself \(formatted(withEpsilon.largestResidual, "%.1e")))",
   paper: "follows from Ioffe & Szegedy 2015, §3", measured: withEpsilon.predictedResidualError,
-  format: "%.1e", threshold: "≤ 1e-12", holds: withEpsilon.predictedResidualError <= 1e-12)
+  format: "%.1e", threshold: "≤ 1e-12", holds: withEpsilon.predictedResidualError <= 1e-12,
+  kind: .check)
 
 /*:
  **Scale invariance of the gradients.** Chapter 1 showed $\mathrm{BN}((aW)u) = \mathrm{BN}(Wu)$
@@ -381,10 +382,18 @@ chapter.claim(
  The first identity follows because the output, and so the loss, is the same function of $u$ for every
  $a$. For the second, write $W' = aW$: the loss $L(W') = \ell(\mathrm{BN}(W'u))$ satisfies
  $L(aW) = L(W)$, and differentiating $L(aW)$ with respect to $W$ gives
- $a\,\nabla L(aW) = \nabla L(W)$. Larger weights get proportionally smaller gradients: on
- log-log axes the gradient norm against $a$ is a line of slope $-1$, and the paper's argument
- is that this damps the growth of weights under large learning rates. Without BN the opposite
- happens: for a loss such as $\frac12\|Wu - t\|^2$ the gradient grows with the weights.
+ $a\,\nabla L(aW) = \nabla L(W)$ (for $a > 0$; a negative $a$ flips the signs of $\hat x$).
+ Larger weights get proportionally smaller gradients: on log-log axes the gradient norm
+ against $a$ is a line of slope $-1$. Where the $1/a$ comes from is visible in the backward
+ formula of section 2: $\partial\ell/\partial x$ carries the prefactor
+ $\gamma/\sqrt{\sigma^2_\mathcal{B}+\epsilon}$, and $\sigma_\mathcal{B}$ grows with $a$.
+ The *direction* of the gradient is a separate fact: the bracket of that formula removes
+ the components along the constant vector and along $\hat x$ (the projection of section 2),
+ so $\nabla L(W)$ is orthogonal to $W$ column by column ($W \cdot \nabla_W L = 0$ at
+ $\epsilon = 0$) and a gradient step can only lengthen $W$, never shorten it — which, with
+ the $1/a$, is what lets the paper argue that BN "will stabilize the parameter growth".
+ Without BN the opposite happens: for a loss such as $\frac12\|Wu - t\|^2$ the gradient
+ grows with the weights.
 
  We check both identities on a layer $h = uW$ (64 examples, 20 inputs, 10 units) under the loss
  $\ell = \frac12\|\mathrm{BN}(h) - t\|^2$ for a fixed random target $t$, at $\epsilon = 0$, for
@@ -489,7 +498,8 @@ try chapter.save(
         .line(
           "with BN, ε = 1e-5", x: gradientScales, y: normsBNEpsilon, role: .color(2)),
         .line(
-          "slope −1", x: gradientScales, y: gradientScales.map { normsBN[12] / $0 },
+          "slope −1 (guide, ×½)", x: gradientScales,
+          y: gradientScales.map { 0.5 * normsBN[12] / $0 },
           role: .reference),
       ])))
 
@@ -498,7 +508,8 @@ try chapter.save(
 
  *Figure 2.1.* The paper states this property in §3.3 without a figure. Ours shows the norm of
  the weight gradient of one layer as its weights are scaled by $a$ (synthetic Gaussian inputs;
- no data set). With BN (blue) the points lie on a line of slope $-1$: ten times larger weights
+ no data set). With BN (blue) the points lie on a line of slope $-1$ (the dashed guide, drawn
+ at half the height so that it does not hide them): ten times larger weights
  get ten times smaller gradients, so a gradient step changes the weights' *direction* by an
  amount that shrinks as they grow — a self-stabilising effect. Without BN (vermilion) the
  gradient is flat for small $a$ (the loss is dominated by the target) and grows in proportion
@@ -587,7 +598,7 @@ chapter.log.scalar("median speed-up fused over staged", medianSpeedUp)
 chapter.claim(
   "fused backward is faster than staged at every batch size ≥ 64 (smallest speed-up, median timings, 1 core, \(buildKind) build; the book's numbers are from a release build)",
   paper: "production kernels", measured: smallestSpeedUp, format: "%.2f", unit: "x",
-  threshold: "> 1", holds: smallestSpeedUp > 1)
+  threshold: "> 1", holds: smallestSpeedUp > 1, kind: .check)
 
 let timingX = timingSizes.map(Double.init)
 try chapter.save(

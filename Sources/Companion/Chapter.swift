@@ -290,14 +290,17 @@ public final class Chapter: @unchecked Sendable {
   /// at the end. A claim that fails is reported, not treated as an error.
   public func claim<V: BinaryFloatingPoint>(
     _ text: String, paper: String, measured: V, format: String = "%.4g", unit: String = "",
-    threshold: String, holds: Bool
+    threshold: String, holds: Bool, kind: Claim.Kind = .paper
   ) {
     let claim = Claim(
       text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
-      threshold: threshold, holds: holds)
+      threshold: threshold, holds: holds, kind: kind)
     lock.withLock { state.claims.append(claim) }
+    let verdict =
+      kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
     printer(
-      "claim: \(text): \(claim.displayedValue) (\(threshold)) \(holds ? "holds" : "does NOT hold")")
+      "\(kind == .check ? "check" : "claim"): \(text): \(claim.displayedValue) (\(threshold)) \(verdict)"
+    )
   }
 
   /// Every claim so far.

@@ -4,6 +4,16 @@ import Foundation
 ///
 /// A claim that does not hold is a result, not an error: the chapter reports it and exits 0.
 public struct Claim: Codable, Sendable, Equatable {
+  /// What kind of statement is tested. A tally of "claims that hold" must not count a check
+  /// that is true by construction as agreement with a paper.
+  public enum Kind: String, Codable, Sendable {
+    /// Something a paper states (or shows in a figure) that a measurement could contradict.
+    case paper
+    /// A check of our own derivation or code: a gradient against finite differences, an
+    /// identity that holds by construction, a fused kernel against the staged one.
+    case check
+  }
+
   /// The claim in a sentence, e.g. "BN output has zero mean".
   public var text: String
   /// Where the paper makes it, e.g. "Ioffe & Szegedy 2015, §4.1".
@@ -17,11 +27,13 @@ public struct Claim: Codable, Sendable, Equatable {
   /// The test the value had to pass, as text: "≤ 1e-5", "> BN-free by 2 points".
   public var threshold: String
   public var holds: Bool
+  public var kind: Kind
 
   public init(
     text: String, paper: String, measured: Double, format: String = "%.4g", unit: String = "",
-    threshold: String, holds: Bool
+    threshold: String, holds: Bool, kind: Kind = .paper
   ) {
+    self.kind = kind
     self.text = text
     self.paper = paper
     self.measured = measured
@@ -29,6 +41,23 @@ public struct Claim: Codable, Sendable, Equatable {
     self.unit = unit
     self.threshold = threshold
     self.holds = holds
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case text, paper, measured, format, unit, threshold, holds, kind
+  }
+
+  /// Results written before claims had kinds read as the papers' claims.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    text = try c.decode(String.self, forKey: .text)
+    paper = try c.decode(String.self, forKey: .paper)
+    measured = try c.decode(Double.self, forKey: .measured)
+    format = try c.decode(String.self, forKey: .format)
+    unit = try c.decode(String.self, forKey: .unit)
+    threshold = try c.decode(String.self, forKey: .threshold)
+    holds = try c.decode(Bool.self, forKey: .holds)
+    kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .paper
   }
 
   /// The measured value as the chapter wants it shown, e.g. "3.20e-08" or "97.1%".
@@ -55,7 +84,11 @@ public enum ClaimsTable {
     guard !claims.isEmpty else { return "No claims tested.\n" }
     let header = ["", "Claim", "Measured", "Threshold", "Paper"]
     let rows = claims.map {
-      [$0.holds ? "holds" : "FAILS", $0.text, $0.displayedValue, $0.threshold, $0.paper]
+      [
+        $0.kind == .check ? ($0.holds ? "passes" : "FAILS") : ($0.holds ? "holds" : "FAILS"),
+        ($0.kind == .check ? "[check] " : "") + $0.text, $0.displayedValue, $0.threshold,
+        $0.paper,
+      ]
     }
     let widths = header.indices.map { column in
       ([header] + rows).map { $0[column].count }.max() ?? 0
@@ -67,13 +100,40 @@ public enum ClaimsTable {
       .joined(separator: "  ").trimmingTrailingSpaces() + "\n"
     }
     let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-    let held = claims.filter(\.holds).count
-    return line(header) + rule + rows.map(line).joined()
-      + "\(held) of \(claims.count) claims hold.\n"
+    return line(header) + rule + rows.map(line).joined() + tally(claims) + "\n"
   }
 
-  /// The claims as a Markdown table, for the rendered chapter page.
+  /// "4 of 7 of the papers' claims hold; 2 of 2 checks pass." (each part only if present).
+  public static func tally(_ claims: [Claim]) -> String {
+    let paper = claims.filter { $0.kind == .paper }
+    let checks = claims.filter { $0.kind == .check }
+    var parts: [String] = []
+    if !paper.isEmpty {
+      parts.append("\(paper.filter(\.holds).count) of \(paper.count) of the papers' claims hold")
+    }
+    if !checks.isEmpty {
+      parts.append("\(checks.filter(\.holds).count) of \(checks.count) checks pass")
+    }
+    return parts.joined(separator: "; ") + "."
+  }
+
+  /// The claims as Markdown for the rendered chapter page: the papers' claims in one table,
+  /// the checks of our own derivations and code in another, and the tally.
   public static func markdown(_ claims: [Claim]) -> String {
+    let paper = claims.filter { $0.kind == .paper }
+    let checks = claims.filter { $0.kind == .check }
+    var text = ""
+    if !paper.isEmpty { text += markdownTable(paper) }
+    if !checks.isEmpty {
+      text +=
+        (paper.isEmpty ? "" : "\n")
+        + "Checks of our own derivations and code (true if the code is right; they are not evidence for a paper):\n\n"
+        + markdownTable(checks)
+    }
+    return text + "\n" + tally(claims) + "\n"
+  }
+
+  static func markdownTable(_ claims: [Claim]) -> String {
     var text = "| Claim | Paper | Measured | Threshold | Holds |\n|---|---|---|---|:---:|\n"
     for claim in claims {
       let cells = [

@@ -125,7 +125,16 @@ public struct Results: Codable, Sendable, Equatable {
   }
 
   /// Claims that hold, out of all claims.
-  public var claimsHeld: (held: Int, total: Int) { (claims.filter(\.holds).count, claims.count) }
+  /// The papers' claims that held, of those tested (checks of our own code not counted).
+  public var claimsHeld: (held: Int, total: Int) {
+    let paper = claims.filter { $0.kind == .paper }
+    return (paper.filter(\.holds).count, paper.count)
+  }
+  /// The checks of our own derivations and code that passed, of those run.
+  public var checksPassed: (passed: Int, total: Int) {
+    let checks = claims.filter { $0.kind == .check }
+    return (checks.filter(\.holds).count, checks.count)
+  }
 
   // MARK: - Files
 

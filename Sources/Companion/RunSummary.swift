@@ -84,14 +84,16 @@ public struct RunSummary: Sendable, Equatable {
 
   /// An aligned plain-text table.
   public var text: String {
-    let header = ["Chapter", "Wall", "Claims held", "Figures", "Status"]
+    let header = ["Chapter", "Wall", "Papers' claims held", "Checks passed", "Figures", "Status"]
     let cells = rows.map { row -> [String] in
       let claims = row.results.map { "\($0.claimsHeld.held)/\($0.claimsHeld.total)" } ?? "-"
+      let checks = row.results.map { "\($0.checksPassed.passed)/\($0.checksPassed.total)" } ?? "-"
       let figures = row.results.map { String($0.figures.count) } ?? "-"
       let wall =
         row.seconds.map { $0 < 60 ? String(format: "%.1f s", $0) : formatDuration($0) } ?? "-"
       return [
-        "\(row.chapter.prefix) \(row.chapter.title)", wall, claims, figures, row.outcome.text,
+        "\(row.chapter.prefix) \(row.chapter.title)", wall, claims, checks, figures,
+        row.outcome.text,
       ]
     }
     let widths = header.indices.map { column in

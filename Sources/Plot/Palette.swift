@@ -18,6 +18,10 @@ public enum Role: Sendable, Hashable {
   case color(Int)
   /// A guide rather than a measurement, e.g. a slope −1/2 line: dashed grey.
   case reference
+  /// A position from 0 to 1 on a sequential colour ramp (dark purple through teal to green),
+  /// for curves of an ordered parameter, e.g. γ = 0.1 … 1.0: neighbours get neighbouring
+  /// colours, and ten curves never repeat one.
+  case ramp(Double)
 }
 
 /// Colours, point shapes and sizes, as gnuplot line styles.
@@ -73,6 +77,25 @@ public enum Palette {
       let count = entries.count
       return ((index % count) + count) % count + 1
     case .reference: return referenceLineStyle
+    case .ramp: return 2
     }
+  }
+
+  /// Anchors of `.ramp`, evenly spaced: viridis from its dark end to before its pale yellow,
+  /// which would vanish on white.
+  static let rampAnchors: [(r: Double, g: Double, b: Double)] = [
+    (0x44, 0x01, 0x54), (0x3B, 0x52, 0x8B), (0x21, 0x90, 0x8C), (0x5D, 0xC8, 0x63),
+  ]
+
+  /// The colour of `.ramp(position)`: linear between the anchors, position clamped to [0, 1].
+  public static func rampRGB(_ position: Double) -> String {
+    let clamped = position.isFinite ? Swift.min(Swift.max(position, 0), 1) : 0
+    let scaled = clamped * Double(rampAnchors.count - 1)
+    let lower = Swift.min(Int(scaled), rampAnchors.count - 2)
+    let f = scaled - Double(lower)
+    let (a, b) = (rampAnchors[lower], rampAnchors[lower + 1])
+    let channel = { (x: Double, y: Double) in Int((x + (y - x) * f).rounded()) }
+    return String(
+      format: "#%02X%02X%02X", channel(a.r, b.r), channel(a.g, b.g), channel(a.b, b.b))
   }
 }

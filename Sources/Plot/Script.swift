@@ -139,7 +139,9 @@ enum GnuplotScript {
     }
   }
 
-  /// One `plot` element per series, bands first so the curves are drawn on top of them.
+  /// One `plot` element per series: bands first so the curves are drawn on top of them, and
+  /// reference guides last, so a guide that runs along a curve (a slope the data follow) is
+  /// seen on it rather than hidden under it.
   private static func plotElements(_ panel: Panel, firstIndex: Int) -> [String] {
     var autoCount = 0
     var styled: [(index: Int, series: Series, lineStyle: Int)] = []
@@ -148,8 +150,15 @@ enum GnuplotScript {
         (firstIndex + offset, series, Palette.lineStyle(for: series.role, autoIndex: autoCount)))
       if series.role == .auto { autoCount += 1 }
     }
+    let isBand = { (item: (index: Int, series: Series, lineStyle: Int)) in
+      item.series.style == .band
+    }
+    let isReference = { (item: (index: Int, series: Series, lineStyle: Int)) in
+      item.series.role == .reference && item.series.style != .band
+    }
     let ordered =
-      styled.filter { $0.series.style == .band } + styled.filter { $0.series.style != .band }
+      styled.filter(isBand) + styled.filter { !isBand($0) && !isReference($0) }
+      + styled.filter(isReference)
     return ordered.enumerated().map { position, item in
       let separator = position == ordered.count - 1 ? "" : ", \\"
       return element(item.series, index: item.index, lineStyle: item.lineStyle) + separator
@@ -169,6 +178,9 @@ enum GnuplotScript {
     case .band: drawing = "using 1:2:3 with filledcurves ls \(lineStyle)"
     case .errorBars: drawing = "using 1:2:3 with yerrorbars ls \(lineStyle)"
     case .steps: drawing = "using 1:2 with histeps ls \(lineStyle)"
+    }
+    if case .ramp(let position) = series.role {
+      drawing += " lc rgb \(quoted(Palette.rampRGB(position)))"
     }
     if series.isDashed { drawing += " dt 2" }
     let title = series.label.isEmpty ? "notitle" : "title \(text(series.label))"

@@ -24,6 +24,13 @@ struct Chapter01And02Tests {
     }
     // The numbers, checked here independently of the chapter's own thresholds.
     #expect(try claim("x̂ has per-feature mean 0", in: results).measured <= 1e-5)
+    // The checks true by construction are tallied apart from the paper's one claim here.
+    #expect(
+      results.claims.filter { $0.kind == .paper }.map(\.text).allSatisfy {
+        $0.hasPrefix("BN((aW)u) = BN(Wu)")
+      })
+    #expect(try claim("x̂ has per-feature mean 0", in: results).kind == .check)
+    #expect(try claim("in training mode a batch of one outputs β", in: results).measured == 0)
     #expect(try claim("x̂ has per-feature variance 1", in: results).measured <= 1e-3)
     #expect(abs(try claim("spread of the batch mean", in: results).measured + 0.5) <= 0.05)
     #expect(abs(try claim("spread of the batch variance", in: results).measured + 0.5) <= 0.05)
@@ -46,7 +53,8 @@ struct Chapter01And02Tests {
     #expect(try claim("fused (two-reduction) and staged", in: results).measured <= 1e-12)
     let gradientChecks = results.claims.filter { $0.text.hasPrefix("finite differences confirm") }
     #expect(gradientChecks.count == 6)
-    #expect(gradientChecks.allSatisfy { $0.measured <= 1e-6 })
+    #expect(gradientChecks.allSatisfy { $0.measured <= 1e-6 && $0.kind == .check })
+    #expect(results.claims.filter { $0.kind == .paper }.count == 3)
     #expect(abs(try claim("with BN, ‖∂ℓ/∂(aW)‖ ∝ a^(−1)", in: results).measured + 1) <= 0.01)
     let figures = Set(results.figures.map(\.name))
     #expect(figures.isSuperset(of: ["02-gradient-scale", "02-backward-cost"]))

@@ -23,7 +23,10 @@ struct Chapter03Tests {
       "The baseline at 30× the rate fails to match",
       "Population-statistics accuracy is within 0.5 points",
     ]
-    #expect(results.claims.count == expectedClaims.count)
+    #expect(results.claims.filter { $0.kind == .paper }.count == expectedClaims.count)
+    // The folded network is a check of our code, not a claim of the paper, and it must pass.
+    let folding = results.claims.first { $0.text.hasPrefix("BN folded into the preceding layer") }
+    #expect(folding?.kind == .check && folding?.holds == true)
     for prefix in expectedClaims {
       let claim = results.claims.first { $0.text.hasPrefix(prefix) }
       #expect(claim != nil, "missing claim: \(prefix)")

@@ -21,7 +21,7 @@ struct ClaimsAndResultsTests {
       -----  -----------------------  --------  ---------  ----------------------------
       holds  BN output has zero mean  3.20e-08  ≤ 1e-5     Ioffe & Szegedy 2015, Alg. 1
       FAILS  BN reaches 97% sooner    96.5%     ≥ 97       Ioffe & Szegedy 2015, §4.1
-      1 of 2 claims hold.
+      1 of 2 of the papers' claims hold.
 
       """
     #expect(ClaimsTable.text(Self.claims) == expected)
@@ -33,8 +33,35 @@ struct ClaimsAndResultsTests {
       text: "a | b", paper: "p", measured: 1, format: "%.0f", threshold: "|x| < 2", holds: true)
     #expect(
       ClaimsTable.markdown([claim])
-        == "| Claim | Paper | Measured | Threshold | Holds |\n|---|---|---|---|:---:|\n| a \\| b | p | 1 | \\|x\\| < 2 | yes |\n"
+        == "| Claim | Paper | Measured | Threshold | Holds |\n|---|---|---|---|:---:|\n| a \\| b | p | 1 | \\|x\\| < 2 | yes |\n\n1 of 1 of the papers' claims hold.\n"
     )
+  }
+
+  /// A check of our own code is labelled, tabled apart and tallied apart, so that "claims
+  /// that hold" counts only what a paper says.
+  @Test func checksAreKeptApartFromThePapersClaims() throws {
+    let check = Claim(
+      text: "gradient matches finite differences", paper: "our derivation", measured: 1e-9,
+      format: "%.0e", threshold: "≤ 1e-6", holds: true, kind: .check)
+    let claims = Self.claims + [check]
+    let text = ClaimsTable.text(claims)
+    #expect(text.contains("passes  [check] gradient matches finite differences"))
+    #expect(text.hasSuffix("1 of 2 of the papers' claims hold; 1 of 1 checks pass.\n"))
+    let markdown = ClaimsTable.markdown(claims)
+    let checksAt = try #require(markdown.range(of: "Checks of our own derivations and code"))
+    #expect(markdown[checksAt.upperBound...].contains("gradient matches finite differences"))
+    #expect(!markdown[..<checksAt.lowerBound].contains("gradient matches finite differences"))
+    var results = Self.sampleResults()
+    results.claims = claims
+    #expect(results.claimsHeld == (held: 1, total: 2))
+    #expect(results.checksPassed == (passed: 1, total: 1))
+    // Results written before kinds existed read their claims as the papers'.
+    let old =
+      #"{"text":"t","paper":"p","measured":1,"format":"%g","unit":"","threshold":"> 0","holds":true}"#
+    let decoded = try JSONDecoder().decode(Claim.self, from: Data(old.utf8))
+    #expect(decoded.kind == .paper)
+    let roundTrip = try JSONDecoder().decode(Claim.self, from: JSONEncoder().encode(check))
+    #expect(roundTrip == check)
   }
 
   static func sampleResults() -> Results {

@@ -126,6 +126,44 @@ import Testing
     #expect(drawn[1].contains("with lines ls 2") && !drawn[1].contains("dt 2"))
   }
 
+  @Test func referenceGuidesAreDrawnOverTheCurvesAndBandsUnderThem() {
+    let text = script([
+      Panel(
+        xLabel: "x", yLabel: "y",
+        series: [
+          .line("slope −1/2", x: x, y: x, role: .reference),
+          .line("data", x: x, y: x, role: .batchNorm),
+          .band("spread", x: x, low: x, high: x, role: .batchNorm),
+        ])
+    ])
+    let drawn = lines(text, containing: "data index")
+    #expect(drawn.count == 3)
+    #expect(drawn[0].contains("title 'spread'"))
+    #expect(drawn[1].contains("title 'data'"))
+    #expect(drawn[2].contains("title 'slope −1/2'"))
+  }
+
+  @Test func rampColoursRunFromDarkToGreenWithoutRepeating() {
+    #expect(Palette.rampRGB(0) == "#440154")
+    #expect(Palette.rampRGB(1) == "#5DC863")
+    #expect(Palette.rampRGB(-3) == "#440154" && Palette.rampRGB(7) == "#5DC863")
+    // Halfway between the second and third anchors (#3B528B, #21908C).
+    #expect(Palette.rampRGB(0.5) == "#2E718C")
+    let ten = (0..<10).map { Palette.rampRGB(Double($0) / 9) }
+    #expect(Set(ten).count == 10)
+    let text = script([
+      Panel(
+        xLabel: "x", yLabel: "y",
+        series: [
+          .line("γ = 0.1", x: x, y: x, role: .ramp(0)),
+          .line("γ = 1.0", x: x, y: x, role: .ramp(1)).dashed(),
+        ])
+    ])
+    let drawn = lines(text, containing: "data index")
+    #expect(drawn[0].contains("with lines ls 2 lc rgb '#440154' title"))
+    #expect(drawn[1].contains("with lines ls 2 lc rgb '#5DC863' dt 2"))
+  }
+
   @Test func textIsQuotedSoGnuplotPrintsItLiterally() {
     // Single quotes: no `backquote` shell substitution, no backslash escapes.
     #expect(GnuplotScript.quoted("it's `rm -rf x` a\\b \"q\"") == #"'it''s `rm -rf x` a\b "q"'"#)
