@@ -20,10 +20,11 @@ struct ResumeTests {
   /// Runs Chapter 3 with `options` into `out`; if `interruptAt` is given, sends SIGINT as soon
   /// as that file exists. Returns the exit status and standard error.
   static func run(
-    out: URL, extra: [String] = [], interruptAt file: URL? = nil
+    out: URL, extra: [String] = [], interruptAt file: URL? = nil, once text: String? = nil,
+    chapter: String = "ch03-feedforward", options: [String] = options
   ) throws -> (status: Int32, standardError: String) {
     let process = Process()
-    process.executableURL = try ChapterHarness.executable("ch03-feedforward")
+    process.executableURL = try ChapterHarness.executable(chapter)
     process.arguments = options + ["--out", out.path] + extra
     process.currentDirectoryURL = ChapterHarness.packageRoot
     let errorFile = out.appendingPathExtension("stderr")
@@ -35,9 +36,12 @@ struct ResumeTests {
     process.standardError = errorHandle
     try process.run()
     if let file {
-      while process.isRunning && !FileManager.default.fileExists(atPath: file.path) {
-        usleep(20_000)
+      // Until the file exists (and, if asked, holds `text`: a checkpoint of a given run).
+      func ready() -> Bool {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return false }
+        return text.map { String(decoding: data, as: UTF8.self).contains($0) } ?? true
       }
+      while process.isRunning && !ready() { usleep(20_000) }
       if process.isRunning { kill(process.processIdentifier, SIGINT) }
     }
     process.waitUntilExit()
@@ -48,8 +52,45 @@ struct ResumeTests {
     return (status, try String(contentsOf: errorFile, encoding: .utf8))
   }
 
-  static func results(in out: URL) throws -> Results {
-    try Results.read(from: out.appendingPathComponent("03-results.json"))
+  static func results(in out: URL, chapter: String = "03") throws -> Results {
+    try Results.read(from: out.appendingPathComponent("\(chapter)-results.json"))
+  }
+
+  /// Chapter 5's runs keep more state than Chapter 3's — RMSProp's, the BN-LSTM's per-step
+  /// populations, the initial-state noise generator of in-order MNIST, the best validation
+  /// point's parameters, the language models' streams — and resume just as exactly.
+  @Test(.enabled(if: imageDataAvailable, imageDataMissing))
+  func chapter5ResumesBitForBit() throws {
+    let corpus = try PennTreebankFixture()
+    defer { corpus.remove() }
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "resume5-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let (whole, pieces) = (
+      root.appendingPathComponent("whole"), root.appendingPathComponent("pieces")
+    )
+    let options = [
+      "--preset", "smoke", "--steps", "12", "--checkpoint-every", "5", "--quiet", "--corpus",
+      corpus.path,
+    ]
+    let run = { (out: URL, stopAt: URL?) in
+      // Stopped inside the in-order BN-LSTM run: the one that draws initial-state noise.
+      try Self.run(
+        out: out, interruptAt: stopAt, once: "\"unit\":\"BN-LSTM, sequential\"",
+        chapter: "ch05-recurrentbn", options: options)
+    }
+    #expect(try run(whole, nil).status == 0)
+    let stopped = try run(pieces, pieces.appendingPathComponent("05-checkpoint.json"))
+    try #require(stopped.status == 130, "\(stopped.standardError)")
+    let resumed = try run(pieces, nil)
+    #expect(resumed.status == 0, "\(resumed.standardError)")
+    let (a, b) = (
+      try Self.results(in: whole, chapter: "05"), try Self.results(in: pieces, chapter: "05")
+    )
+    #expect(b.status == .complete)
+    #expect(a.metrics == b.metrics, "every series and scalar, bit for bit")
+    #expect(a.claims == b.claims)
+    #expect(a.metrics.scalars.keys.filter { $0.hasPrefix("parameter fingerprint") }.count == 13)
   }
 
   @Test(.enabled(if: imageDataAvailable, imageDataMissing))

@@ -1,0 +1,260 @@
+import Datasets
+import Engine
+import Foundation
+import Randomness
+
+/// Images read pixel by pixel as sequences (sequential MNIST, and with a permutation permuted
+/// MNIST): one scalar input per step, the class predicted from the last hidden state.
+public struct PixelSequences: Sendable {
+  public let images: ImageSet
+  /// The pixel order; nil is the images' own (row by row).
+  public let permutation: PixelPermutation?
+
+  public init(images: ImageSet, permutation: PixelPermutation?) {
+    self.images = images
+    self.permutation = permutation
+  }
+
+  public var steps: Int { images.imageSize }
+
+  /// The time-major inputs ((T·B) × 1) and labels of the examples `indices`.
+  public func batch(_ indices: [Int]) -> (inputs: Matrix<Float>, labels: [Int]) {
+    var inputs: [Float] = []
+    var labels: [Int] = []
+    images.fillSequences(
+      indices: indices, permutation: permutation, inputs: &inputs, labels: &labels)
+    return (Matrix(rows: steps * indices.count, cols: 1, inputs), labels)
+  }
+}
+
+extension SequenceModel where T == Float {
+  /// Accuracy (%) and mean cross-entropy over every example of `data`, `batch` at a time (the
+  /// last, smaller batch included: with population statistics the batch size does not matter).
+  public func classify(
+    _ data: PixelSequences, batch: Int, statistics: StatisticsPolicy = .population
+  ) -> (accuracy: Double, loss: Double) {
+    var (correct, loss) = (0, 0.0)
+    for start in stride(from: 0, to: data.images.count, by: batch) {
+      let indices = Array(start..<min(start + batch, data.images.count))
+      let (inputs, labels) = data.batch(indices)
+      let result = inputs.withView { x in
+        evaluate(
+          .dense(x), targets: labels, steps: data.steps, batch: indices.count,
+          statistics: statistics)
+      }
+      correct += result.correct
+      loss += Double(result.loss) * Double(indices.count)
+    }
+    let count = Double(max(data.images.count, 1))
+    return (100 * Double(correct) / count, loss / count)
+  }
+}
+
+/// A sequence classifier's learning curves.
+public struct ClassifierCurve: Codable, Sendable {
+  public var name: String
+  public var steps: [Int] = []
+  /// Mean cross-entropy of the training batches since the previous point (batch statistics).
+  public var trainingLoss: [Double] = []
+  /// Accuracy (%) on the validation images, as the model is used: population statistics,
+  /// re-estimated with the current weights when the run says so.
+  public var validation: [Double] = []
+  /// Accuracy (%) with the moving averages tracked during training, when they are measured
+  /// beside the re-estimated statistics (empty otherwise).
+  public var validationMovingAverage: [Double] = []
+  public var divergedAt: Int?
+  public var seconds: Double = 0
+
+  public init(name: String) { self.name = name }
+
+  /// The highest validation accuracy and the first step it was reached at.
+  public var bestValidation: (accuracy: Double, step: Int) {
+    var best = (accuracy: -Double.infinity, step: 0)
+    for (value, step) in zip(validation, steps) where value.isFinite && value > best.accuracy {
+      best = (value, step)
+    }
+    return best.accuracy.isFinite ? best : (.nan, 0)
+  }
+}
+
+/// What a finished classifier run leaves: its curves, and the parameters and populations of
+/// its best validation point (Table 1's "early stopping") for a final test.
+public struct ClassifierRecord: Codable, Sendable {
+  public var curve: ClassifierCurve
+  public var bestParameters: [String: Matrix<Float>]
+  public var bestPopulations: [String: TimeStepStatistics]
+}
+
+/// One training run of a pixel-sequence classifier, resumable: minibatches in a fresh seeded
+/// order every epoch, RMSProp, gradient-norm clipping, validation accuracy with population
+/// statistics at about `evaluations` points, and the best point's parameters kept.
+///
+/// The population statistics a BN-LSTM is evaluated with are, by default, *re-estimated* at
+/// every evaluation: the average of the batch statistics of `populationBatches` training
+/// batches, with the current weights (Alg. 2's average, as Cooijmans et al.'s code does for its
+/// final numbers). The moving averages tracked during training lag a network whose weights
+/// move fast, and through 196 normalised steps the lag costs many points of accuracy;
+/// `measuresMovingAverage` also records accuracy with them, to show it.
+public struct SequenceClassifierTraining: Sendable {
+  public var name: String
+  public var steps: Int
+  public var batch: Int
+  public var optimizer: RMSProp<Float>
+  public var clipNorm: Double
+  public var evaluations: Int
+  public var seed: UInt64
+  /// Training batches the population statistics are re-estimated on (0: use the moving
+  /// averages tracked during training).
+  public var populationBatches: Int
+  public var measuresMovingAverage: Bool
+
+  public init(
+    name: String, steps: Int, batch: Int, optimizer: RMSProp<Float>, clipNorm: Double,
+    evaluations: Int, seed: UInt64, populationBatches: Int = 10,
+    measuresMovingAverage: Bool = false
+  ) {
+    self.populationBatches = populationBatches
+    self.measuresMovingAverage = measuresMovingAverage
+    self.name = name
+    self.steps = steps
+    self.batch = batch
+    self.optimizer = optimizer
+    self.clipNorm = clipNorm
+    self.evaluations = evaluations
+    self.seed = seed
+  }
+
+  /// What a checkpoint keeps of a run in progress.
+  struct Progress: Codable {
+    var parameters: [String: Matrix<Float>]
+    var populations: [String: TimeStepStatistics]
+    var optimizer: RMSProp<Float>
+    /// Each layer's initial-state noise generator (the in-order BN-LSTM draws from it).
+    var noise: [RandomGenerator]
+    var epoch: Int
+    var index: Int
+    var best: ClassifierRecord
+    var lossSinceLastPoint: Double
+    var stepsSinceLastPoint: Int
+  }
+
+  /// Trains `model` on `training`, measuring accuracy on `validation`; records the curves in
+  /// the chapter's log under `name` (or, resuming, continues or skips the run).
+  public func run(
+    in chapter: Chapter, model: SequenceModel<Float>, training: PixelSequences,
+    validation: PixelSequences
+  ) throws -> ClassifierRecord {
+    try chapter.resumable(name) { unit in
+      var optimizer = self.optimizer
+      var (epoch, index) = (0, 0)
+      var record = ClassifierRecord(
+        curve: ClassifierCurve(name: name), bestParameters: NamedValues.of(model.parameters),
+        bestPopulations: model.populations)
+      var (lossSinceLastPoint, stepsSinceLastPoint) = (0.0, 0)
+      if let saved = try unit.restore(Progress.self) {
+        try NamedValues.restore(model.parameters, from: saved.parameters)
+        model.populations = saved.populations
+        optimizer = saved.optimizer
+        for (layer, generator) in zip(model.layers, saved.noise) {
+          layer.noiseGenerator = generator
+        }
+        (epoch, index) = (saved.epoch, saved.index)
+        record = saved.best
+        (lossSinceLastPoint, stepsSinceLastPoint) = (
+          saved.lossSinceLastPoint, saved.stepsSinceLastPoint
+        )
+      }
+      let schedule = EvaluationSchedule(total: steps, points: evaluations)
+      let started = ProcessInfo.processInfo.systemUptime
+      let secondsBefore = record.curve.seconds
+      var progress = chapter.progress(name, total: steps)
+      var order = MiniBatches(
+        count: training.images.count, batchSize: batch, seed: seed, epoch: epoch)
+      for step in stride(from: unit.resumedStep + 1, through: steps, by: 1) {
+        if (index + 1) * batch > training.images.count {
+          (epoch, index) = (epoch + 1, 0)
+          order = MiniBatches(
+            count: training.images.count, batchSize: batch, seed: seed, epoch: epoch)
+        }
+        let (inputs, labels) = training.batch(
+          Array(order.order[index * batch..<(index + 1) * batch]))
+        index += 1
+        let loss = inputs.withView { x in
+          model.trainStep(
+            .dense(x), targets: labels, steps: training.steps, batch: batch,
+            optimizer: &optimizer, clipNorm: clipNorm
+          ).loss
+        }
+        guard chapter.checkFinite(loss, step: step, run: name) else {
+          record.curve.divergedAt = step
+          break
+        }
+        lossSinceLastPoint += Double(loss)
+        stepsSinceLastPoint += 1
+        if schedule.contains(step) {
+          var movingAverage: Double?
+          if measuresMovingAverage {
+            movingAverage = model.classify(validation, batch: batch).accuracy
+          }
+          let tracked = model.populations
+          if populationBatches > 0 && !tracked.isEmpty {
+            reestimatePopulations(of: model, on: training)
+          }
+          let accuracy = model.classify(validation, batch: batch).accuracy
+          let trainingLoss = lossSinceLastPoint / Double(stepsSinceLastPoint)
+          if !(accuracy <= record.curve.bestValidation.accuracy) {
+            record.bestParameters = NamedValues.of(model.parameters)
+            record.bestPopulations = model.populations
+          }
+          // Training goes on tracking its moving averages, untouched by the estimate.
+          model.populations = tracked
+          if let movingAverage {
+            record.curve.validationMovingAverage.append(movingAverage)
+            chapter.log.record(
+              "validation accuracy, moving-average statistics (%)", run: name, step: step,
+              value: movingAverage)
+          }
+          record.curve.steps.append(step)
+          record.curve.trainingLoss.append(trainingLoss)
+          record.curve.validation.append(accuracy)
+          chapter.log.record("training loss", run: name, step: step, value: trainingLoss)
+          chapter.log.record("validation accuracy (%)", run: name, step: step, value: accuracy)
+          (lossSinceLastPoint, stepsSinceLastPoint) = (0, 0)
+          progress.update(step, ["loss": trainingLoss, "valid %": accuracy])
+        }
+        record.curve.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
+        let continuing = unit.stepDone(step) {
+          Progress(
+            parameters: NamedValues.of(model.parameters), populations: model.populations,
+            optimizer: optimizer, noise: model.layers.map(\.noiseGenerator), epoch: epoch,
+            index: index, best: record,
+            lossSinceLastPoint: lossSinceLastPoint, stepsSinceLastPoint: stepsSinceLastPoint)
+        }
+        if !continuing { break }
+      }
+      progress.finish()
+      chapter.log.scalar(
+        "parameter fingerprint, \(name)", Double(NamedValues.fingerprint(model.parameters) >> 12))
+      return record
+    }
+  }
+
+  /// Replaces `model`'s population statistics by the average of the batch statistics of the
+  /// first `populationBatches` batches of a fixed order of `training` (the same batches at
+  /// every evaluation), computed with the current weights.
+  public func reestimatePopulations(of model: SequenceModel<Float>, on training: PixelSequences) {
+    model.populations = model.populations.mapValues {
+      TimeStepStatistics(features: $0.features, maxSteps: $0.maxSteps, convention: .paper)
+    }
+    let order = MiniBatches(
+      count: training.images.count, batchSize: batch, seed: seed, epoch: -1
+    ).order
+    for k in 0..<min(populationBatches, training.images.count / batch) {
+      let (inputs, _) = training.batch(Array(order[k * batch..<(k + 1) * batch]))
+      _ = inputs.withView { x in
+        model.forward(
+          .dense(x), steps: training.steps, batch: batch, statistics: .batchAndTrack)
+      }
+    }
+  }
+}
