@@ -1214,11 +1214,12 @@ for figure in [figureAccuracy, figurePercentiles, figureRates, figureDepth] {
  The figures below come from the book preset (seed 1, one BLAS thread) on **Fashion-MNIST**;
  the numbers quoted in this section are from that run. Regenerate them with
  `ch03-feedforward` (or `companion run 3`); for real MNIST, `companion fetch mnist --to DIR`
- then `ch03-feedforward --mnist DIR`. The whole chapter took 6 min 29 s of wall time on one
- core, with the machine's other core busy training Chapter 5 and building tests (3 min 32 s
- on a quiet machine before): 50 s for the sweep, 107 s for the two Figure 1 runs, 154 s for
- the four learning-rate runs, 75 s for the ten-layer runs, about a second for the inference
- table and the BN folding.
+ then `ch03-feedforward --mnist DIR`. The whole chapter took 5 min 34 s of wall time on one
+ core of a quiet machine, in the book's own run (`make`): 32 s for the sweep, 80 s for the two
+ Figure 1 runs, 150 s for the four learning-rate runs, 70 s for the ten-layer runs, about a
+ second for the inference table and the BN folding. (An earlier session's run took 3 min 32 s;
+ a profile of this one spends 57% of the time in OpenBLAS's sgemm kernel and no more than 8%
+ anywhere outside BLAS, so we have not found the difference in our code.)
 
  **The sweep.** Scores after 5,000 steps (mean held-out accuracy of the last 5 evaluations;
  the last single evaluation in brackets, which is what the first version of this chapter

@@ -239,6 +239,15 @@ public final class Chapter: @unchecked Sendable {
 
   /// Before a long run: the estimated time from a few timed steps, where checkpoints go and
   /// how to resume.
+  /// Seconds per call of `step`, timed over `timed` calls after `warmUp` untimed ones (a
+  /// model's first step allocates its buffers): the rate a long run's estimate is made from.
+  public func secondsPerStep(warmUp: Int = 1, timed: Int = 2, _ step: () -> Void) -> Double {
+    for _ in 0..<warmUp { step() }
+    let start = ProcessInfo.processInfo.systemUptime
+    for _ in 0..<timed { step() }
+    return (ProcessInfo.processInfo.systemUptime - start) / Double(max(timed, 1))
+  }
+
   public func announceLongRun(_ what: String, steps: Int, secondsPerStep: Double) {
     let total = Double(steps) * secondsPerStep
     let hours = Int(total / 3600)
