@@ -125,14 +125,9 @@ let trainingSet = images.train
 let testSet = prefix(images.test, testCount)
 let testX = matrix(of: testSet)
 let probeX = matrix(of: prefix(images.test, probeCount))
-/// A seed for one purpose, derived from `--seed`.
-func seed(for purpose: String) -> UInt64 {
-  var generator = chapter.makeGenerator(purpose)
-  return generator.next()
-}
 
-let batchSeed = seed(for: "mini-batch order")
-let populationSeed = seed(for: "population batches")
+let batchSeed = chapter.seed(for: "mini-batch order")
+let populationSeed = chapter.seed(for: "population batches")
 let curvePopulation = fixedBatches(
   trainingSet, count: curvePopulationBatches, size: batchSize, seed: populationSeed)
 
@@ -542,7 +537,7 @@ let sweepHeldOutFraction = 1.0 / 6
 let sweepData = chapter.attempt {
   try trainingSet.split(
     validationCount: Int((Double(trainingSet.count) * sweepHeldOutFraction).rounded()),
-    seed: seed(for: "sweep"))
+    seed: chapter.seed(for: "sweep"))
 }
 let sweepValidation = prefix(sweepData.validation, testCount)
 

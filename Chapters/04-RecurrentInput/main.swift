@@ -145,12 +145,6 @@ chapter.say(
   "training text: \(trainingText.count) characters; samples: \(trainingSample.characters) training, \(validationSample.characters) validation characters"
 )
 
-/// A seed for one purpose, derived from `--seed`.
-func seed(for purpose: String) -> UInt64 {
-  var generator = chapter.makeGenerator(purpose)
-  return generator.next()
-}
-
 /// A one-layer character LSTM with the given normalization; the same weights for every
 /// variant (the generator is seeded by purpose).
 func makeModel(_ normalization: RecurrentNormalization, maxSteps: Int) -> SequenceModel<Float> {
@@ -172,7 +166,7 @@ func train(
 ) -> LanguageModelRecord {
   let run = LanguageModelTraining(
     name: name, steps: steps, batch: batch, length: maxSteps, learningRate: 2e-3, clipNorm: 1,
-    evaluations: evaluationPoints, seed: seed(for: "batches"),
+    evaluations: evaluationPoints, seed: chapter.seed(for: "batches"),
     keepsModel: keepsModel)
   let record = chapter.attempt {
     try run.run(
@@ -559,7 +553,7 @@ let spreadBatches = chapter.pick(smoke: 4, book: 40, paper: 80)
 /// Double.
 func statisticsSpread() -> StatisticsSpread {
   let weights = variableRecords[.frameWise]!.parameters!["layer1.Wx"]!
-  var stream = DocumentStream(batchSize: batch, cap: cap, seed: seed(for: "spread"))
+  var stream = DocumentStream(batchSize: batch, cap: cap, seed: chapter.seed(for: "spread"))
   var running = [Double](repeating: 0, count: cap)
   // Per unit, per step: the batch means and variances seen, one per batch.
   var frameMeans = [[[Double]]](

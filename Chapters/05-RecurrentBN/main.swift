@@ -33,12 +33,6 @@ import Randomness
 
 let chapter = Chapter(number: 5)
 
-/// A seed for one purpose, derived from `--seed`.
-func seed(for purpose: String) -> UInt64 {
-  var generator = chapter.makeGenerator(purpose)
-  return generator.next()
-}
-
 /*:
  ## The BN-LSTM
 
@@ -315,7 +309,7 @@ let (trainImages, validationImages) = chapter.attempt {
 let testImages = atScale(
   chapter.pick(
     smoke: images.test.subset(Array(0..<64)), book: images.test, paper: images.test))
-let permutation = PixelPermutation(count: side * side, seed: seed(for: "permutation"))
+let permutation = PixelPermutation(count: side * side, seed: chapter.seed(for: "permutation"))
 _ = chapter.attempt {
   try permutation.save(
     toDirectory: chapter.outputDirectory.path, fileName: "05-pixel-permutation.txt")
@@ -353,7 +347,7 @@ func trainPixels(
 ) -> ClassifierRecord {
   let run = SequenceClassifierTraining(
     name: name, steps: steps, batch: mnistBatch, optimizer: .cooijmans(), clipNorm: 1,
-    evaluations: mnistPoints, seed: seed(for: "mnist batches"),
+    evaluations: mnistPoints, seed: chapter.seed(for: "mnist batches"),
     populationBatches: chapter.pick(smoke: 2, book: 10, paper: 50),
     measuresMovingAverage: measuresMovingAverage)
   let record = chapter.attempt {
@@ -517,7 +511,7 @@ func trainCharacters(_ regime: TextRegime) -> (lstm: LanguageModelRecord, bn: La
     let run = LanguageModelTraining(
       name: runName, steps: steps, batch: charBatch, length: charLength, learningRate: 2e-3,
       clipNorm: 1, evaluations: chapter.pick(smoke: 3, book: 25, paper: 50),
-      seed: seed(for: "batches"), keepsModel: true)
+      seed: chapter.seed(for: "batches"), keepsModel: true)
     let record = chapter.attempt {
       try run.run(
         in: chapter, model: characterModel(batchNorm: batchNorm), source: .crops(text),
@@ -666,7 +660,7 @@ let reestimated: [String: TimeStepStatistics] = chapter.phase("statistics over t
     TimeStepStatistics(features: $0.features, maxSteps: $0.maxSteps, convention: .paper)
   }
   var stream = SequenceStream(
-    batchSize: charBatch, length: charLength, seed: seed(for: "statistics"))
+    batchSize: charBatch, length: charLength, seed: chapter.seed(for: "statistics"))
   for _ in 0..<statisticsBatches {
     let window = stream.next(from: corpus.train)
     _ = model.forward(

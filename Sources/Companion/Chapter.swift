@@ -142,6 +142,13 @@ public final class Chapter: @unchecked Sendable {
     Seeds.generator(seed: options.seed, purpose: purpose)
   }
 
+  /// A seed for one purpose, derived from `--seed`: the first number of that purpose's
+  /// generator (for a data order or a permutation that takes a seed, not a generator).
+  public func seed(for purpose: String) -> UInt64 {
+    var generator = makeGenerator(purpose)
+    return generator.next()
+  }
+
   // MARK: - Long loops
 
   /// A progress bar on stderr (nothing with `--quiet`).
