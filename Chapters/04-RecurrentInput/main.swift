@@ -109,7 +109,7 @@ enum Variant: String, CaseIterable {
 
  *The regime.* Laurent et al.'s finding is about models trained to convergence: early in
  training, a network that learns faster is also better on held-out text. To see the whole
- story within the book's budget (8 minutes on one core), we make convergence come early: a
+ story within the book's budget (a few minutes), we make convergence come early: a
  deliberately small training text (the first 30,000 characters of the training split, about
  300 fortunes) and an LSTM of 64 units that can fit it. The baseline's validation curve
  then flattens within the run and turns up again, and the gap between training and
@@ -346,21 +346,21 @@ func trainWords(_ variant: Variant, corpus words: WordCorpus) -> LanguageModelCu
   return record
 }
 
+/// The four variants train independently: side by side, one per core (`--jobs`).
 let curves: [Variant: LanguageModelCurve] = chapter.phase("fixed-length runs") {
-  Dictionary(
-    uniqueKeysWithValues: Variant.allCases.map { variant in
+  let trained = chapter.attempt {
+    try chapter.independently("fixed-length runs", Variant.allCases) { variant in
       guard let wordCorpus else {
-        return (
-          variant,
-          train(
-            variant.rawValue, variant.normalization(maxSteps: length),
-            source: .crops(trainingText), steps: steps, trainingSample: trainingSample,
-            validationSample: validationSample, maxSteps: length
-          ).curve
-        )
+        return train(
+          variant.rawValue, variant.normalization(maxSteps: length),
+          source: .crops(trainingText), steps: steps, trainingSample: trainingSample,
+          validationSample: validationSample, maxSteps: length
+        ).curve
       }
-      return (variant, trainWords(variant, corpus: wordCorpus))
-    })
+      return trainWords(variant, corpus: wordCorpus)
+    }
+  }
+  return Dictionary(uniqueKeysWithValues: zip(Variant.allCases, trained).map { ($0, $1) })
 }
 
 /*:
@@ -519,17 +519,17 @@ let documentValidationSample = TextSample(
   documents: validationDocuments, batch: batch, cap: cap, maxBatches: sampleBatches)
 
 let variableRecords: [Variant: LanguageModelRecord] = chapter.phase("variable-length runs") {
-  Dictionary(
-    uniqueKeysWithValues: [Variant.sequenceWise, .frameWise].map { variant in
-      (
-        variant,
-        train(
-          "\(variant.rawValue), whole \(documentName)", variant.normalization(maxSteps: cap),
-          source: .documents(trainingDocuments, cap: cap), steps: variableSteps,
-          trainingSample: documentTrainingSample, validationSample: documentValidationSample,
-          maxSteps: cap, keepsModel: variant == .frameWise)
-      )
-    })
+  let variants = [Variant.sequenceWise, .frameWise]
+  let records = chapter.attempt {
+    try chapter.independently("variable-length runs", variants) { variant in
+      train(
+        "\(variant.rawValue), whole \(documentName)", variant.normalization(maxSteps: cap),
+        source: .documents(trainingDocuments, cap: cap), steps: variableSteps,
+        trainingSample: documentTrainingSample, validationSample: documentValidationSample,
+        maxSteps: cap, keepsModel: variant == .frameWise)
+    }
+  }
+  return Dictionary(uniqueKeysWithValues: zip(variants, records).map { ($0, $1) })
 }
 let variableCurves = variableRecords.mapValues(\.curve)
 
@@ -772,10 +772,11 @@ for figure in [figureCurves, figureHidden, figureVariable] {
 
  The figures and numbers here come from the book preset (seed 1, one BLAS thread) on
  Debian's fortunes; regenerate them with `ch04-recurrentinput` (or `companion run 4`), on
- Penn Treebank's character files with `--corpus DIR`. The chapter took 6 min 2 s of wall
- time on one core of a quiet machine in the book's own run (`make`; 5 min 53 s in another
- quiet run, 6 to 7 minutes with the other core busy): about 70 s for each of the four
- fixed-length runs, 40 s for each of the two variable-length runs, a second for the statistics.
+ Penn Treebank's character files with `--corpus DIR`. The chapter took 3 min 0 s of wall
+ time on the two cores of a quiet machine in the book's own run (`make`), two runs at a time
+ (6 min 2 s on one core, one after another, with the same numbers bit for bit): 140 s for the
+ four fixed-length runs (about 70 s each), 38 s for the two variable-length runs, a second for
+ the statistics.
 
  | variant | best validation bpc (step) | final training bpc | final validation bpc | final gap |
  |---|---|---|---|---|

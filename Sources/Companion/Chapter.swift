@@ -56,6 +56,9 @@ public final class Chapter: @unchecked Sendable {
     var phases: [Results.Phase] = []
     var gnuplotHintShown = false
     var checkpoints: CheckpointStore?
+    /// In a child process of `independently`: the lines it would print, sent to the parent
+    /// instead (which prints them in the runs' order); nil in the chapter's own process.
+    var capturedLines: [String]?
   }
 
   // MARK: - Starting
@@ -153,7 +156,7 @@ public final class Chapter: @unchecked Sendable {
 
   /// A progress bar on stderr (nothing with `--quiet`).
   public func progress(_ label: String, total: Int) -> ProgressBar {
-    ProgressBar(label, total: total, sink: progressSink)
+    ProgressBar(label, total: total, sink: isIndependentChild ? nil : progressSink)
   }
 
   /// True once Ctrl-C or SIGTERM arrived: finish the current step and leave the loop.
@@ -287,7 +290,7 @@ public final class Chapter: @unchecked Sendable {
       return true
     }
     if first {
-      printer("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.")
+      emit("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.")
     }
     return false
   }
@@ -314,7 +317,7 @@ public final class Chapter: @unchecked Sendable {
     lock.withLock { state.claims.append(claim) }
     let verdict =
       kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
-    printer(
+    emit(
       "\(kind == .check ? "check" : "claim"): \(text): \(claim.displayedValue) (\(threshold)) \(verdict)"
     )
   }
@@ -339,7 +342,7 @@ public final class Chapter: @unchecked Sendable {
       state.data.append(
         Results.DataRecord(kind: kind, name: name, location: location, summary: summary))
     }
-    printer("data: \(name) (\(location)): \(summary)")
+    emit("data: \(name) (\(location)): \(summary)")
   }
 
   /// Prints `hint` the first time it is asked to (e.g. how to install gnuplot).
@@ -348,7 +351,7 @@ public final class Chapter: @unchecked Sendable {
       defer { state.gnuplotHintShown = true }
       return !state.gnuplotHintShown
     }
-    if first { printer(hint) }
+    if first { emit(hint) }
   }
 
   // MARK: - Ending
@@ -384,14 +387,16 @@ public final class Chapter: @unchecked Sendable {
   /// end (whether or not every claim held), 130/143 when it was interrupted, 1 when the
   /// results could not be written.
   public func finish() -> Never {
+    // A child of `independently` that was stopped leaves the results to its parent.
+    if isIndependentChild { _exit(Interruption.requested ? Interruption.exitStatus : 0) }
     let status: Results.Status = Interruption.requested ? .interrupted : .complete
-    printer("\n" + ClaimsTable.text(claims))
+    emit("\n" + ClaimsTable.text(claims))
     for divergence in divergences {
-      printer("diverged: \(divergence.run) at step \(divergence.step) (value \(divergence.value))")
+      emit("diverged: \(divergence.run) at step \(divergence.step) (value \(divergence.value))")
     }
     do {
       let file = try writeResults(status: status)
-      printer("results: \(displayPath(file))")
+      emit("results: \(displayPath(file))")
     } catch {
       fail(error)
     }
@@ -436,7 +441,41 @@ public final class Chapter: @unchecked Sendable {
   }
 
   /// Prints a line of the chapter's narration on standard output.
-  public func say(_ line: String) { printer(line) }
+  public func say(_ line: String) { emit(line) }
+
+  /// Prints `line`, or keeps it for the parent when this is a child of `independently`.
+  func emit(_ line: String) {
+    let kept = lock.withLock {
+      guard state.capturedLines != nil else { return false }
+      state.capturedLines!.append(line)
+      return true
+    }
+    if !kept { printer(line) }
+  }
+
+  /// Whether this process is a child of `independently` (it prints nothing itself).
+  var isIndependentChild: Bool { lock.withLock { state.capturedLines != nil } }
+
+  /// Turns this process into a child of `independently`: lines are kept, progress is off.
+  func becomeIndependentChild() { lock.withLock { state.capturedLines = [] } }
+
+  /// The lines kept since `becomeIndependentChild`.
+  func takeCapturedLines() -> [String] {
+    lock.withLock {
+      defer { state.capturedLines = [] }
+      return state.capturedLines ?? []
+    }
+  }
+
+  /// Adds divergences found by a child of `independently`.
+  func addDivergences(_ found: [Divergence]) {
+    lock.withLock {
+      for divergence in found where !state.divergences.contains(where: { $0.run == divergence.run })
+      {
+        state.divergences.append(divergence)
+      }
+    }
+  }
 
   /// A path relative to the package root when inside it, for short messages and results.
   func displayPath(_ url: URL) -> String { url.path(relativeTo: root) }

@@ -18,6 +18,17 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   @Option(help: "OpenBLAS threads. More is faster but changes rounding; 1 is bitwise reproducible.")
   public var threads: Int = 1
 
+  @Option(
+    help: ArgumentHelp(
+      "Independent training runs at a time, each in its own process (default: one per core, i.e. cores ÷ --threads). Results are bit-identical for any value.",
+      valueName: "N"))
+  public var jobs: Int?
+
+  /// `--jobs`, or one job per core left by the BLAS threads of each.
+  public var parallelJobs: Int {
+    jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(threads, 1))
+  }
+
   @Option(help: "Override the preset's number of training steps.")
   public var steps: Int?
 
@@ -63,6 +74,7 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     guard threads >= 1 else {
       throw ValidationError("--threads must be at least 1, got \(threads).")
     }
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
     if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs).")
@@ -78,6 +90,7 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     var result = [
       "--preset", preset.rawValue, "--seed", String(seed), "--threads", String(threads),
     ]
+    if let jobs { result += ["--jobs", String(jobs)] }
     if let steps { result += ["--steps", String(steps)] }
     if let epochs { result += ["--epochs", String(epochs)] }
     if let out { result += ["--out", out] }

@@ -70,6 +70,31 @@ struct Chapter04Tests {
     #expect(results.config.data.first?.name == "Penn Treebank")
   }
 
+  /// The harness's promise for `--jobs`: independent runs side by side in child processes
+  /// give the chapter exactly what they give one after another — every claim, every point of
+  /// every series (in the same order), every scalar — and print the same narration.
+  @Test func runsSideBySideGiveTheSameResultsBitForBit() throws {
+    let corpus = try PennTreebankFixture()
+    defer { corpus.remove() }
+    let inOrder = try ChapterHarness.run(
+      "ch04-recurrentinput", arguments: ["--corpus", corpus.path, "--jobs", "1"])
+    let sideBySide = try ChapterHarness.run(
+      "ch04-recurrentinput", arguments: ["--corpus", corpus.path, "--jobs", "3"])
+    #expect(inOrder.status == 0 && sideBySide.status == 0, "\(sideBySide.standardError)")
+    let (a, b) = (try #require(inOrder.results), try #require(sideBySide.results))
+    #expect(a.claims == b.claims)
+    #expect(a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit")
+    // The narration, without the wall times each run prints.
+    func narration(_ text: String) -> [String] {
+      text.split(separator: "\n").map {
+        String($0).replacing(/\(\d+\.\d s\)/, with: "(time)")
+      }.filter {
+        !$0.hasPrefix("results:") && !$0.hasPrefix("figure:") && !$0.contains("output in")
+      }
+    }
+    #expect(narration(inOrder.standardOutput) == narration(sideBySide.standardOutput))
+  }
+
   @Test(.enabled(if: fortunesAvailable, "needs Debian's fortunes: apt-get install fortunes"))
   func smokeRunOnFortunes() throws {
     let (status, results) = try runChapter("ch04-recurrentinput")

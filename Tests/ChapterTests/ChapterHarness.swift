@@ -130,3 +130,17 @@ let imageDataAvailable =
 /// The reason shown when an image chapter's test is skipped.
 let imageDataMissing: Comment =
   "needs image data: apt-get install dataset-fashion-mnist, or set MNIST_DIR"
+
+extension Results.Metrics {
+  /// Every series (names, order, steps) and every scalar, compared bit for bit: unlike `==`,
+  /// a NaN (a level no run reached, say) equals the same NaN.
+  func sameBits(as other: Results.Metrics) -> Bool {
+    func bits(_ series: [MetricSeries]) -> [[String]] {
+      series.map { s in
+        [s.metric, s.run] + s.points.map { "\($0.step):\($0.value.bitPattern)" }
+      }
+    }
+    return bits(series) == bits(other.series)
+      && scalars.mapValues(\.bitPattern) == other.scalars.mapValues(\.bitPattern)
+  }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 
 @testable import Companion
@@ -38,9 +39,21 @@ struct OptionsTests {
     }
   }
 
-  @Test(arguments: [["--threads", "0"], ["--steps", "0"], ["--epochs", "-1"], ["--seed", "-3"]])
+  @Test(
+    arguments: [
+      ["--threads", "0"], ["--steps", "0"], ["--epochs", "-1"], ["--seed", "-3"], ["--jobs", "0"],
+    ])
   func nonsenseNumbersAreErrors(arguments: [String]) {
     #expect(throws: (any Error).self) { try ChapterOptions.parse(arguments) }
+  }
+
+  @Test func jobsDefaultToOnePerCoreLeftByTheBLASThreads() throws {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    #expect(try ChapterOptions.parse([]).parallelJobs == cores)
+    #expect(try ChapterOptions.parse(["--threads", "2"]).parallelJobs == max(1, cores / 2))
+    #expect(try ChapterOptions.parse(["--jobs", "5"]).parallelJobs == 5)
+    // The runner passes --jobs on to its chapters.
+    #expect(try ChapterOptions.parse(["--jobs", "3"]).arguments.contains("--jobs"))
   }
 
   @Test func argumentsRoundTripForTheRunner() throws {
