@@ -60,6 +60,9 @@ public struct Panel: Sendable, Equatable {
   public var yRange: ClosedRange<Double>?
   public var series: [Series]
   public var legend: LegendPosition
+  /// Tick marks at exactly these x values, labelled with them (e.g. the batch sizes 4, 8, 16,
+  /// 60 on a log axis, where gnuplot would label only 10); nil for gnuplot's own.
+  public var xTicks: [Double]? = nil
 
   public init(
     title: String? = nil, xLabel: String, yLabel: String,

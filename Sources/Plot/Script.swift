@@ -103,8 +103,14 @@ enum GnuplotScript {
     lines.append(range("x", panel.xRange, fitTight: true))
     lines.append(range("y", panel.yRange, fitTight: false, fromZero: startsAtZero(panel)))
     lines.append(legend(panel.legend))
+    if let ticks = panel.xTicks {
+      let marks = ticks.map { String(format: "\"%g\" %.17g", $0, $0) }
+      lines.append("set xtics (\(marks.joined(separator: ", ")))")
+    }
     lines.append("plot \\")
     lines += plotElements(panel, firstIndex: firstIndex).map { "  " + $0 }
+    // Chosen ticks stay with their panel.
+    if panel.xTicks != nil { lines.append("set xtics autofreq") }
     return lines
   }
 

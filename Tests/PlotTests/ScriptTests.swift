@@ -51,6 +51,19 @@ import Testing
     #expect(text.contains("set yrange [0.001:1]\n"))
   }
 
+  @Test func chosenTicksAreLabelledAndDoNotLeakIntoTheNextPanel() {
+    var ticked = Panel(
+      xLabel: "batch size", yLabel: "accuracy", xLog: true, series: [.line("l", x: x, y: x)])
+    ticked.xTicks = [4, 8, 16, 60]
+    let plain = Panel(xLabel: "c", yLabel: "d", series: [.line("l", x: x, y: x)])
+    let text = script([ticked, plain])
+    #expect(text.contains("set xtics (\"4\" 4, \"8\" 8, \"16\" 16, \"60\" 60)\n"))
+    let second = text.range(of: "# Panel 2")!.lowerBound
+    let reset = text.range(of: "set xtics autofreq\n")
+    #expect(reset != nil && reset!.lowerBound < second)
+    #expect(!script([plain]).contains("set xtics"))
+  }
+
   @Test func everyPanelResetsWhatTheOneBeforeSet() {
     let logPanel = Panel(
       title: "log", xLabel: "a", yLabel: "b", xLog: true, yLog: true, yRange: 0.1...1,
