@@ -59,6 +59,12 @@ public final class Chapter: @unchecked Sendable {
     /// In a child process of `independently`: the lines it would print, sent to the parent
     /// instead (which prints them in the runs' order); nil in the chapter's own process.
     var capturedLines: [String]?
+    /// In such a child: the log as it was when the child began, and the units it finished
+    /// (their encoded results, for the parent to record in the checkpoint).
+    var childLogSnapshot: LogSnapshot?
+    var childCompletions: [CompletedUnit] = []
+    /// In such a child: the chapter's own process, which it outlives only to save and stop.
+    var parentProcess: pid_t?
   }
 
   // MARK: - Starting
@@ -159,13 +165,20 @@ public final class Chapter: @unchecked Sendable {
     ProgressBar(label, total: total, sink: isIndependentChild ? nil : progressSink)
   }
 
-  /// True once Ctrl-C or SIGTERM arrived: finish the current step and leave the loop.
-  public var shouldStop: Bool { Interruption.requested }
+  /// True once Ctrl-C or SIGTERM arrived: finish the current step and leave the loop. (In a
+  /// child of `independently`, also once the chapter's own process is gone.)
+  public var shouldStop: Bool { Interruption.requested || orphaned }
+
+  /// Whether this is a child of `independently` whose parent has gone (killed outright).
+  var orphaned: Bool {
+    guard let parent = lock.withLock({ state.parentProcess }) else { return false }
+    return getppid() != parent
+  }
 
   /// If a stop was requested, writes the results so far (status "interrupted") and exits
   /// with 130 (SIGINT) or 143 (SIGTERM). Call it after a loop that polls `shouldStop`.
   public func stopIfInterrupted() {
-    guard Interruption.requested else { return }
+    guard Interruption.requested || orphaned else { return }
     finish()
   }
 
@@ -205,7 +218,7 @@ public final class Chapter: @unchecked Sendable {
       say("resumed: \(name) finished before the interruption; its saved result is used")
       return try ResumableUnit.decoder.decode(Result.self, from: saved)
     }
-    let unit = ResumableUnit(name: name, chapter: self, store: store)
+    let unit = try ResumableUnit(name: name, chapter: self, store: store)
     if unit.resumedStep > 0 { say("resumed: \(name) continues after step \(unit.resumedStep)") }
     let result = try body(unit)
     stopIfInterrupted()
@@ -236,7 +249,11 @@ public final class Chapter: @unchecked Sendable {
         state.phases = saved.phases
         state.divergences = saved.divergences
       }
-      let current = saved.current.map { ", \($0.unit) at step \($0.step)" } ?? ""
+      let parts = store.parts
+      let current =
+        (saved.current.map { ", \($0.unit) at step \($0.step)" } ?? "")
+        + (parts.units > 0 ? ", \(parts.units) run(s) in progress side by side" : "")
+        + (parts.reports > 0 ? ", \(parts.reports) finished run(s) to take in" : "")
       say(
         "resuming from \(displayPath(file)) (written \(saved.date)): \(saved.completionOrder.count) unit(s) done\(current)"
       )
@@ -388,7 +405,9 @@ public final class Chapter: @unchecked Sendable {
   /// results could not be written.
   public func finish() -> Never {
     // A child of `independently` that was stopped leaves the results to its parent.
-    if isIndependentChild { _exit(Interruption.requested ? Interruption.exitStatus : 0) }
+    if isIndependentChild {
+      _exit(Interruption.requested ? Interruption.exitStatus : orphaned ? 137 : 0)
+    }
     let status: Results.Status = Interruption.requested ? .interrupted : .complete
     emit("\n" + ClaimsTable.text(claims))
     for divergence in divergences {
@@ -456,8 +475,31 @@ public final class Chapter: @unchecked Sendable {
   /// Whether this process is a child of `independently` (it prints nothing itself).
   var isIndependentChild: Bool { lock.withLock { state.capturedLines != nil } }
 
-  /// Turns this process into a child of `independently`: lines are kept, progress is off.
-  func becomeIndependentChild() { lock.withLock { state.capturedLines = [] } }
+  /// Turns this process into a child of `independently`: lines are kept, progress is off,
+  /// and the log's entries from here on are this child's own.
+  func becomeIndependentChild(parent: pid_t) {
+    let snapshot = LogSnapshot(log)
+    lock.withLock {
+      state.parentProcess = parent
+      state.capturedLines = []
+      state.childLogSnapshot = snapshot
+      state.childCompletions = []
+    }
+  }
+
+  /// The log entries this child made (all of them outside a child).
+  func logChangesInChild() -> LogChanges {
+    let snapshot = lock.withLock { state.childLogSnapshot }
+    return (snapshot ?? LogSnapshot(TrainingLog())).changes(in: log)
+  }
+
+  /// Keeps a finished unit's result for the parent (a child never writes the checkpoint).
+  func recordCompletionInChild(_ unit: String, result: Data) {
+    lock.withLock { state.childCompletions.append(CompletedUnit(unit: unit, result: result)) }
+  }
+
+  /// The units this child finished, in order.
+  var completionsInChild: [CompletedUnit] { lock.withLock { state.childCompletions } }
 
   /// The lines kept since `becomeIndependentChild`.
   func takeCapturedLines() -> [String] {

@@ -13,7 +13,9 @@ import Foundation
 /// The file is JSON, written atomically (a temporary file, then a rename), with a format
 /// version and the run's configuration: a checkpoint of another configuration (preset, seed,
 /// threads, data, sizes) is refused, naming what differs, and a corrupt one is an error, never
-/// a silent fresh start. The file it replaces is kept as `.previous`.
+/// a silent fresh start. The file it replaces is kept as `.previous`. Units that train side by
+/// side in child processes (`Chapter.independently`) keep their progress in files of their own
+/// beside it (`CheckpointStore`); only the chapter's own process writes the checkpoint.
 public struct Checkpoint: Codable, Sendable {
   /// Bumped when the layout changes; an older file is refused with a clear message.
   public static let formatVersion = 1
@@ -75,7 +77,23 @@ public struct Checkpoint: Codable, Sendable {
   public var date: String
 }
 
+/// The state of a unit that runs in a child process of `Chapter.independently`, saved in a
+/// file of its own beside the checkpoint (children never write the checkpoint itself): the
+/// unit's state and the log entries it made since its process began.
+struct UnitProgress: Codable {
+  var unit: String
+  var step: Int
+  var state: Data
+  var log: LogChanges
+  var date: String
+}
+
 /// Reads and writes one chapter's checkpoint file and keeps the units' bookkeeping.
+///
+/// Units that run side by side (`Chapter.independently`) keep their progress in files of
+/// their own, in `NN-checkpoint.parts/` beside the checkpoint: one per unit in progress, and
+/// one per finished run whose result the chapter has not yet taken in (runs are taken in
+/// order). The checkpoint itself is written by the chapter's own process only.
 final class CheckpointStore: @unchecked Sendable {
   let file: URL
   let every: Int
@@ -85,6 +103,29 @@ final class CheckpointStore: @unchecked Sendable {
   let resumed: Bool
 
   var previousFile: URL { Self.previous(of: file) }
+
+  /// `NN-checkpoint.parts/`: the files of units that run side by side.
+  var partsDirectory: URL {
+    file.deletingPathExtension().appendingPathExtension("parts")
+  }
+
+  /// The progress file of `unit` while it runs in a child process.
+  func unitFile(_ unit: String) -> URL {
+    partsDirectory.appendingPathComponent("unit-\(Self.fileName(unit)).json")
+  }
+
+  /// The report of run `index` of the group `label`, kept until the chapter takes it in.
+  func reportFile(group label: String, index: Int) -> URL {
+    partsDirectory.appendingPathComponent("run-\(Self.fileName(label))-\(index).json")
+  }
+
+  /// A name as a file name: its letters and digits, and a hash of the whole for uniqueness.
+  static func fileName(_ name: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    let readable = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" })
+    return readable.prefix(40) + "-" + String(hash, radix: 16)
+  }
 
   /// `NN-checkpoint.previous.json` beside `NN-checkpoint.json`.
   static func previous(of file: URL) -> URL {
@@ -102,6 +143,9 @@ final class CheckpointStore: @unchecked Sendable {
       completionOrder: [], current: nil, scalars: [:], series: [], phases: [], divergences: [],
       date: Results.timestamp())
     guard !fresh, FileManager.default.fileExists(atPath: file.path) else {
+      // Parts without their checkpoint (or an old run's, with --fresh) belong to no run.
+      try? FileManager.default.removeItem(
+        at: file.deletingPathExtension().appendingPathExtension("parts"))
       checkpoint = empty
       resumed = false
       return
@@ -152,23 +196,64 @@ final class CheckpointStore: @unchecked Sendable {
   /// The saved result of a finished unit, if there is one.
   func result(of unit: String) -> Data? { checkpoint.completed[unit] }
 
-  /// The saved state of `unit` if it was the one in progress.
-  func progress(of unit: String) -> Checkpoint.Current? {
-    checkpoint.current?.unit == unit ? checkpoint.current : nil
+  /// The saved state of `unit` if it was in progress: the checkpoint's unit in progress, or
+  /// a unit that ran side by side (with the log entries it had made, which the chapter's log
+  /// does not hold).
+  func progress(of unit: String) throws -> (current: Checkpoint.Current, log: LogChanges?)? {
+    if let current = checkpoint.current, current.unit == unit { return (current, nil) }
+    let part = unitFile(unit)
+    guard let data = FileManager.default.contents(atPath: part.path) else { return nil }
+    guard let saved = try? ResumableUnit.decoder.decode(UnitProgress.self, from: data),
+      saved.unit == unit
+    else {
+      throw CompanionError(
+        "the progress file \(part.path) of \(unit) is corrupt. Delete it to run \(unit) from its start, or add --fresh to start over."
+      )
+    }
+    return (Checkpoint.Current(unit: unit, step: saved.step, state: saved.state), saved.log)
   }
 
-  /// Records a finished unit (and writes, so that a stop right after loses nothing).
+  /// Records a finished unit (and writes, so that a stop right after loses nothing). In a
+  /// child of `independently` the result goes to the parent instead, which records it.
   func complete(_ unit: String, result: Data, from chapter: Chapter) throws {
+    if chapter.isIndependentChild {
+      chapter.recordCompletionInChild(unit, result: result)
+      return
+    }
     checkpoint.completed[unit] = result
     if !checkpoint.completionOrder.contains(unit) { checkpoint.completionOrder.append(unit) }
-    checkpoint.current = nil
+    if checkpoint.current?.unit == unit { checkpoint.current = nil }
+    try write(from: chapter)
+    try? FileManager.default.removeItem(at: unitFile(unit))
+  }
+
+  /// Records the unit in progress at `step` and writes: the checkpoint, or in a child of
+  /// `independently` the unit's own progress file.
+  func save(unit: String, step: Int, state: Data, from chapter: Chapter) throws {
+    if chapter.isIndependentChild {
+      let progress = UnitProgress(
+        unit: unit, step: step, state: state, log: chapter.logChangesInChild(),
+        date: Results.timestamp())
+      try FileManager.default.createDirectory(
+        at: partsDirectory, withIntermediateDirectories: true)
+      try ResumableUnit.encoder.encode(progress).write(to: unitFile(unit), options: .atomic)
+      return
+    }
+    checkpoint.current = Checkpoint.Current(unit: unit, step: step, state: state)
     try write(from: chapter)
   }
 
-  /// Records the unit in progress at `step` and writes.
-  func save(unit: String, step: Int, state: Data, from chapter: Chapter) throws {
-    checkpoint.current = Checkpoint.Current(unit: unit, step: step, state: state)
-    try write(from: chapter)
+  /// Writes the checkpoint as it stands (before units start side by side, so that their
+  /// files always have a checkpoint to belong to).
+  func writeNow(from chapter: Chapter) throws { try write(from: chapter) }
+
+  /// How many units have progress files, and how many finished runs wait to be taken in.
+  var parts: (units: Int, reports: Int) {
+    let names =
+      (try? FileManager.default.contentsOfDirectory(atPath: partsDirectory.path)) ?? []
+    return (
+      names.filter { $0.hasPrefix("unit-") }.count, names.filter { $0.hasPrefix("run-") }.count
+    )
   }
 
   /// Writes with the chapter's log, phase times and divergences as they stand.
@@ -194,6 +279,7 @@ final class CheckpointStore: @unchecked Sendable {
   func remove() {
     try? FileManager.default.removeItem(at: file)
     try? FileManager.default.removeItem(at: previousFile)
+    try? FileManager.default.removeItem(at: partsDirectory)
   }
 }
 
@@ -207,14 +293,17 @@ public final class ResumableUnit: @unchecked Sendable {
   public let resumedStep: Int
   private let savedState: Data?
 
-  init(name: String, chapter: Chapter, store: CheckpointStore?) {
+  init(name: String, chapter: Chapter, store: CheckpointStore?) throws {
     self.name = name
     self.chapter = chapter
     self.store = store
-    let progress = store?.progress(of: name)
-    resumedStep = progress?.step ?? 0
-    savedState = progress?.state
+    let progress = try store?.progress(of: name)
+    resumedStep = progress?.current.step ?? 0
+    savedState = progress?.current.state
     lastSavedStep = resumedStep
+    // A unit that ran side by side kept its log entries with its state; they go back into
+    // the log, where a unit run in order would have left them.
+    progress?.log?.apply(to: chapter.log)
   }
 
   /// The state an interrupted run of this unit saved, or nil to start afresh.

@@ -14,45 +14,85 @@ import Foundation
 /// copy of the chapter at the moment of the call — its data, the learning rate it chose, all
 /// it computed so far — so its body computes exactly what it would have computed in order,
 /// on a core of its own with `--threads` BLAS threads. The child sends back the body's
-/// result, the lines it would have printed, what it wrote into the training log and the
-/// divergences it met; the parent takes them in the items' order. The narration, the log and
-/// the results file are therefore the same for every `--jobs`, and a test holds it to that.
+/// result, the lines it would have printed, what it wrote into the training log, the
+/// divergences it met and the checkpoint units it finished; the parent takes them in the
+/// items' order. The narration, the log and the results file are therefore the same for every
+/// `--jobs`, and tests hold it to that.
 ///
 /// Processes rather than threads: the networks and the chapters' top-level state are not
 /// written to be shared between threads, and need not be; a copy-on-write copy of a process
 /// costs next to nothing beside a training run.
 ///
-/// With checkpoints on (`--preset paper`, `--checkpoint-every`), the items run one after
-/// another in the chapter's own process: a checkpoint tracks units from one process.
+/// With checkpoints on (`--preset paper`, `--checkpoint-every`), a child saves its unit's
+/// progress in a file of its own beside the checkpoint (`NN-checkpoint.parts/`), and its
+/// report stays there until the parent has taken it in; only the parent writes the
+/// checkpoint, when it takes in a run. A stopped chapter therefore resumes every unit that
+/// was in progress, side by side again or in order (`--jobs 1`), to the same bits.
 extension Chapter {
   /// `items.map(body)`, run up to `--jobs` at a time in child processes; `label` names the
-  /// group in the progress line. A child that fails (an error, a crash) fails the group with
-  /// a message naming the run; Ctrl-C is passed on to the children and ends the chapter with
-  /// its partial results, as it would in order.
+  /// group in the progress line (and, with checkpoints, its files: it must be unique in the
+  /// chapter). A child that fails (an error, a crash) fails the group with a message naming
+  /// the run; Ctrl-C is passed on to the children and ends the chapter with its partial
+  /// results and, with checkpoints on, every run's progress saved.
   public func independently<Item, Result: Codable>(
     _ label: String, _ items: [Item], _ body: (Item) throws -> Result
   ) throws -> [Result] {
-    let jobs = min(options.parallelJobs, items.count)
-    guard jobs > 1, options.checkpointInterval == nil, !isIndependentChild else {
-      return try items.map(body)
+    guard !isIndependentChild else { return try items.map(body) }
+    let store = try checkpointStore()
+    /// A finished run's report that a stopped chapter had not taken in yet.
+    func savedReport(_ index: Int) throws -> IndependentReport? {
+      guard let file = store?.reportFile(group: label, index: index),
+        let data = FileManager.default.contents(atPath: file.path)
+      else { return nil }
+      do {
+        return try ResumableUnit.decoder.decode(IndependentReport.self, from: data)
+      } catch {
+        throw CompanionError(
+          "the saved report \(file.path) is corrupt (\(error)). Delete it to run that run again.")
+      }
     }
+    let jobs = min(options.parallelJobs, items.count)
+    guard jobs > 1 else {
+      return try items.indices.map { index in
+        if let report = try savedReport(index) { return try merge(report, as: Result.self) }
+        return try body(items[index])
+      }
+    }
+    // Children's files belong to a checkpoint: make sure there is one on disk.
+    try store?.writeNow(from: self)
+
     var reports = [IndependentReport?](repeating: nil, count: items.count)
     var results: [Result] = []
     var running: [pid_t: (index: Int, file: URL)] = [:]
     var launched = 0
     var finished = 0
-    var forwarded = false
+    var forwarded = Interruption.signalCount
     var failure: String?
-    var progress = progress(
-      "\(label) (\(jobs) at a time)", total: items.count)
+    // A second Ctrl-C must reach the children before this process goes (see below).
+    let exitsAtOnce = Interruption.exitsAtOnceOnSecondSignal
+    Interruption.exitsAtOnceOnSecondSignal = false
+    defer { Interruption.exitsAtOnceOnSecondSignal = exitsAtOnce }
+    var progress = progress("\(label) (\(jobs) at a time)", total: items.count)
+    for index in items.indices { reports[index] = try savedReport(index) }
 
     func launch(_ index: Int) {
-      let file = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "companion-\(getpid())-\(index)-\(UInt32.random(in: 0...UInt32.max)).json")
+      let file =
+        store?.reportFile(group: label, index: index)
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+          "companion-\(getpid())-\(index)-\(UInt32.random(in: 0...UInt32.max)).json")
+      if let store {
+        try? FileManager.default.createDirectory(
+          at: store.partsDirectory, withIntermediateDirectories: true)
+      }
       // A child inherits unwritten output; flush it so that it is written once.
       fflush(nil)
+      let parent = getpid()
       let pid = fork()
-      if pid == 0 { runChild(items[index], body: body, report: file) }
+      if pid == 0 {
+        // Out of the terminal's reach: Ctrl-C comes through the parent, once per press.
+        setpgid(0, 0)
+        runChild(items[index], body: body, report: file, parent: parent)
+      }
       if pid < 0 {
         failure =
           "\(label): could not start run \(index + 1) of \(items.count): \(String(cString: strerror(errno)))"
@@ -63,7 +103,6 @@ extension Chapter {
 
     func collect(_ pid: pid_t, status: Int32) {
       guard let (index, file) = running.removeValue(forKey: pid) else { return }
-      defer { try? FileManager.default.removeItem(at: file) }
       let signal = status & 0x7f
       let code = (status >> 8) & 0xff
       if signal == 0 && code == 0 {
@@ -77,19 +116,45 @@ extension Chapter {
         let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(code)"
         failure = "\(label): run \(index + 1) of \(items.count) \(how) (its error is above)"
       }
+      // Without checkpoints the report has done its work; with them it stays until taken in.
+      if store == nil { try? FileManager.default.removeItem(at: file) }
     }
 
+    /// Takes in, in order, every run whose report is there.
+    func takeInFinishedRuns() {
+      while failure == nil, finished < items.count, let report = reports[finished] {
+        do {
+          results.append(try merge(report, as: Result.self))
+          if let store {
+            try? FileManager.default.removeItem(
+              at: store.reportFile(group: label, index: finished))
+          }
+        } catch {
+          failure = "\(label): run \(finished + 1)'s result does not decode: \(error)"
+          break
+        }
+        reports[finished] = nil
+        finished += 1
+        progress.update(finished)
+      }
+    }
+
+    takeInFinishedRuns()
     while launched < items.count || !running.isEmpty {
       while failure == nil, !Interruption.requested, running.count < jobs,
         launched < items.count
       {
-        launch(launched)
+        if reports[launched] == nil { launch(launched) }
         launched += 1
       }
+      takeInFinishedRuns()
       if running.isEmpty { break }
-      if Interruption.requested && !forwarded {
+      // Every signal we get goes on to the children (they are in process groups of their
+      // own, so a terminal's Ctrl-C reaches them through us only): the first makes them save
+      // and stop, a second makes them stop at once.
+      if Interruption.signalCount > forwarded {
+        forwarded = Interruption.signalCount
         for pid in running.keys { kill(pid, Interruption.stoppingSignal) }
-        forwarded = true
       }
       if failure != nil {
         for pid in running.keys { kill(pid, SIGKILL) }
@@ -102,21 +167,18 @@ extension Chapter {
       }
       if pid < 0 { break }
       collect(pid, status: status)
-      // Whatever is complete at the front goes out in order.
-      while finished < items.count, let report = reports[finished] {
-        do {
-          results.append(try merge(report, as: Result.self))
-        } catch {
-          failure = "\(label): run \(finished + 1)'s result does not decode: \(error)"
-          break
-        }
-        reports[finished] = nil
-        finished += 1
-        progress.update(finished)
-      }
+      takeInFinishedRuns()
     }
     progress.finish()
+    // A second Ctrl-C means "now", as in a chapter that runs in order.
+    if exitsAtOnce && Interruption.signalCount >= 2 { _exit(Interruption.exitStatus) }
     if let failure { throw CompanionError(failure) }
+    if Interruption.requested, let store {
+      let saved = store.parts
+      say(
+        "checkpoint: \(label): \(saved.units) run(s) in progress and \(saved.reports) finished run(s) saved in \(displayPath(store.partsDirectory))"
+      )
+    }
     stopIfInterrupted()
     guard results.count == items.count else {
       throw CompanionError("\(label): \(items.count - results.count) run(s) left no result")
@@ -127,20 +189,20 @@ extension Chapter {
   /// The child's side: run the body, write the report, leave without running the parent's
   /// exit handlers or flushing its buffers.
   private func runChild<Item, Result: Codable>(
-    _ item: Item, body: (Item) throws -> Result, report file: URL
+    _ item: Item, body: (Item) throws -> Result, report file: URL, parent: pid_t
   ) -> Never {
-    becomeIndependentChild()
-    // The log as the parent had it when it forked this child (results of runs merged since
-    // the group began included), so that only this run's own entries go back.
-    let before = LogSnapshot(log)
+    // From here the log's new entries are this run's own (the log as the parent had it when
+    // it forked this child, runs taken in since the group began included, is the baseline).
+    becomeIndependentChild(parent: parent)
     let divergencesBefore = divergences.count
     do {
       let result = try body(item)
       if Interruption.requested { _exit(Interruption.exitStatus) }
       let report = IndependentReport(
         result: try ResumableUnit.encoder.encode(result), lines: takeCapturedLines(),
-        log: before.changes(in: log), divergences: Array(divergences.dropFirst(divergencesBefore)))
-      try ResumableUnit.encoder.encode(report).write(to: file)
+        log: logChangesInChild(), divergences: Array(divergences.dropFirst(divergencesBefore)),
+        completed: completionsInChild)
+      try ResumableUnit.encoder.encode(report).write(to: file, options: .atomic)
       _exit(0)
     } catch {
       for line in takeCapturedLines() { print(line) }
@@ -151,15 +213,27 @@ extension Chapter {
     }
   }
 
-  /// Prints a child's lines and adds its log entries and divergences; returns its result.
+  /// Prints a child's lines, adds its log entries and divergences and records the units it
+  /// finished in the checkpoint; returns its result.
   private func merge<Result: Decodable>(_ report: IndependentReport, as: Result.Type) throws
     -> Result
   {
     for line in report.lines { emit(line) }
     report.log.apply(to: log)
     addDivergences(report.divergences)
+    if let store = try checkpointStore() {
+      for unit in report.completed {
+        try store.complete(unit.unit, result: unit.result, from: self)
+      }
+    }
     return try ResumableUnit.decoder.decode(Result.self, from: report.result)
   }
+}
+
+/// A checkpoint unit a child finished: its name and encoded result.
+struct CompletedUnit: Codable {
+  var unit: String
+  var result: Data
 }
 
 /// What a child of `independently` sends back.
@@ -168,6 +242,7 @@ struct IndependentReport: Codable {
   var lines: [String]
   var log: LogChanges
   var divergences: [Divergence]
+  var completed: [CompletedUnit]
 }
 
 /// The training log's entries added or changed since a snapshot.

@@ -56,6 +56,14 @@ public enum Interruption {
     return true
   }
 
+  /// Whether a second SIGINT/SIGTERM ends the process at once (chapters: yes). A chapter
+  /// whose runs train in child processes turns it off while they run, so that it can pass
+  /// the second signal on to them before it goes.
+  static var exitsAtOnceOnSecondSignal: Bool {
+    get { exitsOnSecondSignal }
+    set { exitsOnSecondSignal = newValue }
+  }
+
   /// Forgets a request; for tests only.
   static func reset() {
     pendingSignal = 0

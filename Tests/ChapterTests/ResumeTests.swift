@@ -21,6 +21,7 @@ struct ResumeTests {
   /// as that file exists. Returns the exit status and standard error.
   static func run(
     out: URL, extra: [String] = [], interruptAt file: URL? = nil, once text: String? = nil,
+    interruptWhen condition: (() -> Bool)? = nil,
     chapter: String = "ch03-feedforward", options: [String] = options
   ) throws -> (status: Int32, standardError: String) {
     let process = Process()
@@ -35,10 +36,14 @@ struct ResumeTests {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = errorHandle
     try process.run()
-    if let file {
-      // Until the file exists (and, if asked, holds `text`: a checkpoint of a given run).
+    if file != nil || condition != nil {
+      // Until the file exists (and, if asked, holds `text`: a checkpoint of a given run), or
+      // the condition is met.
       func ready() -> Bool {
-        guard let data = FileManager.default.contents(atPath: file.path) else { return false }
+        if let condition { return condition() }
+        guard let file, let data = FileManager.default.contents(atPath: file.path) else {
+          return false
+        }
         return text.map { String(decoding: data, as: UTF8.self).contains($0) } ?? true
       }
       while process.isRunning && !ready() { usleep(20_000) }
@@ -69,9 +74,11 @@ struct ResumeTests {
     let (whole, pieces) = (
       root.appendingPathComponent("whole"), root.appendingPathComponent("pieces")
     )
+    // In order (--jobs 1): the checkpoint names the unit in progress, so the test can stop
+    // the chapter inside the one it means. Side by side is Chapter 3's test below.
     let options = [
       "--preset", "smoke", "--steps", "12", "--checkpoint-every", "5", "--quiet", "--corpus",
-      corpus.path,
+      corpus.path, "--jobs", "1",
     ]
     let run = { (out: URL, stopAt: URL?) in
       // Stopped inside the in-order BN-LSTM run: the one that draws initial-state noise.
@@ -103,18 +110,27 @@ struct ResumeTests {
     )
     let checkpoint = pieces.appendingPathComponent("03-checkpoint.json")
 
-    // 1. Never interrupted.
-    #expect(try Self.run(out: whole).status == 0)
+    // 1. Never interrupted, one run after another.
+    #expect(try Self.run(out: whole, extra: ["--jobs", "1"]).status == 0)
     #expect(
       !FileManager.default.fileExists(
         atPath: whole.appendingPathComponent("03-checkpoint.json").path),
       "a finished run leaves no checkpoint")
 
-    // 2. Interrupted by SIGINT once the first checkpoint is on disk.
-    let stopped = try Self.run(out: pieces, interruptAt: checkpoint)
+    // 2. Two runs side by side, interrupted by SIGINT once a run in a child process has saved
+    //    its progress: every run in progress keeps its own file beside the checkpoint.
+    let parts = pieces.appendingPathComponent("03-checkpoint.parts")
+    func unitInProgress() -> Bool {
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: parts.path)) ?? []
+      return names.contains { $0.hasPrefix("unit-") && $0.contains("BN") }
+    }
+    let stopped = try Self.run(
+      out: pieces, extra: ["--jobs", "2"], interruptWhen: unitInProgress)
     try #require(stopped.status == 130, "\(stopped.standardError)")
     #expect(try Self.results(in: pieces).status == .interrupted)
     #expect(FileManager.default.fileExists(atPath: checkpoint.path))
+    let left = (try? FileManager.default.contentsOfDirectory(atPath: parts.path)) ?? []
+    #expect(left.contains { $0.hasPrefix("unit-") }, "a run in progress left its file: \(left)")
 
     // 3. Another configuration is refused, naming what differs; nothing is overwritten.
     let before = try Data(contentsOf: checkpoint)
@@ -123,14 +139,15 @@ struct ResumeTests {
     #expect(refused.standardError.contains("is of another run: seed 1 in the checkpoint, 2 now"))
     #expect(try Data(contentsOf: checkpoint) == before)
 
-    // 4. The same command resumes and finishes.
-    let resumed = try Self.run(out: pieces)
+    // 4. The same command resumes and finishes, every run where it stopped.
+    let resumed = try Self.run(out: pieces, extra: ["--jobs", "2"])
     #expect(resumed.status == 0, "\(resumed.standardError)")
     let (a, b) = (try Self.results(in: whole), try Self.results(in: pieces))
     #expect(b.status == .complete)
     #expect(a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit")
     #expect(a.claims == b.claims)
     #expect(a.metrics.scalars.keys.filter { $0.hasPrefix("parameter fingerprint") }.count >= 10)
+    #expect(!FileManager.default.fileExists(atPath: parts.path), "a finished run leaves no parts")
   }
 
   @Test(.enabled(if: imageDataAvailable, imageDataMissing))
