@@ -660,7 +660,7 @@ if chapter.preset == .paper || chapter.options.checkpointInterval != nil {
     "Chapter 3's training runs (evaluations not counted)",
     steps: sweepRates.count * sweepSteps + (figureVariants + rateVariants).count * replicates
       * steps + 2 * deepSteps + 2 * initialScales.count * sweepSteps,
-    secondsPerStep: secondsPerStep())
+    secondsPerStep: secondsPerStep(), sideBySide: true)
 }
 
 /// The sweep's held-out share of the training images: a sixth, 10,000 of the 60,000 of

@@ -198,7 +198,7 @@ if chapter.preset == .paper || chapter.options.checkpointInterval != nil {
       batch: batch, optimizer: &optimizer)
   }
   chapter.announceLongRun(
-    "Chapter 4's four character models", steps: 4 * steps, secondsPerStep: rate)
+    "Chapter 4's four character models", steps: 4 * steps, secondsPerStep: rate, sideBySide: true)
 }
 
 /*:

@@ -389,7 +389,7 @@ if announcesLongRuns {
   }
   chapter.announceLongRun(
     "Chapter 5's MNIST runs (4 main, \(sweepGammas.count) γ; the LSTM steps are a little faster)",
-    steps: 4 * mnistSteps + sweepGammas.count * sweepSteps, secondsPerStep: rate)
+    steps: 4 * mnistSteps + sweepGammas.count * sweepSteps, secondsPerStep: rate, sideBySide: true)
 }
 
 /// The four MNIST runs are independent: they run side by side, one per core (`--jobs`).
@@ -544,7 +544,7 @@ if announcesLongRuns {
   }
   chapter.announceLongRun(
     "Chapter 5's character models (\(charHidden) units)",
-    steps: 2 * smallTextSteps + 2 * wholeTextSteps, secondsPerStep: rate)
+    steps: 2 * smallTextSteps + 2 * wholeTextSteps, secondsPerStep: rate, sideBySide: true)
 }
 
 /// The four character models are independent too: side by side, one per core.

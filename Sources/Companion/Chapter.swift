@@ -275,13 +275,19 @@ public final class Chapter: @unchecked Sendable {
     return (ProcessInfo.processInfo.systemUptime - start) / Double(max(timed, 1))
   }
 
-  public func announceLongRun(_ what: String, steps: Int, secondsPerStep: Double) {
-    let total = Double(steps) * secondsPerStep
+  /// With `sideBySide`, the runs train `--jobs` at a time (`independently`), and the estimate
+  /// divides by that.
+  public func announceLongRun(
+    _ what: String, steps: Int, secondsPerStep: Double, sideBySide: Bool = false
+  ) {
+    let jobs = sideBySide ? options.parallelJobs : 1
+    let total = Double(steps) * secondsPerStep / Double(jobs)
     let hours = Int(total / 3600)
     let minutes = Int(total.truncatingRemainder(dividingBy: 3600) / 60)
     let estimate = hours > 0 ? "\(hours) h \(minutes) min" : "\(max(minutes, 1)) min"
+    let atOnce = jobs > 1 ? ", \(jobs) runs at a time" : ""
     say(
-      "\(what): \(steps) steps at \(String(format: "%.3g", secondsPerStep)) s each: about \(estimate) on this machine"
+      "\(what): \(steps) steps at \(String(format: "%.3g", secondsPerStep)) s each\(atOnce): about \(estimate) on this machine"
     )
     if options.checkpointInterval != nil {
       let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)

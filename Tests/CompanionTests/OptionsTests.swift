@@ -56,6 +56,16 @@ struct OptionsTests {
     #expect(try ChapterOptions.parse(["--jobs", "3"]).arguments.contains("--jobs"))
   }
 
+  @Test func aLongRunsEstimateCountsTheRunsSideBySide() throws {
+    let output = TextCollector()
+    let chapter = try TestChapter.make(["--jobs", "2"], output: output)
+    // 7,200 steps of 1 s: 2 h in order, 1 h two at a time.
+    chapter.announceLongRun("runs", steps: 7_200, secondsPerStep: 1)
+    chapter.announceLongRun("runs", steps: 7_200, secondsPerStep: 1, sideBySide: true)
+    #expect(output.text.contains("1 s each: about 2 h 0 min on this machine"))
+    #expect(output.text.contains("1 s each, 2 runs at a time: about 1 h 0 min on this machine"))
+  }
+
   @Test func argumentsRoundTripForTheRunner() throws {
     let original = try ChapterOptions.parse([
       "--preset", "paper", "--seed", "7", "--steps", "5", "--quiet",
