@@ -788,9 +788,6 @@ func stepsToReach(_ target: Double, _ run: RunResult) -> Int? {
   zip(run.steps, run.smoothed).first { $0.1 >= target }?.0
 }
 
-/// A step, or "never".
-func describe(_ step: Int?) -> String { step.map(String.init) ?? "never" }
-
 /// A step count as a multiple of `reference`: the ratio if the target was reached, otherwise
 /// the run's length over `reference` — a lower bound, flagged.
 func multiple(_ reached: Int?, of reference: Int, runLength: Int) -> (value: Double, reached: Bool)
@@ -944,26 +941,17 @@ func medianOverUnits(_ values: [Double]) -> Double {
   let sorted = values.filter(\.isFinite).sorted()
   return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
 }
-let pathRatios = Spread(
-  values: zip(baselineRuns, bnRuns).map { base, bn in
-    medianOverUnits(unitDrifts(bn.probe).map(\.path))
-      / medianOverUnits(unitDrifts(base.probe).map(\.path))
-  })
-let netRatios = Spread(
-  values: zip(baselineRuns, bnRuns).map { base, bn in
-    medianOverUnits(unitDrifts(bn.probe).map(\.net))
-      / medianOverUnits(unitDrifts(base.probe).map(\.net))
-  })
-let driftTable = zip(baselineRuns, bnRuns).map { base, bn in
-  (
-    basePath: medianOverUnits(unitDrifts(base.probe).map(\.path)),
-    bnPath: medianOverUnits(unitDrifts(bn.probe).map(\.path)),
-    xhatPath: medianOverUnits(unitDrifts(bn.probeNormalized).map(\.path)),
-    baseNet: medianOverUnits(unitDrifts(base.probe).map(\.net)),
-    bnNet: medianOverUnits(unitDrifts(bn.probe).map(\.net)),
-    xhatNet: medianOverUnits(unitDrifts(bn.probeNormalized).map(\.net))
-  )
+/// A probe's drift: the median over units of path length and of net drift.
+func medianDrift(_ probe: [[Percentiles]]) -> (path: Double, net: Double) {
+  let drifts = unitDrifts(probe)
+  return (medianOverUnits(drifts.map(\.path)), medianOverUnits(drifts.map(\.net)))
 }
+/// Per repetition: the baseline's sigmoid inputs, BN's, and BN's x̂.
+let driftTable = zip(baselineRuns, bnRuns).map { base, bn in
+  (base: medianDrift(base.probe), bn: medianDrift(bn.probe), xhat: medianDrift(bn.probeNormalized))
+}
+let pathRatios = Spread(values: driftTable.map { $0.bn.path / $0.base.path })
+let netRatios = Spread(values: driftTable.map { $0.bn.net / $0.base.net })
 chapter.say(
   "\nFigure 1(b, c): median over the last layer's units of the distance the median input "
     + "travels, in units of its own 15–85 spread (path; net drift):")
@@ -972,10 +960,10 @@ for (r, row) in driftTable.enumerated() {
     String(
       format:
         "  repetition %d: baseline %.2f; %.2f   BN sigmoid input %.2f; %.2f   BN x̂ %.2f; %.2f",
-      r + 1, row.basePath, row.baseNet, row.bnPath, row.bnNet, row.xhatPath, row.xhatNet))
-  chapter.log.scalar("drift path, baseline, repetition \(r + 1)", row.basePath)
-  chapter.log.scalar("drift path, BN, repetition \(r + 1)", row.bnPath)
-  chapter.log.scalar("drift path, BN x̂, repetition \(r + 1)", row.xhatPath)
+      r + 1, row.base.path, row.base.net, row.bn.path, row.bn.net, row.xhat.path, row.xhat.net))
+  chapter.log.scalar("drift path, baseline, repetition \(r + 1)", row.base.path)
+  chapter.log.scalar("drift path, BN, repetition \(r + 1)", row.bn.path)
+  chapter.log.scalar("drift path, BN x̂, repetition \(r + 1)", row.xhat.path)
 }
 chapter.say(
   "  BN / baseline: path " + pathRatios.text("%.3f") + ", net drift " + netRatios.text("%.3f"))
@@ -1163,10 +1151,11 @@ func effectiveRates(_ run: RunResult, _ variant: Variant) -> [Double] {
   }
 }
 let growthVariants = [figureVariants[1]] + rateVariants.filter(\.batchNorm)
+let finalEffectiveRateOfBN = effectiveRates(bnRuns[0], figureVariants[1]).last ?? .nan
 for variant in growthVariants {
   let run = runs[variant.name]![0]
   let rates = effectiveRates(run, variant)
-  let ratio = (rates.last ?? .nan) / (effectiveRates(bnRuns[0], figureVariants[1]).last ?? .nan)
+  let ratio = (rates.last ?? .nan) / finalEffectiveRateOfBN
   chapter.say(
     "  " + padded(variant.name, 16)
       + String(

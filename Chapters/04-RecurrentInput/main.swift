@@ -360,7 +360,7 @@ let curves: [Variant: LanguageModelCurve] = chapter.phase("fixed-length runs") {
       return trainWords(variant, corpus: wordCorpus)
     }
   }
-  return Dictionary(uniqueKeysWithValues: zip(Variant.allCases, trained).map { ($0, $1) })
+  return Dictionary(uniqueKeysWithValues: zip(Variant.allCases, trained))
 }
 
 /*:
@@ -529,7 +529,7 @@ let variableRecords: [Variant: LanguageModelRecord] = chapter.phase("variable-le
         maxSteps: cap, keepsModel: variant == .frameWise)
     }
   }
-  return Dictionary(uniqueKeysWithValues: zip(variants, records).map { ($0, $1) })
+  return Dictionary(uniqueKeysWithValues: zip(variants, records))
 }
 let variableCurves = variableRecords.mapValues(\.curve)
 

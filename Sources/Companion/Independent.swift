@@ -54,7 +54,9 @@ extension Chapter {
     let jobs = min(options.parallelJobs, items.count)
     guard jobs > 1 else {
       return try items.indices.map { index in
-        if let report = try savedReport(index) { return try merge(report, as: Result.self) }
+        if let report = try savedReport(index) {
+          return try takeIn(report, of: index, in: label, store: store, as: Result.self)
+        }
         return try body(items[index])
       }
     }
@@ -124,11 +126,8 @@ extension Chapter {
     func takeInFinishedRuns() {
       while failure == nil, finished < items.count, let report = reports[finished] {
         do {
-          results.append(try merge(report, as: Result.self))
-          if let store {
-            try? FileManager.default.removeItem(
-              at: store.reportFile(group: label, index: finished))
-          }
+          results.append(
+            try takeIn(report, of: finished, in: label, store: store, as: Result.self))
         } catch {
           failure = "\(label): run \(finished + 1)'s result does not decode: \(error)"
           break
@@ -213,18 +212,21 @@ extension Chapter {
     }
   }
 
-  /// Prints a child's lines, adds its log entries and divergences and records the units it
-  /// finished in the checkpoint; returns its result.
-  private func merge<Result: Decodable>(_ report: IndependentReport, as: Result.Type) throws
-    -> Result
-  {
+  /// Takes in run `index` of the group `label`: prints its lines, adds its log entries and
+  /// divergences, records the units it finished in the checkpoint and deletes its saved
+  /// report (taken in once, never twice); returns its result.
+  private func takeIn<Result: Decodable>(
+    _ report: IndependentReport, of index: Int, in label: String, store: CheckpointStore?,
+    as: Result.Type
+  ) throws -> Result {
     for line in report.lines { emit(line) }
     report.log.apply(to: log)
     addDivergences(report.divergences)
-    if let store = try checkpointStore() {
+    if let store {
       for unit in report.completed {
         try store.complete(unit.unit, result: unit.result, from: self)
       }
+      try? FileManager.default.removeItem(at: store.reportFile(group: label, index: index))
     }
     return try ResumableUnit.decoder.decode(Result.self, from: report.result)
   }
