@@ -22,7 +22,7 @@ struct ChapterTarget {
   var target: String { "Ch" + directory.replacingOccurrences(of: "-", with: "") }
 }
 
-let libraries = ["Companion", "Engine", "Datasets", "Plot", "Randomness"]
+let libraries = ["Companion", "Engine", "Datasets", "Invariants", "Plot", "Randomness"]
 
 /// Compiler flags for this machine's vector units. The element-wise kernels (sigmoid, tanh,
 /// BN) vectorise to 4-wide SSE on a baseline x86-64 build; on a CPU with AVX2 and FMA
@@ -89,24 +89,27 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]),
     // Counts heap allocations for `companion bench` (Linux/glibc; a no-op elsewhere).
     .target(name: "CAllocationCounter", path: "Sources/CAllocationCounter"),
+    // `require`: a broken contract stops the program with its message in every build.
+    .target(name: "Invariants"),
     .target(
       name: "Randomness",
-      dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+      dependencies: ["Invariants", .product(name: "RealModule", package: "swift-numerics")]),
     .target(
       name: "Engine",
       dependencies: [
-        "COpenBLAS", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
+        "COpenBLAS", "Invariants", "Randomness",
+        .product(name: "RealModule", package: "swift-numerics"),
       ]),
     .target(
       name: "Datasets",
       dependencies: [
-        "CZlib", "Randomness", .product(name: "Crypto", package: "swift-crypto"),
+        "CZlib", "Invariants", "Randomness", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "Plot"),
     .target(
       name: "Companion",
       dependencies: [
-        "Engine", "Datasets", "Plot", "Randomness",
+        "Engine", "Datasets", "Invariants", "Plot", "Randomness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

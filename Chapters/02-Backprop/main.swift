@@ -20,6 +20,7 @@
 import Companion
 import Engine
 import Foundation
+import Invariants
 import Plot
 import Randomness
 
@@ -587,7 +588,10 @@ chapter.phase("timing") {
     let fusedRun = medianTime(repetitions: timingRepetitions) {
       BatchNormalization.backwardFused(dy, cache: timingCache, gamma: g).input[0, 0]
     }
-    precondition(stagedRun.checksum.isFinite && fusedRun.checksum.isFinite)
+    // The checksums keep the optimiser from dropping the timed work; finite, they add nothing.
+    require(
+      stagedRun.checksum.isFinite && fusedRun.checksum.isFinite,
+      "a timed backward pass returned \(stagedRun.checksum) and \(fusedRun.checksum)")
     stagedTimes.append(stagedRun.seconds)
     fusedTimes.append(fusedRun.seconds)
     timingProgress.update(k + 1)

@@ -617,7 +617,12 @@ struct LengthRow {
   var batch: Double
 }
 let lengthRows: [LengthRow] = chapter.phase("longer sequences") {
-  precondition(lengthBatch >= 2, "the test text holds fewer than 2 sequences of \(lengths.max()!)")
+  if lengthBatch < 2 {
+    chapter.fail(
+      CompanionError(
+        "the test text (\(lengthText.count) characters) holds fewer than 2 sequences of \(lengths.max()!): give a larger corpus"
+      ))
+  }
   return lengths.map { length in
     let sample = TextSample(
       tokens: lengthText, batch: lengthBatch, length: length, maxBatches: .max)

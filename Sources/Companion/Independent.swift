@@ -143,7 +143,9 @@ extension Chapter {
       while failure == nil, !Interruption.requested, running.count < jobs,
         launched < items.count
       {
-        if reports[launched] == nil { launch(launched) }
+        // Runs before `finished` have been taken in (some from reports a stopped chapter
+        // saved), and a run with a report waiting is done: neither is started again.
+        if launched >= finished && reports[launched] == nil { launch(launched) }
         launched += 1
       }
       takeInFinishedRuns()

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import Invariants
 
 /// Fixed batches of text for measuring bits per character, the same at every evaluation so
 /// that curves compare: the first non-overlapping sequences of a text (each with the
@@ -56,7 +57,7 @@ extension SequenceModel where T == Float {
   /// Cross-entropy over the sample's counted predictions, in bits per character
   /// (mean nats / ln 2).
   public func bitsPerCharacter(on sample: TextSample, statistics: StatisticsPolicy) -> Double {
-    precondition(!sample.batches.isEmpty, "an empty text sample has no bits per character")
+    require(!sample.batches.isEmpty, "an empty text sample has no bits per character")
     var nats = 0.0
     for batch in sample.batches {
       let loss = (batch.mask ?? []).withUnsafeBufferPointer { mask in

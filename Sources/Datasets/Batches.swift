@@ -1,3 +1,4 @@
+import Invariants
 import Randomness
 
 /// Mini-batch iteration over a data set of `count` examples.
@@ -19,7 +20,7 @@ public struct MiniBatches: Sequence, Sendable {
     count: Int, batchSize: Int, seed: UInt64, epoch: Int, dropLast: Bool = true,
     shuffle: Bool = true
   ) {
-    precondition(batchSize > 0, "batch size must be positive")
+    require(batchSize > 0, "batch size must be positive")
     self.count = count
     self.batchSize = batchSize
     self.seed = seed
@@ -71,7 +72,7 @@ public struct MiniBatchStream: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey { case count, batchSize, seed, epochsStarted, position }
 
   public init(count: Int, batchSize: Int, seed: UInt64) {
-    precondition(
+    require(
       batchSize > 0 && batchSize <= count,
       "batches of \(batchSize) from \(count) examples")
     self.count = count
@@ -127,7 +128,7 @@ extension ImageSet {
   ) {
     let size = imageSize
     for index in indices {
-      precondition(index >= 0 && index < count, "example \(index) of a set of \(count)")
+      require(index >= 0 && index < count, "example \(index) of a set of \(count)")
     }
     if inputs.count != indices.count * size {
       inputs = [Float](repeating: 0, count: indices.count * size)
@@ -169,10 +170,10 @@ extension ImageSet {
     let steps = imageSize
     let batch = indices.count
     if let permutation {
-      precondition(permutation.count == steps, "permutation size must equal pixels per image")
+      require(permutation.count == steps, "permutation size must equal pixels per image")
     }
     for index in indices {
-      precondition(index >= 0 && index < count, "example \(index) of a set of \(count)")
+      require(index >= 0 && index < count, "example \(index) of a set of \(count)")
     }
     if inputs.count != steps * batch { inputs = [Float](repeating: 0, count: steps * batch) }
     let order = permutation?.order ?? Array(0..<steps)

@@ -1,3 +1,4 @@
+import Invariants
 import Randomness
 
 /// One window of character-level training data: `batchSize` streams of `length` steps.
@@ -30,8 +31,8 @@ public struct CharStreams: Sequence, Sendable {
   private let tokens: [UInt8]
 
   public init(tokens: [UInt8], batchSize: Int, length: Int, offset: Int = 0) {
-    precondition(batchSize > 0 && length > 0, "batch size and length must be positive")
-    precondition(
+    require(batchSize > 0 && length > 0, "batch size and length must be positive")
+    require(
       offset >= 0 && offset < Swift.max(tokens.count, 1), "offset must lie inside the text")
     self.tokens = tokens
     self.batchSize = batchSize
@@ -45,7 +46,7 @@ public struct CharStreams: Sequence, Sendable {
 
   /// Window `k`: x[b][t] = text[offset + b * streamLength + k * length + t], y = the next one.
   public func window(_ k: Int) -> CharBatch {
-    precondition(k >= 0 && k < windowCount, "window \(k) out of 0..<\(windowCount)")
+    require(k >= 0 && k < windowCount, "window \(k) out of 0..<\(windowCount)")
     var inputs = [Int](repeating: 0, count: batchSize * length)
     var targets = inputs
     tokens.withUnsafeBufferPointer { text in
@@ -98,7 +99,7 @@ public struct CroppedSequences: Sequence, Sendable {
   private let tokens: [UInt8]
 
   public init(tokens: [UInt8], batchSize: Int, length: Int, seed: UInt64, epoch: Int) {
-    precondition(batchSize > 0 && length > 0, "batch size and length must be positive")
+    require(batchSize > 0 && length > 0, "batch size and length must be positive")
     self.tokens = tokens
     self.batchSize = batchSize
     self.length = length
@@ -117,7 +118,7 @@ public struct CroppedSequences: Sequence, Sendable {
   public var batchCount: Int { starts.count / batchSize }
 
   public func batch(_ index: Int) -> CharBatch {
-    precondition(index >= 0 && index < batchCount, "batch \(index) out of 0..<\(batchCount)")
+    require(index >= 0 && index < batchCount, "batch \(index) out of 0..<\(batchCount)")
     var inputs = [Int](repeating: 0, count: batchSize * length)
     var targets = inputs
     for b in 0..<batchSize {
@@ -176,7 +177,7 @@ public struct SequenceStream: Codable, Sendable, Equatable {
   public mutating func next(from tokens: [UInt8]) -> CharBatch {
     var sequences = CroppedSequences(
       tokens: tokens, batchSize: batchSize, length: length, seed: seed, epoch: epoch)
-    precondition(
+    require(
       sequences.batchCount > 0,
       "\(tokens.count) characters hold no batch of \(batchSize) sequences of \(length)")
     if index >= sequences.batchCount {
@@ -207,7 +208,7 @@ public struct DocumentBatch: Sendable {
 
   /// A batch of `documents`: document d predicts d[1...] from d[..<end], at most `cap` steps.
   public init(documents: [ArraySlice<UInt8>], cap: Int) {
-    precondition(!documents.isEmpty && cap >= 1, "a batch needs documents and a positive cap")
+    require(!documents.isEmpty && cap >= 1, "a batch needs documents and a positive cap")
     let lengths = documents.map { Swift.max(0, Swift.min($0.count - 1, cap)) }
     let steps = Swift.max(lengths.max() ?? 1, 1)
     let batch = documents.count
@@ -245,7 +246,7 @@ public struct DocumentStream: Codable, Sendable, Equatable {
 
   public mutating func next(from documents: [ArraySlice<UInt8>]) -> DocumentBatch {
     let batches = documents.count / batchSize
-    precondition(batches > 0, "\(documents.count) documents hold no batch of \(batchSize)")
+    require(batches > 0, "\(documents.count) documents hold no batch of \(batchSize)")
     if index >= batches {
       epoch += 1
       index = 0

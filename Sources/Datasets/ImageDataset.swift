@@ -1,4 +1,5 @@
 import Foundation
+import Invariants
 
 /// A set of grey-scale images with their class labels, as plain row-major Float buffers.
 public struct ImageSet: Sendable {
@@ -11,8 +12,8 @@ public struct ImageSet: Sendable {
   public var labels: [Int]
 
   public init(count: Int, rows: Int, cols: Int, pixels: [Float], labels: [Int]) {
-    precondition(pixels.count == count * rows * cols, "pixels must hold count*rows*cols values")
-    precondition(labels.count == count, "labels must hold count values")
+    require(pixels.count == count * rows * cols, "pixels must hold count*rows*cols values")
+    require(labels.count == count, "labels must hold count values")
     self.count = count
     self.rows = rows
     self.cols = cols

@@ -1,3 +1,4 @@
+import Invariants
 import Randomness
 
 /// Ways of looking at an `ImageSet` that the chapters need: subsets, a held-out validation
@@ -16,7 +17,7 @@ extension ImageSet {
     pixels.withUnsafeBufferPointer { src in
       out.withUnsafeMutableBufferPointer { dst in
         for (row, index) in indices.enumerated() {
-          precondition(index >= 0 && index < count, "index \(index) out of 0..<\(count)")
+          require(index >= 0 && index < count, "index \(index) out of 0..<\(count)")
           let from = src.baseAddress! + index * size
           (dst.baseAddress! + row * size).update(from: from, count: size)
         }
@@ -87,7 +88,7 @@ extension ImageSet {
   /// Each 2x2 block of pixels replaced by its mean: 28x28 becomes 14x14, so a pixel-by-pixel
   /// sequence shrinks from 784 to 196 steps (4x less recurrent work for the fast presets).
   public func downsampled2x2() -> ImageSet {
-    precondition(rows % 2 == 0 && cols % 2 == 0, "2x2 downsampling needs even rows and cols")
+    require(rows % 2 == 0 && cols % 2 == 0, "2x2 downsampling needs even rows and cols")
     let (outRows, outCols) = (rows / 2, cols / 2)
     let inSize = imageSize
     let outSize = outRows * outCols
@@ -114,7 +115,7 @@ extension ImageSet {
   /// `permutation.order[t]` of the input. Used for permuted MNIST, where the same fixed
   /// permutation is applied to every image so that the sequence loses its local structure.
   public func permuted(by permutation: PixelPermutation) -> ImageSet {
-    precondition(permutation.count == imageSize, "permutation size must equal pixels per image")
+    require(permutation.count == imageSize, "permutation size must equal pixels per image")
     let size = imageSize
     var out = [Float](repeating: 0, count: pixels.count)
     permutation.order.withUnsafeBufferPointer { order in

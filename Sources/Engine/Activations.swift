@@ -1,3 +1,5 @@
+import Invariants
+
 /// The squashing functions. Each backward pass reads the derivative off the forward pass's
 /// output, so it is one fused multiply per element.
 public enum Activation: String, Sendable, Codable, CaseIterable {
@@ -23,7 +25,7 @@ public func sigmoid<T: Scalar>(_ z: T) -> T {
 @inlinable
 public func activate<T: Scalar>(_ activation: Activation, _ z: MatrixView<T>, into y: MatrixView<T>)
 {
-  precondition(
+  require(
     z.rows == y.rows && z.cols == y.cols,
     "activation of \(z.rows)×\(z.cols) into \(y.rows)×\(y.cols)")
   let n = z.cols
@@ -53,7 +55,7 @@ public func activate<T: Scalar>(_ activation: Activation, _ z: MatrixView<T>, in
 public func activationBackward<T: Scalar>(
   _ activation: Activation, _ dy: MatrixView<T>, output y: MatrixView<T>, into dz: MatrixView<T>
 ) {
-  precondition(
+  require(
     dy.rows == y.rows && dy.cols == y.cols && dz.rows == y.rows && dz.cols == y.cols,
     "activation backward of \(dy.rows)×\(dy.cols) ∂ℓ/∂y, \(y.rows)×\(y.cols) y, into \(dz.rows)×\(dz.cols)"
   )

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Invariants
 
 /// The one knob we turn on OpenBLAS: how many threads its kernels may use.
 ///
@@ -8,7 +9,7 @@ import COpenBLAS
 public enum BLAS {
   /// Sets the number of threads OpenBLAS uses for every later call.
   public static func setThreads(_ count: Int) {
-    precondition(count >= 1, "OpenBLAS needs at least one thread, got \(count)")
+    require(count >= 1, "OpenBLAS needs at least one thread, got \(count)")
     openblas_set_num_threads(Int32(count))
   }
 

@@ -1,3 +1,5 @@
+import Invariants
+
 /// Batch normalization as a layer: γ and (optionally) β are learned, population statistics
 /// are tracked under a `BatchNormConvention` when the policy says so and used when it asks
 /// for them. Everything it computes lives in buffers it owns, sized on the first batch.
@@ -84,7 +86,7 @@ public final class BatchNorm<T: Scalar>: Layer {
 
   @inlinable
   public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
-    precondition(
+    require(
       x.cols == features, "BatchNorm of \(features) features given \(x.rows)×\(x.cols)")
     input = x
     lastPolicy = statistics
@@ -92,7 +94,7 @@ public final class BatchNorm<T: Scalar>: Layer {
     let y = output.reshape(rows: x.rows, cols: x.cols)
     let (mean, s): (MatrixView<T>, MatrixView<T>)
     if statistics.usesBatchStatistics {
-      precondition(x.rows > 0, "batch normalization needs at least one example")
+      require(x.rows > 0, "batch normalization needs at least one example")
       BatchNormalization.moments(
         of: x, mean: batchMean.view, variance: batchVariance.view, workspace: workspace)
       BatchNormalization.inverseStandardDeviation(
@@ -115,9 +117,9 @@ public final class BatchNorm<T: Scalar>: Layer {
   @inlinable
   public func backward(_ dy: MatrixView<T>) -> MatrixView<T> {
     guard let input, let lastPolicy else {
-      preconditionFailure("BatchNorm.backward called before forward")
+      requirementFailure("BatchNorm.backward called before forward")
     }
-    precondition(
+    require(
       dy.rows == input.rows && dy.cols == input.cols,
       "BatchNorm.backward given \(dy.rows)×\(dy.cols) ∂ℓ/∂y for a \(input.rows)×\(input.cols) input"
     )
@@ -154,7 +156,7 @@ public final class BatchNorm<T: Scalar>: Layer {
   @usableFromInline
   func refreshPopulationScalars() {
     guard populationScalarsAreStale else { return }
-    precondition(population.features == features, "population of the wrong width")
+    require(population.features == features, "population of the wrong width")
     let (mean, s) = (populationMean.view, populationInverseStd.view)
     let epsilon = T(population.convention.epsilon)
     for j in 0..<features {

@@ -1,3 +1,5 @@
+import Invariants
+
 /// The three kernels every batch normalization in the book is built from.
 ///
 /// 1. `moments`: per-feature mean and biased variance over the rows of a view, optionally
@@ -70,12 +72,12 @@ extension BatchNormalization {
     mean: MatrixView<T>, variance: MatrixView<T>, workspace: Workspace<T>
   ) -> Int {
     let n = x.cols
-    precondition(
+    require(
       mean.rows == 1 && mean.cols == n && variance.rows == 1 && variance.cols == n,
       "moments of \(x.rows)×\(n) need 1×\(n) mean and variance, got \(mean.rows)×\(mean.cols) and \(variance.rows)×\(variance.cols)"
     )
     if let mask {
-      precondition(mask.count == x.rows, "a mask of \(mask.count) rows for \(x.rows) rows")
+      require(mask.count == x.rows, "a mask of \(mask.count) rows for \(x.rows) rows")
     }
     let counted = mask.map { m in (0..<x.rows).reduce(0) { $0 + (m[$1] != 0 ? 1 : 0) } } ?? x.rows
     if accumulation.usesDouble(rows: counted, scalar: T.self) {
@@ -139,7 +141,7 @@ extension BatchNormalization {
   public static func inverseStandardDeviation<T: Scalar>(
     of variance: MatrixView<T>, epsilon: T, into inverseStd: MatrixView<T>
   ) {
-    precondition(
+    require(
       variance.rows == 1 && inverseStd.rows == 1 && variance.cols == inverseStd.cols,
       "1×n variance and inverse standard deviation needed, got \(variance.rows)×\(variance.cols) and \(inverseStd.rows)×\(inverseStd.cols)"
     )
@@ -155,7 +157,7 @@ extension BatchNormalization {
   ) {
     func check(_ v: MatrixView<T>?) {
       guard let v else { return }
-      precondition(
+      require(
         v.rows == 1 && v.cols == n,
         "\(what()) needs 1×\(n) per-feature vectors, got \(v.rows)×\(v.cols)")
     }
@@ -180,11 +182,11 @@ extension BatchNormalization {
   ) {
     let (m, n) = (x.rows, x.cols)
     checkPerFeature(mean, inverseStd, gamma, beta, features: n, what: "normalising \(m)×\(n)")
-    precondition(
+    require(
       output.rows == m && output.cols == n,
       "normalising \(m)×\(n) into an output of \(output.rows)×\(output.cols)")
     if let normalized {
-      precondition(
+      require(
         normalized.rows == m && normalized.cols == n,
         "normalising \(m)×\(n) into x̂ of \(normalized.rows)×\(normalized.cols)")
     }
@@ -242,18 +244,18 @@ extension BatchNormalization {
     gammaGradient: MatrixView<T>?, betaGradient: MatrixView<T>?, workspace: Workspace<T>
   ) {
     let (rows, n) = (dy.rows, dy.cols)
-    precondition(
+    require(
       normalized.rows == rows && normalized.cols == n && dx.rows == rows && dx.cols == n,
       "backward of \(rows)×\(n) ∂ℓ/∂y against x̂ of \(normalized.rows)×\(normalized.cols) and ∂ℓ/∂x of \(dx.rows)×\(dx.cols)"
     )
     checkPerFeature(
       inverseStd, gamma, gammaGradient, betaGradient, features: n,
       what: "backward of \(rows)×\(n)")
-    if let mask { precondition(mask.count == rows, "a mask of \(mask.count) rows for \(rows)") }
+    if let mask { require(mask.count == rows, "a mask of \(mask.count) rows for \(rows)") }
     var dy = dy
     if activation != .identity {
       guard let y = activationOutput else {
-        preconditionFailure("backward through \(activation) needs its \(rows)×\(n) output")
+        requirementFailure("backward through \(activation) needs its \(rows)×\(n) output")
       }
       // ∂ℓ/∂y = ∂ℓ/∂g(y) ⊙ g′, into dx, which the rest then reads as the upstream gradient.
       activationBackward(activation, dy, output: y, into: dx)

@@ -1,3 +1,4 @@
+import Invariants
 import RealModule
 
 /// The Batch Normalizing Transform (Ioffe & Szegedy 2015, Alg. 1) and its backward pass,
@@ -71,7 +72,7 @@ public enum BatchNormalization {
   public static func forward<T: Scalar>(
     training x: Matrix<T>, gamma: Matrix<T>, beta: Matrix<T>, epsilon: T
   ) -> (output: Matrix<T>, cache: Cache<T>) {
-    precondition(x.rows > 0, "batch normalization needs at least one example")
+    require(x.rows > 0, "batch normalization needs at least one example")
     var mean = Matrix<T>(rows: 1, cols: x.cols)
     var variance = Matrix<T>(rows: 1, cols: x.cols)
     x.withView { x in
@@ -93,7 +94,7 @@ public enum BatchNormalization {
   public static func forward<T: Scalar>(
     inference x: Matrix<T>, gamma: Matrix<T>, beta: Matrix<T>, population: PopulationStatistics
   ) -> (output: Matrix<T>, cache: Cache<T>) {
-    precondition(
+    require(
       population.features == x.cols,
       "population statistics for \(population.features) features, input has \(x.cols)")
     return normalizeMatrices(
@@ -187,7 +188,7 @@ public enum BatchNormalization {
   public static func backwardFused<T: Scalar>(
     _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>
   ) -> Gradients<T> {
-    precondition(cache.usesBatchStatistics, "the fused form is the training-mode backward")
+    require(cache.usesBatchStatistics, "the fused form is the training-mode backward")
     return backward(dy, cache: cache, gamma: gamma, form: .fused)
   }
 

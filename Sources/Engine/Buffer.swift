@@ -1,3 +1,5 @@
+import Invariants
+
 /// Owned storage that views are cut from: a layer's outputs and gradients, a recurrent
 /// layer's per-step tape, a parameter's value.
 ///
@@ -18,7 +20,7 @@ public final class Buffer<Element: Scalar> {
   /// A zero-filled `rows × cols` buffer.
   @inlinable
   public init(rows: Int = 0, cols: Int = 0) {
-    precondition(rows >= 0 && cols >= 0, "a buffer cannot have shape \(rows)×\(cols)")
+    require(rows >= 0 && cols >= 0, "a buffer cannot have shape \(rows)×\(cols)")
     shapeRows = rows
     shapeCols = cols
     allocated = Swift.max(rows * cols, 1)
@@ -54,7 +56,7 @@ public final class Buffer<Element: Scalar> {
 
   @inlinable
   func resize(rows: Int, cols: Int) {
-    precondition(rows >= 0 && cols >= 0, "a buffer cannot have shape \(rows)×\(cols)")
+    require(rows >= 0 && cols >= 0, "a buffer cannot have shape \(rows)×\(cols)")
     let needed = rows * cols
     if needed > allocated {
       storage.deallocate()

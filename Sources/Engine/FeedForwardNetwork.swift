@@ -1,3 +1,4 @@
+import Invariants
 import Randomness
 
 /// A fully connected classifier: hidden layers z = W·u (+ b), optionally batch-normalised,
@@ -83,7 +84,7 @@ public final class FeedForwardNetwork<T: Scalar> {
       if let norm { all += norm.parameters }
     }
     parameters = all + outputLayer.parameters
-    precondition(
+    require(
       Set(parameters.map(\.name)).count == parameters.count, "parameter names must be unique")
   }
 
@@ -136,7 +137,7 @@ public final class FeedForwardNetwork<T: Scalar> {
     _ x: Matrix<T>, labels: [Int], optimizer: inout O,
     statistics: StatisticsPolicy = .batchAndTrack
   ) -> T where O.Element == T {
-    precondition(statistics.usesBatchStatistics, "training normalises with batch statistics")
+    require(statistics.usesBatchStatistics, "training normalises with batch statistics")
     return x.withView { x in
       let logits = forward(x, statistics: statistics)
       let value = loss.forward(logits: logits, labels: labels)
@@ -154,8 +155,8 @@ public final class FeedForwardNetwork<T: Scalar> {
     _ x: Matrix<T>, labels: [Int], batchSize: Int = 1000,
     statistics: StatisticsPolicy = .population
   ) -> Double {
-    precondition(statistics != .batchAndTrack, "evaluation must not track population statistics")
-    precondition(labels.count == x.rows, "\(labels.count) labels for \(x.rows) examples")
+    require(statistics != .batchAndTrack, "evaluation must not track population statistics")
+    require(labels.count == x.rows, "\(labels.count) labels for \(x.rows) examples")
     var correct = 0
     x.withView { x in
       var start = 0
@@ -178,7 +179,7 @@ public final class FeedForwardNetwork<T: Scalar> {
     set {
       for norm in norms.compactMap({ $0 }) {
         guard let population = newValue[norm.name] else { continue }
-        precondition(
+        require(
           population.features == norm.features,
           "population of \(norm.name) has \(population.features) features, the layer \(norm.features)"
         )

@@ -1,3 +1,5 @@
+import Invariants
+
 /// Element-wise and per-column kernels on views, each a single pass over memory.
 ///
 /// Indices inside inner loops use wrapping arithmetic (`&+`, `&*`): the overflow check of a
@@ -8,7 +10,7 @@
 /// Adds the 1×n `row` to every row of `m` (a bias, or β).
 @inlinable
 public func addRow<T: Scalar>(_ row: MatrixView<T>, to m: MatrixView<T>) {
-  precondition(
+  require(
     row.rows == 1 && row.cols == m.cols, "a 1×\(m.cols) row is needed, got \(row.rows)×\(row.cols)")
   let (n, r) = (m.cols, row.base)
   for i in 0..<m.rows {
@@ -23,7 +25,7 @@ public func addRow<T: Scalar>(_ row: MatrixView<T>, to m: MatrixView<T>) {
 public func columnSums<T: Scalar>(
   of m: MatrixView<T>, into sums: MatrixView<T>, accumulating: Bool = false
 ) {
-  precondition(
+  require(
     sums.rows == 1 && sums.cols == m.cols,
     "column sums of \(m.rows)×\(m.cols) need a 1×\(m.cols) row, got \(sums.rows)×\(sums.cols)")
   let (n, s) = (m.cols, sums.base)
@@ -37,7 +39,7 @@ public func columnSums<T: Scalar>(
 /// y += x element by element (same shapes): the sum of two paths of a gradient.
 @inlinable
 public func add<T: Scalar>(_ x: MatrixView<T>, to y: MatrixView<T>) {
-  precondition(
+  require(
     x.rows == y.rows && x.cols == y.cols,
     "adding a \(x.rows)×\(x.cols) view to a \(y.rows)×\(y.cols) one")
   for i in 0..<y.rows {
@@ -92,7 +94,7 @@ extension Matrix {
   /// A new matrix combining two same-shaped matrices element by element.
   @inlinable
   public func zipped(with other: Matrix, _ combine: (Element, Element) -> Element) -> Matrix {
-    precondition(
+    require(
       rows == other.rows && cols == other.cols,
       "shapes disagree: \(rows)×\(cols) and \(other.rows)×\(other.cols)")
     return withUnsafeBufferPointer { a in
@@ -107,7 +109,7 @@ extension Matrix {
   /// Σ self ⊙ other: the inner product of two same-shaped matrices.
   @inlinable
   public func dot(_ other: Matrix) -> Element {
-    precondition(
+    require(
       rows == other.rows && cols == other.cols,
       "dot of a \(rows)×\(cols) and a \(other.rows)×\(other.cols) matrix")
     return withUnsafeBufferPointer { a in

@@ -1,3 +1,5 @@
+import Invariants
+
 /// The element-wise work of one LSTM time step, fused into a few passes over raw rows.
 ///
 /// The matrix products of a step (x_t·W_x for all steps at once, h_{t−1}·W_h per step) go
@@ -115,13 +117,13 @@ public enum LSTMKernels {
     _ a: MatrixView<T>, gates: MatrixView<T>, cells c1: MatrixView<T>, _ c2: MatrixView<T>,
     _ c3: MatrixView<T>?, rows: Int, hidden: Int
   ) {
-    precondition(
+    require(
       a.rows == rows && a.cols == 4 * hidden && gates.rows == rows && gates.cols == 4 * hidden,
       "LSTM step of batch \(rows), hidden \(hidden): gate rows must be \(rows)×\(4 * hidden), got \(a.rows)×\(a.cols) and \(gates.rows)×\(gates.cols)"
     )
     func checkCell(_ c: MatrixView<T>?) {
       guard let c else { return }
-      precondition(
+      require(
         c.rows == rows && c.cols == hidden,
         "LSTM step of batch \(rows), hidden \(hidden): a cell-shaped view is \(c.rows)×\(c.cols)")
     }

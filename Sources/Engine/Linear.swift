@@ -1,3 +1,5 @@
+import Invariants
+
 /// A fully connected layer, y = x·W + b, one example per row of x.
 ///
 /// Backward, from ∂ℓ/∂y (written dy) and the chain rule on y_ij = Σ_k x_ik W_kj + b_j:
@@ -22,7 +24,7 @@ public final class Linear<T: Scalar>: Layer {
   ) {
     self.weight = Parameter("\(name).W", weight)
     if let bias {
-      precondition(
+      require(
         bias.rows == 1 && bias.cols == weight.cols,
         "a \(weight.rows)×\(weight.cols) layer needs a 1×\(weight.cols) bias, got \(bias.rows)×\(bias.cols)"
       )
@@ -40,7 +42,7 @@ public final class Linear<T: Scalar>: Layer {
 
   @inlinable
   public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
-    precondition(
+    require(
       x.cols == inputs, "a layer of \(inputs) inputs given \(x.rows)×\(x.cols)")
     input = x
     let y = output.reshape(rows: x.rows, cols: outputs)
@@ -54,8 +56,8 @@ public final class Linear<T: Scalar>: Layer {
   /// Writes ∂ℓ/∂W and ∂ℓ/∂b; returns ∂ℓ/∂x, or an empty view when it is not computed.
   @inlinable
   public func backward(_ dy: MatrixView<T>) -> MatrixView<T> {
-    guard let input else { preconditionFailure("Linear.backward called before forward") }
-    precondition(
+    guard let input else { requirementFailure("Linear.backward called before forward") }
+    require(
       dy.rows == input.rows && dy.cols == outputs,
       "Linear.backward given \(dy.rows)×\(dy.cols) ∂ℓ/∂y, expected \(input.rows)×\(outputs)")
     // ∂ℓ/∂W = xᵀ·dy

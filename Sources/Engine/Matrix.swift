@@ -1,4 +1,5 @@
 import Foundation
+import Invariants
 
 /// A dense row-major matrix: `rows × cols` scalars in one contiguous array.
 ///
@@ -19,7 +20,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable, Codable {
 
   @inlinable
   public init(rows: Int, cols: Int, repeating value: Element = 0) {
-    precondition(rows >= 0 && cols >= 0, "a matrix cannot have shape \(rows)×\(cols)")
+    require(rows >= 0 && cols >= 0, "a matrix cannot have shape \(rows)×\(cols)")
     self.rows = rows
     self.cols = cols
     self.elements = Array(repeating: value, count: rows * cols)
@@ -27,7 +28,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable, Codable {
 
   @inlinable
   public init(rows: Int, cols: Int, _ values: [Element]) {
-    precondition(
+    require(
       values.count == rows * cols,
       "a \(rows)×\(cols) matrix needs \(rows * cols) values, got \(values.count)")
     self.rows = rows
@@ -41,7 +42,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable, Codable {
     rows: Int, cols: Int,
     filling fill: (UnsafeMutableBufferPointer<Element>) -> Void
   ) {
-    precondition(rows >= 0 && cols >= 0, "a matrix cannot have shape \(rows)×\(cols)")
+    require(rows >= 0 && cols >= 0, "a matrix cannot have shape \(rows)×\(cols)")
     self.rows = rows
     self.cols = cols
     self.elements = Array(unsafeUninitializedCapacity: rows * cols) { buffer, count in
@@ -182,7 +183,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable, Codable {
   /// Column `j`: one feature's values over the batch, converted to `Double` for analysis.
   @inlinable
   public func column(_ j: Int) -> [Double] {
-    precondition(j >= 0 && j < cols, "column \(j) of a matrix with \(cols) columns")
+    require(j >= 0 && j < cols, "column \(j) of a matrix with \(cols) columns")
     return (0..<rows).map { Double(storage[$0 * cols + j]) }
   }
 

@@ -1,3 +1,5 @@
+import Invariants
+
 /// Matrix products, all through BLAS `gemm`: C ← α·op(A)·op(B) + β·C.
 ///
 /// Passing transposes as flags (instead of materialising Aᵀ) is what makes the backward
@@ -16,10 +18,10 @@ public func gemm<T: Scalar>(
   let k = transposeA ? a.rows : a.cols
   let kB = transposeB ? b.cols : b.rows
   let n = transposeB ? b.rows : b.cols
-  precondition(
+  require(
     k == kB,
     "matrix product shapes disagree: op(A) is \(m)×\(k), op(B) is \(kB)×\(n)")
-  precondition(
+  require(
     c.rows == m && c.cols == n,
     "matrix product of \(m)×\(k) and \(kB)×\(n) into C of \(c.rows)×\(c.cols), expected \(m)×\(n)")
   if m == 0 || n == 0 { return }

@@ -1,3 +1,5 @@
+import Invariants
+
 /// A window onto scalars that someone else owns: `rows × cols` elements, row-major, with
 /// row r starting `stride` elements after row r − 1.
 ///
@@ -21,7 +23,7 @@ public struct MatrixView<Element: Scalar> {
   @inlinable
   public init(base: UnsafeMutablePointer<Element>, rows: Int, cols: Int, stride: Int? = nil) {
     let stride = stride ?? cols
-    precondition(
+    require(
       rows >= 0 && cols >= 0 && stride >= cols,
       "a view cannot have shape \(rows)×\(cols) with row stride \(stride)")
     self.base = base
@@ -57,7 +59,7 @@ public struct MatrixView<Element: Scalar> {
   /// Rows `range`, sharing this view's memory (a time step, a mini-batch).
   @inlinable
   public func rows(_ range: Range<Int>) -> MatrixView {
-    precondition(
+    require(
       range.lowerBound >= 0 && range.upperBound <= rows,
       "rows \(range) of a view with \(rows) rows")
     return MatrixView(
@@ -67,7 +69,7 @@ public struct MatrixView<Element: Scalar> {
   /// Columns `range` of every row, sharing this view's memory (one gate's block of an LSTM).
   @inlinable
   public func columns(_ range: Range<Int>) -> MatrixView {
-    precondition(
+    require(
       range.lowerBound >= 0 && range.upperBound <= cols,
       "columns \(range) of a view with \(cols) columns")
     return MatrixView(base: base + range.lowerBound, rows: rows, cols: range.count, stride: stride)
@@ -82,7 +84,7 @@ public struct MatrixView<Element: Scalar> {
   /// Copies `source` (same shape) into this view.
   @inlinable
   public func copy(from source: MatrixView) {
-    precondition(
+    require(
       source.rows == rows && source.cols == cols,
       "copy of a \(source.rows)×\(source.cols) view into a \(rows)×\(cols) one")
     for r in 0..<rows { row(r).update(from: source.row(r), count: cols) }

@@ -1,3 +1,4 @@
+import Invariants
 import RealModule
 
 /// Updates parameters from their gradients.
@@ -28,7 +29,7 @@ public struct NamedState<T: Scalar>: Codable, Equatable, Sendable {
     for parameter: Parameter<T>, _ body: (UnsafeMutablePointer<T>) -> R
   ) -> R {
     if let existing = stored[parameter.name] {
-      precondition(
+      require(
         existing.rows == parameter.rows && existing.cols == parameter.cols,
         "optimizer state of \(parameter.name) is \(existing.rows)×\(existing.cols), the parameter is \(parameter.rows)×\(parameter.cols)"
       )

@@ -1,3 +1,5 @@
+import Invariants
+
 /// A learned tensor and the gradient of the loss with respect to it.
 ///
 /// A class, because three parties share one parameter: the layer that uses it, the
@@ -50,7 +52,7 @@ public final class Parameter<T: Scalar> {
   private static func copy(
     _ matrix: Matrix<T>, into buffer: Buffer<T>, what: String, of name: String
   ) {
-    precondition(
+    require(
       matrix.rows == buffer.rows && matrix.cols == buffer.cols,
       "\(what) of parameter \(name) must be \(buffer.rows)×\(buffer.cols), got \(matrix.rows)×\(matrix.cols)"
     )

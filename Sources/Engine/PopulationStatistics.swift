@@ -1,3 +1,5 @@
+import Invariants
+
 /// The per-feature mean and variance that replace batch statistics at inference
 /// (Ioffe & Szegedy 2015, Alg. 2), tracked under one `BatchNormConvention`.
 ///
@@ -38,7 +40,7 @@ public struct PopulationStatistics: Sendable, Codable, Equatable {
   /// Folds in one training batch of `batchSize` examples with per-feature mean μ_B and
   /// biased variance σ²_B.
   public mutating func update(batchMean: [Double], batchVariance: [Double], batchSize m: Int) {
-    precondition(
+    require(
       batchMean.count == features && batchVariance.count == features,
       "population of \(features) features updated with \(batchMean.count) means and \(batchVariance.count) variances"
     )
@@ -54,7 +56,7 @@ public struct PopulationStatistics: Sendable, Codable, Equatable {
   public mutating func update<T: Scalar>(
     batchMean: MatrixView<T>, batchVariance: MatrixView<T>, batchSize m: Int
   ) {
-    precondition(
+    require(
       batchMean.rows == 1 && batchMean.cols == features && batchVariance.rows == 1
         && batchVariance.cols == features,
       "population of \(features) features updated with \(batchMean.rows)×\(batchMean.cols) means and \(batchVariance.rows)×\(batchVariance.cols) variances"

@@ -1,3 +1,5 @@
+import Invariants
+
 /// Batch normalization of one term of a recurrent layer, at every time step of a batch of
 /// sequences: Cooijmans et al.'s BN_x, BN_h and BN_c, Laurent et al.'s input-to-hidden BN
 /// and their naive normalization of the whole pre-activation all compose from it.
@@ -77,8 +79,8 @@ public final class RecurrentBatchNorm<T: Scalar> {
   public func forward(
     step t: Int, _ x: MatrixView<T>, into y: MatrixView<T>, mask: UnsafeBufferPointer<T>? = nil
   ) {
-    precondition(statistics != .sequenceWise, "sequence-wise statistics cover all steps at once")
-    precondition(
+    require(statistics != .sequenceWise, "sequence-wise statistics cover all steps at once")
+    require(
       x.rows == batch && x.cols == features,
       "\(name): step \(t) given \(x.rows)×\(x.cols), expected \(batch)×\(features)")
     let rows = t * batch..<(t + 1) * batch
@@ -92,9 +94,9 @@ public final class RecurrentBatchNorm<T: Scalar> {
     _ x: MatrixView<T>, into y: MatrixView<T>, mask: UnsafeBufferPointer<T>? = nil
   ) {
     let steps = x.rows / Swift.max(batch, 1)
-    precondition(
-      x.rows == steps * batch && x.cols == features && y.rows == x.rows && y.cols == features,
-      "\(name): all steps given \(x.rows)×\(x.cols) into \(y.rows)×\(y.cols) for a batch of \(batch)"
+    require(
+      x.rows == normalized.rows && x.cols == features && y.rows == x.rows && y.cols == features,
+      "\(name): all steps given \(x.rows)×\(x.cols) into \(y.rows)×\(y.cols), expected \(normalized.rows)×\(features) (\(tapeSteps) steps of \(batch))"
     )
     if statistics == .sequenceWise {
       normalize(x, into: y, tape: 0..<x.rows, statisticRow: 0, populationStep: 0, mask: mask)
@@ -147,7 +149,14 @@ public final class RecurrentBatchNorm<T: Scalar> {
     step t: Int, _ dy: MatrixView<T>, into dx: MatrixView<T>,
     mask: UnsafeBufferPointer<T>? = nil
   ) {
-    precondition(statistics != .sequenceWise, "sequence-wise statistics cover all steps at once")
+    require(statistics != .sequenceWise, "sequence-wise statistics cover all steps at once")
+    require(
+      t >= 0 && (t + 1) * batch <= normalized.rows,
+      "\(name): backward of step \(t), but the forward pass ran \(tapeSteps) steps")
+    require(
+      dy.rows == batch && dy.cols == features && dx.rows == batch && dx.cols == features,
+      "\(name): step \(t) backward given \(dy.rows)×\(dy.cols) ∂ℓ/∂y into \(dx.rows)×\(dx.cols), expected \(batch)×\(features)"
+    )
     let rows = t * batch..<(t + 1) * batch
     backward(dy, into: dx, tape: rows, statisticRow: t, mask: mask)
   }
@@ -157,6 +166,15 @@ public final class RecurrentBatchNorm<T: Scalar> {
   public func backwardAll(
     _ dy: MatrixView<T>, into dx: MatrixView<T>, mask: UnsafeBufferPointer<T>? = nil
   ) {
+    // ∂ℓ/∂y must cover the whole tape: fewer rows would take γ's gradient from part of it.
+    require(
+      dy.rows == normalized.rows && dy.cols == features && dx.rows == dy.rows
+        && dx.cols == features,
+      "\(name): all steps' backward given \(dy.rows)×\(dy.cols) ∂ℓ/∂y into \(dx.rows)×\(dx.cols) for a forward pass of \(normalized.rows)×\(features) (\(tapeSteps) steps of \(batch))"
+    )
+    if let mask {
+      require(mask.count == dy.rows, "\(name): a mask of \(mask.count) for \(dy.rows) rows")
+    }
     if statistics == .sequenceWise {
       backward(dy, into: dx, tape: 0..<dy.rows, statisticRow: 0, mask: mask)
       return
@@ -168,6 +186,9 @@ public final class RecurrentBatchNorm<T: Scalar> {
         mask: mask.map { UnsafeBufferPointer(rebasing: $0[rows]) })
     }
   }
+
+  /// Steps on the tape of the last forward pass.
+  @inlinable var tapeSteps: Int { normalized.rows / Swift.max(batch, 1) }
 
   @inlinable
   func backward(

@@ -1,3 +1,5 @@
+import Invariants
+
 /// Where a recurrent layer normalises, as data (like `BatchNormConvention`): every batch
 /// normalization of Laurent et al. 2016 and Cooijmans et al. 2017 is one value of this type.
 public struct RecurrentNormalization: Codable, Equatable, Sendable {
@@ -32,10 +34,10 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
     placement: Placement, statistics: RecurrentStatistics = .perStep,
     initialGamma: Double = 1, convention: BatchNormConvention = .paper, maxSteps: Int = 1
   ) {
-    precondition(
+    require(
       statistics != .sequenceWise || placement == .input,
       "sequence-wise statistics need a term computed for all steps at once: the input term")
-    precondition(maxSteps >= 1, "T_max must be at least 1")
+    require(maxSteps >= 1, "T_max must be at least 1")
     self.placement = placement
     self.statistics = statistics
     self.initialGamma = initialGamma

@@ -1,3 +1,4 @@
+import Invariants
 import Randomness
 
 /// A tanh RNN or an LSTM run over a batch of sequences, with backpropagation through time
@@ -171,8 +172,8 @@ public final class RecurrentLayer<T: Scalar> {
     _ x: MatrixView<T>, steps: Int, batch: Int, mask: UnsafeBufferPointer<T>? = nil,
     statistics: StatisticsPolicy, start: Start = .fresh
   ) -> MatrixView<T> {
-    precondition(!configuration.tokenInput, "\(name) takes token ids, not dense inputs")
-    precondition(
+    require(!configuration.tokenInput, "\(name) takes token ids, not dense inputs")
+    require(
       x.rows == steps * batch && x.cols == configuration.inputs,
       "\(name): \(steps) steps of \(batch) need a \(steps * batch)×\(configuration.inputs) input, got \(x.rows)×\(x.cols)"
     )
@@ -190,8 +191,8 @@ public final class RecurrentLayer<T: Scalar> {
     tokens: [Int], steps: Int, batch: Int, mask: UnsafeBufferPointer<T>? = nil,
     statistics: StatisticsPolicy, start: Start = .fresh
   ) -> MatrixView<T> {
-    precondition(configuration.tokenInput, "\(name) takes dense inputs, not token ids")
-    precondition(
+    require(configuration.tokenInput, "\(name) takes dense inputs, not token ids")
+    require(
       tokens.count == steps * batch,
       "\(name): \(steps) steps of \(batch) need \(steps * batch) tokens, got \(tokens.count)")
     self.tokens = tokens
@@ -199,7 +200,7 @@ public final class RecurrentLayer<T: Scalar> {
     begin(steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
     let (w, xw, g) = (inputWeight.valueView, inputTerm.view, gateWidth)
     for (r, token) in tokens.enumerated() {
-      precondition(
+      require(
         token >= 0 && token < configuration.inputs,
         "\(name): token \(token) outside 0..<\(configuration.inputs)")
       xw.row(r).update(from: w.row(token), count: g)
@@ -212,12 +213,12 @@ public final class RecurrentLayer<T: Scalar> {
     steps: Int, batch: Int, mask: UnsafeBufferPointer<T>?, statistics: StatisticsPolicy,
     start: Start
   ) {
-    precondition(steps >= 1 && batch >= 1, "\(name): \(steps) steps of batch \(batch)")
+    require(steps >= 1 && batch >= 1, "\(name): \(steps) steps of batch \(batch)")
     if let mask {
-      precondition(mask.count == steps * batch, "a mask of \(mask.count) for \(steps * batch) rows")
+      require(mask.count == steps * batch, "a mask of \(mask.count) for \(steps * batch) rows")
     }
     let continues = start == .continuing
-    precondition(
+    require(
       !continues || carriedHidden.rows == batch,
       "\(name) can continue only from a state of the same batch (\(carriedHidden.rows) rows, not \(batch))"
     )
@@ -328,7 +329,7 @@ public final class RecurrentLayer<T: Scalar> {
       RecurrentState(hidden: carriedHidden.matrix, cell: isLSTM ? carriedCell.matrix : nil)
     }
     set {
-      precondition(
+      require(
         newValue.hidden.cols == hidden && (newValue.cell == nil) == !isLSTM,
         "\(name): a carried state of \(newValue.hidden.cols) units for a layer of \(hidden)")
       newValue.hidden.withView {
@@ -374,7 +375,7 @@ public final class RecurrentLayer<T: Scalar> {
     -> MatrixView<T>?
   {
     let (b, h, g) = (batch, hidden, gateWidth)
-    precondition(
+    require(
       outputGradient.rows == steps * b && outputGradient.cols == h,
       "\(name): ∂ℓ/∂h of \(outputGradient.rows)×\(outputGradient.cols), expected \(steps * b)×\(h)"
     )

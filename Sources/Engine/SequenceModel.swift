@@ -1,3 +1,4 @@
+import Invariants
 import Randomness
 
 /// Token embeddings: row v of E is the vector of token v (a word-level model's input layer).
@@ -22,7 +23,7 @@ public final class Embedding<T: Scalar> {
     self.tokens = tokens
     let (e, y) = (table.valueView, output.reshape(rows: tokens.count, cols: width))
     for (r, token) in tokens.enumerated() {
-      precondition(token >= 0 && token < vocabulary, "token \(token) outside 0..<\(vocabulary)")
+      require(token >= 0 && token < vocabulary, "token \(token) outside 0..<\(vocabulary)")
       y.row(r).update(from: e.row(token), count: width)
     }
     return y
@@ -31,7 +32,7 @@ public final class Embedding<T: Scalar> {
   /// ∂ℓ/∂E: each row's gradient added into its token's row (overwriting the gradient first).
   @inlinable
   public func backward(_ dy: MatrixView<T>) {
-    precondition(dy.rows == tokens.count && dy.cols == width, "embedding gradient of wrong shape")
+    require(dy.rows == tokens.count && dy.cols == width, "embedding gradient of wrong shape")
     table.zeroGradient()
     let de = table.gradientView
     for (r, token) in tokens.enumerated() {
@@ -51,7 +52,8 @@ public enum SequenceInput<T: Scalar> {
 
 /// What a sequence model predicts.
 public enum SequenceHead: Codable, Equatable, Sendable {
-  /// One class per sequence, from its last hidden state (sequential MNIST).
+  /// One class per sequence, from its last hidden state (sequential MNIST); with a mask,
+  /// from each sequence's own last unmasked step.
   case lastStep(classes: Int)
   /// The next symbol at every step, a softmax over `classes` at every h_t; the loss is the
   /// mean cross-entropy over all unpadded steps of all sequences (a language model; in
@@ -75,6 +77,10 @@ public final class SequenceModel<T: Scalar> {
   /// Every learned tensor, each with its own name.
   public let parameters: [Parameter<T>]
   @usableFromInline let topGradient = Buffer<T>()
+  /// `.lastStep` with a mask: each sequence's last real h_t, B × H, and its step.
+  @usableFromInline let lastRealHidden = Buffer<T>()
+  @usableFromInline var lastRealSteps: [Int] = []
+  @usableFromInline var readsLastRealSteps = false
   @usableFromInline var steps = 0
   @usableFromInline var batch = 0
 
@@ -86,14 +92,14 @@ public final class SequenceModel<T: Scalar> {
     embedding: (vocabulary: Int, width: Int)? = nil, readoutWeights: Initializer = .glorot,
     using generator: inout RandomGenerator
   ) {
-    precondition(!layers.isEmpty, "a sequence model needs at least one recurrent layer")
+    require(!layers.isEmpty, "a sequence model needs at least one recurrent layer")
     self.embedding = embedding.map {
       Embedding(vocabulary: $0.vocabulary, width: $0.width, name: "embedding", using: &generator)
     }
     var built: [RecurrentLayer<T>] = []
     for (k, configuration) in layers.enumerated() {
       if k > 0 {
-        precondition(
+        require(
           configuration.inputs == layers[k - 1].hidden && !configuration.tokenInput,
           "layer \(k + 1) reads layer \(k)'s \(layers[k - 1].hidden) hidden units")
       }
@@ -108,7 +114,7 @@ public final class SequenceModel<T: Scalar> {
     parameters =
       (self.embedding.map { [$0.table] } ?? []) + built.flatMap(\.parameters)
       + readout.parameters
-    precondition(
+    require(
       Set(parameters.map(\.name)).count == parameters.count, "parameter names must be unique")
   }
 
@@ -142,9 +148,32 @@ public final class SequenceModel<T: Scalar> {
         h, steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
     }
     switch head {
-    case .lastStep: return readout.forward(layers.last!.lastHidden, statistics: statistics)
+    case .lastStep:
+      guard let mask else {
+        readsLastRealSteps = false
+        return readout.forward(layers.last!.lastHidden, statistics: statistics)
+      }
+      // A shorter sequence ends before step T: its class is read from its own last real
+      // step, not from h_T, which the recurrence computed over padding.
+      readsLastRealSteps = true
+      return readout.forward(gatherLastRealSteps(h, mask: mask), statistics: statistics)
     case .everyStep: return readout.forward(h, statistics: statistics)
     }
+  }
+
+  /// Row b of the result is h_{t_b} of sequence b, where t_b is its last unmasked step.
+  @inlinable
+  func gatherLastRealSteps(_ h: MatrixView<T>, mask: UnsafeBufferPointer<T>) -> MatrixView<T> {
+    if lastRealSteps.count != batch { lastRealSteps = Array(repeating: 0, count: batch) }
+    let last = lastRealHidden.reshape(rows: batch, cols: h.cols)
+    for b in 0..<batch {
+      var t = steps - 1
+      while t >= 0 && mask[t * batch + b] == 0 { t -= 1 }
+      require(t >= 0, "sequence \(b) of the batch has no unmasked step for the head to read")
+      lastRealSteps[b] = t
+      last.row(b).update(from: h.row(t * batch + b), count: h.cols)
+    }
+    return last
   }
 
   /// Backpropagates ∂ℓ/∂logits through the head, every layer (through time) and the
@@ -156,10 +185,18 @@ public final class SequenceModel<T: Scalar> {
     var dH: MatrixView<T>
     switch head {
     case .lastStep:
-      // Only h_T reaches the loss.
       dH = topGradient.reshape(rows: steps * batch, cols: top.hidden)
-      dH.rows(0..<(steps - 1) * batch).fill(0)
-      dH.rows((steps - 1) * batch..<steps * batch).copy(from: dTop)
+      if readsLastRealSteps {
+        // Only each sequence's last real h_t reaches the loss.
+        dH.fill(0)
+        for b in 0..<batch {
+          dH.row(lastRealSteps[b] * batch + b).update(from: dTop.row(b), count: top.hidden)
+        }
+      } else {
+        // Only h_T reaches the loss.
+        dH.rows(0..<(steps - 1) * batch).fill(0)
+        dH.rows((steps - 1) * batch..<steps * batch).copy(from: dTop)
+      }
     case .everyStep:
       dH = dTop
     }
@@ -182,7 +219,7 @@ public final class SequenceModel<T: Scalar> {
     mask: UnsafeBufferPointer<T>? = nil, optimizer: inout O, clipNorm: Double? = nil,
     statistics: StatisticsPolicy = .batchAndTrack, start: RecurrentLayer<T>.Start = .fresh
   ) -> (loss: T, gradientNorm: Double) where O.Element == T {
-    precondition(statistics.usesBatchStatistics, "training normalises with batch statistics")
+    require(statistics.usesBatchStatistics, "training normalises with batch statistics")
     let logits = forward(
       input, steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
     let value = loss.forward(logits: logits, labels: targets, mask: headMask(mask))
@@ -200,7 +237,7 @@ public final class SequenceModel<T: Scalar> {
     mask: UnsafeBufferPointer<T>? = nil, statistics: StatisticsPolicy = .population,
     start: RecurrentLayer<T>.Start = .fresh
   ) -> (loss: T, correct: Int, counted: Int) {
-    precondition(statistics != .batchAndTrack, "evaluation must not track population statistics")
+    require(statistics != .batchAndTrack, "evaluation must not track population statistics")
     let logits = forward(
       input, steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
     let value = loss.forward(logits: logits, labels: targets, mask: headMask(mask))
@@ -230,7 +267,7 @@ public final class SequenceModel<T: Scalar> {
   public var carriedStates: [RecurrentState<T>] {
     get { layers.map(\.carriedState) }
     set {
-      precondition(newValue.count == layers.count, "one carried state per layer")
+      require(newValue.count == layers.count, "one carried state per layer")
       for (layer, state) in zip(layers, newValue) { layer.carriedState = state }
     }
   }
@@ -244,7 +281,7 @@ public final class SequenceModel<T: Scalar> {
     set {
       for norm in layers.flatMap(\.norms) {
         guard let population = newValue[norm.name] else { continue }
-        precondition(
+        require(
           population.features == norm.features && population.maxSteps == norm.population.maxSteps,
           "population of \(norm.name) has the wrong shape")
         norm.population = population

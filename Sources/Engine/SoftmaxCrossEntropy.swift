@@ -1,3 +1,4 @@
+import Invariants
 import RealModule
 
 /// Softmax over each row of logits followed by the cross-entropy with integer labels,
@@ -30,9 +31,9 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
   public func forward(
     logits: MatrixView<T>, labels: [Int], mask: UnsafeBufferPointer<T>? = nil
   ) -> T {
-    precondition(labels.count == logits.rows, "\(labels.count) labels for \(logits.rows) rows")
+    require(labels.count == logits.rows, "\(labels.count) labels for \(logits.rows) rows")
     if let mask {
-      precondition(mask.count == logits.rows, "a mask of \(mask.count) for \(logits.rows) rows")
+      require(mask.count == logits.rows, "a mask of \(mask.count) for \(logits.rows) rows")
     }
     self.labels = labels
     self.mask = mask
@@ -53,7 +54,7 @@ public final class SoftmaxCrossEntropy<T: Scalar> {
       for j in 0..<classes { row[j] /= total }
       if let mask, mask[i] == 0 { continue }
       let label = labels[i]
-      precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")
+      require(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")
       // −log softmax(z)[y] = log Σ e^(z−max) − (z_y − max)
       loss += T.log(total) - (z[label] - largest)
       counted += 1

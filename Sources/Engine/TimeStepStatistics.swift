@@ -1,3 +1,5 @@
+import Invariants
+
 /// Population statistics kept separately for every time step, for recurrent batch
 /// normalization (Cooijmans et al. 2017, §3): "separate statistics for each time step", with
 /// γ and β shared over time. Steps beyond the longest training sequence T_max reuse the
@@ -19,7 +21,7 @@ public struct TimeStepStatistics: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey { case stored = "steps" }
 
   public init(features: Int, maxSteps: Int, convention: BatchNormConvention) {
-    precondition(maxSteps >= 1, "need statistics for at least one time step")
+    require(maxSteps >= 1, "need statistics for at least one time step")
     stored = Array(
       repeating: PopulationStatistics(features: features, convention: convention), count: maxSteps)
   }
@@ -54,7 +56,7 @@ public struct TimeStepStatistics: Sendable, Codable, Equatable {
   /// The stored step that step t uses: t itself, or T_max − 1 beyond.
   @inlinable
   public func index(_ step: Int) -> Int {
-    precondition(step >= 0, "time steps start at 0, got \(step)")
+    require(step >= 0, "time steps start at 0, got \(step)")
     return Swift.min(step, stored.count - 1)
   }
 

@@ -1,3 +1,4 @@
+import Invariants
 import RealModule
 
 /// The book's single source of randomness: xoshiro256** seeded through splitmix64.
@@ -84,7 +85,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
   /// Written out rather than `Int.random(in:using:)`, whose algorithm the standard library
   /// does not promise to keep: a seed must give the same draws on every Swift version.
   public mutating func next(below bound: Int) -> Int {
-    precondition(bound > 0, "bound must be positive")
+    require(bound > 0, "bound must be positive")
     let range = UInt64(bound)
     var product = next().multipliedFullWidth(by: range)
     if product.low < range {

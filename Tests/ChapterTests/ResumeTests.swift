@@ -100,6 +100,41 @@ struct ResumeTests {
     #expect(a.metrics.scalars.keys.filter { $0.hasPrefix("parameter fingerprint") }.count == 13)
   }
 
+  /// A character model stopped mid-run resumes with everything that moves during training:
+  /// its parameters, Adam's moments, the crops stream's position and generator (forgetting
+  /// it would train the rest of the run on the batches it already saw), the curve so far.
+  @Test func aLanguageModelStoppedMidRunResumesBitForBit() throws {
+    let corpus = try PennTreebankFixture()
+    defer { corpus.remove() }
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "resume4-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let (whole, pieces) = (
+      root.appendingPathComponent("whole"), root.appendingPathComponent("pieces")
+    )
+    let options = [
+      "--preset", "smoke", "--steps", "60", "--checkpoint-every", "5", "--quiet", "--corpus",
+      corpus.path, "--jobs", "1",
+    ]
+    let run = { (out: URL, stopAt: URL?) in
+      // Stopped inside the first character model, the plain LSTM, once it has saved.
+      try Self.run(
+        out: out, interruptAt: stopAt, once: "\"unit\":\"LSTM\"",
+        chapter: "ch04-recurrentinput", options: options)
+    }
+    #expect(try run(whole, nil).status == 0)
+    let stopped = try run(pieces, pieces.appendingPathComponent("04-checkpoint.json"))
+    try #require(stopped.status == 130, "\(stopped.standardError)")
+    let resumed = try run(pieces, nil)
+    #expect(resumed.status == 0, "\(resumed.standardError)")
+    let (a, b) = (
+      try Self.results(in: whole, chapter: "04"), try Self.results(in: pieces, chapter: "04")
+    )
+    #expect(b.status == .complete)
+    #expect(a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit")
+    #expect(a.claims == b.claims)
+  }
+
   @Test(.enabled(if: imageDataAvailable, imageDataMissing))
   func anInterruptedRunResumesBitForBit() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -38,12 +38,12 @@ enum TestChapter {
   /// signal handlers, and (unless `--out` is given) a root in a fresh temporary directory.
   static func make(
     _ arguments: [String], number: Int = 1, root: URL? = nil,
-    output: TextCollector = TextCollector()
+    output: TextCollector = TextCollector(), printer: (@Sendable (String) -> Void)? = nil
   ) throws -> Chapter {
     let options = try ChapterOptions.parse(arguments)
     let root = try root ?? TemporaryDirectory().url
     return Chapter(
       number: number, options: options, root: root, progressSink: nil, installSignalHandlers: false,
-      printer: { output.write($0 + "\n") })
+      printer: printer ?? { output.write($0 + "\n") })
   }
 }

@@ -49,14 +49,14 @@ struct RecurrentGradientTests {
   static func model(
     cell: RecurrentLayerConfiguration.Cell, normalization: RecurrentNormalization,
     head: SequenceHead, layers: Int = 1, tokens: Bool = false, embedding: Bool = false,
-    vocabulary: Int = inputs
+    vocabulary: Int = inputs, noise: Double = 0
   ) -> SequenceModel<Double> {
     var generator = RandomGenerator(seed: 7)
     let configurations = (0..<layers).map { k in
       RecurrentLayerConfiguration(
         cell: cell, inputs: k == 0 ? (embedding ? 2 : vocabulary) : hidden, hidden: hidden,
         tokenInput: k == 0 && tokens && !embedding, normalization: normalization,
-        initialState: .learned)
+        initialState: .learned, initialStateNoise: noise)
     }
     let model = SequenceModel<Double>(
       layers: configurations, head: head, embedding: embedding ? (vocabulary, 2) : nil,
@@ -76,25 +76,45 @@ struct RecurrentGradientTests {
     return (0..<count).map { _ in generator.next(below: classes) }
   }
 
-  /// Checks ∂ℓ/∂θ for every parameter and ∂ℓ/∂x for a dense input.
-  func check(_ model: SequenceModel<Double>, input: Parameter<Double>?, tokens: [Int] = [])
-    -> [GradientCheck]
-  {
+  /// Checks ∂ℓ/∂θ for every parameter and ∂ℓ/∂x for a dense input. Every forward pass — the
+  /// analytic one and both sides of each central difference — begins from the same state:
+  /// the same initial-state noise (each layer's noise generator is rewound), and for a
+  /// `.continuing` pass the same carried state.
+  func check(
+    _ model: SequenceModel<Double>, input: Parameter<Double>?, tokens: [Int] = [],
+    start: RecurrentLayer<Double>.Start = .fresh, mask: [Double]? = nil
+  ) -> [GradientCheck] {
     let targets = Self.targets(for: model.head)
+    let noise = model.layers.map(\.noiseGenerator)
+    let carried = model.carriedStates
     func sequenceInput() -> SequenceInput<Double> {
       input.map { .dense($0.valueView) } ?? .tokens(tokens)
     }
-    func loss() -> Double {
-      let logits = model.forward(
-        sequenceInput(), steps: Self.steps, batch: Self.batch, statistics: .batch)
-      return SoftmaxCrossEntropy<Double>().forward(logits: logits, labels: targets)
+    // The layers read the mask again in the backward pass: it lives as long as the check.
+    let maskStorage = mask.map { values in
+      let storage = UnsafeMutableBufferPointer<Double>.allocate(capacity: values.count)
+      _ = storage.initialize(from: values)
+      return storage
+    }
+    defer { maskStorage?.deallocate() }
+    let maskBuffer = maskStorage.map { UnsafeBufferPointer($0) }
+    func forward() -> MatrixView<Double> {
+      for (layer, generator) in zip(model.layers, noise) { layer.noiseGenerator = generator }
+      if start == .continuing { model.carriedStates = carried }
+      return model.forward(
+        sequenceInput(), steps: Self.steps, batch: Self.batch, mask: maskBuffer,
+        statistics: .batch, start: start)
+    }
+    // A head at every step predicts at padded frames too; the mask keeps them out of the loss.
+    let lossMask = model.head == .everyStep(classes: Self.classes) ? maskBuffer : nil
+    func loss(_ logits: MatrixView<Double>, _ loss: SoftmaxCrossEntropy<Double>) -> Double {
+      loss.forward(logits: logits, labels: targets, mask: lossMask)
     }
     return checkGradients(
-      of: (input.map { [$0] } ?? []) + model.parameters, loss: loss,
+      of: (input.map { [$0] } ?? []) + model.parameters,
+      loss: { loss(forward(), SoftmaxCrossEntropy<Double>()) },
       gradients: {
-        let logits = model.forward(
-          sequenceInput(), steps: Self.steps, batch: Self.batch, statistics: .batch)
-        _ = model.loss.forward(logits: logits, labels: targets)
+        _ = loss(forward(), model.loss)
         model.backward(model.loss.backwardView())
         if let input {
           // ∂ℓ/∂x from the first layer, recomputed with the input gradient switched on.
@@ -152,5 +172,74 @@ struct RecurrentGradientTests {
       let failing = checks.filter { !Self.passes($0) }
       #expect(failing.isEmpty, "\(normalization.placement): \(checks)")
     }
+  }
+
+  /// Cooijmans et al. put noise on h_0 so that BN_h's statistics at step 0 are not those of
+  /// one row repeated (h_0 W_h would be the same for every sequence, its batch-centred value
+  /// zero, and step 0's share of ∂ℓ/∂γ_h, ∂ℓ/∂W_h invisible). With noise, skipping BN_h's
+  /// backward at t = 0 is caught here. Both sides of every difference see the same noise.
+  @Test(
+    "the BN-LSTM with initial-state noise, as Chapter 5 trains it",
+    arguments: [SequenceHead.lastStep(classes: classes), .everyStep(classes: classes)])
+  func initialStateNoise(head: SequenceHead) {
+    let model = Self.model(
+      cell: .lstm, normalization: .cooijmans(maxSteps: Self.steps, initialGamma: 0.4),
+      head: head, noise: 0.5)
+    let x = Parameter(
+      "x",
+      randomMatrix(Self.steps * Self.batch, Self.inputs, seed: 12, scale: 1, offset: 0.2)
+        as Matrix<Double>)
+    let checks = check(model, input: x)
+    let failing = checks.filter { !Self.passes($0) }
+    #expect(failing.isEmpty, "\(failing)")
+    // The check has something to see: BN_h's γ gets a gradient at all.
+    let gammaH = model.parameters.first { $0.name == "layer1.bn_h.γ" }!
+    #expect(gammaH.gradient.maxAbs > 1e-3)
+  }
+
+  /// Truncated BPTT: a window that continues from the carried state is detached from the
+  /// initial state, so a learned h_0, c_0 gets no gradient from it (numerically it is
+  /// exactly 0: the loss does not read them), while everything else does.
+  @Test(
+    "a continued window: every gradient, and none for the learned h_0 and c_0",
+    arguments: [RecurrentLayerConfiguration.Cell.lstm, .tanh], ["none", "input, frame-wise"])
+  func continuedWindow(cell: RecurrentLayerConfiguration.Cell, normalization name: String) {
+    let normalization = Self.normalizations.first { $0.0 == name }!.1
+    let model = Self.model(
+      cell: cell, normalization: normalization, head: .everyStep(classes: Self.classes))
+    let x = Parameter(
+      "x",
+      randomMatrix(Self.steps * Self.batch, Self.inputs, seed: 13, scale: 1, offset: 0.2)
+        as Matrix<Double>)
+    // A first window leaves a state to continue from.
+    model.forward(.dense(x.valueView), steps: Self.steps, batch: Self.batch, statistics: .batch)
+    let checks = check(model, input: x, start: .continuing)
+    let failing = checks.filter { !Self.passes($0) }
+    #expect(failing.isEmpty, "\(failing)")
+    let initial = checks.filter { $0.name == "layer1.h0" || $0.name == "layer1.c0" }
+    #expect(initial.count == (cell == .lstm ? 2 : 1))
+    for check in initial { #expect(check.maxAbsoluteError <= 1e-10, "\(check)") }
+  }
+
+  /// A classifier over sequences of different lengths reads each sequence's own last real
+  /// step; the gradient flows back into that step only.
+  @Test("a last-step head over a masked batch", arguments: ["none", "Cooijmans"])
+  func lastStepWithMask(normalization name: String) {
+    let normalization = Self.normalizations.first { $0.0 == name }!.1
+    let model = Self.model(
+      cell: .lstm, normalization: normalization, head: .lastStep(classes: Self.classes))
+    let lengths = [5, 3, 5, 2]
+    let mask = (0..<Self.steps).flatMap { t in lengths.map { t < $0 ? 1.0 : 0.0 } }
+    let x = Parameter(
+      "x",
+      randomMatrix(Self.steps * Self.batch, Self.inputs, seed: 14, scale: 1, offset: 0.2)
+        as Matrix<Double>)
+    let checks = check(model, input: x, mask: mask)
+    let failing = checks.filter { !Self.passes($0) }
+    #expect(failing.isEmpty, "\(failing)")
+    // No gradient reaches a padded frame's input.
+    let dx = x.gradient
+    let padded = (0..<dx.rows).filter { mask[$0] == 0 }
+    #expect(padded.allSatisfy { row in (0..<dx.cols).allSatisfy { dx[row, $0] == 0 } })
   }
 }

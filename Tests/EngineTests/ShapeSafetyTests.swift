@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import Testing
 
 @testable import Engine
@@ -117,6 +118,45 @@ struct ShapeSafetyTests {
       _ = layer.forward(Matrix<Double>(rows: 5, cols: 4), statistics: .batch)
     }
     expectStandardError(of: result, contains: "a layer of 3 inputs given 5×4")
+  }
+
+  /// It once took ∂ℓ/∂γ from part of the tape and returned a gradient, in both build modes.
+  @Test("a recurrent BN's backward over all steps checks ∂ℓ/∂y against its forward pass")
+  func recurrentBatchNormBackwardAll() async {
+    let result = await #expect(
+      processExitsWith: .failure, observing: [\.standardErrorContent]
+    ) {
+      let norm = RecurrentBatchNorm<Double>(
+        name: "bn_x", features: 3, statistics: .perStep, maxSteps: 3, initialGamma: 1,
+        hasBeta: true, convention: .paper)
+      let (x, y) = (Buffer<Double>(randomMatrix(12, 3, seed: 1)), Buffer<Double>(rows: 12, cols: 3))
+      norm.begin(steps: 3, batch: 4, statistics: .batch)
+      norm.forwardAll(x.view, into: y.view)
+      let dy = Buffer<Double>(rows: 8, cols: 3)
+      norm.backwardAll(dy.view, into: dy.view)
+    }
+    expectStandardError(
+      of: result,
+      contains:
+        "bn_x: all steps' backward given 8×3 ∂ℓ/∂y into 8×3 for a forward pass of 12×3 (3 steps of 4)"
+    )
+  }
+
+  @Test("a recurrent layer given the wrong input width stops with its message")
+  func recurrentLayerInputWidth() async {
+    let result = await #expect(
+      processExitsWith: .exitCode(70), observing: [\.standardErrorContent]
+    ) {
+      var generator = RandomGenerator(seed: 1)
+      let layer = RecurrentLayer<Double>(
+        RecurrentLayerConfiguration(cell: .lstm, inputs: 2, hidden: 3), name: "layer1",
+        using: &generator)
+      Matrix<Double>(rows: 20, cols: 3).withView {
+        _ = layer.forward($0, steps: 4, batch: 5, statistics: .batch)
+      }
+    }
+    expectStandardError(
+      of: result, contains: "error: layer1: 4 steps of 5 need a 20×2 input, got 20×3")
   }
 
   @Test("a row range outside the view stops")

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@testable import Companion
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `Chapter.independently` in a second or two, without a chapter's training runs: tiny bodies
+/// that sleep, write a marker and return. It forks, so each test runs in a process of its own
+/// (an exit test): forking the test runner, with its other tests on other threads, could
+/// leave a child waiting on a lock no thread of it will ever release.
+@Suite("Runs side by side")
+struct IndependentTests {
+  /// The runs finish in reverse order (run 0 sleeps longest); the chapter takes them in the
+  /// items' order, results and narration alike.
+  @Test("runs that finish in any order are taken in the items' order")
+  func takenInItemOrder() async {
+    let result = await #expect(
+      processExitsWith: .success, observing: [\.standardOutputContent]
+    ) {
+      let out = try TemporaryDirectory()
+      let chapter = try TestChapter.make(
+        ["--preset", "smoke", "--jobs", "3", "--out", out.url.path], number: 99, root: out.url,
+        printer: { print($0) })
+      let results = try chapter.independently("order", [0, 1, 2]) { item in
+        usleep(UInt32(2 - item) * 200_000)
+        chapter.say("item \(item)")
+        return item * 10
+      }
+      print("results: \(results)")
+    }
+    let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+    let items = output.split(separator: "\n").filter { $0.hasPrefix("item ") }
+    #expect(items == ["item 0", "item 1", "item 2"], "\(output)")
+    #expect(output.contains("results: [0, 10, 20]"), "\(output)")
+  }
+
+  /// A chapter stopped while runs of a group had finished but were not yet taken in keeps
+  /// their reports beside the checkpoint. Resumed, it takes each in once and starts again only
+  /// the runs that have none. (It once started again every run it had just taken in: their new
+  /// reports then lay in the parts folder, to be taken in a second time by a later resume.)
+  @Test(
+    "a saved report is taken in, and its run is not started again",
+    arguments: [
+      // The first run's report: taken in before any run is launched.
+      Scenario(items: 3, saved: [0], jobs: 3),
+      // One taken in at once, one between the runs that fill both slots.
+      Scenario(items: 4, saved: [0, 2], jobs: 2),
+    ])
+  func savedReportsAreNotRerun(_ scenario: Scenario) async {
+    let result = await #expect(
+      processExitsWith: .success, observing: [\.standardOutputContent]
+    ) { [scenario] in
+      let out = try TemporaryDirectory()
+      let options = [
+        "--preset", "smoke", "--jobs", "\(scenario.jobs)", "--checkpoint-every", "1", "--out",
+        out.url.path,
+      ]
+      // The first chapter leaves a checkpoint and the reports of finished runs.
+      let stopped = try TestChapter.make(options, number: 99, root: out.url)
+      let store = try #require(try stopped.checkpointStore())
+      try store.writeNow(from: stopped)
+      try FileManager.default.createDirectory(
+        at: store.partsDirectory, withIntermediateDirectories: true)
+      for index in scenario.saved {
+        let report = IndependentReport(
+          result: try ResumableUnit.encoder.encode(index * 10),
+          lines: ["item \(index), from its saved report"],
+          log: LogChanges(series: [], scalars: ["saved \(index)": 1]), divergences: [],
+          completed: [])
+        try ResumableUnit.encoder.encode(report).write(
+          to: store.reportFile(group: "runs", index: index))
+      }
+      // The second resumes from them.
+      let resumed = try TestChapter.make(options, number: 99, root: out.url, printer: { print($0) })
+      let marker = out.url.appendingPathComponent("started.txt")
+      _ = FileManager.default.createFile(atPath: marker.path, contents: nil)
+      let results = try resumed.independently("runs", Array(0..<scenario.items)) { item in
+        let handle = try FileHandle(forWritingTo: marker)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\(item)\n".utf8))
+        try handle.close()
+        usleep(UInt32(20_000 * (scenario.items - item)))
+        resumed.say("item \(item), run")
+        return item * 10
+      }
+      let started = try String(contentsOf: marker, encoding: .utf8).split(separator: "\n")
+      let left =
+        (try? FileManager.default.contentsOfDirectory(atPath: store.partsDirectory.path))?
+        .filter { $0.hasPrefix("run-") } ?? []
+      print("results: \(results)")
+      print("started: \(started.map(String.init).sorted())")
+      print("reports left: \(left.count)")
+      print("saved scalars: \(resumed.log.scalars.keys.filter { $0.hasPrefix("saved") }.sorted())")
+    }
+    let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+    let runs = (0..<scenario.items).filter { !scenario.saved.contains($0) }
+    #expect(output.contains("started: \(runs.map(String.init))"), "\(output)")
+    #expect(output.contains("results: \((0..<scenario.items).map { $0 * 10 })"), "\(output)")
+    #expect(output.contains("reports left: 0"), "\(output)")
+    #expect(
+      output.contains("saved scalars: \(scenario.saved.map { "saved \($0)" })"), "\(output)")
+    // The narration: each run once, in order, saved or run.
+    let items = output.split(separator: "\n").filter { $0.hasPrefix("item ") }
+    #expect(
+      items.map(String.init)
+        == (0..<scenario.items).map {
+          "item \($0), " + (scenario.saved.contains($0) ? "from its saved report" : "run")
+        }, "\(output)")
+  }
+
+  struct Scenario: Sendable, CustomTestStringConvertible, Codable {
+    var items: Int
+    var saved: [Int]
+    var jobs: Int
+    var testDescription: String { "\(items) runs, \(jobs) at a time, saved: \(saved)" }
+  }
+}
