@@ -148,3 +148,13 @@ let package = Package(
 for target in package.targets where target.type != .system {
   target.swiftSettings = (target.swiftSettings ?? []) + nativeVectorFlags
 }
+
+// `swift test` builds in debug, and its chapter tests run the chapters: unoptimised, Chapter 3's
+// smoke run alone took 80 s. The library and chapter targets are therefore optimised in debug
+// builds too (tests still see their internals: SwiftPM keeps -enable-testing), so the tests
+// run the code the book runs; the test targets themselves stay unoptimised, with their asserts.
+for target in package.targets where target.type == .regular || target.type == .executable {
+  target.swiftSettings = (target.swiftSettings ?? []) + [
+    .unsafeFlags(["-O"], .when(configuration: .debug))
+  ]
+}

@@ -11,7 +11,7 @@ import Testing
 /// Long runs survive interruption: a chapter stopped by a real SIGINT and run again ends
 /// bitwise identical to a run never stopped; a checkpoint of another configuration is
 /// refused, a corrupt one is an error, and the previous good checkpoint is kept.
-@Suite("Checkpoints: interrupt, resume, refuse", .serialized)
+@Suite("Checkpoints: interrupt, resume, refuse")
 struct ResumeTests {
   static let options = [
     "--preset", "smoke", "--steps", "120", "--checkpoint-every", "40", "--quiet",
