@@ -291,7 +291,8 @@ public final class ResumableUnit: @unchecked Sendable {
   private var lastSavedStep: Int
   /// The step the unit resumes after (0 for a fresh start).
   public let resumedStep: Int
-  private let savedState: Data?
+  /// The state an interrupted run of this unit saved (JSON), or nil.
+  public let savedState: Data?
 
   init(name: String, chapter: Chapter, store: CheckpointStore?) throws {
     self.name = name
@@ -348,10 +349,13 @@ public final class ResumableUnit: @unchecked Sendable {
     return encoder
   }()
 
-  static let decoder: JSONDecoder = {
+  static let decoder = makeDecoder()
+
+  /// A decoder for what `encoder` wrote (a fresh one, for a caller that sets its userInfo).
+  static func makeDecoder() -> JSONDecoder {
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return decoder
-  }()
+  }
 }

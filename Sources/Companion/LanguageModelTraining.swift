@@ -73,7 +73,7 @@ extension SequenceModel where T == Float {
 }
 
 /// A character-level language model's learning curves.
-public struct LanguageModelCurve: Codable, Sendable {
+public struct LanguageModelCurve: TrainingRecord, Sendable {
   public var name: String
   public var steps: [Int] = []
   /// Bits per character on the training batches themselves (batch statistics), averaged
@@ -146,104 +146,74 @@ public struct LanguageModelTraining: Sendable {
     self.keepsModel = keepsModel
   }
 
-  /// What a checkpoint keeps of a run in progress.
-  struct Progress: Codable {
-    var step: Int
-    var parameters: [String: Matrix<Float>]
-    var populations: [String: TimeStepStatistics]
-    var optimizer: Adam<Float>
-    var crops: SequenceStream
-    var documents: DocumentStream
-    var curve: LanguageModelCurve
-    var lossSinceLastPoint: Double
-    var stepsSinceLastPoint: Int
-  }
-
-  /// Trains `model` on `text`, measuring on the two samples; records the curves in the
+  /// Trains `model` on `source`, measuring on the two samples; records the curves in the
   /// chapter's log under `name` and returns them (or, resuming, continues or skips the run).
   public func run(
     in chapter: Chapter, model: SequenceModel<Float>, source: Source, trainingSample: TextSample,
     validationSample: TextSample
   ) throws -> LanguageModelRecord {
-    try chapter.resumable(name) { unit in
-      var optimizer = Adam<Float>(learningRate: learningRate)
-      var crops = SequenceStream(batchSize: batch, length: length, seed: seed)
-      let cap: Int
-      if case .documents(_, let documentCap) = source { cap = documentCap } else { cap = length }
-      var documents = DocumentStream(batchSize: batch, cap: cap, seed: seed)
-      var curve = LanguageModelCurve(name: name)
-      var lossSinceLastPoint = 0.0
-      var stepsSinceLastPoint = 0
-      if let saved = try unit.restore(Progress.self) {
-        try NamedValues.restore(model.parameters, from: saved.parameters)
-        model.populations = saved.populations
-        optimizer = saved.optimizer
-        crops = saved.crops
-        documents = saved.documents
-        curve = saved.curve
-        lossSinceLastPoint = saved.lossSinceLastPoint
-        stepsSinceLastPoint = saved.stepsSinceLastPoint
-      }
-      let schedule = EvaluationSchedule(total: steps, points: evaluations)
-      let started = ProcessInfo.processInfo.systemUptime
-      let secondsBefore = curve.seconds
-      var progress = chapter.progress(name, total: steps)
-      for step in stride(from: unit.resumedStep + 1, through: steps, by: 1) {
-        let loss: Float
-        switch source {
-        case .crops(let text):
-          let window = crops.next(from: text)
-          loss =
-            model.trainStep(
-              .tokens(window.timeMajorInputs), targets: window.timeMajorTargets, steps: length,
-              batch: batch, optimizer: &optimizer, clipNorm: clipNorm
-            ).loss
-        case .documents(let list, _):
-          let padded = documents.next(from: list)
-          loss = padded.mask.withUnsafeBufferPointer { mask in
-            model.trainStep(
-              .tokens(padded.inputs), targets: padded.targets, steps: padded.steps, batch: batch,
-              mask: mask, optimizer: &optimizer, clipNorm: clipNorm
-            ).loss
-          }
-        }
-        guard chapter.checkFinite(loss, step: step, run: name) else {
-          curve.divergedAt = step
-          break
-        }
-        lossSinceLastPoint += Double(loss)
-        stepsSinceLastPoint += 1
-        if schedule.contains(step) {
-          // Bits per character: mean nats / ln 2.
-          let batches = lossSinceLastPoint / Double(stepsSinceLastPoint) / log(2)
-          let training = model.bitsPerCharacter(on: trainingSample, statistics: .population)
-          let validation = model.bitsPerCharacter(on: validationSample, statistics: .population)
-          curve.steps.append(step)
-          curve.trainingBatches.append(batches)
-          curve.training.append(training)
-          curve.validation.append(validation)
-          chapter.log.record("training batches bpc", run: name, step: step, value: batches)
-          chapter.log.record("training bpc", run: name, step: step, value: training)
-          chapter.log.record("validation bpc", run: name, step: step, value: validation)
-          (lossSinceLastPoint, stepsSinceLastPoint) = (0, 0)
-          progress.update(step, ["train bpc": training, "valid bpc": validation])
-        }
-        curve.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
-        let continuing = unit.stepDone(step) {
-          Progress(
-            step: step, parameters: NamedValues.of(model.parameters),
-            populations: model.populations, optimizer: optimizer, crops: crops,
-            documents: documents, curve: curve,
-            lossSinceLastPoint: lossSinceLastPoint, stepsSinceLastPoint: stepsSinceLastPoint)
-        }
-        if !continuing { break }
-      }
-      progress.finish()
-      chapter.log.scalar(
-        "parameter fingerprint, \(name)", Double(NamedValues.fingerprint(model.parameters) >> 12))
-      return LanguageModelRecord(
+    try describe(
+      in: chapter, model: model, source: source, trainingSample: trainingSample,
+      validationSample: validationSample
+    ).run(in: chapter) { curve in
+      LanguageModelRecord(
         curve: curve, parameters: keepsModel ? NamedValues.of(model.parameters) : nil,
         populations: keepsModel ? model.populations : nil)
     }
+  }
+
+  /// The run, described: Adam and the text stream in its state, a step of truncated BPTT,
+  /// bits per character on the two samples at each point.
+  public func describe(
+    in chapter: Chapter, model: SequenceModel<Float>, source: Source, trainingSample: TextSample,
+    validationSample: TextSample
+  ) -> TrainingRun<SequenceModel<Float>, LanguageModelCurve> {
+    // The run's own state beside the model's: Adam's moments and the streams' positions.
+    let state = RunState()
+    var optimizer = Adam<Float>(learningRate: learningRate)
+    state.track("optimizer", get: { optimizer }, set: { optimizer = $0 })
+    var crops = SequenceStream(batchSize: batch, length: length, seed: seed)
+    state.track("crops", get: { crops }, set: { crops = $0 })
+    let cap: Int
+    if case .documents(_, let documentCap) = source { cap = documentCap } else { cap = length }
+    var documents = DocumentStream(batchSize: batch, cap: cap, seed: seed)
+    state.track("documents", get: { documents }, set: { documents = $0 })
+    return TrainingRun(
+      name: name, steps: steps, evaluations: evaluations, model: model, state: state,
+      record: LanguageModelCurve(name: name),
+      step: { _ in
+        switch source {
+        case .crops(let text):
+          let window = crops.next(from: text)
+          return Double(
+            model.trainStep(
+              .tokens(window.timeMajorInputs), targets: window.timeMajorTargets, steps: length,
+              batch: batch, optimizer: &optimizer, clipNorm: clipNorm
+            ).loss)
+        case .documents(let list, _):
+          let padded = documents.next(from: list)
+          return Double(
+            padded.mask.withUnsafeBufferPointer { mask in
+              model.trainStep(
+                .tokens(padded.inputs), targets: padded.targets, steps: padded.steps,
+                batch: batch, mask: mask, optimizer: &optimizer, clipNorm: clipNorm
+              ).loss
+            })
+        }
+      },
+      measure: { step, meanLoss, curve in
+        // Bits per character: mean nats / ln 2.
+        let batches = meanLoss / log(2)
+        let training = model.bitsPerCharacter(on: trainingSample, statistics: .population)
+        let validation = model.bitsPerCharacter(on: validationSample, statistics: .population)
+        curve.steps.append(step)
+        curve.trainingBatches.append(batches)
+        curve.training.append(training)
+        curve.validation.append(validation)
+        chapter.log.record("training batches bpc", run: name, step: step, value: batches)
+        chapter.log.record("training bpc", run: name, step: step, value: training)
+        chapter.log.record("validation bpc", run: name, step: step, value: validation)
+        return [("train bpc", training), ("valid bpc", validation)]
+      })
   }
 }

@@ -72,6 +72,11 @@ public struct ProgressBar {
   }
 
   /// Reports that `step` (1-based) of `total` is done, with the latest metric values.
+  public mutating func update(_ step: Int, _ values: [(String, Double)]) {
+    record(step, values.map { (name: $0.0, value: $0.1) })
+  }
+
+  /// Reports that `step` (1-based) of `total` is done, with the latest metric values.
   public mutating func update(_ step: Int, _ values: KeyValuePairs<String, Float>) {
     record(step, values.map { (name: $0.key, value: Double($0.value)) })
   }

@@ -79,10 +79,19 @@ public struct ClassifierCurve: Codable, Sendable {
 
 /// What a finished classifier run leaves: its curves, and the parameters and populations of
 /// its best validation point (Table 1's "early stopping") for a final test.
-public struct ClassifierRecord: Codable, Sendable {
+public struct ClassifierRecord: TrainingRecord, Sendable {
   public var curve: ClassifierCurve
   public var bestParameters: [String: Matrix<Float>]
   public var bestPopulations: [String: TimeStepStatistics]
+
+  public var divergedAt: Int? {
+    get { curve.divergedAt }
+    set { curve.divergedAt = newValue }
+  }
+  public var seconds: Double {
+    get { curve.seconds }
+    set { curve.seconds = newValue }
+  }
 }
 
 /// One training run of a pixel-sequence classifier, resumable: minibatches in a fresh seeded
@@ -124,119 +133,73 @@ public struct SequenceClassifierTraining: Sendable {
     self.seed = seed
   }
 
-  /// What a checkpoint keeps of a run in progress.
-  struct Progress: Codable {
-    var parameters: [String: Matrix<Float>]
-    var populations: [String: TimeStepStatistics]
-    var optimizer: RMSProp<Float>
-    /// Each layer's initial-state noise generator (the in-order BN-LSTM draws from it).
-    var noise: [RandomGenerator]
-    var epoch: Int
-    var index: Int
-    var best: ClassifierRecord
-    var lossSinceLastPoint: Double
-    var stepsSinceLastPoint: Int
-  }
-
   /// Trains `model` on `training`, measuring accuracy on `validation`; records the curves in
   /// the chapter's log under `name` (or, resuming, continues or skips the run).
   public func run(
     in chapter: Chapter, model: SequenceModel<Float>, training: PixelSequences,
     validation: PixelSequences
   ) throws -> ClassifierRecord {
-    try chapter.resumable(name) { unit in
-      var optimizer = self.optimizer
-      var (epoch, index) = (0, 0)
-      var record = ClassifierRecord(
-        curve: ClassifierCurve(name: name), bestParameters: NamedValues.of(model.parameters),
-        bestPopulations: model.populations)
-      var (lossSinceLastPoint, stepsSinceLastPoint) = (0.0, 0)
-      if let saved = try unit.restore(Progress.self) {
-        try NamedValues.restore(model.parameters, from: saved.parameters)
-        model.populations = saved.populations
-        optimizer = saved.optimizer
-        for (layer, generator) in zip(model.layers, saved.noise) {
-          layer.noiseGenerator = generator
+    try describe(in: chapter, model: model, training: training, validation: validation)
+      .run(in: chapter) { $0 }
+  }
+
+  /// The run, described: RMSProp and the batch order in its state, a step of BPTT through
+  /// every pixel, validation accuracy (with re-estimated statistics) at each point.
+  public func describe(
+    in chapter: Chapter, model: SequenceModel<Float>, training: PixelSequences,
+    validation: PixelSequences
+  ) -> TrainingRun<SequenceModel<Float>, ClassifierRecord> {
+    // The run's own state beside the model's: RMSProp's averages and the batch order's place.
+    let state = RunState()
+    var optimizer = self.optimizer
+    state.track("optimizer", get: { optimizer }, set: { optimizer = $0 })
+    var batches = MiniBatchStream(count: training.images.count, batchSize: batch, seed: seed)
+    state.track("batches", get: { batches }, set: { batches = $0 })
+    let start = ClassifierRecord(
+      curve: ClassifierCurve(name: name), bestParameters: NamedValues.of(model.parameters),
+      bestPopulations: model.populations)
+    return TrainingRun(
+      name: name, steps: steps, evaluations: evaluations, model: model, state: state,
+      record: start,
+      step: { _ in
+        let (inputs, labels) = training.batch(Array(batches.next()))
+        return Double(
+          inputs.withView { x in
+            model.trainStep(
+              .dense(x), targets: labels, steps: training.steps, batch: batch,
+              optimizer: &optimizer, clipNorm: clipNorm
+            ).loss
+          })
+      },
+      measure: { step, trainingLoss, record in
+        var movingAverage: Double?
+        if measuresMovingAverage {
+          movingAverage = model.classify(validation, batch: batch).accuracy
         }
-        (epoch, index) = (saved.epoch, saved.index)
-        record = saved.best
-        (lossSinceLastPoint, stepsSinceLastPoint) = (
-          saved.lossSinceLastPoint, saved.stepsSinceLastPoint
-        )
-      }
-      let schedule = EvaluationSchedule(total: steps, points: evaluations)
-      let started = ProcessInfo.processInfo.systemUptime
-      let secondsBefore = record.curve.seconds
-      var progress = chapter.progress(name, total: steps)
-      var order = MiniBatches(
-        count: training.images.count, batchSize: batch, seed: seed, epoch: epoch)
-      for step in stride(from: unit.resumedStep + 1, through: steps, by: 1) {
-        if (index + 1) * batch > training.images.count {
-          (epoch, index) = (epoch + 1, 0)
-          order = MiniBatches(
-            count: training.images.count, batchSize: batch, seed: seed, epoch: epoch)
+        let tracked = model.populations
+        if populationBatches > 0 && !tracked.isEmpty {
+          reestimatePopulations(of: model, on: training)
         }
-        let (inputs, labels) = training.batch(
-          Array(order.order[index * batch..<(index + 1) * batch]))
-        index += 1
-        let loss = inputs.withView { x in
-          model.trainStep(
-            .dense(x), targets: labels, steps: training.steps, batch: batch,
-            optimizer: &optimizer, clipNorm: clipNorm
-          ).loss
+        let accuracy = model.classify(validation, batch: batch).accuracy
+        if !(accuracy <= record.curve.bestValidation.accuracy) {
+          record.bestParameters = NamedValues.of(model.parameters)
+          record.bestPopulations = model.populations
         }
-        guard chapter.checkFinite(loss, step: step, run: name) else {
-          record.curve.divergedAt = step
-          break
+        // Training goes on tracking its moving averages, untouched by the estimate.
+        model.populations = tracked
+        if let movingAverage {
+          record.curve.validationMovingAverage.append(movingAverage)
+          chapter.log.record(
+            "validation accuracy, moving-average statistics (%)", run: name, step: step,
+            value: movingAverage)
         }
-        lossSinceLastPoint += Double(loss)
-        stepsSinceLastPoint += 1
-        if schedule.contains(step) {
-          var movingAverage: Double?
-          if measuresMovingAverage {
-            movingAverage = model.classify(validation, batch: batch).accuracy
-          }
-          let tracked = model.populations
-          if populationBatches > 0 && !tracked.isEmpty {
-            reestimatePopulations(of: model, on: training)
-          }
-          let accuracy = model.classify(validation, batch: batch).accuracy
-          let trainingLoss = lossSinceLastPoint / Double(stepsSinceLastPoint)
-          if !(accuracy <= record.curve.bestValidation.accuracy) {
-            record.bestParameters = NamedValues.of(model.parameters)
-            record.bestPopulations = model.populations
-          }
-          // Training goes on tracking its moving averages, untouched by the estimate.
-          model.populations = tracked
-          if let movingAverage {
-            record.curve.validationMovingAverage.append(movingAverage)
-            chapter.log.record(
-              "validation accuracy, moving-average statistics (%)", run: name, step: step,
-              value: movingAverage)
-          }
-          record.curve.steps.append(step)
-          record.curve.trainingLoss.append(trainingLoss)
-          record.curve.validation.append(accuracy)
-          chapter.log.record("training loss", run: name, step: step, value: trainingLoss)
-          chapter.log.record("validation accuracy (%)", run: name, step: step, value: accuracy)
-          (lossSinceLastPoint, stepsSinceLastPoint) = (0, 0)
-          progress.update(step, ["loss": trainingLoss, "valid %": accuracy])
-        }
-        record.curve.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
-        let continuing = unit.stepDone(step) {
-          Progress(
-            parameters: NamedValues.of(model.parameters), populations: model.populations,
-            optimizer: optimizer, noise: model.layers.map(\.noiseGenerator), epoch: epoch,
-            index: index, best: record,
-            lossSinceLastPoint: lossSinceLastPoint, stepsSinceLastPoint: stepsSinceLastPoint)
-        }
-        if !continuing { break }
-      }
-      progress.finish()
-      chapter.log.scalar(
-        "parameter fingerprint, \(name)", Double(NamedValues.fingerprint(model.parameters) >> 12))
-      return record
-    }
+        record.curve.steps.append(step)
+        record.curve.trainingLoss.append(trainingLoss)
+        record.curve.validation.append(accuracy)
+        chapter.log.record("training loss", run: name, step: step, value: trainingLoss)
+        chapter.log.record("validation accuracy (%)", run: name, step: step, value: accuracy)
+        return [("loss", trainingLoss), ("valid %", accuracy)]
+      })
   }
 
   /// Replaces `model`'s population statistics by the average of the batch statistics of the

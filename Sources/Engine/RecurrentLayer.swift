@@ -329,9 +329,16 @@ public final class RecurrentLayer<T: Scalar> {
       RecurrentState(hidden: carriedHidden.matrix, cell: isLSTM ? carriedCell.matrix : nil)
     }
     set {
+      // A layer that has not run yet carries nothing (0 rows), and may be given nothing back.
+      let empty = newValue.hidden.rows == 0 && (newValue.cell?.rows ?? 0) == 0
       require(
-        newValue.hidden.cols == hidden && (newValue.cell == nil) == !isLSTM,
+        empty || (newValue.hidden.cols == hidden && (newValue.cell == nil) == !isLSTM),
         "\(name): a carried state of \(newValue.hidden.cols) units for a layer of \(hidden)")
+      if empty {
+        carriedHidden.reshape(rows: 0, cols: 0)
+        carriedCell.reshape(rows: 0, cols: 0)
+        return
+      }
       newValue.hidden.withView {
         carriedHidden.reshape(rows: $0.rows, cols: hidden).copy(from: $0)
       }

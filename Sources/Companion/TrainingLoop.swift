@@ -1,0 +1,192 @@
+import Engine
+import Foundation
+
+/// What a training run records as it goes: its curves, and the two facts the loop itself
+/// establishes — the step a loss stopped being a number at, and the seconds spent.
+public protocol TrainingRecord: Codable {
+  var divergedAt: Int? { get set }
+  var seconds: Double { get set }
+}
+
+/// A training run, described rather than written: a model, how one step trains it (its
+/// data stream and optimizer live in the step and in `state`), what to measure at the points
+/// of a schedule, and the record it fills. The one training loop of the book runs it, the
+/// same way for every model:
+///
+/// - the steps, from 1 (or from where an interrupted run stopped) to `steps`;
+/// - a loss that stops being a number ends the run, recorded once (`divergedAt`);
+/// - the mean training loss since the previous point, handed to `measure` at each point of
+///   the schedule, whose values go on the progress line;
+/// - checkpoints of the *whole* state every `--checkpoint-every` steps and on Ctrl-C: the
+///   model's registered pieces (`TrainableModel.track`), the run's own (`RunState`: the
+///   optimizer, the data stream), the record so far and the loss accumulator, so a resumed
+///   run ends bit for bit where an uninterrupted one would;
+/// - the final parameters' fingerprint in the log, so two runs compare bit for bit.
+public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
+  public typealias Measure = (_ step: Int, _ meanLoss: Double, _ record: inout Record) throws
+    -> [(String, Double)]
+
+  public let name: String
+  public let steps: Int
+  public let schedule: EvaluationSchedule
+  public let model: Model
+  /// The run's own state, beside the model's.
+  public let state: RunState
+  /// The record before the first step.
+  public let record: Record
+  let step: (Int) throws -> Double
+  let measure: Measure
+
+  /// - Parameters:
+  ///   - step: trains step s (1-based) and returns its loss.
+  ///   - measure: measures at step s, given the mean training loss since the previous point,
+  ///     into the record; returns the values for the progress line.
+  public init(
+    name: String, steps: Int, schedule: EvaluationSchedule, model: Model,
+    state: RunState = RunState(), record: Record, step: @escaping (Int) throws -> Double,
+    measure: @escaping Measure
+  ) {
+    self.name = name
+    self.steps = steps
+    self.schedule = schedule
+    self.model = model
+    self.state = state
+    self.record = record
+    self.step = step
+    self.measure = measure
+  }
+
+  /// Trains as the resumable unit `name` of `chapter` (a finished unit's saved result is
+  /// returned without training); `finish` makes the unit's result from the final record.
+  public func run<Result: Codable>(in chapter: Chapter, finish: (Record) throws -> Result)
+    throws -> Result
+  {
+    try chapter.resumable(name) { unit in
+      try finish(train(in: chapter, checkpoints: unit))
+    }
+  }
+
+  /// The loop itself, with its checkpoints given: `ResumableUnit` in a chapter, a stand-in in
+  /// the tests that stop and resume a run at a chosen step.
+  public func train(in chapter: Chapter, checkpoints: some StepCheckpoints) throws -> Record {
+    // The model's pieces first, then the run's own.
+    let whole = RunState()
+    model.track(in: whole)
+    whole.include(state)
+    var record = self.record
+    var (lossSum, lossCount) = (0.0, 0)
+    if let saved = try checkpoints.restoreProgress(into: whole, record: Record.self) {
+      (record, lossSum, lossCount) = (saved.record, saved.lossSum, saved.lossCount)
+    }
+    let started = ProcessInfo.processInfo.systemUptime
+    let secondsBefore = record.seconds
+    var progress = chapter.progress(name, total: steps)
+    for step in stride(from: checkpoints.resumedStep + 1, through: steps, by: 1) {
+      let loss = try self.step(step)
+      guard chapter.checkFinite(loss, step: step, run: name) else {
+        record.divergedAt = step
+        break
+      }
+      lossSum += loss
+      lossCount += 1
+      if schedule.contains(step) {
+        let values = try measure(step, lossSum / Double(lossCount), &record)
+        (lossSum, lossCount) = (0, 0)
+        progress.update(step, values)
+      }
+      record.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
+      let continuing = checkpoints.stepDone(step) {
+        LoopProgress(
+          lossSum: lossSum, lossCount: lossCount, record: record, state: StateSnapshot(whole))
+      }
+      if !continuing { break }
+    }
+    progress.finish()
+    chapter.log.scalar(
+      "parameter fingerprint, \(name)", Double(NamedValues.fingerprint(model.parameters) >> 12))
+    return record
+  }
+}
+
+extension TrainingRun {
+  /// About `evaluations` measurements, plus the first and last step.
+  public init(
+    name: String, steps: Int, evaluations: Int, model: Model, state: RunState = RunState(),
+    record: Record, step: @escaping (Int) throws -> Double, measure: @escaping Measure
+  ) {
+    self.init(
+      name: name, steps: steps, schedule: EvaluationSchedule(total: steps, points: evaluations),
+      model: model, state: state, record: record, step: step, measure: measure)
+  }
+}
+
+/// Where a loop's checkpoints go: it says where a resumed run starts, gives back the saved
+/// state, and takes the state after every step.
+public protocol StepCheckpoints {
+  /// The step the run resumes after (0 for a fresh start).
+  var resumedStep: Int { get }
+  /// The saved state's bytes, if the run was in progress.
+  var savedState: Data? { get }
+  /// Called after every step; returns false when the loop must stop.
+  func stepDone<State: Encodable>(_ step: Int, state: () -> State) -> Bool
+}
+
+extension ResumableUnit: StepCheckpoints {}
+
+extension StepCheckpoints {
+  /// Puts the saved pieces back into `state` and returns the loop's own saved values.
+  func restoreProgress<Record: Decodable>(into state: RunState, record: Record.Type) throws
+    -> LoopProgress<Record>.Restored?
+  {
+    guard let data = savedState else { return nil }
+    let decoder = ResumableUnit.makeDecoder()
+    decoder.userInfo[.runState] = state
+    do {
+      return try decoder.decode(LoopProgress<Record>.Restored.self, from: data)
+    } catch let error as CompanionError {
+      throw error
+    } catch {
+      throw CompanionError(
+        "the checkpoint's state does not decode: \(error). Add --fresh to start over.")
+    }
+  }
+}
+
+extension CodingUserInfoKey {
+  /// The `RunState` a checkpoint's pieces are decoded into.
+  static let runState = CodingUserInfoKey(rawValue: "companion.runState")!
+}
+
+/// What the loop saves after a step: its loss accumulator, the record so far, every piece of
+/// the run's state by name.
+struct LoopProgress<Record: Encodable>: Encodable {
+  var lossSum: Double
+  var lossCount: Int
+  var record: Record
+  var state: StateSnapshot
+
+  /// The same, read back: the pieces go straight into the run's `RunState`.
+  struct Restored: Decodable where Record: Decodable {
+    var lossSum: Double
+    var lossCount: Int
+    var record: Record
+    var state: StateRestoration
+  }
+}
+
+/// Encodes a `RunState`'s pieces under their names.
+struct StateSnapshot: Encodable {
+  let state: RunState
+  init(_ state: RunState) { self.state = state }
+  func encode(to encoder: any Encoder) throws { try state.encode(to: encoder) }
+}
+
+/// Decodes a checkpoint's pieces into the `RunState` the decoder carries.
+struct StateRestoration: Decodable {
+  init(from decoder: any Decoder) throws {
+    guard let state = decoder.userInfo[.runState] as? RunState else {
+      throw CompanionError("a run's state can only be read back into a run")
+    }
+    try state.restore(from: decoder)
+  }
+}
