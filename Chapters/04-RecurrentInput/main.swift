@@ -127,78 +127,29 @@ enum Variant: String, CaseIterable {
  */
 
 let corpus = chapter.attempt { try chapter.loadCorpus() }
-let vocabulary = corpus.vocabulary.size
-let hidden = chapter.pick(smoke: 16, book: 64, paper: 256)
-let batch = 64
-// (The smoke preset uses shorter sequences: it only has to run every line, fast.)
-let length = chapter.pick(smoke: 30, book: 100, paper: 100)
+/// The character model Chapter 5 trains too (`CharacterModels`): batches of 64 sequences
+/// of 100 characters (the smoke preset uses 30: it only has to run every line, fast), Adam at
+/// 2·10⁻³, clipping at 1, the same initial weights and batches for every variant.
+let characters = CharacterModels(
+  chapter: chapter, corpus: corpus, hidden: chapter.pick(smoke: 16, book: 64, paper: 256))
+let (vocabulary, hidden, batch, length) = (
+  characters.vocabulary, characters.hidden, characters.batch, characters.length
+)
+let sampleBatches = characters.sampleBatches
 let steps = chapter.steps(default: chapter.pick(smoke: 20, book: 2_500, paper: 20_000))
 let trainingCharacters = chapter.pick(smoke: 20_000, book: 30_000, paper: corpus.train.count)
 let trainingText = Array(corpus.train.prefix(trainingCharacters))
-let sampleBatches = chapter.pick(smoke: 1, book: 3, paper: 16)
-let evaluationPoints = chapter.pick(smoke: 3, book: 25, paper: 50)
-let trainingSample = TextSample(
-  tokens: trainingText, batch: batch, length: length, maxBatches: sampleBatches)
-let validationSample = TextSample(
-  tokens: corpus.valid, batch: batch, length: length, maxBatches: sampleBatches)
+let trainingSample = characters.sample(of: trainingText)
+let validationSample = characters.validationSample
 chapter.say(
   "training text: \(trainingText.count) characters; samples: \(trainingSample.characters) training, \(validationSample.characters) validation characters"
 )
 
-/// A one-layer character LSTM with the given normalization; the same weights for every
-/// variant (the generator is seeded by purpose).
-func makeModel(_ normalization: RecurrentNormalization, maxSteps: Int) -> SequenceModel<Float> {
-  var generator = chapter.makeGenerator("weights")
-  return SequenceModel<Float>(
-    layers: [
-      RecurrentLayerConfiguration(
-        cell: .lstm, inputs: vocabulary, hidden: hidden, tokenInput: true,
-        normalization: normalization)
-    ], head: .everyStep(classes: vocabulary), using: &generator)
-}
-
-/// Trains one variant on `source` and returns its curves (or, resuming, the saved ones), and
-/// its parameters if `keepsModel`.
-func train(
-  _ name: String, _ normalization: RecurrentNormalization, source: LanguageModelTraining.Source,
-  steps: Int, trainingSample: TextSample, validationSample: TextSample, maxSteps: Int,
-  keepsModel: Bool = false
-) -> LanguageModelRecord {
-  let run = LanguageModelTraining(
-    name: name, steps: steps, batch: batch, length: maxSteps, learningRate: 2e-3, clipNorm: 1,
-    evaluations: evaluationPoints, seed: chapter.seed(for: "batches"),
-    keepsModel: keepsModel)
-  let record = chapter.attempt {
-    try run.run(
-      in: chapter, model: makeModel(normalization, maxSteps: maxSteps), source: source,
-      trainingSample: trainingSample, validationSample: validationSample)
-  }
-  let curve = record.curve
-  let best = curve.bestValidation
-  let (finalTraining, finalValidation) = (
-    curve.training.last ?? .nan, curve.validation.last ?? .nan
-  )
-  chapter.say(
-    String(
-      format:
-        "%@: final training %.3f bpc, validation %.3f; best validation %.3f at step %d (%.1f s)",
-      name, finalTraining, finalValidation, best.bpc, best.step, curve.seconds))
-  return record
-}
-
 // A long run says how long it will take and how to resume it.
 if chapter.preset == .paper || chapter.options.checkpointInterval != nil {
-  let probe = makeModel(.none, maxSteps: length)
-  var optimizer = Adam<Float>(learningRate: 2e-3)
-  var stream = SequenceStream(batchSize: batch, length: length, seed: 1)
-  let window = stream.next(from: trainingText)
-  let rate = chapter.secondsPerStep {
-    probe.trainStep(
-      .tokens(window.timeMajorInputs), targets: window.timeMajorTargets, steps: length,
-      batch: batch, optimizer: &optimizer)
-  }
-  chapter.announceLongRun(
-    "Chapter 4's four character models", steps: 4 * steps, secondsPerStep: rate, sideBySide: true)
+  characters.announceLongRun(
+    "Chapter 4's four character models", steps: 4 * steps, normalization: .none,
+    text: trainingText, in: chapter)
 }
 
 /*:
@@ -271,73 +222,41 @@ func trainWords(_ variant: Variant, corpus words: WordCorpus) -> LanguageModelCu
     }
     return nats / Double(count) / log(2)
   }
-  struct Progress: Codable {
-    var step: Int
-    var parameters: [String: Matrix<Float>]
-    var populations: [String: TimeStepStatistics]
-    var carried: [RecurrentState<Float>]
-    var curve: LanguageModelCurve
-    var lossSinceLastPoint: Double
-    var stepsSinceLastPoint: Int
-  }
-  let record = chapter.attempt {
-    try chapter.resumable("\(variant.rawValue), words") { unit in
-      var curve = LanguageModelCurve(name: variant.rawValue)
-      var (lossSinceLastPoint, stepsSinceLastPoint) = (0.0, 0)
-      if let saved = try unit.restore(Progress.self) {
-        try NamedValues.restore(model.parameters, from: saved.parameters)
-        model.populations = saved.populations
-        model.carriedStates = saved.carried
-        curve = saved.curve
-        (lossSinceLastPoint, stepsSinceLastPoint) = (
-          saved.lossSinceLastPoint, saved.stepsSinceLastPoint
-        )
-      }
-      let schedule = EvaluationSchedule(total: totalSteps, points: 2 * epochs)
-      var progress = chapter.progress(variant.rawValue, total: totalSteps)
-      for step in stride(from: unit.resumedStep + 1, through: totalSteps, by: 1) {
-        let (epoch, k) = ((step - 1) / windowsPerEpoch, (step - 1) % windowsPerEpoch)
-        // Rate 1, halved every epoch after the fourth.
-        var optimizer = SGD<Float>(learningRate: pow(0.5, Double(max(0, epoch - 3))))
-        let (inputs, targets) = windowAt(k, of: words.train)
-        let (loss, _) = model.trainStep(
+  // The state carries from one window to the next (the model's carried states are part of
+  // its checkpointed state); SGD keeps none of its own, its rate follows from the step.
+  let run = TrainingRun(
+    name: "\(variant.rawValue), words", steps: totalSteps,
+    schedule: EvaluationSchedule(total: totalSteps, points: 2 * epochs), model: model,
+    record: LanguageModelCurve(name: variant.rawValue),
+    step: { step in
+      let (epoch, k) = ((step - 1) / windowsPerEpoch, (step - 1) % windowsPerEpoch)
+      // Rate 1, halved every epoch after the fourth.
+      var optimizer = SGD<Float>(learningRate: pow(0.5, Double(max(0, epoch - 3))))
+      let (inputs, targets) = windowAt(k, of: words.train)
+      return Double(
+        model.trainStep(
           .tokens(inputs), targets: targets, steps: window, batch: streams,
-          optimizer: &optimizer, clipNorm: 5, start: k == 0 ? .fresh : .continuing)
-        guard chapter.checkFinite(loss, step: step, run: variant.rawValue) else {
-          curve.divergedAt = step
-          break
-        }
-        lossSinceLastPoint += Double(loss)
-        stepsSinceLastPoint += 1
-        if schedule.contains(step) {
-          let carried = model.carriedStates
-          curve.steps.append(step)
-          curve.trainingBatches.append(lossSinceLastPoint / Double(stepsSinceLastPoint) / log(2))
-          curve.training.append(bitsPerWord(words.train, windows: 200))
-          curve.validation.append(bitsPerWord(words.valid, windows: .max))
-          model.carriedStates = carried
-          (lossSinceLastPoint, stepsSinceLastPoint) = (0, 0)
-          for (metric, value) in [
-            ("training batches bits per word", curve.trainingBatches.last!),
-            ("training bits per word", curve.training.last!),
-            ("validation bits per word", curve.validation.last!),
-          ] {
-            chapter.log.record(metric, run: variant.rawValue, step: step, value: value)
-          }
-          progress.update(step, ["valid ppl": pow(2, curve.validation.last!)])
-        }
-        let continuing = unit.stepDone(step) {
-          Progress(
-            step: step, parameters: NamedValues.of(model.parameters),
-            populations: model.populations, carried: model.carriedStates, curve: curve,
-            lossSinceLastPoint: lossSinceLastPoint, stepsSinceLastPoint: stepsSinceLastPoint)
-        }
-        if !continuing { break }
+          optimizer: &optimizer, clipNorm: 5, start: k == 0 ? .fresh : .continuing
+        ).loss)
+    },
+    measure: { step, meanLoss, curve in
+      // Measuring runs its own windows: the training stream's state is put back after.
+      let carried = model.carriedStates
+      curve.steps.append(step)
+      curve.trainingBatches.append(meanLoss / log(2))
+      curve.training.append(bitsPerWord(words.train, windows: 200))
+      curve.validation.append(bitsPerWord(words.valid, windows: .max))
+      model.carriedStates = carried
+      for (metric, value) in [
+        ("training batches bits per word", curve.trainingBatches.last!),
+        ("training bits per word", curve.training.last!),
+        ("validation bits per word", curve.validation.last!),
+      ] {
+        chapter.log.record(metric, run: variant.rawValue, step: step, value: value)
       }
-      progress.finish()
-      return curve
-    }
-  }
+      return [("valid ppl", pow(2, curve.validation.last!))]
+    })
+  let record = chapter.attempt { try run.run(in: chapter) { $0 } }
   let best = record.bestValidation
   chapter.say(
     String(
@@ -351,10 +270,9 @@ let curves: [Variant: LanguageModelCurve] = chapter.phase("fixed-length runs") {
   let trained = chapter.attempt {
     try chapter.independently("fixed-length runs", Variant.allCases) { variant in
       guard let wordCorpus else {
-        return train(
+        return characters.train(
           variant.rawValue, variant.normalization(maxSteps: length),
-          source: .crops(trainingText), steps: steps, trainingSample: trainingSample,
-          validationSample: validationSample, maxSteps: length
+          source: .crops(trainingText), steps: steps, trainingSample: trainingSample, in: chapter
         ).curve
       }
       return trainWords(variant, corpus: wordCorpus)
@@ -522,11 +440,11 @@ let variableRecords: [Variant: LanguageModelRecord] = chapter.phase("variable-le
   let variants = [Variant.sequenceWise, .frameWise]
   let records = chapter.attempt {
     try chapter.independently("variable-length runs", variants) { variant in
-      train(
+      characters.train(
         "\(variant.rawValue), whole \(documentName)", variant.normalization(maxSteps: cap),
         source: .documents(trainingDocuments, cap: cap), steps: variableSteps,
         trainingSample: documentTrainingSample, validationSample: documentValidationSample,
-        maxSteps: cap, keepsModel: variant == .frameWise)
+        length: cap, keepsModel: variant == .frameWise, in: chapter)
     }
   }
   return Dictionary(uniqueKeysWithValues: zip(variants, records))

@@ -474,25 +474,17 @@ for (name, paper) in [("LSTM", "98.9 / 90.2"), ("BN-LSTM", "99.0 / 95.4")] {
  */
 
 let corpus = chapter.attempt { try chapter.loadCorpus() }
-let vocabulary = corpus.vocabulary.size
-let charHidden = chapter.pick(smoke: 16, book: 64, paper: 1_000)
-let charBatch = 64
-let charLength = chapter.pick(smoke: 30, book: 100, paper: 100)
+/// Chapter 4's character model (`CharacterModels`): the same weights and batches, 64 units.
+let characters = CharacterModels(
+  chapter: chapter, corpus: corpus, hidden: chapter.pick(smoke: 16, book: 64, paper: 1_000))
+let (charBatch, charLength) = (characters.batch, characters.length)
 let smallTextSteps = chapter.steps(default: chapter.pick(smoke: 20, book: 2_500, paper: 2_500))
 let wholeTextSteps = chapter.steps(default: chapter.pick(smoke: 20, book: 1_500, paper: 50_000))
 let smallText = Array(corpus.train.prefix(chapter.pick(smoke: 20_000, book: 30_000, paper: 30_000)))
-let sampleBatches = chapter.pick(smoke: 1, book: 3, paper: 16)
-let validationSample = TextSample(
-  tokens: corpus.valid, batch: charBatch, length: charLength, maxBatches: sampleBatches)
 
-func characterModel(batchNorm: Bool) -> SequenceModel<Float> {
-  var generator = chapter.makeGenerator("weights")
-  return SequenceModel<Float>(
-    layers: [
-      RecurrentLayerConfiguration(
-        cell: .lstm, inputs: vocabulary, hidden: charHidden, tokenInput: true,
-        normalization: batchNorm ? .cooijmans(maxSteps: charLength, convention: .pytorch) : .none)
-    ], head: .everyStep(classes: vocabulary), using: &generator)
+/// The BN-LSTM of this chapter, or the plain LSTM.
+func characterNormalization(batchNorm: Bool) -> RecurrentNormalization {
+  batchNorm ? .cooijmans(maxSteps: charLength, convention: .pytorch) : .none
 }
 
 /// The two regimes of the character models.
@@ -505,27 +497,13 @@ enum TextRegime: String, CaseIterable {
 /// sequences and the statistics.
 func trainCharacters(_ regime: TextRegime, _ name: String, batchNorm: Bool) -> LanguageModelRecord {
   let text = regime == .small ? smallText : corpus.train
-  let steps = regime == .small ? smallTextSteps : wholeTextSteps
-  let trainingSample = TextSample(
-    tokens: text, batch: charBatch, length: charLength, maxBatches: sampleBatches)
   // Chapter 4's runs are named as there: same seed, weights and batches, same curves.
   let runName = regime == .small ? name : "\(name), \(regime.rawValue)"
-  let run = LanguageModelTraining(
-    name: runName, steps: steps, batch: charBatch, length: charLength, learningRate: 2e-3,
-    clipNorm: 1, evaluations: chapter.pick(smoke: 3, book: 25, paper: 50),
-    seed: chapter.seed(for: "batches"), keepsModel: true)
-  let record = chapter.attempt {
-    try run.run(
-      in: chapter, model: characterModel(batchNorm: batchNorm), source: .crops(text),
-      trainingSample: trainingSample, validationSample: validationSample)
-  }
+  let record = characters.train(
+    runName, characterNormalization(batchNorm: batchNorm), source: .crops(text),
+    steps: regime == .small ? smallTextSteps : wholeTextSteps,
+    trainingSample: characters.sample(of: text), keepsModel: true, in: chapter)
   let best = record.curve.bestValidation
-  chapter.say(
-    String(
-      format:
-        "%@: final training %.3f bpc, validation %.3f; best validation %.3f at step %d (%.1f s)",
-      runName, record.curve.training.last ?? .nan, record.curve.validation.last ?? .nan,
-      best.bpc, best.step, record.curve.seconds))
   chapter.log.scalar("best validation bpc, \(runName)", best.bpc)
   chapter.log.scalar("step of best validation bpc, \(runName)", Double(best.step))
   chapter.log.scalar("final validation bpc, \(runName)", record.curve.validation.last ?? .nan)
@@ -533,18 +511,10 @@ func trainCharacters(_ regime: TextRegime, _ name: String, batchNorm: Bool) -> L
 }
 
 if announcesLongRuns {
-  let probe = characterModel(batchNorm: true)
-  var optimizer = Adam<Float>(learningRate: 2e-3)
-  var stream = SequenceStream(batchSize: charBatch, length: charLength, seed: 1)
-  let window = stream.next(from: corpus.train)
-  let rate = chapter.secondsPerStep {
-    _ = probe.trainStep(
-      .tokens(window.timeMajorInputs), targets: window.timeMajorTargets, steps: charLength,
-      batch: charBatch, optimizer: &optimizer, clipNorm: 1)
-  }
-  chapter.announceLongRun(
-    "Chapter 5's character models (\(charHidden) units)",
-    steps: 2 * smallTextSteps + 2 * wholeTextSteps, secondsPerStep: rate, sideBySide: true)
+  characters.announceLongRun(
+    "Chapter 5's character models (\(characters.hidden) units)",
+    steps: 2 * smallTextSteps + 2 * wholeTextSteps,
+    normalization: characterNormalization(batchNorm: true), text: corpus.train, in: chapter)
 }
 
 /// The four character models are independent too: side by side, one per core.
@@ -596,7 +566,7 @@ let lengths = chapter.pick(
   smoke: [30, 60], book: [100, 200, 300, 500, 750, 1000], paper: [100, 200, 300, 500, 750, 1000])
 /// A trained character model of the whole-text regime, parameters and populations restored.
 func trainedCharacterModel(batchNorm: Bool) -> SequenceModel<Float> {
-  let model = characterModel(batchNorm: batchNorm)
+  let model = characters.model(characterNormalization(batchNorm: batchNorm))
   let runs = characterRuns[.whole]!
   let record = batchNorm ? runs.bn : runs.lstm
   chapter.attempt { try NamedValues.restore(model.parameters, from: record.parameters ?? [:]) }
@@ -840,7 +810,7 @@ func characterPanel(_ regime: TextRegime, title: String) -> Panel {
 var characterFigure = Figure(
   name: "05-characters",
   title:
-    "Figure 3(a): LSTM and BN-LSTM, training (dashed) and validation (solid), \(corpus.source.name), \(charHidden) units",
+    "Figure 3(a): LSTM and BN-LSTM, training (dashed) and validation (solid), \(corpus.source.name), \(characters.hidden) units",
   panels: [
     characterPanel(.small, title: "(a) Chapter 4's regime: \(smallText.count) training characters"),
     characterPanel(.whole, title: "(b) the paper's regime: the whole training text"),
