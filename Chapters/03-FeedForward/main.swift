@@ -274,7 +274,7 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
  average over all of training (Alg. 2's formula, but applied to a moving target).
  */
 
-struct RunResult: Codable {
+struct RunResult: TrainingRecord {
   var name: String
   var steps: [Int] = []
   /// Test accuracy in percent at each of `steps`.
@@ -415,31 +415,13 @@ struct TrainedRecord: Codable {
   var trainingAverages: [PopulationStatistics]
 }
 
-/// What a run in progress saves at a checkpoint: everything that changes from step to step,
-/// so that the resumed run continues bit for bit (SGD keeps no state of its own).
-struct RunProgress: Codable {
-  var step: Int
-  var parameters: [String: Matrix<Float>]
-  var batches: MiniBatchStream
-  var result: RunResult
-  var movingAverages: [PopulationStatistics]
-  var slowMovingAverages: [PopulationStatistics]
-  var trainingAverages: [PopulationStatistics]
-  var nextEvaluation: Int
-  /// The training losses summed since the last evaluation point, and how many.
-  var lossSum: Double
-  var lossCount: Int
-}
-
 /// Trains the runs `specs` describe, side by side on the machine's cores (`--jobs`; they are
 /// independent, and the results are the same bit for bit as one after another) — or,
 /// resuming an interrupted chapter, continues them or takes their saved results
 /// (`Chapter.resumable`).
 func train(_ label: String, _ specs: [RunSpec]) -> [Trained] {
   let records = chapter.attempt {
-    try chapter.independently(label, specs) { spec in
-      try chapter.resumable(spec.name) { unit in try trainRun(spec, unit: unit) }
-    }
+    try chapter.independently(label, specs) { spec in try trainRun(spec) }
   }
   return zip(specs, records).map(trained)
 }
@@ -458,7 +440,10 @@ func trained(_ spec: RunSpec, _ record: TrainedRecord) -> Trained {
     slowMovingAverages: record.slowMovingAverages, trainingAverages: record.trainingAverages)
 }
 
-func trainRun(_ spec: RunSpec, unit: ResumableUnit) throws -> TrainedRecord {
+/// One run, as the book's training loop runs it (`TrainingRun`): SGD on the stream of
+/// mini-batches, the three population estimates tracked beside it, and at each point of the
+/// schedule the accuracy, the probe and the norms.
+func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
   let network = makeNetwork(spec)
   chapter.log.scalar(
     "batch-normalized layers, \(spec.name)", Double(network.norms.compactMap { $0 }.count))
@@ -475,120 +460,88 @@ func trainRun(_ spec: RunSpec, unit: ResumableUnit) throws -> TrainedRecord {
     PopulationStatistics(features: $0.features, convention: slowConvention)
   }
   var average = bnLayers.map { PopulationStatistics(features: $0.features, convention: .paper) }
-  var result = RunResult(name: spec.name)
-  let schedule = evaluationSchedule(total: spec.steps, points: evaluationPoints)
-  var nextEvaluation = 0
-  var lossSum = 0.0
-  var lossCount = 0
-  if let saved = try unit.restore(RunProgress.self) {
-    try NamedValues.restore(network.parameters, from: saved.parameters)
-    batches.indices = saved.batches
-    result = saved.result
-    moving = saved.movingAverages
-    slow = saved.slowMovingAverages
-    average = saved.trainingAverages
-    nextEvaluation = saved.nextEvaluation
-    lossSum = saved.lossSum
-    lossCount = saved.lossCount
-  }
-  let started = ProcessInfo.processInfo.systemUptime
-  let secondsBefore = result.seconds
+  // Beside the network's own state, what moves as it trains: the batches' place in their
+  // order and the population estimates. (SGD keeps no state; its rate follows from the step.)
+  let state = RunState()
+  state.track("batches", get: { batches.indices }, set: { batches.indices = $0 })
+  state.track("moving averages", get: { moving }, set: { moving = $0 })
+  state.track("slow moving averages", get: { slow }, set: { slow = $0 })
+  state.track("training averages", get: { average }, set: { average = $0 })
 
-  func record(_ step: Int) {
-    let (accuracy, probe, normalized) = measure(network, spec: spec)
-    result.steps.append(step)
-    result.accuracy.append(accuracy)
-    if let probe { result.probe.append(probe) }
-    if let normalized { result.probeNormalized.append(normalized) }
-    if spec.recordsProbe, let last = network.norms.last, let norm = last {
-      result.gamma.append(norm.gamma.value.storage.map(Double.init))
-      result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
-    }
-    result.trainingLoss.append(lossCount > 0 ? lossSum / Double(lossCount) : .nan)
-    (lossSum, lossCount) = (0, 0)
-    if spec.recordsTraining {
-      // The population statistics `measure` just estimated serve here too.
-      result.trainingAccuracy.append(
-        100
-          * network.accuracy(
-            trainingSampleX, labels: trainingSample.labels, batchSize: 1000,
-            statistics: .population))
-    }
-    result.weightNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.value) })
-    result.gradientNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.gradient) })
-    chapter.log.record(
-      "\(spec.evaluationName) accuracy (%)", run: spec.name, step: step, value: accuracy)
-  }
-
-  var progress = chapter.progress(spec.name, total: spec.steps)
-  if unit.resumedStep == 0 && schedule.first == 0 {
-    record(0)
-    nextEvaluation = 1
-  }
-  for step in stride(from: unit.resumedStep + 1, through: spec.steps, by: 1) {
-    if let decayEvery = spec.decayEvery {
-      // η_t = η · 0.96^(t / decayEvery): the paper's exponential decay, made continuous.
-      optimizer.learningRate = spec.learningRate * pow(0.96, Double(step - 1) / decayEvery)
-    }
-    let batch = batches.next()
-    let loss = network.trainStep(
-      batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch)
-    guard chapter.checkFinite(loss, step: step, run: spec.name) else {
-      result.divergedAt = step
-      break
-    }
-    lossSum += Double(loss)
-    lossCount += 1
-    if step == 1 {
-      result.firstStepGradientNorms = network.hiddenLayers.map {
-        frobeniusNorm($0.weight.gradient)
+  let run = TrainingRun(
+    name: spec.name, steps: spec.steps,
+    schedule: EvaluationSchedule(
+      total: spec.steps, steps: evaluationSchedule(total: spec.steps, points: evaluationPoints)),
+    model: network, state: state, record: RunResult(name: spec.name),
+    step: { step in
+      if let decayEvery = spec.decayEvery {
+        // η_t = η · 0.96^(t / decayEvery): the paper's exponential decay, made continuous.
+        optimizer.learningRate = spec.learningRate * pow(0.96, Double(step - 1) / decayEvery)
       }
+      let batch = batches.next()
+      return Double(
+        network.trainStep(
+          batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch))
+    },
+    afterStep: { step, result in
+      if step == 1 {
+        result.firstStepGradientNorms = network.hiddenLayers.map {
+          frobeniusNorm($0.weight.gradient)
+        }
+      }
+      for (l, norm) in bnLayers.enumerated() {
+        let statistics = norm.lastBatchStatistics
+        let mean = statistics.mean.map(Double.init)
+        let variance = statistics.variance.map(Double.init)
+        moving[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
+        slow[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
+        average[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
+      }
+    },
+    measure: { step, trainingLoss, result in
+      let (accuracy, probe, normalized) = measure(network, spec: spec)
+      result.steps.append(step)
+      result.accuracy.append(accuracy)
+      if let probe { result.probe.append(probe) }
+      if let normalized { result.probeNormalized.append(normalized) }
+      if spec.recordsProbe, let last = network.norms.last, let norm = last {
+        result.gamma.append(norm.gamma.value.storage.map(Double.init))
+        result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
+      }
+      result.trainingLoss.append(trainingLoss)
+      if spec.recordsTraining {
+        // The population statistics `measure` just estimated serve here too.
+        result.trainingAccuracy.append(
+          100
+            * network.accuracy(
+              trainingSampleX, labels: trainingSample.labels, batchSize: 1000,
+              statistics: .population))
+      }
+      result.weightNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.value) })
+      result.gradientNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.gradient) })
+      chapter.log.record(
+        "\(spec.evaluationName) accuracy (%)", run: spec.name, step: step, value: accuracy)
+      return [("loss", trainingLoss), ("\(spec.evaluationName) acc", accuracy)]
+    })
+  return try run.run(in: chapter) { result in
+    if !chapter.shouldStop {
+      let ending = result.divergedAt.map { "diverged at step \($0)" } ?? "final"
+      chapter.say(
+        "\(spec.name): \(ending) \(spec.evaluationName) accuracy "
+          + String(
+            format:
+              "%.2f%% (mean of last %d %.2f%%, best smoothed %.2f%%, best single %.2f%%), %.1f s",
+            result.lastAccuracy, smoothingWindow, result.finalAccuracy, result.bestAccuracy,
+            result.bestRawAccuracy, result.seconds))
+      chapter.log.scalar(
+        "final \(spec.evaluationName) accuracy (%), \(spec.name)", result.finalAccuracy)
     }
-    for (l, norm) in bnLayers.enumerated() {
-      let statistics = norm.lastBatchStatistics
-      let mean = statistics.mean.map(Double.init)
-      let variance = statistics.variance.map(Double.init)
-      moving[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-      slow[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-      average[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-    }
-    if nextEvaluation < schedule.count, schedule[nextEvaluation] == step {
-      record(step)
-      nextEvaluation += 1
-      progress.update(
-        step, ["loss": Double(loss), "\(spec.evaluationName) acc": result.accuracy.last!])
-    }
-    result.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
-    let continuing = unit.stepDone(step) {
-      RunProgress(
-        step: step, parameters: NamedValues.of(network.parameters), batches: batches.indices,
-        result: result, movingAverages: moving, slowMovingAverages: slow,
-        trainingAverages: average, nextEvaluation: nextEvaluation, lossSum: lossSum,
-        lossCount: lossCount)
-    }
-    if !continuing { break }
+    return TrainedRecord(
+      parameters: spec.keepsNetwork ? NamedValues.of(network.parameters) : nil,
+      populations: network.populations,
+      result: result, movingAverages: moving, slowMovingAverages: slow,
+      trainingAverages: average)
   }
-  progress.finish()
-  // The final parameters' fingerprint (52 bits), so two runs can be compared bit for bit.
-  chapter.log.scalar(
-    "parameter fingerprint, \(spec.name)",
-    Double(NamedValues.fingerprint(network.parameters) >> 12))
-  if !chapter.shouldStop {
-    let ending = result.divergedAt.map { "diverged at step \($0)" } ?? "final"
-    chapter.say(
-      "\(spec.name): \(ending) \(spec.evaluationName) accuracy "
-        + String(
-          format:
-            "%.2f%% (mean of last %d %.2f%%, best smoothed %.2f%%, best single %.2f%%), %.1f s",
-          result.lastAccuracy, smoothingWindow, result.finalAccuracy, result.bestAccuracy,
-          result.bestRawAccuracy, result.seconds))
-    chapter.log.scalar(
-      "final \(spec.evaluationName) accuracy (%), \(spec.name)", result.finalAccuracy)
-  }
-  return TrainedRecord(
-    parameters: spec.keepsNetwork ? NamedValues.of(network.parameters) : nil,
-    populations: network.populations,
-    result: result, movingAverages: moving, slowMovingAverages: slow, trainingAverages: average)
 }
 
 /*:

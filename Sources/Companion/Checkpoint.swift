@@ -187,7 +187,7 @@ final class CheckpointStore: @unchecked Sendable {
       )
     }
     do {
-      return try JSONDecoder().decode(Checkpoint.self, from: data)
+      return try ResumableUnit.decoder.decode(Checkpoint.self, from: data)
     } catch {
       throw CompanionError("the checkpoint \(file.path) is corrupt: \(error).\(hint)")
     }

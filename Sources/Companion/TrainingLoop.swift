@@ -25,6 +25,7 @@ public protocol TrainingRecord: Codable {
 public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
   public typealias Measure = (_ step: Int, _ meanLoss: Double, _ record: inout Record) throws
     -> [(String, Double)]
+  public typealias AfterStep = (_ step: Int, _ record: inout Record) -> Void
 
   public let name: String
   public let steps: Int
@@ -36,15 +37,19 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
   public let record: Record
   let step: (Int) throws -> Double
   let measure: Measure
+  /// Step s's bookkeeping once its loss is known to be a number (before any measurement).
+  let afterStep: AfterStep?
 
   /// - Parameters:
   ///   - step: trains step s (1-based) and returns its loss.
-  ///   - measure: measures at step s, given the mean training loss since the previous point,
-  ///     into the record; returns the values for the progress line.
+  ///   - measure: measures at step s, given the mean training loss since the previous point
+  ///     (NaN at step 0, before training), into the record; returns the values for the
+  ///     progress line.
+  ///   - afterStep: bookkeeping of step s once its loss is known to be a number.
   public init(
     name: String, steps: Int, schedule: EvaluationSchedule, model: Model,
     state: RunState = RunState(), record: Record, step: @escaping (Int) throws -> Double,
-    measure: @escaping Measure
+    afterStep: AfterStep? = nil, measure: @escaping Measure
   ) {
     self.name = name
     self.steps = steps
@@ -53,6 +58,7 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
     self.state = state
     self.record = record
     self.step = step
+    self.afterStep = afterStep
     self.measure = measure
   }
 
@@ -81,6 +87,10 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
     let started = ProcessInfo.processInfo.systemUptime
     let secondsBefore = record.seconds
     var progress = chapter.progress(name, total: steps)
+    if checkpoints.resumedStep == 0 && schedule.contains(0) {
+      // Before the first step.
+      _ = try measure(0, .nan, &record)
+    }
     for step in stride(from: checkpoints.resumedStep + 1, through: steps, by: 1) {
       let loss = try self.step(step)
       guard chapter.checkFinite(loss, step: step, run: name) else {
@@ -89,6 +99,7 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
       }
       lossSum += loss
       lossCount += 1
+      afterStep?(step, &record)
       if schedule.contains(step) {
         let values = try measure(step, lossSum / Double(lossCount), &record)
         (lossSum, lossCount) = (0, 0)
@@ -112,11 +123,13 @@ extension TrainingRun {
   /// About `evaluations` measurements, plus the first and last step.
   public init(
     name: String, steps: Int, evaluations: Int, model: Model, state: RunState = RunState(),
-    record: Record, step: @escaping (Int) throws -> Double, measure: @escaping Measure
+    record: Record, step: @escaping (Int) throws -> Double,
+    afterStep: AfterStep? = nil, measure: @escaping Measure
   ) {
     self.init(
       name: name, steps: steps, schedule: EvaluationSchedule(total: steps, points: evaluations),
-      model: model, state: state, record: record, step: step, measure: measure)
+      model: model, state: state, record: record, step: step, afterStep: afterStep,
+      measure: measure)
   }
 }
 

@@ -202,3 +202,23 @@ struct TrainingRunTests {
     _ = chapter
   }
 }
+
+@Suite("Checkpoint files")
+struct CheckpointFileTests {
+  /// A measurement that is not a number (a loss before the first step, a diverged run's last
+  /// point) is written as "nan"; the checkpoint must read it back, not call itself corrupt.
+  @Test("a checkpoint whose log holds NaN and infinity reads back")
+  func nonFiniteValuesReadBack() throws {
+    let out = try TemporaryDirectory()
+    let chapter = try TestChapter.make(
+      ["--preset", "smoke", "--checkpoint-every", "1", "--out", out.url.path], number: 98,
+      root: out.url)
+    chapter.log.record("training loss", run: "a", step: 0, value: Double.nan)
+    chapter.log.record("training loss", run: "a", step: 1, value: Double.infinity)
+    let store = try #require(try chapter.checkpointStore())
+    try store.writeNow(from: chapter)
+    let read = try CheckpointStore.read(store.file, previous: store.previousFile)
+    let values = read.series.first { $0.metric == "training loss" }?.points.map(\.value) ?? []
+    #expect(values.count == 2 && values[0].isNaN && values[1] == .infinity)
+  }
+}
