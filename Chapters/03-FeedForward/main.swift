@@ -360,13 +360,9 @@ struct Trained {
   var trainingAverages: [PopulationStatistics]
 }
 
-/// A generator's purpose for repetition `replicate` (the first keeps the plain name).
-func purpose(_ name: String, replicate: Int) -> String {
-  replicate == 1 ? name : "\(name), repetition \(replicate)"
-}
-
 func makeNetwork(_ spec: RunSpec) -> FeedForwardNetwork<Float> {
-  var generator = chapter.makeGenerator(purpose("initial weights", replicate: spec.replicate))
+  var generator = chapter.makeGenerator(
+    "initial weights", repetition: Repetition(spec.replicate))
   let network = FeedForwardNetwork<Float>(
     .init(
       inputs: spec.training.imageSize, hidden: spec.hidden, outputs: 10, activation: .sigmoid,
@@ -376,9 +372,9 @@ func makeNetwork(_ spec: RunSpec) -> FeedForwardNetwork<Float> {
   return network
 }
 
-/// The mini-batch order of repetition `replicate`.
+/// The mini-batch order of repetition `replicate` (the first: the chapter's own).
 func batchSeed(replicate: Int) -> UInt64 {
-  replicate == 1 ? batchSeed : chapter.seed(for: purpose("mini-batch order", replicate: replicate))
+  chapter.seed(for: "mini-batch order", repetition: Repetition(replicate))
 }
 
 /// Test accuracy (percent) and, if asked, probe percentiles, with population statistics
@@ -716,20 +712,6 @@ let bnRuns = runs["BN"]!
 /// The BN network of repetition 1, kept for the inference table and BN folding.
 let batchNormed = mainRuns[mainSpecs.firstIndex(where: \.keepsNetwork)!]
 let baseline = baselineRuns[0]
-
-/// The mean, smallest and largest of a measure over the repetitions.
-struct Spread {
-  var values: [Double]
-  var mean: Double { values.reduce(0, +) / Double(max(values.count, 1)) }
-  var low: Double { values.min() ?? .nan }
-  var high: Double { values.max() ?? .nan }
-
-  /// "mean (low to high)" with `format` for each number.
-  func text(_ format: String) -> String {
-    String(format: format, mean) + " ("
-      + values.map { String(format: format, $0) }.joined(separator: ", ") + ")"
-  }
-}
 
 /// `text` followed by spaces up to `width` characters, for aligned tables.
 func padded(_ text: String, _ width: Int) -> String {

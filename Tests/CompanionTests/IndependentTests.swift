@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Testing
 
@@ -118,5 +119,58 @@ struct IndependentTests {
     var saved: [Int]
     var jobs: Int
     var testDescription: String { "\(items) runs, \(jobs) at a time, saved: \(saved)" }
+  }
+
+  /// Repetitions and a grid, side by side or in order: the same results, bit for bit. Each
+  /// cell trains a small network on its repetition's own weights and batches.
+  @Test("repetitions and a grid give the same bits for --jobs 1 and --jobs 3")
+  func repetitionsAreTheSameForAnyJobs() async {
+    var outputs: [String] = []
+    for jobs in [1, 3] {
+      let result = await #expect(
+        processExitsWith: .success, observing: [\.standardOutputContent]
+      ) { [jobs = jobs as Int] in
+        let out = try TemporaryDirectory()
+        let chapter = try TestChapter.make(
+          ["--preset", "smoke", "--jobs", "\(jobs)", "--out", out.url.path], number: 99,
+          root: out.url)
+        let repeated = try chapter.repeated("repetitions", count: 3) { repetition in
+          IndependentTests.train(rate: 0.5, repetition: repetition, in: chapter)
+        }
+        let grid = try chapter.grid("grid", [0.1, 1.0], repetitions: 2) { rate, repetition in
+          IndependentTests.train(rate: rate, repetition: repetition, in: chapter)
+        }
+        let losses = repeated.spread { $0 }
+        print("repetitions: \(repeated.results.map(\.bitPattern))")
+        print("spread: \(losses.mean.bitPattern) \(losses.standardDeviation.bitPattern)")
+        print("grid: \(grid.map { "\($0.point): \($0.results.results.map(\.bitPattern))" })")
+      }
+      outputs.append(String(decoding: result?.standardOutputContent ?? [], as: UTF8.self))
+    }
+    func lines(_ output: String, _ prefix: String) -> [Substring] {
+      output.split(separator: "\n").filter { $0.hasPrefix(prefix) }
+    }
+    for prefix in ["repetitions:", "spread:", "grid:"] {
+      #expect(lines(outputs[0], prefix).count == 1)
+      #expect(lines(outputs[0], prefix) == lines(outputs[1], prefix), "\(prefix) \(outputs)")
+    }
+  }
+
+  /// The final loss of 20 SGD steps of a small network, all randomness from `repetition`.
+  static func train(rate: Double, repetition: Repetition, in chapter: Chapter) -> Double {
+    var weights = chapter.makeGenerator("weights", repetition: repetition)
+    var data = chapter.makeGenerator("data", repetition: repetition)
+    let network = FeedForwardNetwork<Float>(
+      .init(inputs: 4, hidden: [5], outputs: 2, batchNorm: .paper), using: &weights)
+    var optimizer = SGD<Float>(learningRate: rate)
+    var loss: Float = 0
+    for _ in 0..<20 {
+      let x = Matrix<Float>(rows: 8, cols: 4) { v in
+        for i in v.indices { v[i] = Float(data.nextGaussian()) }
+      }
+      let labels = (0..<8).map { r in x[r, 0] + x[r, 1] > 0 ? 1 : 0 }
+      loss = network.trainStep(x, labels: labels, optimizer: &optimizer)
+    }
+    return Double(loss)
   }
 }
