@@ -348,7 +348,7 @@ func trainPixels(
   let run = SequenceClassifierTraining(
     name: name, steps: steps, batch: mnistBatch, optimizer: .cooijmans(), clipNorm: 1,
     evaluations: mnistPoints, seed: chapter.seed(for: "mnist batches"),
-    populationBatches: chapter.pick(smoke: 2, book: 10, paper: 50),
+    statistics: .reestimated(batches: chapter.pick(smoke: 2, book: 10, paper: 50)),
     measuresMovingAverage: measuresMovingAverage)
   let record = chapter.attempt {
     try run.run(

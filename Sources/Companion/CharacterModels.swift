@@ -26,6 +26,9 @@ public struct CharacterModels: Sendable {
   public let clipNorm = 1.0
   /// The fixed sample of the validation text.
   public let validationSample: TextSample
+  /// What bits per character are measured with: the moving averages BN tracks in training,
+  /// a tenth of each new batch (PyTorch's momentum).
+  public var statistics = EvaluationStatistics.movingAverage(momentum: 0.1)
   /// The generator every model's initial weights are drawn from (a copy each time).
   let weights: RandomGenerator
   let batchSeed: UInt64
@@ -72,7 +75,7 @@ public struct CharacterModels: Sendable {
     let run = LanguageModelTraining(
       name: name, steps: steps, batch: batch, length: length ?? self.length,
       learningRate: learningRate, clipNorm: clipNorm, evaluations: evaluations, seed: batchSeed,
-      keepsModel: keepsModel)
+      statistics: statistics, keepsModel: keepsModel)
     let record = chapter.attempt {
       try run.run(
         in: chapter, model: model(normalization), source: source, trainingSample: trainingSample,

@@ -128,13 +128,16 @@ public struct LanguageModelTraining: Sendable {
   public var evaluations: Int
   /// Seed of the batch order.
   public var seed: UInt64
+  /// What bits per character are measured with.
+  public var statistics: EvaluationStatistics
   /// Keep the trained parameters and populations in the record.
   public var keepsModel: Bool
 
   public init(
     name: String, steps: Int, batch: Int, length: Int, learningRate: Double, clipNorm: Double,
-    evaluations: Int, seed: UInt64, keepsModel: Bool = false
+    evaluations: Int, seed: UInt64, statistics: EvaluationStatistics, keepsModel: Bool = false
   ) {
+    self.statistics = statistics
     self.name = name
     self.steps = steps
     self.batch = batch
@@ -178,6 +181,28 @@ public struct LanguageModelTraining: Sendable {
     if case .documents(_, let documentCap) = source { cap = documentCap } else { cap = length }
     var documents = DocumentStream(batchSize: batch, cap: cap, seed: seed)
     state.track("documents", get: { documents }, set: { documents = $0 })
+    // Re-estimating runs training batch k of a fixed draw (its own seed, the same at every
+    // evaluation) through the model.
+    func feedPopulationBatch(_ k: Int) {
+      var fixedCrops = SequenceStream(batchSize: batch, length: length, seed: ~seed)
+      var fixedDocuments = DocumentStream(batchSize: batch, cap: cap, seed: ~seed)
+      switch source {
+      case .crops(let text):
+        for _ in 0..<k { _ = fixedCrops.next(from: text) }
+        let window = fixedCrops.next(from: text)
+        model.forward(
+          .tokens(window.timeMajorInputs), steps: length, batch: batch,
+          statistics: .batchAndTrack)
+      case .documents(let list, _):
+        for _ in 0..<k { _ = fixedDocuments.next(from: list) }
+        let padded = fixedDocuments.next(from: list)
+        padded.mask.withUnsafeBufferPointer { mask in
+          _ = model.forward(
+            .tokens(padded.inputs), steps: padded.steps, batch: batch, mask: mask,
+            statistics: .batchAndTrack)
+        }
+      }
+    }
     return TrainingRun(
       name: name, steps: steps, evaluations: evaluations, model: model, state: state,
       record: LanguageModelCurve(name: name),
@@ -204,8 +229,13 @@ public struct LanguageModelTraining: Sendable {
       measure: { step, meanLoss, curve in
         // Bits per character: mean nats / ln 2.
         let batches = meanLoss / log(2)
-        let training = model.bitsPerCharacter(on: trainingSample, statistics: .population)
-        let validation = model.bitsPerCharacter(on: validationSample, statistics: .population)
+        let (training, validation) = model.evaluating(statistics, feed: feedPopulationBatch) {
+          policy in
+          (
+            model.bitsPerCharacter(on: trainingSample, statistics: policy),
+            model.bitsPerCharacter(on: validationSample, statistics: policy)
+          )
+        }
         curve.steps.append(step)
         curve.trainingBatches.append(batches)
         curve.training.append(training)

@@ -99,11 +99,11 @@ public struct ClassifierRecord: TrainingRecord, Sendable {
 /// statistics at about `evaluations` points, and the best point's parameters kept.
 ///
 /// The population statistics a BN-LSTM is evaluated with are, by default, *re-estimated* at
-/// every evaluation: the average of the batch statistics of `populationBatches` training
-/// batches, with the current weights (Alg. 2's average, as Cooijmans et al.'s code does for its
-/// final numbers). The moving averages tracked during training lag a network whose weights
-/// move fast, and through 196 normalised steps the lag costs many points of accuracy;
-/// `measuresMovingAverage` also records accuracy with them, to show it.
+/// every evaluation (`EvaluationStatistics.reestimated`): the average of the batch statistics
+/// of 10 training batches, with the current weights (Alg. 2's average, as Cooijmans et al.'s
+/// code does for its final numbers). The moving averages tracked during training lag a
+/// network whose weights move fast, and through 196 normalised steps the lag costs many points
+/// of accuracy; `measuresMovingAverage` also records accuracy with them, to show it.
 public struct SequenceClassifierTraining: Sendable {
   public var name: String
   public var steps: Int
@@ -112,17 +112,16 @@ public struct SequenceClassifierTraining: Sendable {
   public var clipNorm: Double
   public var evaluations: Int
   public var seed: UInt64
-  /// Training batches the population statistics are re-estimated on (0: use the moving
-  /// averages tracked during training).
-  public var populationBatches: Int
+  /// What the validation accuracy is measured with.
+  public var statistics: EvaluationStatistics
   public var measuresMovingAverage: Bool
 
   public init(
     name: String, steps: Int, batch: Int, optimizer: RMSProp<Float>, clipNorm: Double,
-    evaluations: Int, seed: UInt64, populationBatches: Int = 10,
+    evaluations: Int, seed: UInt64, statistics: EvaluationStatistics = .reestimated(batches: 10),
     measuresMovingAverage: Bool = false
   ) {
-    self.populationBatches = populationBatches
+    self.statistics = statistics
     self.measuresMovingAverage = measuresMovingAverage
     self.name = name
     self.steps = steps
@@ -155,6 +154,18 @@ public struct SequenceClassifierTraining: Sendable {
     state.track("optimizer", get: { optimizer }, set: { optimizer = $0 })
     var batches = MiniBatchStream(count: training.images.count, batchSize: batch, seed: seed)
     state.track("batches", get: { batches }, set: { batches = $0 })
+    // Re-estimating runs the first batches of a fixed order of the training images (the same
+    // at every evaluation) through the model.
+    let populationOrder = MiniBatches(
+      count: training.images.count, batchSize: batch, seed: seed, epoch: -1
+    ).order
+    func feedPopulationBatch(_ k: Int) {
+      guard (k + 1) * batch <= training.images.count else { return }
+      let (inputs, _) = training.batch(Array(populationOrder[k * batch..<(k + 1) * batch]))
+      _ = inputs.withView { x in
+        model.forward(.dense(x), steps: training.steps, batch: batch, statistics: .batchAndTrack)
+      }
+    }
     let start = ClassifierRecord(
       curve: ClassifierCurve(name: name), bestParameters: NamedValues.of(model.parameters),
       bestPopulations: model.populations)
@@ -176,17 +187,15 @@ public struct SequenceClassifierTraining: Sendable {
         if measuresMovingAverage {
           movingAverage = model.classify(validation, batch: batch).accuracy
         }
-        let tracked = model.populations
-        if populationBatches > 0 && !tracked.isEmpty {
-          reestimatePopulations(of: model, on: training)
+        let accuracy = model.evaluating(statistics, feed: { feedPopulationBatch($0) }) {
+          policy in
+          let accuracy = model.classify(validation, batch: batch, statistics: policy).accuracy
+          if !(accuracy <= record.curve.bestValidation.accuracy) {
+            record.bestParameters = NamedValues.of(model.parameters)
+            record.bestPopulations = model.populations
+          }
+          return accuracy
         }
-        let accuracy = model.classify(validation, batch: batch).accuracy
-        if !(accuracy <= record.curve.bestValidation.accuracy) {
-          record.bestParameters = NamedValues.of(model.parameters)
-          record.bestPopulations = model.populations
-        }
-        // Training goes on tracking its moving averages, untouched by the estimate.
-        model.populations = tracked
         if let movingAverage {
           record.curve.validationMovingAverage.append(movingAverage)
           chapter.log.record(
@@ -200,24 +209,5 @@ public struct SequenceClassifierTraining: Sendable {
         chapter.log.record("validation accuracy (%)", run: name, step: step, value: accuracy)
         return [("loss", trainingLoss), ("valid %", accuracy)]
       })
-  }
-
-  /// Replaces `model`'s population statistics by the average of the batch statistics of the
-  /// first `populationBatches` batches of a fixed order of `training` (the same batches at
-  /// every evaluation), computed with the current weights.
-  public func reestimatePopulations(of model: SequenceModel<Float>, on training: PixelSequences) {
-    model.populations = model.populations.mapValues {
-      TimeStepStatistics(features: $0.features, maxSteps: $0.maxSteps, convention: .paper)
-    }
-    let order = MiniBatches(
-      count: training.images.count, batchSize: batch, seed: seed, epoch: -1
-    ).order
-    for k in 0..<min(populationBatches, training.images.count / batch) {
-      let (inputs, _) = training.batch(Array(order[k * batch..<(k + 1) * batch]))
-      _ = inputs.withView { x in
-        model.forward(
-          .dense(x), steps: training.steps, batch: batch, statistics: .batchAndTrack)
-      }
-    }
   }
 }

@@ -113,7 +113,7 @@ struct TrainingRunTests {
       let sample = TextSample(tokens: Self.text, batch: 4, length: 12, maxBatches: 1)
       return LanguageModelTraining(
         name: "characters", steps: 9, batch: 4, length: 12, learningRate: 1e-2, clipNorm: 1,
-        evaluations: 3, seed: 5
+        evaluations: 3, seed: 5, statistics: .reestimated(batches: 2)
       ).describe(
         in: chapter, model: model, source: .crops(Self.text), trainingSample: sample,
         validationSample: sample)
@@ -137,7 +137,7 @@ struct TrainingRunTests {
         ], head: .lastStep(classes: 3), using: &generator)
       return SequenceClassifierTraining(
         name: "pixels", steps: 9, batch: 5, optimizer: RMSProp<Float>.cooijmans(), clipNorm: 1,
-        evaluations: 3, seed: 7, populationBatches: 2, measuresMovingAverage: true
+        evaluations: 3, seed: 7, statistics: .reestimated(batches: 2), measuresMovingAverage: true
       ).describe(in: chapter, model: model, training: data, validation: data)
     }
   }

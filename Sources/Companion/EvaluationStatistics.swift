@@ -1,0 +1,59 @@
+import Engine
+import Invariants
+
+/// How a run's evaluations get the statistics a BN model normalises with: a choice stated
+/// by every run, the same three for every model (Chapter 5 measures how much it matters).
+public enum EvaluationStatistics: Codable, Sendable, Equatable, CustomStringConvertible {
+  /// Each evaluation batch is normalised with its own statistics (as in training).
+  case batch
+  /// The moving averages tracked during training, updated with this momentum (the share of
+  /// each new batch); the model's BN convention must use the same.
+  case movingAverage(momentum: Double)
+  /// Re-estimated at the current weights before each evaluation: the plain average (Alg. 2)
+  /// of the batch statistics of `batches` training batches, the same batches every time.
+  case reestimated(batches: Int)
+
+  /// The engine's policy for the evaluation's forward passes.
+  public var policy: StatisticsPolicy { self == .batch ? .batch : .population }
+
+  public var description: String {
+    switch self {
+    case .batch: "batch statistics"
+    case .movingAverage(let momentum): "moving averages (momentum \(momentum))"
+    case .reestimated(let batches): "re-estimated over \(batches) training batches"
+    }
+  }
+}
+
+extension SequenceModel where T == Float {
+  /// Runs `body` (the evaluations) with the statistics `statistics` asks for. To re-estimate,
+  /// the tracked populations are set aside, `feed(k)` runs a forward pass with
+  /// `.batchAndTrack` on training batch k for k < `batches`, `body` evaluates with the
+  /// averages, and the tracked populations are put back: training goes on tracking its
+  /// moving averages, untouched by the estimate.
+  public func evaluating<Result>(
+    _ statistics: EvaluationStatistics, feed: (Int) -> Void,
+    _ body: (StatisticsPolicy) throws -> Result
+  ) rethrows -> Result {
+    let tracked = populations
+    switch statistics {
+    case .batch: return try body(.batch)
+    case .movingAverage(let momentum):
+      for (name, population) in tracked {
+        require(
+          population.convention.update == .movingAverage(momentum: momentum),
+          "\(name) tracks its population by \(population.convention), not a moving average with momentum \(momentum)"
+        )
+      }
+      return try body(.population)
+    case .reestimated(let batches):
+      guard !tracked.isEmpty else { return try body(.population) }
+      populations = tracked.mapValues {
+        TimeStepStatistics(features: $0.features, maxSteps: $0.maxSteps, convention: .paper)
+      }
+      for k in 0..<batches { feed(k) }
+      defer { populations = tracked }
+      return try body(.population)
+    }
+  }
+}
