@@ -98,31 +98,14 @@ func prefix(_ set: ImageSet, _ count: Int) -> ImageSet {
   count >= set.count ? set : set.subset(Array(0..<count))
 }
 
-/// Mini-batches of 60 in a fresh seeded order every epoch (the data set's `MiniBatchStream`);
-/// the same seed gives every run the same sequence, so the compared networks differ only in
-/// what we changed.
-struct BatchStream {
-  let data: ImageSet
-  /// Where the stream is: all a checkpoint needs to continue it.
-  var indices: MiniBatchStream
-  private var inputs: [Float] = []
-  private var labels: [Int] = []
-
-  init(_ data: ImageSet, size: Int, seed: UInt64) {
-    self.data = data
-    indices = MiniBatchStream(count: data.count, batchSize: size, seed: seed)
-  }
-
-  mutating func next() -> (x: Matrix<Float>, labels: [Int]) {
-    data.fill(indices: indices.next(), inputs: &inputs, labels: &labels)
-    return (Matrix(rows: indices.batchSize, cols: data.imageSize, inputs), labels)
-  }
-}
+// Mini-batches of 60 in a fresh seeded order every epoch come from `ImageBatchStream`: the
+// same seed gives every run the same sequence, so the compared networks differ only in what
+// we changed.
 
 /// `count` training batches of `size`, drawn once from a seeded shuffle and kept fixed.
 func fixedBatches(_ data: ImageSet, count: Int, size: Int, seed: UInt64) -> [Matrix<Float>] {
-  var stream = BatchStream(data, size: size, seed: seed)
-  return (0..<min(count, data.count / size)).map { _ in stream.next().x }
+  var stream = ImageBatchStream(data, size: size, seed: seed)
+  return (0..<min(count, data.count / size)).map { _ in stream.next().x.matrix }
 }
 
 let trainingSet = images.train
@@ -444,7 +427,7 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
   chapter.log.scalar(
     "batch-normalized layers, \(spec.name)", Double(network.norms.compactMap { $0 }.count))
   var optimizer = SGD<Float>(learningRate: spec.learningRate)
-  var batches = BatchStream(
+  var batches = ImageBatchStream(
     spec.training, size: spec.batchSize, seed: batchSeed(replicate: spec.replicate))
   let bnLayers = network.norms.compactMap { $0 }
   var moving = bnLayers.map { PopulationStatistics(features: $0.features, convention: .pytorch) }
@@ -486,9 +469,7 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
         }
       }
       for (l, norm) in bnLayers.enumerated() {
-        let statistics = norm.lastBatchStatistics
-        let mean = statistics.mean.map(Double.init)
-        let variance = statistics.variance.map(Double.init)
+        let (mean, variance) = norm.lastBatchStatisticsViews
         moving[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
         slow[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
         average[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
@@ -566,7 +547,7 @@ let deepSteps = chapter.pick(smoke: 100, book: 20_000, paper: 50_000)
 func secondsPerStep() -> Double {
   let network = makeNetwork(RunSpec(name: "timing", batchNorm: true, learningRate: 0.1, steps: 1))
   var optimizer = SGD<Float>(learningRate: 0.1)
-  var batches = BatchStream(trainingSet, size: batchSize, seed: batchSeed)
+  var batches = ImageBatchStream(trainingSet, size: batchSize, seed: batchSeed)
   let batch = batches.next()
   let start = ProcessInfo.processInfo.systemUptime
   for _ in 0..<100 {

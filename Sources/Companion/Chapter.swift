@@ -86,6 +86,16 @@ public final class Chapter: @unchecked Sendable {
       printer: { print($0) })
   }
 
+  /// As `init(number:arguments:)`, printing through `printer`, without signal handlers or a
+  /// progress line (a tool that runs training loops of its own, such as `companion bench`).
+  public convenience init(
+    number: Int, arguments: [String], printer: @escaping @Sendable (String) -> Void
+  ) throws {
+    self.init(
+      number: number, options: try ChapterOptions.parse(arguments), progressSink: nil,
+      installSignalHandlers: false, printer: printer)
+  }
+
   /// The designated initialiser: everything injectable, nothing parsed.
   init(
     number: Int, options: ChapterOptions, root: URL = PackageRoot.find(),

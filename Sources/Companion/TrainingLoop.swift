@@ -146,6 +146,14 @@ public protocol StepCheckpoints {
 
 extension ResumableUnit: StepCheckpoints {}
 
+/// No checkpoints: the run goes from its first step to its last.
+public struct NoCheckpoints: StepCheckpoints {
+  public init() {}
+  public var resumedStep: Int { 0 }
+  public var savedState: Data? { nil }
+  public func stepDone<State: Encodable>(_ step: Int, state: () -> State) -> Bool { true }
+}
+
 extension StepCheckpoints {
   /// Puts the saved pieces back into `state` and returns the loop's own saved values.
   func restoreProgress<Record: Decodable>(into state: RunState, record: Record.Type) throws

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CAllocationCounter
+import Companion
+import Datasets
 import Engine
 import Foundation
 import Randomness
@@ -68,6 +70,18 @@ struct BenchCommand: ParsableCommand {
       if let parts {
         let text = parts.map { String(format: "%@ %.4f", $0.0, $0.1) }.joined(separator: ", ")
         notes.append("\(row.name) step parts, ms: \(text)")
+      }
+    }
+    if includes("BN-MLP, run loop") {
+      let row = try mlp.measureInRunLoop(steps: steps, repeats: max(repeats / 10, 3))
+      rows.append(row)
+      if let engine = rows.first(where: { $0.name == "BN-MLP" }) {
+        notes.append(
+          String(
+            format:
+              "Chapter 3's step in the run loop (a batch gathered from 6,000 images, three population estimates, checks and checkpoints): %.4f ms, %+.1f%% on the engine's BN-MLP step",
+            row.millisecondsPerStep,
+            100 * (row.millisecondsPerStep / engine.millisecondsPerStep - 1)))
       }
     }
     if let bound = rows.first(where: { $0.name.hasSuffix("MLP") })?.gemmBoundMilliseconds {
@@ -265,6 +279,12 @@ func randomBuffer(_ rows: Int, _ cols: Int, using generator: inout RandomGenerat
   return buffer
 }
 
+/// What the bench's training loop records: nothing but the loop's own facts.
+struct LoopBenchRecord: TrainingRecord {
+  var divergedAt: Int?
+  var seconds = 0.0
+}
+
 /// Ioffe & Szegedy's MNIST network, 784-100-100-100-10 sigmoid, with and without BN.
 struct MLPBench {
   let widths = [784, 100, 100, 100, 10]
@@ -304,6 +324,68 @@ struct MLPBench {
       millisecondsPerStep: best.step, gemmBoundMilliseconds: best.bound,
       allocationsPerStep: allocations)
     return (row, breakdown ? parts(network, x: x, labels: labels, optimizer: &optimizer) : nil)
+  }
+
+  /// Chapter 3's training step as the chapter runs it: through the book's training loop
+  /// (`TrainingRun`), each batch gathered from a set of images by an `ImageBatchStream`, batch
+  /// statistics, and after every step the three population estimates the chapter tracks.
+  /// Each repeat is one run of `steps` steps; its bound is timed between repeats.
+  func measureInRunLoop(steps: Int, repeats: Int) throws -> BenchRow {
+    var generator = RandomGenerator(seed: seed)
+    let count = 6_000
+    let images = ImageSet(
+      count: count, rows: 28, cols: 28,
+      pixels: (0..<(count * 784)).map { _ in Float(generator.nextUnit()) },
+      labels: (0..<count).map { _ in Int(generator.next() % 10) })
+    let chapter = try Chapter(
+      number: 3, arguments: ["--quiet", "--out", FileManager.default.temporaryDirectory.path],
+      printer: { _ in })
+    func makeRun() -> TrainingRun<FeedForwardNetwork<Float>, LoopBenchRecord> {
+      var weights = RandomGenerator(seed: seed)
+      let network = FeedForwardNetwork<Float>(
+        .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, batchNorm: .paper),
+        using: &weights)
+      var optimizer = SGD<Float>(learningRate: 0.01)
+      var batches = ImageBatchStream(images, size: batch, seed: seed)
+      let conventions: [BatchNormConvention] = [.pytorch, .keras, .paper]
+      var estimates = conventions.map { convention in
+        (0..<3).map { _ in PopulationStatistics(features: 100, convention: convention) }
+      }
+      let state = RunState()
+      state.track("batches", get: { batches.indices }, set: { batches.indices = $0 })
+      state.track("estimates", get: { estimates }, set: { estimates = $0 })
+      return TrainingRun(
+        name: "BN-MLP", steps: steps, schedule: EvaluationSchedule(total: steps, steps: []),
+        model: network, state: state, record: LoopBenchRecord(),
+        step: { _ in
+          let batch = batches.next()
+          return Double(
+            network.trainStep(
+              batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch))
+        },
+        afterStep: { _, _ in
+          for (l, norm) in network.norms.compactMap({ $0 }).enumerated() {
+            let (mean, variance) = norm.lastBatchStatisticsViews
+            for k in estimates.indices {
+              estimates[k][l].update(batchMean: mean, batchVariance: variance, batchSize: batch)
+            }
+          }
+        },
+        measure: { _, _, _ in [] })
+    }
+    var best = (step: Double.infinity, bound: Double.infinity)
+    for _ in 0..<200 { products.run() }
+    for _ in 0..<repeats {
+      let run = makeRun()
+      let start = DispatchTime.now().uptimeNanoseconds
+      _ = try run.train(in: chapter, checkpoints: NoCheckpoints())
+      let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+      best.step = min(best.step, milliseconds / Double(steps))
+      best.bound = min(best.bound, bestMilliseconds(repeats: 1, count: steps, products.run))
+    }
+    return BenchRow(
+      name: "BN-MLP, run loop", shape: "Chapter 3's step: stream, loop, estimates",
+      millisecondsPerStep: best.step, gemmBoundMilliseconds: best.bound, allocationsPerStep: nil)
   }
 
   /// Times the three parts of a training step separately (medians).

@@ -69,6 +69,12 @@ public final class BatchNorm<T: Scalar>: Layer {
     (batchMean.matrix.storage, batchVariance.matrix.storage)
   }
 
+  /// The same as 1 × n views, valid until the next forward pass (no copies, no allocation).
+  @inlinable
+  public var lastBatchStatisticsViews: (mean: MatrixView<T>, variance: MatrixView<T>) {
+    (batchMean.view, batchVariance.view)
+  }
+
   /// x̂ of the last forward pass, (x − μ)/√(σ² + ε) with the statistics it used.
   public var lastNormalized: Matrix<T> { normalized.matrix }
 

@@ -137,14 +137,22 @@ public final class FeedForwardNetwork<T: Scalar> {
     _ x: Matrix<T>, labels: [Int], optimizer: inout O,
     statistics: StatisticsPolicy = .batchAndTrack
   ) -> T where O.Element == T {
+    x.withView { trainStep($0, labels: labels, optimizer: &optimizer, statistics: statistics) }
+  }
+
+  /// The same on a view (a batch a stream gathered into its buffer: no copy).
+  @inlinable
+  @discardableResult
+  public func trainStep<O: Optimizer>(
+    _ x: MatrixView<T>, labels: [Int], optimizer: inout O,
+    statistics: StatisticsPolicy = .batchAndTrack
+  ) -> T where O.Element == T {
     require(statistics.usesBatchStatistics, "training normalises with batch statistics")
-    return x.withView { x in
-      let logits = forward(x, statistics: statistics)
-      let value = loss.forward(logits: logits, labels: labels)
-      backward(loss.backwardView())
-      optimizer.step(parameters)
-      return value
-    }
+    let logits = forward(x, statistics: statistics)
+    let value = loss.forward(logits: logits, labels: labels)
+    backward(loss.backwardView())
+    optimizer.step(parameters)
+    return value
   }
 
   /// Classification accuracy over a data set, in batches of `batchSize` (row views of x, no

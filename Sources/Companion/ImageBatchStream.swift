@@ -1,0 +1,37 @@
+import Datasets
+import Engine
+import Invariants
+
+/// Mini-batches of flat images for a feed-forward network, without end: a fresh seeded order
+/// every epoch (`MiniBatchStream`, whose position is all a checkpoint needs), each batch
+/// gathered into one buffer that is reused step after step, so a training loop that reads
+/// from it allocates nothing. The view `next()` returns is valid until the next call.
+public struct ImageBatchStream {
+  public let data: ImageSet
+  /// Where the stream is: all a checkpoint needs to continue it.
+  public var indices: MiniBatchStream
+  private let inputs: Buffer<Float>
+  private var labels: [Int] = []
+
+  public init(_ data: ImageSet, size: Int, seed: UInt64) {
+    self.data = data
+    indices = MiniBatchStream(count: data.count, batchSize: size, seed: seed)
+    inputs = Buffer(rows: size, cols: data.imageSize)
+    labels.reserveCapacity(size)
+  }
+
+  /// The next batch: one image per row, and the labels.
+  public mutating func next() -> (x: MatrixView<Float>, labels: [Int]) {
+    let batch = indices.next()
+    let (size, x) = (data.imageSize, inputs.view)
+    labels.removeAll(keepingCapacity: true)
+    data.pixels.withUnsafeBufferPointer { pixels in
+      for (row, index) in batch.enumerated() {
+        require(index >= 0 && index < data.count, "example \(index) of a set of \(data.count)")
+        x.row(row).update(from: pixels.baseAddress! + index * size, count: size)
+        labels.append(data.labels[index])
+      }
+    }
+    return (x, labels)
+  }
+}
