@@ -1,5 +1,6 @@
 import ArgumentParser
 import Companion
+import Engine
 import Foundation
 
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ struct ChapterSession {
     // Stay alive on Ctrl-C: the chapter (in its own process group) gets the signal from us,
     // writes its partial results, and only then do we stop.
     Interruption.installHandlers(exitOnSecondSignal: false)
+    let calibration = announceEstimate(chapters)
     var summary = RunSummary()
     for chapter in chapters {
       let row = runOne(chapter)
@@ -28,9 +30,66 @@ struct ChapterSession {
       if Interruption.requested { break }
     }
     print("\n" + summary.text, terminator: "")
+    recordTiming(summary, calibration: calibration)
     fflush(nil)
     if Interruption.requested { throw ExitCode(Interruption.exitStatus) }
     if summary.hasFailures { throw ExitCode.failure }
+  }
+
+  /// Where a run of the whole book leaves its timing: beside its first chapter's results.
+  var timingDirectory: URL? {
+    Catalog.chapters.first.map {
+      OutputDirectory.resolve(options: options, chapter: $0, root: root)
+    }
+  }
+
+  /// Times this machine's steps and says how long the chapters will take here, scaled from
+  /// the last complete run of the book at this preset (Figures/book-timing.json for the book).
+  private func announceEstimate(_ chapters: [ChapterInfo]) -> StepCalibration {
+    BLAS.setThreads(options.threads)
+    let calibration = StepCalibration.measure()
+    let numbers = chapters.map(\.number)
+    guard let directory = timingDirectory, let reference = BookTiming.read(from: directory),
+      reference.preset == options.preset.rawValue
+    else {
+      print("this machine: \(calibration.description)")
+      print(
+        "(no timed run of the \(options.preset.rawValue) preset to estimate from yet; this one will be)"
+      )
+      return calibration
+    }
+    let estimates = reference.estimate(numbers, here: calibration, jobs: options.parallelJobs)
+    let total = estimates.map(\.1).reduce(0, +)
+    let parts = estimates.filter { $0.1 >= 30 }.map { "Chapter \($0.0) \(durationText($0.1))" }
+    print(
+      "estimated time on this machine: about \(durationText(total))"
+        + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"))
+    print(
+      "  scaled from the run of \(reference.date) (\(durationText(reference.totalSeconds)), \(reference.jobs) run(s) side by side), whose \(reference.calibration.description);"
+    )
+    print("  here, \(calibration.description)")
+    fflush(nil)
+    return calibration
+  }
+
+  /// After a run of every chapter that all finished: its timing, for the next estimate.
+  private func recordTiming(_ summary: RunSummary, calibration: StepCalibration) {
+    guard summary.rows.count == Catalog.chapters.count, !Interruption.requested,
+      summary.rows.allSatisfy({ $0.outcome == .finished(.complete) }),
+      let directory = timingDirectory
+    else { return }
+    let timing = BookTiming(
+      date: Results.timestamp(), preset: options.preset.rawValue, jobs: options.parallelJobs,
+      calibration: calibration,
+      chapters: summary.rows.map { .init(number: $0.chapter.number, seconds: $0.seconds ?? 0) })
+    do {
+      try timing.write(to: directory)
+      print(
+        "timing: \(directory.appendingPathComponent(BookTiming.fileName).path.replacingOccurrences(of: root.path + "/", with: ""))"
+      )
+    } catch {
+      FileHandle.standardError.write(Data("companion: could not write the timing: \(error)\n".utf8))
+    }
   }
 
   private func runOne(_ chapter: ChapterInfo) -> RunSummary.Row {
