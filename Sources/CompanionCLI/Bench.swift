@@ -255,13 +255,7 @@ func interleavedBest(repeats: Int, count: Int, step: () -> Void, bound: () -> Vo
 
 /// The best over `repeats` of the milliseconds per call of `body` (for the bounds: the floor).
 func bestMilliseconds(repeats: Int, count: Int, _ body: () -> Void) -> Double {
-  var best = Double.infinity
-  for _ in 0..<repeats {
-    let start = DispatchTime.now().uptimeNanoseconds
-    for _ in 0..<count { body() }
-    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(count))
-  }
-  return best
+  fastestMilliseconds(repeats: repeats, count: count, body)
 }
 
 extension String {

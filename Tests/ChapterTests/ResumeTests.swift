@@ -61,78 +61,66 @@ struct ResumeTests {
     try Results.read(from: out.appendingPathComponent("\(chapter)-results.json"))
   }
 
-  /// Chapter 5's runs keep more state than Chapter 3's — RMSProp's, the BN-LSTM's per-step
-  /// populations, the initial-state noise generator of in-order MNIST, the best validation
-  /// point's parameters, the language models' streams — and resume just as exactly.
-  @Test(.enabled(if: imageDataAvailable, imageDataMissing))
-  func chapter5ResumesBitForBit() throws {
+  /// Runs `chapter` (number `number`) in order on a generated corpus three times — whole;
+  /// stopped by SIGINT once its checkpoint names `unit` as in progress; resumed — and expects
+  /// the resumed run to end bit for bit where the whole one did. Returns the whole run's
+  /// results. (In order, --jobs 1: the checkpoint names the unit in progress, so the test
+  /// can stop the chapter inside the one it means. Side by side is Chapter 3's test below.)
+  static func expectResumesInsideUnit(
+    _ unit: String, chapter: String, number: String, steps: Int, every: Int,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws -> Results {
     let corpus = try PennTreebankFixture()
     defer { corpus.remove() }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "resume5-\(UUID().uuidString)")
+      "resume\(number)-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: root) }
     let (whole, pieces) = (
       root.appendingPathComponent("whole"), root.appendingPathComponent("pieces")
     )
-    // In order (--jobs 1): the checkpoint names the unit in progress, so the test can stop
-    // the chapter inside the one it means. Side by side is Chapter 3's test below.
     let options = [
-      "--preset", "smoke", "--steps", "12", "--checkpoint-every", "5", "--quiet", "--corpus",
-      corpus.path, "--jobs", "1",
+      "--preset", "smoke", "--steps", "\(steps)", "--checkpoint-every", "\(every)", "--quiet",
+      "--corpus", corpus.path, "--jobs", "1",
     ]
     let run = { (out: URL, stopAt: URL?) in
-      // Stopped inside the in-order BN-LSTM run: the one that draws initial-state noise.
       try Self.run(
-        out: out, interruptAt: stopAt, once: "\"unit\":\"BN-LSTM, sequential\"",
-        chapter: "ch05-recurrentbn", options: options)
+        out: out, interruptAt: stopAt, once: "\"unit\":\"\(unit)\"", chapter: chapter,
+        options: options)
     }
-    #expect(try run(whole, nil).status == 0)
-    let stopped = try run(pieces, pieces.appendingPathComponent("05-checkpoint.json"))
-    try #require(stopped.status == 130, "\(stopped.standardError)")
+    #expect(try run(whole, nil).status == 0, sourceLocation: sourceLocation)
+    let stopped = try run(pieces, pieces.appendingPathComponent("\(number)-checkpoint.json"))
+    try #require(stopped.status == 130, "\(stopped.standardError)", sourceLocation: sourceLocation)
     let resumed = try run(pieces, nil)
-    #expect(resumed.status == 0, "\(resumed.standardError)")
+    #expect(resumed.status == 0, "\(resumed.standardError)", sourceLocation: sourceLocation)
     let (a, b) = (
-      try Self.results(in: whole, chapter: "05"), try Self.results(in: pieces, chapter: "05")
+      try Self.results(in: whole, chapter: number), try Self.results(in: pieces, chapter: number)
     )
-    #expect(b.status == .complete)
-    #expect(a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit")
-    #expect(a.claims == b.claims)
-    #expect(a.metrics.scalars.keys.filter { $0.hasPrefix("parameter fingerprint") }.count == 13)
+    #expect(b.status == .complete, sourceLocation: sourceLocation)
+    #expect(
+      a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit",
+      sourceLocation: sourceLocation)
+    #expect(a.claims == b.claims, sourceLocation: sourceLocation)
+    return a
+  }
+
+  /// Chapter 5's runs keep more state than Chapter 3's — RMSProp's, the BN-LSTM's per-step
+  /// populations, the initial-state noise generator of in-order MNIST, the best validation
+  /// point's parameters, the language models' streams — and resume just as exactly. Stopped
+  /// inside the in-order BN-LSTM run: the one that draws initial-state noise.
+  @Test(.enabled(if: imageDataAvailable, imageDataMissing))
+  func chapter5ResumesBitForBit() throws {
+    let whole = try Self.expectResumesInsideUnit(
+      "BN-LSTM, sequential", chapter: "ch05-recurrentbn", number: "05", steps: 12, every: 5)
+    #expect(whole.metrics.scalars.keys.filter { $0.hasPrefix("parameter fingerprint") }.count == 13)
   }
 
   /// A character model stopped mid-run resumes with everything that moves during training:
   /// its parameters, Adam's moments, the crops stream's position and generator (forgetting
   /// it would train the rest of the run on the batches it already saw), the curve so far.
+  /// Stopped inside the first character model, the plain LSTM, once it has saved.
   @Test func aLanguageModelStoppedMidRunResumesBitForBit() throws {
-    let corpus = try PennTreebankFixture()
-    defer { corpus.remove() }
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "resume4-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: root) }
-    let (whole, pieces) = (
-      root.appendingPathComponent("whole"), root.appendingPathComponent("pieces")
-    )
-    let options = [
-      "--preset", "smoke", "--steps", "60", "--checkpoint-every", "5", "--quiet", "--corpus",
-      corpus.path, "--jobs", "1",
-    ]
-    let run = { (out: URL, stopAt: URL?) in
-      // Stopped inside the first character model, the plain LSTM, once it has saved.
-      try Self.run(
-        out: out, interruptAt: stopAt, once: "\"unit\":\"LSTM\"",
-        chapter: "ch04-recurrentinput", options: options)
-    }
-    #expect(try run(whole, nil).status == 0)
-    let stopped = try run(pieces, pieces.appendingPathComponent("04-checkpoint.json"))
-    try #require(stopped.status == 130, "\(stopped.standardError)")
-    let resumed = try run(pieces, nil)
-    #expect(resumed.status == 0, "\(resumed.standardError)")
-    let (a, b) = (
-      try Self.results(in: whole, chapter: "04"), try Self.results(in: pieces, chapter: "04")
-    )
-    #expect(b.status == .complete)
-    #expect(a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit")
-    #expect(a.claims == b.claims)
+    _ = try Self.expectResumesInsideUnit(
+      "LSTM", chapter: "ch04-recurrentinput", number: "04", steps: 60, every: 5)
   }
 
   @Test(.enabled(if: imageDataAvailable, imageDataMissing))
