@@ -360,20 +360,18 @@ func batchSeed(replicate: Int) -> UInt64 {
   chapter.seed(for: "mini-batch order", repetition: Repetition(replicate))
 }
 
-/// Test accuracy (percent) and, if asked, probe percentiles, with population statistics
-/// from `curvePopulation` for a BN network.
+/// Test accuracy (percent) and, if asked, probe percentiles, with the statistics `policy`
+/// (the population re-estimated from `curvePopulation`, see `trainRun`).
 func measure(
-  _ network: FeedForwardNetwork<Float>, spec: RunSpec
+  _ network: FeedForwardNetwork<Float>, spec: RunSpec, statistics policy: StatisticsPolicy
 ) -> (accuracy: Double, probe: [Percentiles]?, normalized: [Percentiles]?) {
-  if spec.batchNorm { estimatePopulation(of: network, over: curvePopulation) }
   let accuracy =
     100
     * network.accuracy(
-      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000,
-      statistics: .population)
+      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000, statistics: policy)
   guard spec.recordsProbe else { return (accuracy, nil, nil) }
   // The probe pass below also leaves x̂ in the last BN layer, for the drift's second measure.
-  _ = network.forward(probeX, statistics: .population)
+  _ = network.forward(probeX, statistics: policy)
   // x̂ = (z − E[z]) / sqrt(Var[z] + ε) with the population statistics, before γ and β.
   let normalized = network.norms.last.flatMap { $0?.lastNormalized }
   return (
@@ -476,23 +474,31 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
       }
     },
     measure: { step, trainingLoss, result in
-      let (accuracy, probe, normalized) = measure(network, spec: spec)
-      result.steps.append(step)
-      result.accuracy.append(accuracy)
-      if let probe { result.probe.append(probe) }
-      if let normalized { result.probeNormalized.append(normalized) }
-      if spec.recordsProbe, let last = network.norms.last, let norm = last {
-        result.gamma.append(norm.gamma.value.storage.map(Double.init))
-        result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
-      }
-      result.trainingLoss.append(trainingLoss)
-      if spec.recordsTraining {
-        // The population statistics `measure` just estimated serve here too.
-        result.trainingAccuracy.append(
-          100
-            * network.accuracy(
-              trainingSampleX, labels: trainingSample.labels, batchSize: 1000,
-              statistics: .population))
+      // Evaluated with the population re-estimated at the current weights over the fixed
+      // batches of `curvePopulation` (Alg. 2's average), the same batches every time.
+      let accuracy = network.evaluating(
+        .reestimated(batches: curvePopulation.count),
+        feed: { _ = network.forward(curvePopulation[$0], statistics: .batchAndTrack) }
+      ) { policy in
+        let (accuracy, probe, normalized) = measure(network, spec: spec, statistics: policy)
+        result.steps.append(step)
+        result.accuracy.append(accuracy)
+        if let probe { result.probe.append(probe) }
+        if let normalized { result.probeNormalized.append(normalized) }
+        if spec.recordsProbe, let last = network.norms.last, let norm = last {
+          result.gamma.append(norm.gamma.value.storage.map(Double.init))
+          result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
+        }
+        result.trainingLoss.append(trainingLoss)
+        if spec.recordsTraining {
+          // The same population statistics serve here too.
+          result.trainingAccuracy.append(
+            100
+              * network.accuracy(
+                trainingSampleX, labels: trainingSample.labels, batchSize: 1000,
+                statistics: policy))
+        }
+        return accuracy
       }
       result.weightNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.value) })
       result.gradientNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.gradient) })

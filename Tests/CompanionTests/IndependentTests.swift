@@ -78,23 +78,21 @@ struct IndependentTests {
       }
       // The second resumes from them.
       let resumed = try TestChapter.make(options, number: 99, root: out.url, printer: { print($0) })
-      let marker = out.url.appendingPathComponent("started.txt")
-      _ = FileManager.default.createFile(atPath: marker.path, contents: nil)
+      // Each run that starts leaves a file of its own (runs side by side write at once).
+      let markers = out.url.appendingPathComponent("started")
+      try FileManager.default.createDirectory(at: markers, withIntermediateDirectories: true)
       let results = try resumed.independently("runs", Array(0..<scenario.items)) { item in
-        let handle = try FileHandle(forWritingTo: marker)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\(item)\n".utf8))
-        try handle.close()
+        try Data().write(to: markers.appendingPathComponent("\(item)"))
         usleep(UInt32(20_000 * (scenario.items - item)))
         resumed.say("item \(item), run")
         return item * 10
       }
-      let started = try String(contentsOf: marker, encoding: .utf8).split(separator: "\n")
+      let started = try FileManager.default.contentsOfDirectory(atPath: markers.path)
       let left =
         (try? FileManager.default.contentsOfDirectory(atPath: store.partsDirectory.path))?
         .filter { $0.hasPrefix("run-") } ?? []
       print("results: \(results)")
-      print("started: \(started.map(String.init).sorted())")
+      print("started: \(started.sorted())")
       print("reports left: \(left.count)")
       print("saved scalars: \(resumed.log.scalars.keys.filter { $0.hasPrefix("saved") }.sorted())")
     }
