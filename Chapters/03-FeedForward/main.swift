@@ -118,10 +118,6 @@ let batchSeed = chapter.seed(for: "mini-batch order")
 let trainingSample = prefix(trainingSet, testCount)
 let trainingSampleX = matrix(of: trainingSample)
 
-/// ‖M‖, the Frobenius norm (in Double).
-func frobeniusNorm(_ m: Matrix<Float>) -> Double {
-  m.storage.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-}
 let populationSeed = chapter.seed(for: "population batches")
 let curvePopulation = fixedBatches(
   trainingSet, count: curvePopulationBatches, size: batchSize, seed: populationSeed)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Randomness
 
 /// A chapter's long work, saved so that a stopped run resumes where it stopped.
 ///
@@ -121,8 +122,7 @@ final class CheckpointStore: @unchecked Sendable {
 
   /// A name as a file name: its letters and digits, and a hash of the whole for uniqueness.
   static func fileName(_ name: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    let hash = FNV1a.hash(name)
     let readable = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" })
     return readable.prefix(40) + "-" + String(hash, radix: 16)
   }

@@ -14,14 +14,9 @@ public enum Seeds {
 
   /// 64-bit FNV-1a over the seed's eight little-endian bytes followed by the purpose's UTF-8.
   public static func fnv1a(seed: UInt64, purpose: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    let prime: UInt64 = 0x0000_0100_0000_01B3
-    for shift in stride(from: 0, to: 64, by: 8) {
-      hash = (hash ^ ((seed >> UInt64(shift)) & 0xFF)) &* prime
-    }
-    for byte in purpose.utf8 {
-      hash = (hash ^ UInt64(byte)) &* prime
-    }
-    return hash
+    var hash = FNV1a()
+    hash.mix(word: seed)
+    hash.mix(bytes: purpose.utf8)
+    return hash.value
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// English text from Debian's `fortunes` package, the default corpus when no Penn Treebank is
 /// given: a few megabytes of quotations, jokes and verse, freely redistributable.
@@ -74,12 +75,7 @@ extension CharCorpus {
   /// depend on file order or on which other fortunes exist, and a fortune repeated in two
   /// files lands in the same split, so no test text leaks into training.
   public static func fortuneSplit(_ fortune: String) -> Int {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in fortune.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01B3
-    }
-    let bucket = hash % 100
+    let bucket = FNV1a.hash(fortune) % 100
     return bucket < 90 ? 0 : (bucket < 95 ? 1 : 2)
   }
 

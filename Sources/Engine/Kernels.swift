@@ -125,3 +125,18 @@ extension Matrix {
   @inlinable
   public var norm: Element { dot(self).squareRoot() }
 }
+
+/// ‖M‖, the Frobenius norm √Σ x², accumulated in Double in row order.
+@inlinable
+public func frobeniusNorm<T: Scalar>(_ m: MatrixView<T>) -> Double {
+  var sum = 0.0
+  for r in 0..<m.rows {
+    let row = m.row(r)
+    for j in 0..<m.cols { sum += Double(row[j]) * Double(row[j]) }
+  }
+  return sum.squareRoot()
+}
+
+/// ‖M‖ of a matrix.
+@inlinable
+public func frobeniusNorm<T: Scalar>(_ m: Matrix<T>) -> Double { m.withView(frobeniusNorm) }

@@ -1,4 +1,5 @@
 import Invariants
+import Randomness
 
 /// A learned tensor and the gradient of the loss with respect to it.
 ///
@@ -148,20 +149,13 @@ extension NamedValues {
   /// A 64-bit fingerprint of the parameters' names and exact bits (FNV-1a): two runs that
   /// end with the same fingerprint ended with bitwise the same parameters.
   public static func fingerprint<T: Scalar>(_ parameters: [Parameter<T>]) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    var hash = FNV1a()
     for p in parameters {
-      for byte in p.name.utf8 { mix(byte) }
+      hash.mix(bytes: p.name.utf8)
       let value = p.valueView.base
-      for i in 0..<p.count {
-        var bits = Double(value[i]).bitPattern
-        for _ in 0..<8 {
-          mix(UInt8(truncatingIfNeeded: bits))
-          bits >>= 8
-        }
-      }
+      for i in 0..<p.count { hash.mix(word: Double(value[i]).bitPattern) }
     }
-    return hash
+    return hash.value
   }
 }
 

@@ -473,17 +473,6 @@ public final class RecurrentLayer<T: Scalar> {
   }
 }
 
-/// √Σ x² of a view, accumulated in Double.
-@inlinable
-func frobeniusNorm<T: Scalar>(_ m: MatrixView<T>) -> Double {
-  var sum = 0.0
-  for r in 0..<m.rows {
-    let row = m.row(r)
-    for j in 0..<m.cols { sum += Double(row[j]) * Double(row[j]) }
-  }
-  return sum.squareRoot()
-}
-
 /// A recurrent layer's state between two passes: h (and c for an LSTM), one row per sequence.
 public struct RecurrentState<T: Scalar>: Codable, Equatable, Sendable {
   public var hidden: Matrix<T>

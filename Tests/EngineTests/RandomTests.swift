@@ -58,4 +58,17 @@ struct RandomTests {
     #expect(restored == generator)
     #expect((0..<10).map { _ in restored.next() } == (0..<10).map { _ in generator.next() })
   }
+
+  /// The published FNV-1a 64 test vectors, and a word mixed as its little-endian bytes.
+  @Test("FNV-1a, the book's one hash, gives the published values")
+  func fnv1a() {
+    #expect(FNV1a.hash("") == 0xCBF2_9CE4_8422_2325)
+    #expect(FNV1a.hash("a") == 0xAF63_DC4C_8601_EC8C)
+    #expect(FNV1a.hash("foobar") == 0x8594_4171_F739_67E8)
+    var word = FNV1a()
+    word.mix(word: 0x0807_0605_0403_0201)
+    var bytes = FNV1a()
+    bytes.mix(bytes: [1, 2, 3, 4, 5, 6, 7, 8])
+    #expect(word.value == bytes.value)
+  }
 }
