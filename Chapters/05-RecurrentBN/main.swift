@@ -54,6 +54,14 @@ let chapter = Chapter(number: 5)
  transient of the first steps (where $h_0 = 0$ and the state builds up) gets statistics of
  its own; and $\gamma = 0.1$, which Figure 1 below explains.
 
+ The engine's forward step, one layer over a batch of sequences (time-major: rows
+ $tB$ to $(t+1)B - 1$ are step $t$). $W_x x_t$ and its BN were computed for all steps before
+ the loop, since they do not depend on $h$; inside it, each equation above is a line, with
+ the equation as its comment. The BN calls are Chapter 2's kernels with this step's
+ statistics:
+
+ @include Sources/Engine/Recurrent/RecurrentLayer.swift#forward step
+
  ## Backpropagation through time, derived
 
  *(Our derivation.)* Write $u_t = W_h h_{t-1}$, $v_t = W_x x_t$, $\hat c_t = \mathrm{BN}(c_t)$.
@@ -85,7 +93,13 @@ let chapter = Chapter(number: 5)
  sits only on the branch to $h_t$.
 
  The engine's `RecurrentLayer` with `.cooijmans(maxSteps:)` implements these five steps with
- the three BN kernels of Chapter 2; here is its check against central finite differences, in
+ the three BN kernels of Chapter 2. Its backward step, from the last step to the first
+ (∂ℓ/∂W_h and ∂ℓ/∂W_x are each one product over all steps after the loop, and the input
+ term's BN one backward over all steps):
+
+ @include Sources/Engine/Recurrent/RecurrentLayer.swift#backward step
+
+ Here is its check against central finite differences, in
  Double, for every parameter (the engine's tests check the input's gradient too), on a tiny problem (5 steps, batch 4, 3 inputs, 3 units, a loss at every step; every
  γ and β set away from 1 and 0 so that no term can vanish by accident). Tolerance: a
  relative error of 10⁻⁶ per tensor (or an absolute error of 10⁻¹⁰ where the true gradient

@@ -78,4 +78,18 @@ struct HarnessTests {
           + PageRenderer.tableEnd),
       "README's table of chapters is stale: run `companion render`")
   }
+
+  /// Every span of source a chapter's page shows by reference (`@include FILE#NAME`) exists:
+  /// renaming or unmarking one fails here, not first in `companion render`.
+  @Test func everyIncludedSpanExists() throws {
+    let root = ChapterHarness.packageRoot
+    for chapter in Self.writtenChapters {
+      let source = try String(contentsOf: chapter.source(in: root), encoding: .utf8)
+      #expect(throws: Never.self, "\(chapter.directory)") {
+        _ = try PageRenderer.render(
+          source: source, chapter: chapter, results: nil,
+          read: { try String(contentsOf: root.appendingPathComponent($0), encoding: .utf8) })
+      }
+    }
+  }
 }

@@ -85,8 +85,8 @@ struct RenderTests {
       claims: ClaimsAndResultsTests.claims, status: .complete, date: "2025-01-02T03:04:05Z")
   }
 
-  @Test func thePageIsGolden() {
-    let page = PageRenderer.render(
+  @Test func thePageIsGolden() throws {
+    let page = try PageRenderer.render(
       source: Self.fixtureSource, chapter: Catalog.chapter(number: 1)!,
       results: Self.fixtureResults())
     #expect(page == Self.expectedPage)
@@ -111,8 +111,8 @@ struct RenderTests {
     #expect(try PageRenderer.renderChapter(Catalog.chapter(number: 5)!, root: root) == nil)
   }
 
-  @Test func aChapterNeverRunSaysHowToRunIt() {
-    let page = PageRenderer.render(
+  @Test func aChapterNeverRunSaysHowToRunIt() throws {
+    let page = try PageRenderer.render(
       source: "//: Hello", chapter: Catalog.chapter(number: 2)!, results: nil)
     #expect(
       page.hasSuffix("## The paper's claims, measured\n\nNot run yet: run `companion run 2`.\n"))
@@ -188,5 +188,54 @@ struct RunnerSupportTests {
     #expect(summary.text == expected)
     #expect(summary.hasFailures)
     #expect(!RunSummary(rows: [summary.rows[0], summary.rows[2]]).hasFailures)
+  }
+
+  /// Code shown by reference: the page shows the span of the source the prose names, so it
+  /// cannot drift from the code that runs; a reference to nothing stops the render, named.
+  @Test func anIncludedSpanIsTheSourceItself() throws {
+    let engine = """
+      func step() {
+        let a = 1
+        // page-span: the step
+        let b = a + 1
+        if b > 0 {
+          print(b)
+        }
+        // end page-span: the step
+      }
+      """
+    let source = """
+      /*:
+       The step:
+
+       @include Sources/Engine/Step.swift#the step
+       */
+      let x = 1
+      """
+    let read = { (path: String) throws -> String in
+      guard path == "Sources/Engine/Step.swift" else { throw CompanionError("no \(path)") }
+      return engine
+    }
+    let page = try PageRenderer.render(
+      source: source, chapter: Catalog.chapter(number: 2)!, results: nil, read: read)
+    #expect(
+      page.contains(
+        "From [`Sources/Engine/Step.swift`](../../Sources/Engine/Step.swift), the code that runs:\n\n```swift\nlet b = a + 1\nif b > 0 {\n  print(b)\n}\n```"
+      ), "\(page)")
+    #expect(!page.contains("@include"))
+
+    for (reference, message) in [
+      ("Sources/Engine/Step.swift#another", "has no span another"),
+      ("Sources/Engine/Gone.swift#the step", "cannot read Sources/Engine/Gone.swift"),
+      ("Sources/Engine/Step.swift", "names a file and a span"),
+    ] {
+      #expect {
+        try PageRenderer.render(
+          source: "//: @include \(reference)", chapter: Catalog.chapter(number: 2)!,
+          results: nil, read: read)
+      } throws: { error in
+        "\(error)".contains(message) && "\(error)".contains(reference)
+      }
+    }
   }
 }

@@ -278,6 +278,7 @@ public final class RecurrentLayer<T: Scalar> {
     // The input term's normalization covers all steps before the loop.
     inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
     let a = preactivation.view
+    // page-span: forward step
     for t in 0..<steps {
       let rows = t * b..<(t + 1) * b
       let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
@@ -313,6 +314,7 @@ public final class RecurrentLayer<T: Scalar> {
         activate(.tanh, a, into: hNext)
       }
     }
+    // end page-span: forward step
     carriedHidden.reshape(rows: b, cols: hidden).copy(from: lastHidden)
     if isLSTM {
       carriedCell.reshape(rows: b, cols: hidden).copy(
@@ -401,6 +403,7 @@ public final class RecurrentLayer<T: Scalar> {
     if recordsHiddenGradientNorms {
       gradientNorms = Array(repeating: 0, count: steps)
     }
+    // page-span: backward step
     for t in stride(from: steps - 1, through: 0, by: -1) {
       let rows = t * b..<(t + 1) * b
       let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
@@ -437,6 +440,7 @@ public final class RecurrentLayer<T: Scalar> {
       // ∂ℓ/∂h_{t−1} = ∂ℓ/∂(h_{t−1} W_h) · W_hᵀ
       gemm(dRecurrentT, recurrentWeight.valueView, into: dhNext, transposeB: true)
     }
+    // end page-span: backward step
     // ∂ℓ/∂W_h = Σ_t h_{t−1}ᵀ ∂ℓ/∂(h_{t−1} W_h), all steps in one product
     gemm(
       hiddens.view.rows(0..<steps * b), dRecurrent, into: recurrentWeight.gradientView,
