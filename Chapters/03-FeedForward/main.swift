@@ -463,7 +463,7 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
         }
       }
       for (l, norm) in bnLayers.enumerated() {
-        let (mean, variance) = norm.lastBatchStatisticsViews
+        let (mean, variance) = norm.lastBatchStatistics
         moving[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
         slow[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
         average[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)

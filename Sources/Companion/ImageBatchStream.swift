@@ -1,6 +1,5 @@
 import Datasets
 import Engine
-import Invariants
 
 /// Mini-batches of flat images for a feed-forward network, without end: a fresh seeded order
 /// every epoch (`MiniBatchStream`, whose position is all a checkpoint needs), each batch
@@ -22,16 +21,10 @@ public struct ImageBatchStream {
 
   /// The next batch: one image per row, and the labels.
   public mutating func next() -> (x: MatrixView<Float>, labels: [Int]) {
-    let batch = indices.next()
-    let (size, x) = (data.imageSize, inputs.view)
-    labels.removeAll(keepingCapacity: true)
-    data.pixels.withUnsafeBufferPointer { pixels in
-      for (row, index) in batch.enumerated() {
-        require(index >= 0 && index < data.count, "example \(index) of a set of \(data.count)")
-        x.row(row).update(from: pixels.baseAddress! + index * size, count: size)
-        labels.append(data.labels[index])
-      }
-    }
+    let x = inputs.view
+    data.fill(
+      indices: indices.next(), into: UnsafeMutableBufferPointer(start: x.base, count: x.count),
+      labels: &labels)
     return (x, labels)
   }
 }

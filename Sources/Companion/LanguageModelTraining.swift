@@ -181,26 +181,26 @@ public struct LanguageModelTraining: Sendable {
     if case .documents(_, let documentCap) = source { cap = documentCap } else { cap = length }
     var documents = DocumentStream(batchSize: batch, cap: cap, seed: seed)
     state.track("documents", get: { documents }, set: { documents = $0 })
-    // Re-estimating runs training batch k of a fixed draw (its own seed, the same at every
-    // evaluation) through the model.
+    // Re-estimating runs the first batches of a fixed draw (its own seed) through the model:
+    // the same batches at every evaluation, drawn once, when first needed.
+    var fixedCrops = SequenceStream(batchSize: batch, length: length, seed: ~seed)
+    var fixedDocuments = DocumentStream(batchSize: batch, cap: cap, seed: ~seed)
+    var populationBatches: [(inputs: [Int], steps: Int, mask: [Float]?)] = []
     func feedPopulationBatch(_ k: Int) {
-      var fixedCrops = SequenceStream(batchSize: batch, length: length, seed: ~seed)
-      var fixedDocuments = DocumentStream(batchSize: batch, cap: cap, seed: ~seed)
-      switch source {
-      case .crops(let text):
-        for _ in 0..<k { _ = fixedCrops.next(from: text) }
-        let window = fixedCrops.next(from: text)
-        model.forward(
-          .tokens(window.timeMajorInputs), steps: length, batch: batch,
-          statistics: .batchAndTrack)
-      case .documents(let list, _):
-        for _ in 0..<k { _ = fixedDocuments.next(from: list) }
-        let padded = fixedDocuments.next(from: list)
-        padded.mask.withUnsafeBufferPointer { mask in
-          _ = model.forward(
-            .tokens(padded.inputs), steps: padded.steps, batch: batch, mask: mask,
-            statistics: .batchAndTrack)
+      while populationBatches.count <= k {
+        switch source {
+        case .crops(let text):
+          populationBatches.append((fixedCrops.next(from: text).timeMajorInputs, length, nil))
+        case .documents(let list, _):
+          let padded = fixedDocuments.next(from: list)
+          populationBatches.append((padded.inputs, padded.steps, padded.mask))
         }
+      }
+      let fed = populationBatches[k]
+      (fed.mask ?? []).withUnsafeBufferPointer { mask in
+        _ = model.forward(
+          .tokens(fed.inputs), steps: fed.steps, batch: batch, mask: fed.mask == nil ? nil : mask,
+          statistics: .batchAndTrack)
       }
     }
     return TrainingRun(

@@ -31,9 +31,8 @@ public final class RunState: @unchecked Sendable {
   public func track<Value: Codable>(
     _ name: String, get: @escaping () -> Value, set: @escaping (Value) throws -> Void
   ) {
-    require(!names.contains(name), "the run's state already has a piece called \(name)")
     let key = PieceName(stringValue: name)
-    pieces.append(
+    add(
       Piece(
         name: name, save: { container in try container.encode(get(), forKey: key) },
         restore: { container in try set(container.decode(Value.self, forKey: key)) }))
@@ -41,11 +40,13 @@ public final class RunState: @unchecked Sendable {
 
   /// Adds every piece of `other` (after this one's).
   public func include(_ other: RunState) {
-    for piece in other.pieces {
-      require(
-        !names.contains(piece.name), "the run's state already has a piece called \(piece.name)")
-      pieces.append(piece)
-    }
+    for piece in other.pieces { add(piece) }
+  }
+
+  private func add(_ piece: Piece) {
+    require(
+      !names.contains(piece.name), "the run's state already has a piece called \(piece.name)")
+    pieces.append(piece)
   }
 
   /// The pieces' names, in the order they were registered.

@@ -364,7 +364,7 @@ struct MLPBench {
         },
         afterStep: { _, _ in
           for (l, norm) in network.norms.compactMap({ $0 }).enumerated() {
-            let (mean, variance) = norm.lastBatchStatisticsViews
+            let (mean, variance) = norm.lastBatchStatistics
             for k in estimates.indices {
               estimates[k][l].update(batchMean: mean, batchVariance: variance, batchSize: batch)
             }

@@ -45,19 +45,24 @@ struct ChapterSession {
 
   /// Times this machine's steps and says how long the chapters will take here, scaled from
   /// the last complete run of the book at this preset (Figures/book-timing.json for the book).
-  private func announceEstimate(_ chapters: [ChapterInfo]) -> StepCalibration {
+  /// The steps are timed (a few seconds) only when they serve: for an estimate, or for the
+  /// timing a run of every chapter leaves for the next one.
+  private func announceEstimate(_ chapters: [ChapterInfo]) -> StepCalibration? {
+    let reference = timingDirectory.flatMap(BookTiming.read(from:)).flatMap {
+      $0.preset == options.preset.rawValue ? $0 : nil
+    }
+    let coversTheBook = chapters.count == Catalog.chapters.count
+    guard reference != nil || coversTheBook else { return nil }
     BLAS.setThreads(options.threads)
     let calibration = StepCalibration.measure()
-    let numbers = chapters.map(\.number)
-    guard let directory = timingDirectory, let reference = BookTiming.read(from: directory),
-      reference.preset == options.preset.rawValue
-    else {
+    guard let reference else {
       print("this machine: \(calibration.description)")
       print(
         "(no timed run of the \(options.preset.rawValue) preset to estimate from yet; this one will be)"
       )
       return calibration
     }
+    let numbers = chapters.map(\.number)
     let estimates = reference.estimate(numbers, here: calibration, jobs: options.parallelJobs)
     let total = estimates.map(\.1).reduce(0, +)
     let parts = estimates.filter { $0.1 >= 30 }.map { "Chapter \($0.0) \(durationText($0.1))" }
@@ -73,8 +78,8 @@ struct ChapterSession {
   }
 
   /// After a run of every chapter that all finished: its timing, for the next estimate.
-  private func recordTiming(_ summary: RunSummary, calibration: StepCalibration) {
-    guard summary.rows.count == Catalog.chapters.count, !Interruption.requested,
+  private func recordTiming(_ summary: RunSummary, calibration: StepCalibration?) {
+    guard let calibration, summary.rows.count == Catalog.chapters.count, !Interruption.requested,
       summary.rows.allSatisfy({ $0.outcome == .finished(.complete) }),
       let directory = timingDirectory
     else { return }

@@ -127,18 +127,30 @@ extension ImageSet {
     indices: Indices, inputs: inout [Float], labels batchLabels: inout [Int]
   ) {
     let size = imageSize
-    for index in indices {
-      require(index >= 0 && index < count, "example \(index) of a set of \(count)")
-    }
     if inputs.count != indices.count * size {
       inputs = [Float](repeating: 0, count: indices.count * size)
     }
+    inputs.withUnsafeMutableBufferPointer { fill(indices: indices, into: $0, labels: &batchLabels) }
+  }
+
+  /// The same into `inputs`, memory the caller owns (`indices.count * imageSize` values, one
+  /// image per row): a buffer reused step after step.
+  public func fill<Indices: Collection<Int>>(
+    indices: Indices, into inputs: UnsafeMutableBufferPointer<Float>,
+    labels batchLabels: inout [Int]
+  ) {
+    let size = imageSize
+    for index in indices {
+      require(index >= 0 && index < count, "example \(index) of a set of \(count)")
+    }
+    require(
+      inputs.count >= indices.count * size,
+      "\(indices.count) images of \(size) pixels into \(inputs.count) values")
     batchLabels.removeAll(keepingCapacity: true)
     pixels.withUnsafeBufferPointer { src in
-      inputs.withUnsafeMutableBufferPointer { dst in
-        for (row, index) in indices.enumerated() {
-          (dst.baseAddress! + row * size).update(from: src.baseAddress! + index * size, count: size)
-        }
+      for (row, index) in indices.enumerated() {
+        (inputs.baseAddress! + row * size).update(
+          from: src.baseAddress! + index * size, count: size)
       }
     }
     for index in indices { batchLabels.append(labels[index]) }

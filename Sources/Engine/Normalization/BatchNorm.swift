@@ -64,14 +64,10 @@ public final class BatchNorm<T: Scalar>: Layer {
   @inlinable public var convention: BatchNormConvention { population.convention }
   public var parameters: [Parameter<T>] { [gamma] + (beta.map { [$0] } ?? []) }
 
-  /// μ_B and σ²_B (biased) of the last forward pass with batch statistics.
-  public var lastBatchStatistics: (mean: [T], variance: [T]) {
-    (batchMean.matrix.storage, batchVariance.matrix.storage)
-  }
-
-  /// The same as 1 × n views, valid until the next forward pass (no copies, no allocation).
+  /// μ_B and σ²_B (biased) of the last forward pass with batch statistics, as 1 × n views
+  /// valid until the next forward pass (no copies, no allocation).
   @inlinable
-  public var lastBatchStatisticsViews: (mean: MatrixView<T>, variance: MatrixView<T>) {
+  public var lastBatchStatistics: (mean: MatrixView<T>, variance: MatrixView<T>) {
     (batchMean.view, batchVariance.view)
   }
 

@@ -77,10 +77,10 @@ public final class SequenceModel<T: Scalar> {
   /// Every learned tensor, each with its own name.
   public let parameters: [Parameter<T>]
   @usableFromInline let topGradient = Buffer<T>()
-  /// `.lastStep` with a mask: each sequence's last real h_t, B × H, and its step.
-  @usableFromInline let lastRealHidden = Buffer<T>()
+  /// `.lastStep`: the step each sequence's class is read from (T − 1 without a mask), and
+  /// with a mask those h_t gathered, B × H.
   @usableFromInline var lastRealSteps: [Int] = []
-  @usableFromInline var readsLastRealSteps = false
+  @usableFromInline let lastRealHidden = Buffer<T>()
   @usableFromInline var steps = 0
   @usableFromInline var batch = 0
 
@@ -150,12 +150,13 @@ public final class SequenceModel<T: Scalar> {
     switch head {
     case .lastStep:
       guard let mask else {
-        readsLastRealSteps = false
+        // Every sequence runs to step T (in place: the steady state allocates nothing).
+        if lastRealSteps.count != batch { lastRealSteps = Array(repeating: 0, count: batch) }
+        for b in 0..<batch { lastRealSteps[b] = steps - 1 }
         return readout.forward(layers.last!.lastHidden, statistics: statistics)
       }
       // A shorter sequence ends before step T: its class is read from its own last real
       // step, not from h_T, which the recurrence computed over padding.
-      readsLastRealSteps = true
       return readout.forward(gatherLastRealSteps(h, mask: mask), statistics: statistics)
     case .everyStep: return readout.forward(h, statistics: statistics)
     }
@@ -185,17 +186,11 @@ public final class SequenceModel<T: Scalar> {
     var dH: MatrixView<T>
     switch head {
     case .lastStep:
+      // Only the h_t each sequence's class was read from reaches the loss.
       dH = topGradient.reshape(rows: steps * batch, cols: top.hidden)
-      if readsLastRealSteps {
-        // Only each sequence's last real h_t reaches the loss.
-        dH.fill(0)
-        for b in 0..<batch {
-          dH.row(lastRealSteps[b] * batch + b).update(from: dTop.row(b), count: top.hidden)
-        }
-      } else {
-        // Only h_T reaches the loss.
-        dH.rows(0..<(steps - 1) * batch).fill(0)
-        dH.rows((steps - 1) * batch..<steps * batch).copy(from: dTop)
+      dH.fill(0)
+      for b in 0..<batch {
+        dH.row(lastRealSteps[b] * batch + b).update(from: dTop.row(b), count: top.hidden)
       }
     case .everyStep:
       dH = dTop
