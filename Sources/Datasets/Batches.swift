@@ -134,7 +134,9 @@ extension ImageSet {
   }
 
   /// The same into `inputs`, memory the caller owns (`indices.count * imageSize` values, one
-  /// image per row): a buffer reused step after step.
+  /// image per row): a buffer reused step after step. Inlinable: a generic called across
+  /// modules unspecialised would walk `indices` through witness tables on every step.
+  @inlinable
   public func fill<Indices: Collection<Int>>(
     indices: Indices, into inputs: UnsafeMutableBufferPointer<Float>,
     labels batchLabels: inout [Int]
@@ -151,9 +153,9 @@ extension ImageSet {
       for (row, index) in indices.enumerated() {
         (inputs.baseAddress! + row * size).update(
           from: src.baseAddress! + index * size, count: size)
+        batchLabels.append(labels[index])
       }
     }
-    for index in indices { batchLabels.append(labels[index]) }
   }
 
   /// The examples at `indices` as a new batch.
