@@ -9,8 +9,10 @@ import Randomness
   import Darwin
 #endif
 
-/// The harness a chapter runs in: options, presets, seeds, progress, the training log,
-/// claims, figures, data, timings and the results file.
+/// The harness a chapter runs in, a facade over its parts: options, presets and seeds here;
+/// what the run establishes in its `record` (`ChapterRecord`: measurements, tables, claims,
+/// figures, data, timings), what it prints through its `narrator`, its long work through
+/// `resumable` and `independently` (checkpoints, child processes), its end in `finish()`.
 ///
 /// A chapter's `main.swift` creates one at the top and calls `finish()` at the bottom:
 ///
@@ -38,33 +40,32 @@ public final class Chapter: @unchecked Sendable {
   public let root: URL
   /// Where results and figures go.
   public let outputDirectory: URL
-  /// Metric series and scalars; written into the results.
-  public let log = TrainingLog()
+  /// Everything the run established; the results file, checkpoints and pages are views of it.
+  public let record = Recorder()
+  /// The record's measurements: series and scalars.
+  public var log: TrainingLog { TrainingLog(record) }
+  /// What the chapter prints.
+  public let narrator: Narrator
 
   private let lock = NSLock()
   private let started: Double
-  private let progressSink: ProgressSink?
-  private let printer: @Sendable (String) -> Void
   private var state: State
 
   private struct State {
     var rng: RandomGenerator
-    var claims: [Claim] = []
-    var divergences: [Divergence] = []
-    var figures: [Results.FigureRecord] = []
-    var data: [Results.DataRecord] = []
-    var phases: [Results.Phase] = []
-    var gnuplotHintShown = false
     var checkpoints: CheckpointStore?
-    /// In a child process of `independently`: the lines it would print, sent to the parent
-    /// instead (which prints them in the runs' order); nil in the chapter's own process.
-    var capturedLines: [String]?
-    /// In such a child: the log as it was when the child began, and the units it finished
-    /// (their encoded results, for the parent to record in the checkpoint).
-    var childLogSnapshot: LogSnapshot?
-    var childCompletions: [CompletedUnit] = []
-    /// In such a child: the chapter's own process, which it outlives only to save and stop.
-    var parentProcess: pid_t?
+    /// Set in a child process of `independently`.
+    var child: ChildProcess?
+  }
+
+  /// What a child process of `independently` keeps for the chapter's own process.
+  struct ChildProcess {
+    /// The chapter's own process, which the child outlives only to save and stop.
+    var parent: pid_t
+    /// Where the record stood when the child began: what it adds after is its own.
+    var mark: RecordMark
+    /// The checkpoint units it finished (their encoded results), for the parent to record.
+    var completions: [CompletedUnit] = []
   }
 
   // MARK: - Starting
@@ -110,15 +111,14 @@ public final class Chapter: @unchecked Sendable {
     self.options = options
     self.root = root
     self.outputDirectory = OutputDirectory.resolve(options: options, chapter: info, root: root)
-    self.progressSink = progressSink
-    self.printer = printer
+    self.narrator = Narrator(printer: printer, progressSink: progressSink)
     self.started = ProcessInfo.processInfo.systemUptime
     self.state = State(rng: RandomGenerator(seed: options.seed))
     BLAS.setThreads(options.threads)
     if installSignalHandlers { Interruption.installHandlers() }
     let threads = options.threads == 1 ? "1 BLAS thread" : "\(options.threads) BLAS threads"
-    printer(info.heading + (info.paper.isEmpty ? "" : " (\(info.paper))"))
-    printer(
+    narrator.say(info.heading + (info.paper.isEmpty ? "" : " (\(info.paper))"))
+    narrator.say(
       "preset \(options.preset.rawValue), seed \(options.seed), \(threads), output in \(displayPath(outputDirectory))/\n"
     )
   }
@@ -172,7 +172,7 @@ public final class Chapter: @unchecked Sendable {
 
   /// A progress bar on stderr (nothing with `--quiet`).
   public func progress(_ label: String, total: Int) -> ProgressBar {
-    ProgressBar(label, total: total, sink: isIndependentChild ? nil : progressSink)
+    narrator.progress(label, total: total)
   }
 
   /// True once Ctrl-C or SIGTERM arrived: finish the current step and leave the loop. (In a
@@ -181,7 +181,7 @@ public final class Chapter: @unchecked Sendable {
 
   /// Whether this is a child of `independently` whose parent has gone (killed outright).
   var orphaned: Bool {
-    guard let parent = lock.withLock({ state.parentProcess }) else { return false }
+    guard let parent = lock.withLock({ state.child?.parent }) else { return false }
     return getppid() != parent
   }
 
@@ -197,19 +197,10 @@ public final class Chapter: @unchecked Sendable {
     let begin = ProcessInfo.processInfo.systemUptime
     defer {
       let seconds = ProcessInfo.processInfo.systemUptime - begin
-      lock.withLock {
-        if let index = state.phases.firstIndex(where: { $0.name == name }) {
-          state.phases[index].seconds += seconds
-        } else {
-          state.phases.append(Results.Phase(name: name, seconds: seconds))
-        }
-      }
+      record.access { $0.addTime(seconds, to: name) }
     }
     return try body()
   }
-
-  /// The phases' wall times so far.
-  var currentPhases: [Results.Phase] { lock.withLock { state.phases } }
 
   // MARK: - Checkpoints
 
@@ -243,21 +234,20 @@ public final class Chapter: @unchecked Sendable {
   func checkpointStore() throws -> CheckpointStore? {
     guard let every = options.checkpointInterval else { return nil }
     if let existing = lock.withLock({ state.checkpoints }) { return existing }
-    let configuration = lock.withLock {
-      Checkpoint.Configuration(
-        chapter: info.number, preset: options.preset, seed: options.seed,
-        threads: options.threads, steps: options.steps, epochs: options.epochs,
-        data: state.data.map { "\($0.name) (\($0.location)): \($0.summary)" })
-    }
+    let configuration = Checkpoint.Configuration(
+      chapter: info.number, preset: options.preset, seed: options.seed,
+      threads: options.threads, steps: options.steps, epochs: options.epochs,
+      data: record.snapshot.data.map { "\($0.name) (\($0.location)): \($0.summary)" })
     let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)
     let store = try CheckpointStore(
       file: file, every: every, configuration: configuration, fresh: options.fresh)
     if store.resumed {
       let saved = store.checkpoint
-      log.restore(scalars: saved.scalars, series: saved.series)
-      lock.withLock {
-        state.phases = saved.phases
-        state.divergences = saved.divergences
+      // The record as it was saved; the data sources are this run's (the same, or refused).
+      record.access { current in
+        let data = current.data
+        current = saved.record
+        current.data = data
       }
       let parts = store.parts
       let current =
@@ -317,11 +307,7 @@ public final class Chapter: @unchecked Sendable {
   @discardableResult
   public func checkFinite<V: BinaryFloatingPoint>(_ value: V, step: Int, run: String) -> Bool {
     if value.isFinite { return true }
-    let first = lock.withLock {
-      guard !state.divergences.contains(where: { $0.run == run }) else { return false }
-      state.divergences.append(Divergence(run: run, step: step, value: Double(value)))
-      return true
-    }
+    let first = record.access { $0.add(Divergence(run: run, step: step, value: Double(value))) }
     if first {
       emit("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.")
     }
@@ -330,11 +316,11 @@ public final class Chapter: @unchecked Sendable {
 
   /// Whether `run` has diverged.
   public func diverged(_ run: String) -> Bool {
-    lock.withLock { state.divergences.contains { $0.run == run } }
+    record.access { $0.divergences.contains { $0.run == run } }
   }
 
   /// Every divergence so far.
-  public var divergences: [Divergence] { lock.withLock { state.divergences } }
+  public var divergences: [Divergence] { record.access { $0.divergences } }
 
   // MARK: - Claims
 
@@ -347,7 +333,7 @@ public final class Chapter: @unchecked Sendable {
     let claim = Claim(
       text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
       threshold: threshold, holds: holds, kind: kind)
-    lock.withLock { state.claims.append(claim) }
+    record.access { $0.claims.append(claim) }
     let verdict =
       kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
     emit(
@@ -356,54 +342,58 @@ public final class Chapter: @unchecked Sendable {
   }
 
   /// Every claim so far.
-  public var claims: [Claim] { lock.withLock { state.claims } }
+  public var claims: [Claim] { record.access { $0.claims } }
 
-  // MARK: - Figures and data bookkeeping
+  // MARK: - Tables, figures and data
+
+  /// Records a table in the results (a page shows it with `{{table "name"}}`) and prints it
+  /// with aligned columns. Cells are text as the page should show it, `**…**` for bold; a
+  /// table of the same name replaces the earlier one.
+  public func table(_ name: String, header: [String], rows: [[String]]) {
+    let table = Results.Table(name: name, header: header, rows: rows)
+    record.access { record in
+      record.tables.removeAll { $0.name == name }
+      record.tables.append(table)
+    }
+    for line in table.text { emit("  " + line) }
+  }
 
   /// Records a figure's files in the results (the Plot-facing `save` calls this).
   public func recordFigure(name: String, files: [URL]) {
     let record = Results.FigureRecord(name: name, files: files.map(displayPath))
-    lock.withLock {
-      state.figures.removeAll { $0.name == name }
-      state.figures.append(record)
+    self.record.access { recorded in
+      recorded.figures.removeAll { $0.name == name }
+      recorded.figures.append(record)
     }
   }
 
   /// Records a data source in the results and prints it.
   public func recordData(kind: String, name: String, location: String, summary: String) {
-    lock.withLock {
-      state.data.append(
+    record.access {
+      $0.data.append(
         Results.DataRecord(kind: kind, name: name, location: location, summary: summary))
     }
     emit("data: \(name) (\(location)): \(summary)")
   }
 
   /// Prints `hint` the first time it is asked to (e.g. how to install gnuplot).
-  func showOnce(_ hint: String) {
-    let first = lock.withLock {
-      defer { state.gnuplotHintShown = true }
-      return !state.gnuplotHintShown
-    }
-    if first { emit(hint) }
-  }
+  func showOnce(_ hint: String) { narrator.sayOnce(hint) }
 
   // MARK: - Ending
 
   /// The results as they stand.
   public func results(status: Results.Status) -> Results {
-    lock.withLock {
-      Results(
-        config: Results.Config(
-          chapter: info.number, name: info.directory, title: info.title, preset: options.preset,
-          seed: options.seed, threads: options.threads, steps: options.steps,
-          epochs: options.epochs,
-          data: state.data, commandLine: Self.portableCommandLine()),
-        timings: Results.Timings(
-          totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: state.phases),
-        metrics: Results.Metrics(scalars: log.scalars, series: log.allSeries),
-        figures: state.figures, claims: state.claims, divergences: state.divergences,
-        status: status, date: Results.timestamp())
-    }
+    let record = self.record.snapshot
+    return Results(
+      config: Results.Config(
+        chapter: info.number, name: info.directory, title: info.title, preset: options.preset,
+        seed: options.seed, threads: options.threads, steps: options.steps,
+        epochs: options.epochs, data: record.data, commandLine: Self.portableCommandLine()),
+      timings: Results.Timings(
+        totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: record.phases),
+      metrics: Results.Metrics(scalars: record.scalars, series: record.series),
+      tables: record.tables, figures: record.figures, claims: record.claims,
+      divergences: record.divergences, status: status, date: Results.timestamp())
   }
 
   /// `<out>/<NN>-results.json`.
@@ -478,62 +468,35 @@ public final class Chapter: @unchecked Sendable {
   /// Prints a line of the chapter's narration on standard output.
   public func say(_ line: String) { emit(line) }
 
-  /// Prints `line`, or keeps it for the parent when this is a child of `independently`.
-  func emit(_ line: String) {
-    let kept = lock.withLock {
-      guard state.capturedLines != nil else { return false }
-      state.capturedLines!.append(line)
-      return true
-    }
-    if !kept { printer(line) }
-  }
+  /// Prints `line` (or, in a child of `independently`, keeps it for the chapter's process).
+  func emit(_ line: String) { narrator.say(line) }
 
-  /// Whether this process is a child of `independently` (it prints nothing itself).
-  var isIndependentChild: Bool { lock.withLock { state.capturedLines != nil } }
+  // MARK: - In a child process of `independently`
 
-  /// Turns this process into a child of `independently`: lines are kept, progress is off,
-  /// and the log's entries from here on are this child's own.
+  /// Whether this process is a child of `independently`.
+  var isIndependentChild: Bool { lock.withLock { state.child != nil } }
+
+  /// Turns this process into a child of `independently`: the narrator keeps its lines, and
+  /// what the record gains from here on is this child's own.
   func becomeIndependentChild(parent: pid_t) {
-    let snapshot = LogSnapshot(log)
-    lock.withLock {
-      state.parentProcess = parent
-      state.capturedLines = []
-      state.childLogSnapshot = snapshot
-      state.childCompletions = []
-    }
+    let mark = record.access { $0.mark() }
+    narrator.buffer()
+    lock.withLock { state.child = ChildProcess(parent: parent, mark: mark) }
   }
 
-  /// The log entries this child made (all of them outside a child).
-  func logChangesInChild() -> LogChanges {
-    let snapshot = lock.withLock { state.childLogSnapshot }
-    return (snapshot ?? LogSnapshot(TrainingLog())).changes(in: log)
+  /// What the record gained in this child (everything, outside a child).
+  func recordChangesInChild() -> RecordChanges {
+    let mark = lock.withLock { state.child?.mark } ?? ChapterRecord().mark()
+    return record.access { $0.changes(since: mark) }
   }
 
   /// Keeps a finished unit's result for the parent (a child never writes the checkpoint).
   func recordCompletionInChild(_ unit: String, result: Data) {
-    lock.withLock { state.childCompletions.append(CompletedUnit(unit: unit, result: result)) }
+    lock.withLock { state.child?.completions.append(CompletedUnit(unit: unit, result: result)) }
   }
 
   /// The units this child finished, in order.
-  var completionsInChild: [CompletedUnit] { lock.withLock { state.childCompletions } }
-
-  /// The lines kept since `becomeIndependentChild`.
-  func takeCapturedLines() -> [String] {
-    lock.withLock {
-      defer { state.capturedLines = [] }
-      return state.capturedLines ?? []
-    }
-  }
-
-  /// Adds divergences found by a child of `independently`.
-  func addDivergences(_ found: [Divergence]) {
-    lock.withLock {
-      for divergence in found where !state.divergences.contains(where: { $0.run == divergence.run })
-      {
-        state.divergences.append(divergence)
-      }
-    }
-  }
+  var completionsInChild: [CompletedUnit] { lock.withLock { state.child?.completions ?? [] } }
 
   /// A path relative to the package root when inside it, for short messages and results.
   func displayPath(_ url: URL) -> String { url.path(relativeTo: root) }

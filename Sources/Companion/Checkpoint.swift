@@ -19,7 +19,8 @@ import Randomness
 /// beside it (`CheckpointStore`); only the chapter's own process writes the checkpoint.
 public struct Checkpoint: Codable, Sendable {
   /// Bumped when the layout changes; an older file is refused with a clear message.
-  public static let formatVersion = 1
+  /// (2: the record in one piece, tables and claims included.)
+  public static let formatVersion = 2
 
   /// What must match for a checkpoint to resume a run.
   public struct Configuration: Codable, Equatable, Sendable {
@@ -68,24 +69,20 @@ public struct Checkpoint: Codable, Sendable {
   public var completed: [String: Data]
   public var completionOrder: [String]
   public var current: Current?
-  /// The training log as it stood: every series and scalar recorded so far.
-  public var scalars: [String: Double]
-  public var series: [MetricSeries]
-  public var phases: [Results.Phase]
-  /// Runs whose loss stopped being a number so far.
-  public var divergences: [Divergence]
+  /// The chapter's record as it stood: measurements, tables, claims, divergences, phases.
+  public var record: ChapterRecord
   /// When it was written, ISO 8601 UTC.
   public var date: String
 }
 
 /// The state of a unit that runs in a child process of `Chapter.independently`, saved in a
 /// file of its own beside the checkpoint (children never write the checkpoint itself): the
-/// unit's state and the log entries it made since its process began.
+/// unit's state and what it added to the record since its process began.
 struct UnitProgress: Codable {
   var unit: String
   var step: Int
   var state: Data
-  var log: LogChanges
+  var record: RecordChanges
   var date: String
 }
 
@@ -140,8 +137,7 @@ final class CheckpointStore: @unchecked Sendable {
     self.configuration = configuration
     let empty = Checkpoint(
       format: Checkpoint.formatVersion, configuration: configuration, completed: [:],
-      completionOrder: [], current: nil, scalars: [:], series: [], phases: [], divergences: [],
-      date: Results.timestamp())
+      completionOrder: [], current: nil, record: ChapterRecord(), date: Results.timestamp())
     guard !fresh, FileManager.default.fileExists(atPath: file.path) else {
       // Parts without their checkpoint (or an old run's, with --fresh) belong to no run.
       try? FileManager.default.removeItem(
@@ -197,9 +193,9 @@ final class CheckpointStore: @unchecked Sendable {
   func result(of unit: String) -> Data? { checkpoint.completed[unit] }
 
   /// The saved state of `unit` if it was in progress: the checkpoint's unit in progress, or
-  /// a unit that ran side by side (with the log entries it had made, which the chapter's log
-  /// does not hold).
-  func progress(of unit: String) throws -> (current: Checkpoint.Current, log: LogChanges?)? {
+  /// a unit that ran side by side (with what it had added to the record, which the chapter's
+  /// record does not hold).
+  func progress(of unit: String) throws -> (current: Checkpoint.Current, record: RecordChanges?)? {
     if let current = checkpoint.current, current.unit == unit { return (current, nil) }
     let part = unitFile(unit)
     guard let data = FileManager.default.contents(atPath: part.path) else { return nil }
@@ -210,7 +206,7 @@ final class CheckpointStore: @unchecked Sendable {
         "the progress file \(part.path) of \(unit) is corrupt. Delete it to run \(unit) from its start, or add --fresh to start over."
       )
     }
-    return (Checkpoint.Current(unit: unit, step: saved.step, state: saved.state), saved.log)
+    return (Checkpoint.Current(unit: unit, step: saved.step, state: saved.state), saved.record)
   }
 
   /// Records a finished unit (and writes, so that a stop right after loses nothing). In a
@@ -232,7 +228,7 @@ final class CheckpointStore: @unchecked Sendable {
   func save(unit: String, step: Int, state: Data, from chapter: Chapter) throws {
     if chapter.isIndependentChild {
       let progress = UnitProgress(
-        unit: unit, step: step, state: state, log: chapter.logChangesInChild(),
+        unit: unit, step: step, state: state, record: chapter.recordChangesInChild(),
         date: Results.timestamp())
       try FileManager.default.createDirectory(
         at: partsDirectory, withIntermediateDirectories: true)
@@ -256,12 +252,9 @@ final class CheckpointStore: @unchecked Sendable {
     )
   }
 
-  /// Writes with the chapter's log, phase times and divergences as they stand.
+  /// Writes with the chapter's record as it stands.
   private func write(from chapter: Chapter) throws {
-    checkpoint.scalars = chapter.log.scalars
-    checkpoint.series = chapter.log.allSeries
-    checkpoint.phases = chapter.currentPhases
-    checkpoint.divergences = chapter.divergences
+    checkpoint.record = chapter.record.snapshot
     checkpoint.date = Results.timestamp()
     let data = try ResumableUnit.encoder.encode(checkpoint)
     let manager = FileManager.default
@@ -302,9 +295,9 @@ public final class ResumableUnit: @unchecked Sendable {
     resumedStep = progress?.current.step ?? 0
     savedState = progress?.current.state
     lastSavedStep = resumedStep
-    // A unit that ran side by side kept its log entries with its state; they go back into
-    // the log, where a unit run in order would have left them.
-    progress?.log?.apply(to: chapter.log)
+    // A unit that ran side by side kept what it added to the record with its state; it goes
+    // back into the record, where a unit run in order would have left it.
+    if let changes = progress?.record { chapter.record.access { $0.merge(changes) } }
   }
 
   /// The state an interrupted run of this unit saved, or nil to start afresh.

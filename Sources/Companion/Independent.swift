@@ -192,21 +192,19 @@ extension Chapter {
   private func runChild<Item, Result: Codable>(
     _ item: Item, body: (Item) throws -> Result, report file: URL, parent: pid_t
   ) -> Never {
-    // From here the log's new entries are this run's own (the log as the parent had it when
-    // it forked this child, runs taken in since the group began included, is the baseline).
+    // From here the record's new entries are this run's own (the record as the parent had it
+    // when it forked this child, runs taken in since the group began included, is the base).
     becomeIndependentChild(parent: parent)
-    let divergencesBefore = divergences.count
     do {
       let result = try body(item)
       if Interruption.requested { _exit(Interruption.exitStatus) }
       let report = IndependentReport(
-        result: try ResumableUnit.encoder.encode(result), lines: takeCapturedLines(),
-        log: logChangesInChild(), divergences: Array(divergences.dropFirst(divergencesBefore)),
-        completed: completionsInChild)
+        result: try ResumableUnit.encoder.encode(result), lines: narrator.takeKept(),
+        record: recordChangesInChild(), completed: completionsInChild)
       try ResumableUnit.encoder.encode(report).write(to: file, options: .atomic)
       _exit(0)
     } catch {
-      for line in takeCapturedLines() { print(line) }
+      for line in narrator.takeKept() { print(line) }
       FileHandle.standardError.write(
         Data("\(info.executable): error: \(Chapter.oneLine(error))\n".utf8))
       fflush(nil)
@@ -214,16 +212,15 @@ extension Chapter {
     }
   }
 
-  /// Takes in run `index` of the group `label`: prints its lines, adds its log entries and
-  /// divergences, records the units it finished in the checkpoint and deletes its saved
-  /// report (taken in once, never twice); returns its result.
+  /// Takes in run `index` of the group `label`: prints its lines, merges what it added to the
+  /// record, records the units it finished in the checkpoint and deletes its saved report
+  /// (taken in once, never twice); returns its result.
   private func takeIn<Result: Decodable>(
     _ report: IndependentReport, of index: Int, in label: String, store: CheckpointStore?,
     as: Result.Type
   ) throws -> Result {
     for line in report.lines { emit(line) }
-    report.log.apply(to: log)
-    addDivergences(report.divergences)
+    record.access { $0.merge(report.record) }
     if let store {
       for unit in report.completed {
         try store.complete(unit.unit, result: unit.result, from: self)
@@ -240,57 +237,11 @@ struct CompletedUnit: Codable {
   var result: Data
 }
 
-/// What a child of `independently` sends back.
+/// What a child of `independently` sends back: its result, the lines it would have printed,
+/// what it added to the record, the checkpoint units it finished.
 struct IndependentReport: Codable {
   var result: Data
   var lines: [String]
-  var log: LogChanges
-  var divergences: [Divergence]
+  var record: RecordChanges
   var completed: [CompletedUnit]
-}
-
-/// The training log's entries added or changed since a snapshot.
-struct LogChanges: Codable {
-  /// New points, per series, in the order the series were created.
-  var series: [MetricSeries]
-  var scalars: [String: Double]
-
-  func apply(to log: TrainingLog) {
-    for series in self.series {
-      for point in series.points {
-        log.record(series.metric, run: series.run, step: point.step, value: point.value)
-      }
-    }
-    for (name, value) in scalars.sorted(by: { $0.key < $1.key }) { log.scalar(name, value) }
-  }
-}
-
-/// How many points each series had, and the scalars, at one moment.
-struct LogSnapshot {
-  let pointCounts: [String: Int]
-  let scalars: [String: Double]
-
-  init(_ log: TrainingLog) {
-    var counts: [String: Int] = [:]
-    for series in log.allSeries { counts[Self.key(series)] = series.points.count }
-    pointCounts = counts
-    scalars = log.scalars
-  }
-
-  static func key(_ series: MetricSeries) -> String { series.metric + "\u{1F}" + series.run }
-
-  /// What `log` holds now that it did not then (a scalar counts as changed unless its bits
-  /// are the same, so a NaN written again is no change).
-  func changes(in log: TrainingLog) -> LogChanges {
-    let series: [MetricSeries] = log.allSeries.compactMap { series in
-      let old = pointCounts[Self.key(series)] ?? 0
-      guard series.points.count > old else { return nil }
-      return MetricSeries(
-        metric: series.metric, run: series.run, points: Array(series.points[old...]))
-    }
-    let changed = log.scalars.filter { name, value in
-      scalars[name].map { $0.bitPattern != value.bitPattern } ?? true
-    }
-    return LogChanges(series: series, scalars: changed)
-  }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Turns a chapter's literate `main.swift` into `Chapters/NN-Name/README.md`, so the book
 /// reads well on a code host: prose as Markdown, code in fenced blocks, figures inline and the
-/// claims table of the chapter's last book run at the end.
+/// claims table of the chapter's last book run at the end. The prose's numbers and tables
+/// are references into that run's results (`ProseReferences`), and its code excerpts
+/// references into the source (`SourceSpans`), so the page cannot drift from either.
 ///
 /// The output depends only on the source and the results file: rendering twice gives no diff.
 public enum PageRenderer {
@@ -18,7 +20,9 @@ public enum PageRenderer {
     for segment in Markup.segments(of: source) {
       switch segment {
       case .prose(let text):
-        let expanded = try SourceSpans.expand(text, read: read)
+        // Numbers first (they live in prose), then code spans (whose text is left alone).
+        let numbered = try ProseReferences.expand(text, results: results)
+        let expanded = try SourceSpans.expand(numbered, read: read)
         page += "\n" + rewriteLinks(expanded, pathToRoot: pathToRoot) + "\n"
       case .code(let text):
         page += "\n```swift\n" + text + "\n```\n"

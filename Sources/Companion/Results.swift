@@ -100,9 +100,47 @@ public struct Results: Codable, Sendable, Equatable {
     }
   }
 
+  /// A table the chapter printed, kept so the page shows the same rows (`{{table "name"}}`).
+  /// Cells are text as the chapter wrote them; `**…**` marks a cell bold on the page.
+  public struct Table: Codable, Sendable, Equatable {
+    public var name: String
+    public var header: [String]
+    public var rows: [[String]]
+
+    public init(name: String, header: [String], rows: [[String]]) {
+      self.name = name
+      self.header = header
+      self.rows = rows
+    }
+
+    /// As a Markdown table.
+    public var markdown: String {
+      func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
+      return ([line(header), line(header.map { _ in "---" })] + rows.map(line))
+        .joined(separator: "\n")
+    }
+
+    /// As aligned columns for a terminal, bold marks left out, numbers right-aligned.
+    public var text: [String] {
+      let plain = ([header] + rows).map { $0.map { $0.replacingOccurrences(of: "**", with: "") } }
+      let columns = plain.map(\.count).max() ?? 0
+      let widths = (0..<columns).map { c in plain.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0
+      }
+      return plain.map { cells in
+        cells.enumerated().map { c, cell in
+          let pad = String(repeating: " ", count: widths[c] - cell.count)
+          let numeric = cell.first.map { $0.isNumber || "+-−".contains($0) } ?? false
+          return c > 0 && numeric ? pad + cell : cell + pad
+        }.joined(separator: "  ").replacingOccurrences(
+          of: "\\s+$", with: "", options: .regularExpression)
+      }
+    }
+  }
+
   public var config: Config
   public var timings: Timings
   public var metrics: Metrics
+  public var tables: [Table]
   public var figures: [FigureRecord]
   public var claims: [Claim]
   public var divergences: [Divergence]
@@ -111,12 +149,14 @@ public struct Results: Codable, Sendable, Equatable {
   public var date: String
 
   public init(
-    config: Config, timings: Timings, metrics: Metrics = Metrics(), figures: [FigureRecord] = [],
+    config: Config, timings: Timings, metrics: Metrics = Metrics(), tables: [Table] = [],
+    figures: [FigureRecord] = [],
     claims: [Claim] = [], divergences: [Divergence] = [], status: Status = .complete, date: String
   ) {
     self.config = config
     self.timings = timings
     self.metrics = metrics
+    self.tables = tables
     self.figures = figures
     self.claims = claims
     self.divergences = divergences
@@ -124,7 +164,24 @@ public struct Results: Codable, Sendable, Equatable {
     self.date = date
   }
 
-  /// Claims that hold, out of all claims.
+  enum CodingKeys: String, CodingKey {
+    case config, timings, metrics, tables, figures, claims, divergences, status, date
+  }
+
+  /// Results written before chapters recorded tables read as having none.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    config = try c.decode(Config.self, forKey: .config)
+    timings = try c.decode(Timings.self, forKey: .timings)
+    metrics = try c.decode(Metrics.self, forKey: .metrics)
+    tables = try c.decodeIfPresent([Table].self, forKey: .tables) ?? []
+    figures = try c.decode([FigureRecord].self, forKey: .figures)
+    claims = try c.decode([Claim].self, forKey: .claims)
+    divergences = try c.decode([Divergence].self, forKey: .divergences)
+    status = try c.decode(Status.self, forKey: .status)
+    date = try c.decode(String.self, forKey: .date)
+  }
+
   /// The papers' claims that held, of those tested (checks of our own code not counted).
   public var claimsHeld: (held: Int, total: Int) {
     let paper = claims.filter { $0.kind == .paper }

@@ -71,7 +71,9 @@ struct IndependentTests {
         let report = IndependentReport(
           result: try ResumableUnit.encoder.encode(index * 10),
           lines: ["item \(index), from its saved report"],
-          log: LogChanges(series: [], scalars: ["saved \(index)": 1]), divergences: [],
+          record: RecordChanges(
+            scalars: ["saved \(index)": 1],
+            tables: [Results.Table(name: "table \(index)", header: ["item"], rows: [["\(index)"]])]),
           completed: [])
         try ResumableUnit.encoder.encode(report).write(
           to: store.reportFile(group: "runs", index: index))
@@ -85,6 +87,8 @@ struct IndependentTests {
         try Data().write(to: markers.appendingPathComponent("\(item)"))
         usleep(UInt32(20_000 * (scenario.items - item)))
         resumed.say("item \(item), run")
+        resumed.table("table \(item)", header: ["item"], rows: [["\(item)"]])
+        resumed.log.record("item", run: "runs", step: item, value: Double(item))
         return item * 10
       }
       let started = try FileManager.default.contentsOfDirectory(atPath: markers.path)
@@ -95,6 +99,9 @@ struct IndependentTests {
       print("started: \(started.sorted())")
       print("reports left: \(left.count)")
       print("saved scalars: \(resumed.log.scalars.keys.filter { $0.hasPrefix("saved") }.sorted())")
+      let record = resumed.record.snapshot
+      print("tables: \(record.tables.map(\.name))")
+      print("points: \(resumed.log.series("item", run: "runs").steps)")
     }
     let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
     let runs = (0..<scenario.items).filter { !scenario.saved.contains($0) }
@@ -103,6 +110,11 @@ struct IndependentTests {
     #expect(output.contains("reports left: 0"), "\(output)")
     #expect(
       output.contains("saved scalars: \(scenario.saved.map { "saved \($0)" })"), "\(output)")
+    // Each child's record merged once, in the items' order: a table from every run, saved or
+    // run, and a point from every run that ran.
+    #expect(
+      output.contains("tables: \((0..<scenario.items).map { "table \($0)" })"), "\(output)")
+    #expect(output.contains("points: \(runs)"), "\(output)")
     // The narration: each run once, in order, saved or run.
     let items = output.split(separator: "\n").filter { $0.hasPrefix("item ") }
     #expect(

@@ -239,3 +239,129 @@ struct RunnerSupportTests {
     }
   }
 }
+
+/// Numbers on a page come from the run: the prose names a value of the results and the
+/// render writes it in, formatted as the reference says.
+@Suite("Prose references")
+struct ProseReferenceTests {
+  static func results(scale: Double = 1) -> Results {
+    var results = RenderTests.fixtureResults()
+    for k in results.claims.indices { results.claims[k].measured *= scale }
+    results.metrics = Results.Metrics(
+      scalars: ["final gap, LSTM": 0.697 * scale, "steps": 45_750 * scale, "tiny": 3.1e-5 * scale],
+      series: [
+        MetricSeries(
+          metric: "validation bpc", run: "LSTM",
+          points: [
+            MetricPoint(step: 100, value: 3.9 * scale),
+            MetricPoint(step: 1900, value: 3.302 * scale),
+            MetricPoint(step: 2500, value: 3.337 * scale),
+          ])
+      ])
+    results.timings = Results.Timings(
+      totalSeconds: 615 * scale, phases: [Results.Phase(name: "sweep", seconds: 16 * scale)])
+    results.tables = [
+      Results.Table(
+        name: "sweep", header: ["η", "score"], rows: [["0.1", "81.44%"], ["**1**", "**85.36%**"]])
+    ]
+    return results
+  }
+
+  static let prose = """
+    /*:
+     The gap is {{scalar "final gap, LSTM" | %+.3f}} bits ({{scalar "final gap, LSTM" | neg | %.2f}}
+     negated), after {{scalar "steps" | %,d}} steps; ε/σ² ≈ {{scalar "tiny" | %.1t}}.
+     Best {{series "validation bpc" "LSTM" min | %.3f}} at step {{series "validation bpc" "LSTM" argmin | %,d}},
+     {{series "validation bpc" "LSTM" at 100 | %.2f}} at first, {{series "validation bpc" "LSTM" last | *1000 | %.0f}} mbits at the end.
+     The claim {{verdict "BN reaches 97%"}} ({{claim "BN reaches 97%" | %.1f}}); the check {{verdict "BN output"}}.
+     The sweep took {{phase "sweep" | duration}}, the chapter {{total | duration}}:
+
+     {{table "sweep"}}
+     */
+    let x = 1
+    """
+
+  func page(_ results: Results?) throws -> String {
+    try PageRenderer.render(
+      source: Self.prose, chapter: Catalog.chapter(number: 4)!, results: results)
+  }
+
+  @Test func referencesAreFilledInFromTheResults() throws {
+    let page = try page(Self.results())
+    #expect(
+      page.contains(
+        """
+        The gap is +0.697 bits (−0.70
+        negated), after 45,750 steps; ε/σ² ≈ 3.1·10⁻⁵.
+        Best 3.302 at step 1,900,
+        3.90 at first, 3337 mbits at the end.
+        The claim fails (96.5); the check holds.
+        The sweep took 16 s, the chapter 10 min 15 s:
+
+        | η | score |
+        | --- | --- |
+        | 0.1 | 81.44% |
+        | **1** | **85.36%** |
+        """), "\(page)")
+    #expect(!page.contains("{{"))
+  }
+
+  /// Perturb every number of the results and render again: every line that quotes one
+  /// changes (a typed number would not).
+  @Test func aRerunThatMovesADigitMovesItOnThePage() throws {
+    let before = try page(Self.results()).split(separator: "\n")
+    let after = try page(Self.results(scale: 2)).split(separator: "\n")
+    let changed = zip(before, after).filter { $0 != $1 }.map { String($0.0) }
+    // Every prose line with a number; not the table (text the chapter wrote), not the
+    // claims table's verdicts.
+    #expect(changed.count == 6 + 2, "\(changed)")
+    #expect(changed.filter { $0.hasPrefix("| BN") }.count == 2)
+  }
+
+  @Test(arguments: [
+    (
+      #"{{scalar "final gap, GRU" | %.3f}}"#,
+      #"no scalar "final gap, GRU" (it has e.g. "final gap, LSTM""#
+    ),
+    (
+      #"{{series "validation bpc" "GRU" last | %.3f}}"#,
+      #"no series "validation bpc" of run "GRU" (that metric's runs: LSTM)"#
+    ),
+    (#"{{series "validation bpc" "LSTM" at 7 | %.3f}}"#, "no point at step 7"),
+    (#"{{claim "BN" | %.3f}}"#, #"2 claims start with "BN""#),
+    (#"{{claim "LN" | %.3f}}"#, #"no claim of the results starts with "LN""#),
+    (#"{{table "grid"}}"#, #"no table "grid" (it has e.g. "sweep")"#),
+    (#"{{phase "deep runs" | duration}}"#, #"no phase "deep runs""#),
+    (#"{{scalar "steps"}}"#, "a number needs a format"),
+    (#"{{scalar "final gap, LSTM" | %d}}"#, "is not a whole number"),
+    (#"{{scalar "steps" | %.3q}}"#, #""%.3q" is not a format"#),
+    (#"{{scalar "steps" | sqrt | %.3f}}"#, #""sqrt" is not a transform"#),
+    (#"{{scalars "steps" | %.3f}}"#, #""scalars" is not a kind of reference"#),
+    ("{{scalar \"steps\" | %.3f", "never closed"),
+  ])
+  func aReferenceToNothingStopsTheRender(reference: String, message: String) {
+    #expect {
+      try PageRenderer.render(
+        source: "//: Here: \(reference).", chapter: Catalog.chapter(number: 4)!,
+        results: Self.results())
+    } throws: { error in
+      "\(error)".contains(message)
+    }
+  }
+
+  @Test func aChapterNeverRunShowsNoNumbers() throws {
+    let page = try page(nil)
+    #expect(page.contains("The gap is (not run yet) bits"))
+  }
+
+  @Test func formats() throws {
+    #expect(try NumberFormat("%.1t").text(-0.00031) == "−3.1·10⁻⁴")
+    #expect(try NumberFormat("%.1t").text(9.96e-6) == "1.0·10⁻⁵")
+    #expect(try NumberFormat("%.2t").text(2.1e5) == "2.10·10⁵")
+    #expect(try NumberFormat("%,.1f").text(1234567.25) == "1,234,567.2")
+    #expect(try NumberFormat("%,d").text(-45750) == "−45,750")
+    #expect(try NumberFormat("%d").text(999) == "999")
+    #expect(try NumberFormat("duration").text(3725) == "1 h 2 min")
+    #expect(try NumberFormat("%.2f").text(.nan) == "NaN")
+  }
+}

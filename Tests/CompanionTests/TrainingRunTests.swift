@@ -218,7 +218,8 @@ struct CheckpointFileTests {
     let store = try #require(try chapter.checkpointStore())
     try store.writeNow(from: chapter)
     let read = try CheckpointStore.read(store.file, previous: store.previousFile)
-    let values = read.series.first { $0.metric == "training loss" }?.points.map(\.value) ?? []
+    let values =
+      read.record.series.first { $0.metric == "training loss" }?.points.map(\.value) ?? []
     #expect(values.count == 2 && values[0].isNaN && values[1] == .infinity)
   }
 }

@@ -1,0 +1,137 @@
+import Foundation
+
+/// What a chapter's run established, kept once: every measurement (series and scalars), the
+/// tables it printed, its claims, the runs that diverged, its figures' files, its data
+/// sources and its phases' wall times.
+///
+/// Everything else is a view of it: the training log is its metric half
+/// (`Chapter.log`), the results file is it plus the run's configuration, a checkpoint holds a
+/// snapshot of it, the page quotes it (`ProseReferences`). A child process of
+/// `independently` sends back what it added (`RecordChanges`), which the chapter merges
+/// exactly once.
+public struct ChapterRecord: Codable, Sendable, Equatable {
+  public var scalars: [String: Double] = [:]
+  public var series: [MetricSeries] = []
+  public var tables: [Results.Table] = []
+  public var claims: [Claim] = []
+  public var divergences: [Divergence] = []
+  public var figures: [Results.FigureRecord] = []
+  public var data: [Results.DataRecord] = []
+  /// The wall time of the phases *this process* ran (a phase that forks runs counts their
+  /// time once, in the chapter's own process; children send back no phases).
+  public var phases: [Results.Phase] = []
+
+  public init() {}
+
+  /// Appends a point to the series `metric` of `run` (created on first use).
+  mutating func append(_ metric: String, run: String, point: MetricPoint) {
+    if let index = series.firstIndex(where: { $0.metric == metric && $0.run == run }) {
+      series[index].points.append(point)
+    } else {
+      series.append(MetricSeries(metric: metric, run: run, points: [point]))
+    }
+  }
+
+  /// Records that `divergence.run` diverged, unless it already did; returns whether it is new.
+  @discardableResult
+  mutating func add(_ divergence: Divergence) -> Bool {
+    guard !divergences.contains(where: { $0.run == divergence.run }) else { return false }
+    divergences.append(divergence)
+    return true
+  }
+
+  /// Adds `seconds` to the phase `name` (phases of one name add up).
+  mutating func addTime(_ seconds: Double, to name: String) {
+    if let index = phases.firstIndex(where: { $0.name == name }) {
+      phases[index].seconds += seconds
+    } else {
+      phases.append(Results.Phase(name: name, seconds: seconds))
+    }
+  }
+
+  /// Where the record stands, for `changes(since:)`.
+  func mark() -> RecordMark {
+    var counts: [String: Int] = [:]
+    for series in series { counts[RecordMark.key(series)] = series.points.count }
+    return RecordMark(
+      pointCounts: counts, scalars: scalars, tables: tables.count, claims: claims.count,
+      divergences: divergences.count, figures: figures.count, data: data.count)
+  }
+
+  /// What was added since `mark` (a scalar counts as changed unless its bits are the same,
+  /// so a NaN written again is no change).
+  func changes(since mark: RecordMark) -> RecordChanges {
+    let newPoints: [MetricSeries] = series.compactMap { series in
+      let old = mark.pointCounts[RecordMark.key(series)] ?? 0
+      guard series.points.count > old else { return nil }
+      return MetricSeries(
+        metric: series.metric, run: series.run, points: Array(series.points[old...]))
+    }
+    return RecordChanges(
+      series: newPoints,
+      scalars: scalars.filter { name, value in
+        mark.scalars[name].map { $0.bitPattern != value.bitPattern } ?? true
+      },
+      tables: Array(tables.dropFirst(mark.tables)), claims: Array(claims.dropFirst(mark.claims)),
+      divergences: Array(divergences.dropFirst(mark.divergences)),
+      figures: Array(figures.dropFirst(mark.figures)), data: Array(data.dropFirst(mark.data)))
+  }
+
+  /// Takes in what another process added, as if this process had done it.
+  mutating func merge(_ changes: RecordChanges) {
+    for series in changes.series {
+      for point in series.points { append(series.metric, run: series.run, point: point) }
+    }
+    for (name, value) in changes.scalars { scalars[name] = value }
+    for table in changes.tables {
+      tables.removeAll { $0.name == table.name }
+      tables.append(table)
+    }
+    claims += changes.claims
+    for divergence in changes.divergences { add(divergence) }
+    for figure in changes.figures {
+      figures.removeAll { $0.name == figure.name }
+      figures.append(figure)
+    }
+    data += changes.data
+  }
+}
+
+/// How far a record had got: point counts per series, the scalars, and the lengths of its
+/// lists.
+struct RecordMark: Sendable {
+  let pointCounts: [String: Int]
+  let scalars: [String: Double]
+  let tables, claims, divergences, figures, data: Int
+
+  static func key(_ series: MetricSeries) -> String { series.metric + "\u{1F}" + series.run }
+}
+
+/// The entries a record gained since a mark: what a child of `independently` sends back and
+/// a unit that ran side by side saves with its state.
+struct RecordChanges: Codable, Sendable {
+  /// New points, per series, in the order the series were created.
+  var series: [MetricSeries] = []
+  var scalars: [String: Double] = [:]
+  var tables: [Results.Table] = []
+  var claims: [Claim] = []
+  var divergences: [Divergence] = []
+  var figures: [Results.FigureRecord] = []
+  var data: [Results.DataRecord] = []
+}
+
+/// The chapter's record behind a lock, so that any function of a chapter can write into it.
+public final class Recorder: @unchecked Sendable {
+  private let lock = NSLock()
+  private var record = ChapterRecord()
+
+  public init() {}
+
+  /// Reads or changes the record under the lock.
+  public func access<T>(_ body: (inout ChapterRecord) throws -> T) rethrows -> T {
+    try lock.withLock { try body(&record) }
+  }
+
+  /// A copy of the record as it stands.
+  public var snapshot: ChapterRecord { access { $0 } }
+}
