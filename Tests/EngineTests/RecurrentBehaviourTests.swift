@@ -29,7 +29,7 @@ struct RecurrentBehaviourTests {
   /// Each normalization's statistics at every step of one forward pass.
   static func statistics(_ layer: RecurrentLayer<Double>, x: Matrix<Double>) -> [[[Double]]] {
     x.withView { _ = layer.forward($0, steps: steps, batch: batch, statistics: .batch) }
-    return layer.norms.map { norm in
+    return layer.batchNorms.map { norm in
       (0..<steps).map {
         norm.lastStatistics(step: $0).mean + norm.lastStatistics(step: $0).variance
       }
@@ -55,7 +55,7 @@ struct RecurrentBehaviourTests {
   }
 
   @Test("inference at steps ≥ T_max normalises with step T_max − 1's population")
-  func repeatLastBeyondMaxSteps() {
+  func repeatLastBeyondMaxSteps() throws {
     let maxSteps = 3
     let layer = Self.layer(.cooijmans(maxSteps: maxSteps))
     let x = Self.input(seed: 2)
@@ -63,7 +63,7 @@ struct RecurrentBehaviourTests {
     x.withView {
       _ = layer.forward($0, steps: Self.steps, batch: Self.batch, statistics: .batchAndTrack)
     }
-    let cellNorm = layer.cellNorm!
+    let cellNorm = try #require(layer.cellNorm as? RecurrentBatchNorm<Double>)
     #expect(cellNorm.population.maxSteps == maxSteps)
     #expect(cellNorm.population[2].batches == 4)  // steps 2, 3, 4, 5
     // In inference, step 5's BN_c uses population[2]: its x̂ is (c − μ₂)/√(σ²₂ + ε).
@@ -83,7 +83,7 @@ struct RecurrentBehaviourTests {
   }
 
   @Test("sequence-wise statistics are those of every unpadded frame together")
-  func sequenceWiseStatistics() {
+  func sequenceWiseStatistics() throws {
     let layer = Self.layer(.sequenceWise())
     let x = Self.input(seed: 3)
     // Sequences of lengths 6, 4, 2, 5, 6: frame (t, b) counts when t < length_b.
@@ -97,7 +97,8 @@ struct RecurrentBehaviourTests {
     // x W_x over the counted frames, by hand.
     let xw = matmul(x, layer.inputWeight.value)
     let counted = (0..<(Self.steps * Self.batch)).filter { mask[$0] != 0 }
-    let (mean, variance) = layer.inputNorm!.lastStatistics(step: 0)
+    let (mean, variance) = try #require(layer.inputNorm as? RecurrentBatchNorm<Double>)
+      .lastStatistics(step: 0)
     for j in 0..<xw.cols {
       let column = counted.map { xw[$0, j] }
       let mu = column.reduce(0, +) / Double(column.count)

@@ -244,3 +244,21 @@ public enum RecurrentStatistics: String, Codable, Sendable, CaseIterable {
   /// normalization; only for a term that can be computed for all steps before the loop).
   case sequenceWise
 }
+
+extension RecurrentBatchNorm: RecurrentNormalizer {
+  public typealias Value = T
+
+  public var shift: Parameter<T>? { beta }
+
+  /// The population: per step up to T_max, or one for all steps.
+  public var inferenceStatistics: TimeStepStatistics? {
+    get { population }
+    set {
+      guard let newValue else { return }
+      require(
+        newValue.features == features && newValue.maxSteps == population.maxSteps,
+        "population of \(name) has the wrong shape")
+      population = newValue
+    }
+  }
+}

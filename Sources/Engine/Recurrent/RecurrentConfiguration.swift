@@ -19,7 +19,15 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
     case separate
   }
 
+  /// Which normaliser stands at each place. A new one is a type conforming to
+  /// `RecurrentNormalizer` and a case here (made in `Normalizer.make`).
+  public enum Normalizer: String, Codable, Sendable, CaseIterable {
+    /// Batch normalization (`RecurrentBatchNorm`): Laurent et al.'s and Cooijmans et al.'s.
+    case batch
+  }
+
   public var placement: Placement
+  public var normalizer: Normalizer
   /// Which rows each set of statistics covers (see `RecurrentBatchNorm.Statistics`).
   public var statistics: RecurrentStatistics
   /// γ at initialisation: 1 in Ioffe & Szegedy and Laurent et al., 0.1 in Cooijmans et al.
@@ -32,13 +40,15 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
 
   public init(
     placement: Placement, statistics: RecurrentStatistics = .perStep,
-    initialGamma: Double = 1, convention: BatchNormConvention = .paper, maxSteps: Int = 1
+    initialGamma: Double = 1, convention: BatchNormConvention = .paper, maxSteps: Int = 1,
+    normalizer: Normalizer = .batch
   ) {
     require(
       statistics != .sequenceWise || placement == .input,
       "sequence-wise statistics need a term computed for all steps at once: the input term")
     require(maxSteps >= 1, "T_max must be at least 1")
     self.placement = placement
+    self.normalizer = normalizer
     self.statistics = statistics
     self.initialGamma = initialGamma
     self.convention = convention

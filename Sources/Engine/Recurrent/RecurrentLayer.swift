@@ -39,18 +39,24 @@ public final class RecurrentLayer<T: Scalar> {
   public let bias: Parameter<T>?
   public let initialHidden: Parameter<T>?
   public let initialCell: Parameter<T>?
-  /// BN of the input term: Laurent et al.'s (with β) or Cooijmans et al.'s BN_x (without).
-  public let inputNorm: RecurrentBatchNorm<T>?
-  /// Cooijmans et al.'s BN_h (no β).
-  public let recurrentNorm: RecurrentBatchNorm<T>?
-  /// BN of the whole pre-activation (Laurent et al.'s naive BN; Cooijmans et al.'s Fig. 1 RNN).
-  public let preactivationNorm: RecurrentBatchNorm<T>?
-  /// Cooijmans et al.'s BN_c, on the cell before its tanh.
-  public let cellNorm: RecurrentBatchNorm<T>?
+  /// The normalization of the input term: Laurent et al.'s BN (with β) or Cooijmans et al.'s
+  /// BN_x (without).
+  public let inputNorm: (any RecurrentNormalizer<T>)?
+  /// Of the recurrent term: Cooijmans et al.'s BN_h (no β).
+  public let recurrentNorm: (any RecurrentNormalizer<T>)?
+  /// Of the whole pre-activation (Laurent et al.'s naive BN; Cooijmans et al.'s Fig. 1 RNN).
+  public let preactivationNorm: (any RecurrentNormalizer<T>)?
+  /// Of the cell before its tanh: Cooijmans et al.'s BN_c.
+  public let cellNorm: (any RecurrentNormalizer<T>)?
   /// Every parameter, each with its own name.
   public let parameters: [Parameter<T>]
-  /// The normalizations this layer has, each with its own per-step populations.
-  public let norms: [RecurrentBatchNorm<T>]
+  /// The normalizations this layer has.
+  public let norms: [any RecurrentNormalizer<T>]
+  /// Its normalizations that are batch normalizations (all of them, in this book), for what
+  /// only BN has: per-step populations, the last batch's statistics.
+  public var batchNorms: [RecurrentBatchNorm<T>] {
+    norms.compactMap { $0 as? RecurrentBatchNorm<T> }
+  }
   /// Draws the initial-state noise; part of a checkpoint.
   public var noiseGenerator: RandomGenerator
   /// Record ‖∂ℓ/∂h_t‖ for every t in `hiddenGradientNorms` during the backward pass.
@@ -88,9 +94,12 @@ public final class RecurrentLayer<T: Scalar> {
   @usableFromInline let nextCellGradient = Buffer<T>()  // B × H
   @usableFromInline let inputGradient = Buffer<T>()  // (T·B) × I
 
+  /// - Parameter makeNormalizer: makes the normaliser of each term the configuration
+  ///   places one at; by default the configuration's kind (`Normalizer.make`).
   public init(
     _ configuration: RecurrentLayerConfiguration, name: String,
-    using generator: inout RandomGenerator
+    using generator: inout RandomGenerator,
+    makeNormalizer: ((RecurrentNormalizerRequest) -> any RecurrentNormalizer<T>)? = nil
   ) {
     self.configuration = configuration
     self.name = name
@@ -118,12 +127,12 @@ public final class RecurrentLayer<T: Scalar> {
       ? RecurrentInitialization.bias(hidden: h, forgetBias: configuration.forgetBias)
       : Matrix(rows: 1, cols: h)
     func norm(_ term: String, features: Int, statistics: RecurrentStatistics, beta: Bool)
-      -> RecurrentBatchNorm<T>
+      -> any RecurrentNormalizer<T>
     {
-      RecurrentBatchNorm(
-        name: "\(name).\(term)", features: features, statistics: statistics,
-        maxSteps: n.maxSteps, initialGamma: T(n.initialGamma), hasBeta: beta,
-        convention: n.convention)
+      let request = RecurrentNormalizerRequest(
+        name: "\(name).\(term)", features: features, statistics: statistics, hasShift: beta,
+        normalization: n)
+      return makeNormalizer?(request) ?? n.normalizer.make(request)
     }
     switch n.placement {
     case .none:
@@ -145,14 +154,18 @@ public final class RecurrentLayer<T: Scalar> {
     // Where a β follows the pre-activation's terms, it is the bias (and gets the forget bias).
     let betaCarriesBias = n.placement == .input || n.placement == .wholePreactivation
     bias = betaCarriesBias ? nil : Parameter("\(name).b", gateBias)
-    if betaCarriesBias { (inputNorm ?? preactivationNorm)!.beta!.value = gateBias }
+    if betaCarriesBias {
+      let shift = (inputNorm ?? preactivationNorm)!.shift
+      require(shift != nil, "\(name): the normaliser in the bias's place has no shift")
+      shift!.value = gateBias
+    }
     let learned = configuration.initialState == .learned
     initialHidden = learned ? Parameter("\(name).h0", Matrix(rows: 1, cols: h)) : nil
     initialCell = learned && lstm ? Parameter("\(name).c0", Matrix(rows: 1, cols: h)) : nil
     norms = [inputNorm, recurrentNorm, preactivationNorm, cellNorm].compactMap { $0 }
     parameters =
       [inputWeight, recurrentWeight] + [bias, initialHidden, initialCell].compactMap { $0 }
-      + norms.flatMap(\.parameters)
+      + norms.flatMap { $0.parameters }
     noiseGenerator = RandomGenerator(seed: generator.next())
   }
 

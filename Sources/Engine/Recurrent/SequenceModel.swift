@@ -267,19 +267,19 @@ public final class SequenceModel<T: Scalar> {
     }
   }
 
-  /// Every normalization's population statistics, by name (a checkpoint's share of them).
+  /// Every normalization's statistics for inference, by name (a checkpoint's share of them;
+  /// a normaliser that keeps none has no entry).
   public var populations: [String: TimeStepStatistics] {
     get {
       Dictionary(
-        uniqueKeysWithValues: layers.flatMap(\.norms).map { ($0.name, $0.population) })
+        uniqueKeysWithValues: layers.flatMap(\.norms).compactMap { norm in
+          norm.inferenceStatistics.map { (norm.name, $0) }
+        })
     }
     set {
       for norm in layers.flatMap(\.norms) {
         guard let population = newValue[norm.name] else { continue }
-        require(
-          population.features == norm.features && population.maxSteps == norm.population.maxSteps,
-          "population of \(norm.name) has the wrong shape")
-        norm.population = population
+        norm.inferenceStatistics = population
       }
     }
   }
