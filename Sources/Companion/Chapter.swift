@@ -47,11 +47,12 @@ public final class Chapter: @unchecked Sendable {
   /// What the chapter prints.
   public let narrator: Narrator
 
-  private let lock = NSLock()
+  // The facade's own state, behind a lock (extensions in other files reach it).
+  let lock = NSLock()
   private let started: Double
-  private var state: State
+  var state: State
 
-  private struct State {
+  struct State {
     var rng: RandomGenerator
     var checkpoints: CheckpointStore?
     /// Set in a child process of `independently`.
@@ -202,183 +203,6 @@ public final class Chapter: @unchecked Sendable {
     return try body()
   }
 
-  // MARK: - Checkpoints
-
-  /// Runs `body` as a unit of work that survives interruption (see `Checkpoint`).
-  ///
-  /// With checkpoints on (`--preset paper`, or `--checkpoint-every N`): a unit that finished
-  /// in an earlier, interrupted run is not run again — its saved result is returned — and the
-  /// unit that was in progress resumes from its saved state (`unit.restore`). The body calls
-  /// `unit.stepDone` after every step, which writes the checkpoint when due. Without
-  /// checkpoints the body simply runs. The result must encode everything later code needs.
-  public func resumable<Result: Codable>(
-    _ name: String, _ body: (ResumableUnit) throws -> Result
-  ) throws -> Result {
-    let store = try checkpointStore()
-    if let saved = store?.result(of: name) {
-      say("resumed: \(name) finished before the interruption; its saved result is used")
-      return try ResumableUnit.decoder.decode(Result.self, from: saved)
-    }
-    let unit = try ResumableUnit(name: name, chapter: self, store: store)
-    if unit.resumedStep > 0 { say("resumed: \(name) continues after step \(unit.resumedStep)") }
-    let result = try body(unit)
-    stopIfInterrupted()
-    if let store {
-      try store.complete(name, result: ResumableUnit.encoder.encode(result), from: self)
-    }
-    return result
-  }
-
-  /// The checkpoint store, opened on first use (after the chapter recorded its data sources,
-  /// which the checkpoint's configuration includes); nil when this run writes none.
-  func checkpointStore() throws -> CheckpointStore? {
-    guard let every = options.checkpointInterval else { return nil }
-    if let existing = lock.withLock({ state.checkpoints }) { return existing }
-    let configuration = Checkpoint.Configuration(
-      chapter: info.number, preset: options.preset, seed: options.seed,
-      threads: options.threads, steps: options.steps, epochs: options.epochs,
-      data: record.snapshot.data.map { "\($0.name) (\($0.location)): \($0.summary)" })
-    let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)
-    let store = try CheckpointStore(
-      file: file, every: every, configuration: configuration, fresh: options.fresh)
-    if store.resumed {
-      let saved = store.checkpoint
-      // The record as it was saved; the data sources are this run's (the same, or refused).
-      record.access { current in
-        let data = current.data
-        current = saved.record
-        current.data = data
-      }
-      let parts = store.parts
-      let current =
-        (saved.current.map { ", \($0.unit) at step \($0.step)" } ?? "")
-        + (parts.units > 0 ? ", \(parts.units) run(s) in progress side by side" : "")
-        + (parts.reports > 0 ? ", \(parts.reports) finished run(s) to take in" : "")
-      say(
-        "resuming from \(displayPath(file)) (written \(saved.date)): \(saved.completionOrder.count) unit(s) done\(current)"
-      )
-    } else {
-      say("checkpoints: every \(every) steps and on Ctrl-C, in \(displayPath(file))")
-    }
-    lock.withLock { state.checkpoints = store }
-    return store
-  }
-
-  /// Before a long run: the estimated time from a few timed steps, where checkpoints go and
-  /// how to resume.
-  /// Seconds per call of `step`, timed over `timed` calls after `warmUp` untimed ones (a
-  /// model's first step allocates its buffers): the rate a long run's estimate is made from.
-  public func secondsPerStep(warmUp: Int = 1, timed: Int = 2, _ step: () -> Void) -> Double {
-    for _ in 0..<warmUp { step() }
-    let start = ProcessInfo.processInfo.systemUptime
-    for _ in 0..<timed { step() }
-    return (ProcessInfo.processInfo.systemUptime - start) / Double(max(timed, 1))
-  }
-
-  /// With `sideBySide`, the runs train `--jobs` at a time (`independently`), and the estimate
-  /// divides by that.
-  public func announceLongRun(
-    _ what: String, steps: Int, secondsPerStep: Double, sideBySide: Bool = false
-  ) {
-    let jobs = sideBySide ? options.parallelJobs : 1
-    let total = Double(steps) * secondsPerStep / Double(jobs)
-    let hours = Int(total / 3600)
-    let minutes = Int(total.truncatingRemainder(dividingBy: 3600) / 60)
-    let estimate = hours > 0 ? "\(hours) h \(minutes) min" : "\(max(minutes, 1)) min"
-    let atOnce = jobs > 1 ? ", \(jobs) runs at a time" : ""
-    say(
-      "\(what): \(steps) steps at \(String(format: "%.3g", secondsPerStep)) s each\(atOnce): about \(estimate) on this machine"
-    )
-    if options.checkpointInterval != nil {
-      let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)
-      say(
-        "  checkpoints go to \(displayPath(file)); if the run stops, resume it with the same command:"
-      )
-      say("  " + Self.portableCommandLine().joined(separator: " "))
-    } else {
-      say("  no checkpoints: add --checkpoint-every N to make this run resumable")
-    }
-  }
-
-  // MARK: - Divergence
-
-  /// Whether `value` (usually a loss) is finite. If not, records that `run` diverged at `step`
-  /// (once per run) and says so; the chapter carries on, a diverged run is a result.
-  @discardableResult
-  public func checkFinite<V: BinaryFloatingPoint>(_ value: V, step: Int, run: String) -> Bool {
-    if value.isFinite { return true }
-    let first = record.access { $0.add(Divergence(run: run, step: step, value: Double(value))) }
-    if first {
-      emit("\(run): diverged at step \(step) (value \(Double(value))); recorded, carrying on.")
-    }
-    return false
-  }
-
-  /// Whether `run` has diverged.
-  public func diverged(_ run: String) -> Bool {
-    record.access { $0.divergences.contains { $0.run == run } }
-  }
-
-  /// Every divergence so far.
-  public var divergences: [Divergence] { record.access { $0.divergences } }
-
-  // MARK: - Claims
-
-  /// Declares a paper claim and whether it held in this run; printed now and in the table
-  /// at the end. A claim that fails is reported, not treated as an error.
-  public func claim<V: BinaryFloatingPoint>(
-    _ text: String, paper: String, measured: V, format: String = "%.4g", unit: String = "",
-    threshold: String, holds: Bool, kind: Claim.Kind = .paper
-  ) {
-    let claim = Claim(
-      text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
-      threshold: threshold, holds: holds, kind: kind)
-    record.access { $0.claims.append(claim) }
-    let verdict =
-      kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
-    emit(
-      "\(kind == .check ? "check" : "claim"): \(text): \(claim.displayedValue) (\(threshold)) \(verdict)"
-    )
-  }
-
-  /// Every claim so far.
-  public var claims: [Claim] { record.access { $0.claims } }
-
-  // MARK: - Tables, figures and data
-
-  /// Records a table in the results (a page shows it with `{{table "name"}}`) and prints it
-  /// with aligned columns. Cells are text as the page should show it, `**…**` for bold; a
-  /// table of the same name replaces the earlier one.
-  public func table(_ name: String, header: [String], rows: [[String]]) {
-    let table = Results.Table(name: name, header: header, rows: rows)
-    record.access { record in
-      record.tables.removeAll { $0.name == name }
-      record.tables.append(table)
-    }
-    for line in table.text { emit("  " + line) }
-  }
-
-  /// Records a figure's files in the results (the Plot-facing `save` calls this).
-  public func recordFigure(name: String, files: [URL]) {
-    let record = Results.FigureRecord(name: name, files: files.map(displayPath))
-    self.record.access { recorded in
-      recorded.figures.removeAll { $0.name == name }
-      recorded.figures.append(record)
-    }
-  }
-
-  /// Records a data source in the results and prints it.
-  public func recordData(kind: String, name: String, location: String, summary: String) {
-    record.access {
-      $0.data.append(
-        Results.DataRecord(kind: kind, name: name, location: location, summary: summary))
-    }
-    emit("data: \(name) (\(location)): \(summary)")
-  }
-
-  /// Prints `hint` the first time it is asked to (e.g. how to install gnuplot).
-  func showOnce(_ hint: String) { narrator.sayOnce(hint) }
-
   // MARK: - Ending
 
   /// The results as they stand.
@@ -470,33 +294,6 @@ public final class Chapter: @unchecked Sendable {
 
   /// Prints `line` (or, in a child of `independently`, keeps it for the chapter's process).
   func emit(_ line: String) { narrator.say(line) }
-
-  // MARK: - In a child process of `independently`
-
-  /// Whether this process is a child of `independently`.
-  var isIndependentChild: Bool { lock.withLock { state.child != nil } }
-
-  /// Turns this process into a child of `independently`: the narrator keeps its lines, and
-  /// what the record gains from here on is this child's own.
-  func becomeIndependentChild(parent: pid_t) {
-    let mark = record.access { $0.mark() }
-    narrator.buffer()
-    lock.withLock { state.child = ChildProcess(parent: parent, mark: mark) }
-  }
-
-  /// What the record gained in this child (everything, outside a child).
-  func recordChangesInChild() -> RecordChanges {
-    let mark = lock.withLock { state.child?.mark } ?? ChapterRecord().mark()
-    return record.access { $0.changes(since: mark) }
-  }
-
-  /// Keeps a finished unit's result for the parent (a child never writes the checkpoint).
-  func recordCompletionInChild(_ unit: String, result: Data) {
-    lock.withLock { state.child?.completions.append(CompletedUnit(unit: unit, result: result)) }
-  }
-
-  /// The units this child finished, in order.
-  var completionsInChild: [CompletedUnit] { lock.withLock { state.child?.completions ?? [] } }
 
   /// A path relative to the package root when inside it, for short messages and results.
   func displayPath(_ url: URL) -> String { url.path(relativeTo: root) }

@@ -245,3 +245,33 @@ struct IndependentReport: Codable {
   var record: RecordChanges
   var completed: [CompletedUnit]
 }
+
+/// The child's side of `independently`: what a child process keeps for the chapter's own.
+extension Chapter {
+  // MARK: - In a child process of `independently`
+
+  /// Whether this process is a child of `independently`.
+  var isIndependentChild: Bool { lock.withLock { state.child != nil } }
+
+  /// Turns this process into a child of `independently`: the narrator keeps its lines, and
+  /// what the record gains from here on is this child's own.
+  func becomeIndependentChild(parent: pid_t) {
+    let mark = record.access { $0.mark() }
+    narrator.buffer()
+    lock.withLock { state.child = ChildProcess(parent: parent, mark: mark) }
+  }
+
+  /// What the record gained in this child (everything, outside a child).
+  func recordChangesInChild() -> RecordChanges {
+    let mark = lock.withLock { state.child?.mark } ?? ChapterRecord().mark()
+    return record.access { $0.changes(since: mark) }
+  }
+
+  /// Keeps a finished unit's result for the parent (a child never writes the checkpoint).
+  func recordCompletionInChild(_ unit: String, result: Data) {
+    lock.withLock { state.child?.completions.append(CompletedUnit(unit: unit, result: result)) }
+  }
+
+  /// The units this child finished, in order.
+  var completionsInChild: [CompletedUnit] { lock.withLock { state.child?.completions ?? [] } }
+}
