@@ -227,7 +227,7 @@ func trainWords(_ variant: Variant, corpus words: WordCorpus) -> LanguageModelCu
   let run = TrainingRun(
     name: "\(variant.rawValue), words", steps: totalSteps,
     schedule: EvaluationSchedule(total: totalSteps, points: 2 * epochs), model: model,
-    record: LanguageModelCurve(name: variant.rawValue),
+    record: LanguageModelCurve(name: variant.rawValue, log: chapter.log, unit: "bits per word"),
     step: { step in
       let (epoch, k) = ((step - 1) / windowsPerEpoch, (step - 1) % windowsPerEpoch)
       // Rate 1, halved every epoch after the fourth.
@@ -242,19 +242,14 @@ func trainWords(_ variant: Variant, corpus words: WordCorpus) -> LanguageModelCu
     measure: { step, meanLoss, curve in
       // Measuring runs its own windows: the training stream's state is put back after.
       let carried = model.carriedStates
-      curve.steps.append(step)
-      curve.trainingBatches.append(meanLoss / log(2))
-      curve.training.append(bitsPerWord(words.train, windows: 200))
-      curve.validation.append(bitsPerWord(words.valid, windows: .max))
+      let (training, validation) = (
+        bitsPerWord(words.train, windows: 200), bitsPerWord(words.valid, windows: .max)
+      )
       model.carriedStates = carried
-      for (metric, value) in [
-        ("training batches bits per word", curve.trainingBatches.last!),
-        ("training bits per word", curve.training.last!),
-        ("validation bits per word", curve.validation.last!),
-      ] {
-        chapter.log.record(metric, run: variant.rawValue, step: step, value: value)
-      }
-      return [("valid ppl", pow(2, curve.validation.last!))]
+      curve.record(
+        step: step, trainingBatches: meanLoss / log(2), training: training,
+        validation: validation)
+      return [("valid ppl", pow(2, validation))]
     })
   let record = chapter.attempt { try run.run(in: chapter) { $0 } }
   let best = record.bestValidation

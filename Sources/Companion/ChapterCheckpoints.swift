@@ -18,7 +18,7 @@ extension Chapter {
     let store = try checkpointStore()
     if let saved = store?.result(of: name) {
       say("resumed: \(name) finished before the interruption; its saved result is used")
-      return try ResumableUnit.decoder.decode(Result.self, from: saved)
+      return try decoder.decode(Result.self, from: saved)
     }
     let unit = try ResumableUnit(name: name, chapter: self, store: store)
     if unit.resumedStep > 0 { say("resumed: \(name) continues after step \(unit.resumedStep)") }

@@ -227,7 +227,7 @@ extension Chapter {
       }
       try? FileManager.default.removeItem(at: store.reportFile(group: label, index: index))
     }
-    return try ResumableUnit.decoder.decode(Result.self, from: report.result)
+    return try decoder.decode(Result.self, from: report.result)
   }
 }
 

@@ -72,21 +72,36 @@ extension SequenceModel where T == Float {
   }
 }
 
-/// A character-level language model's learning curves.
+/// A language model's learning curves, a view of the chapter's record: the series
+/// "training batches U", "training U" and "validation U" of the run, U the unit ("bpc", or
+/// "bits per word").
 public struct LanguageModelCurve: TrainingRecord, Sendable {
-  public var name: String
-  public var steps: [Int] = []
-  /// Bits per character on the training batches themselves (batch statistics), averaged
-  /// over the steps since the previous point: what the optimiser sees.
-  public var trainingBatches: [Double] = []
-  /// On a fixed sample of the training text, as the model is used (population statistics).
-  public var training: [Double] = []
-  /// On a fixed sample of the validation text, as the model is used.
-  public var validation: [Double] = []
+  public var curves: RecordedCurves
+  public var unit: String
   public var divergedAt: Int?
   public var seconds: Double = 0
 
-  public init(name: String) { self.name = name }
+  public init(name: String, log: TrainingLog, unit: String = "bpc") {
+    curves = RecordedCurves(run: name, log: log)
+    self.unit = unit
+  }
+
+  public var name: String { curves.run }
+  public var steps: [Int] { curves.steps("validation \(unit)") }
+  /// Bits per character (or word) on the training batches themselves (batch statistics),
+  /// averaged over the steps since the previous point: what the optimiser sees.
+  public var trainingBatches: [Double] { curves.values("training batches \(unit)") }
+  /// On a fixed sample of the training text, as the model is used (population statistics).
+  public var training: [Double] { curves.values("training \(unit)") }
+  /// On a fixed sample of the validation text, as the model is used.
+  public var validation: [Double] { curves.values("validation \(unit)") }
+
+  /// Records the three values at `step`.
+  public func record(step: Int, trainingBatches: Double, training: Double, validation: Double) {
+    curves.record("training batches \(unit)", step: step, value: trainingBatches)
+    curves.record("training \(unit)", step: step, value: training)
+    curves.record("validation \(unit)", step: step, value: validation)
+  }
 
   /// The lowest validation bpc and the step it was reached at.
   public var bestValidation: (bpc: Double, step: Int) {
@@ -205,7 +220,7 @@ public struct LanguageModelTraining: Sendable {
     }
     return TrainingRun(
       name: name, steps: steps, evaluations: evaluations, model: model, state: state,
-      record: LanguageModelCurve(name: name),
+      record: LanguageModelCurve(name: name, log: chapter.log),
       step: { _ in
         switch source {
         case .crops(let text):
@@ -236,13 +251,8 @@ public struct LanguageModelTraining: Sendable {
             model.bitsPerCharacter(on: validationSample, statistics: policy)
           )
         }
-        curve.steps.append(step)
-        curve.trainingBatches.append(batches)
-        curve.training.append(training)
-        curve.validation.append(validation)
-        chapter.log.record("training batches bpc", run: name, step: step, value: batches)
-        chapter.log.record("training bpc", run: name, step: step, value: training)
-        chapter.log.record("validation bpc", run: name, step: step, value: validation)
+        curve.record(
+          step: step, trainingBatches: batches, training: training, validation: validation)
         return [("train bpc", training), ("valid bpc", validation)]
       })
   }

@@ -17,6 +17,8 @@ import Foundation
 ///     {{total | duration}}                           the chapter's wall time
 ///     {{table "inference"}}                          a table the chapter recorded, as Markdown
 ///
+/// A reference may read another chapter's results: `{{chapter 3 scalar "…" | %.2f}}`.
+///
 /// Transforms, applied left to right: `abs`, `neg`, `*K`, `/K` (K a number). The last item is
 /// the format: a `printf` conversion (`%.3f`, `%+.2f`, `%.2e`, `%.3g`), `%d` for a whole
 /// number (a fraction is an error, not rounded away), the flag `,` to group thousands
@@ -28,7 +30,11 @@ import Foundation
 public enum ProseReferences {
   /// Replaces every reference in `text` with its value from `results`; with no results (the
   /// chapter never ran), with "(not run yet)".
-  public static func expand(_ text: String, results: Results?) throws -> String {
+  /// `resultsOfChapter(n)` gives chapter n's results for a reference that names it.
+  public static func expand(
+    _ text: String, results: Results?,
+    resultsOfChapter: (Int) throws -> Results? = { _ in nil }
+  ) throws -> String {
     var output = ""
     var rest = text[...]
     while let open = rest.range(of: "{{") {
@@ -37,15 +43,24 @@ public enum ProseReferences {
         throw CompanionError(
           "a reference opened with {{ is never closed: \(rest[open.lowerBound...].prefix(60))")
       }
-      let body = String(rest[open.upperBound..<close.lowerBound])
-      if let results {
-        do {
-          output += try value(of: body, in: results)
-        } catch {
-          throw CompanionError("{{\(body)}}: \(Chapter.oneLine(error))")
+      var body = String(rest[open.upperBound..<close.lowerBound])
+      do {
+        var source = results
+        var words = Words(body)
+        if try words.word() == "chapter" {
+          let number = try words.word()
+          guard let n = Int(number) else {
+            throw CompanionError("\"chapter\" needs a number, got \"\(number)\"")
+          }
+          guard let other = try resultsOfChapter(n) else {
+            throw CompanionError("chapter \(n) has no results to read (run it first)")
+          }
+          source = other
+          body = String(words.rest)
         }
-      } else {
-        output += "(not run yet)"
+        output += try source.map { try value(of: body, in: $0) } ?? "(not run yet)"
+      } catch {
+        throw CompanionError("{{\(body)}}: \(Chapter.oneLine(error))")
       }
       rest = rest[close.upperBound...]
     }
@@ -54,10 +69,8 @@ public enum ProseReferences {
 
   /// The text a reference's body stands for.
   static func value(of body: String, in results: Results) throws -> String {
-    let parts = body.split(separator: "|", omittingEmptySubsequences: false).map {
-      $0.trimmingCharacters(in: .whitespaces)
-    }
-    var words = try Words(parts[0])
+    let parts = splitOutsideQuotes(body).map { $0.trimmingCharacters(in: .whitespaces) }
+    var words = Words(parts[0])
     let kind = try words.word()
     switch kind {
     case "table":
@@ -123,6 +136,22 @@ public enum ProseReferences {
       number = try apply(transform, to: number)
     }
     return try NumberFormat(parts[parts.count - 1]).text(number)
+  }
+
+  /// The parts of a reference between `|`s, a `|` inside a quoted name left alone (a scalar
+  /// may be called "max |mean(x̂)|").
+  static func splitOutsideQuotes(_ body: String) -> [String] {
+    var parts = [""]
+    var quoted = false
+    for character in body {
+      if character == "\"" { quoted.toggle() }
+      if character == "|" && !quoted {
+        parts.append("")
+      } else {
+        parts[parts.count - 1].append(character)
+      }
+    }
+    return parts
   }
 
   /// The one claim whose text starts with `prefix`.
@@ -202,7 +231,7 @@ public enum ProseReferences {
   struct Words {
     var rest: Substring
 
-    init(_ text: String) throws { rest = text[...] }
+    init(_ text: String) { rest = text[...] }
 
     mutating func skipSpaces() { rest = rest.drop { $0 == " " } }
 

@@ -113,11 +113,19 @@ public struct Results: Codable, Sendable, Equatable {
       self.rows = rows
     }
 
-    /// As a Markdown table.
+    /// As a Markdown table, columns of numbers right-aligned.
     public var markdown: String {
       func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
-      return ([line(header), line(header.map { _ in "---" })] + rows.map(line))
-        .joined(separator: "\n")
+      let alignment = header.indices.map { c in
+        rows.allSatisfy { c < $0.count && Self.isNumber($0[c]) } ? "---:" : "---"
+      }
+      return ([line(header), line(alignment)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// Whether a cell reads as a number (bold marks aside): a digit, a sign or a minus first.
+    static func isNumber(_ cell: String) -> Bool {
+      let plain = cell.replacingOccurrences(of: "**", with: "")
+      return plain.first.map { $0.isNumber || "+-−".contains($0) } ?? false
     }
 
     /// As aligned columns for a terminal, bold marks left out, numbers right-aligned.
@@ -129,8 +137,7 @@ public struct Results: Codable, Sendable, Equatable {
       return plain.map { cells in
         cells.enumerated().map { c, cell in
           let pad = String(repeating: " ", count: widths[c] - cell.count)
-          let numeric = cell.first.map { $0.isNumber || "+-−".contains($0) } ?? false
-          return c > 0 && numeric ? pad + cell : cell + pad
+          return c > 0 && Self.isNumber(cell) ? pad + cell : cell + pad
         }.joined(separator: "  ").replacingOccurrences(
           of: "\\s+$", with: "", options: .regularExpression)
       }

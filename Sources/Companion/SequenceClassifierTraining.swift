@@ -50,22 +50,31 @@ extension SequenceModel where T == Float {
   }
 }
 
-/// A sequence classifier's learning curves.
+/// A sequence classifier's learning curves, a view of the chapter's record (the run's series
+/// "training loss", "validation accuracy (%)" and, if measured, "validation accuracy,
+/// moving-average statistics (%)").
 public struct ClassifierCurve: Codable, Sendable {
-  public var name: String
-  public var steps: [Int] = []
-  /// Mean cross-entropy of the training batches since the previous point (batch statistics).
-  public var trainingLoss: [Double] = []
-  /// Accuracy (%) on the validation images, as the model is used: population statistics,
-  /// re-estimated with the current weights when the run says so.
-  public var validation: [Double] = []
-  /// Accuracy (%) with the moving averages tracked during training, when they are measured
-  /// beside the re-estimated statistics (empty otherwise).
-  public var validationMovingAverage: [Double] = []
+  public var curves: RecordedCurves
   public var divergedAt: Int?
   public var seconds: Double = 0
 
-  public init(name: String) { self.name = name }
+  static let (lossMetric, validationMetric, movingAverageMetric) = (
+    "training loss", "validation accuracy (%)",
+    "validation accuracy, moving-average statistics (%)"
+  )
+
+  public init(name: String, log: TrainingLog) { curves = RecordedCurves(run: name, log: log) }
+
+  public var name: String { curves.run }
+  public var steps: [Int] { curves.steps(Self.validationMetric) }
+  /// Mean cross-entropy of the training batches since the previous point (batch statistics).
+  public var trainingLoss: [Double] { curves.values(Self.lossMetric) }
+  /// Accuracy (%) on the validation images, as the model is used: population statistics,
+  /// re-estimated with the current weights when the run says so.
+  public var validation: [Double] { curves.values(Self.validationMetric) }
+  /// Accuracy (%) with the moving averages tracked during training, when they are measured
+  /// beside the re-estimated statistics (empty otherwise).
+  public var validationMovingAverage: [Double] { curves.values(Self.movingAverageMetric) }
 
   /// The highest validation accuracy and the first step it was reached at.
   public var bestValidation: (accuracy: Double, step: Int) {
@@ -167,7 +176,8 @@ public struct SequenceClassifierTraining: Sendable {
       }
     }
     let start = ClassifierRecord(
-      curve: ClassifierCurve(name: name), bestParameters: NamedValues.of(model.parameters),
+      curve: ClassifierCurve(name: name, log: chapter.log),
+      bestParameters: NamedValues.of(model.parameters),
       bestPopulations: model.populations)
     return TrainingRun(
       name: name, steps: steps, evaluations: evaluations, model: model, state: state,
@@ -196,17 +206,12 @@ public struct SequenceClassifierTraining: Sendable {
           }
           return accuracy
         }
+        let curves = record.curve.curves
         if let movingAverage {
-          record.curve.validationMovingAverage.append(movingAverage)
-          chapter.log.record(
-            "validation accuracy, moving-average statistics (%)", run: name, step: step,
-            value: movingAverage)
+          curves.record(ClassifierCurve.movingAverageMetric, step: step, value: movingAverage)
         }
-        record.curve.steps.append(step)
-        record.curve.trainingLoss.append(trainingLoss)
-        record.curve.validation.append(accuracy)
-        chapter.log.record("training loss", run: name, step: step, value: trainingLoss)
-        chapter.log.record("validation accuracy (%)", run: name, step: step, value: accuracy)
+        curves.record(ClassifierCurve.lossMetric, step: step, value: trainingLoss)
+        curves.record(ClassifierCurve.validationMetric, step: step, value: accuracy)
         return [("loss", trainingLoss), ("valid %", accuracy)]
       })
   }

@@ -81,7 +81,9 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
     whole.include(state)
     var record = self.record
     var (lossSum, lossCount) = (0.0, 0)
-    if let saved = try checkpoints.restoreProgress(into: whole, record: Record.self) {
+    if let saved = try checkpoints.restoreProgress(
+      into: whole, record: Record.self, decoder: chapter.decoder)
+    {
       (record, lossSum, lossCount) = (saved.record, saved.lossSum, saved.lossCount)
     }
     let started = ProcessInfo.processInfo.systemUptime
@@ -156,11 +158,10 @@ public struct NoCheckpoints: StepCheckpoints {
 
 extension StepCheckpoints {
   /// Puts the saved pieces back into `state` and returns the loop's own saved values.
-  func restoreProgress<Record: Decodable>(into state: RunState, record: Record.Type) throws
-    -> LoopProgress<Record>.Restored?
-  {
+  func restoreProgress<Record: Decodable>(
+    into state: RunState, record: Record.Type, decoder: JSONDecoder
+  ) throws -> LoopProgress<Record>.Restored? {
     guard let data = savedState else { return nil }
-    let decoder = ResumableUnit.makeDecoder()
     decoder.userInfo[.runState] = state
     do {
       return try decoder.decode(LoopProgress<Record>.Restored.self, from: data)

@@ -248,7 +248,10 @@ struct ProseReferenceTests {
     var results = RenderTests.fixtureResults()
     for k in results.claims.indices { results.claims[k].measured *= scale }
     results.metrics = Results.Metrics(
-      scalars: ["final gap, LSTM": 0.697 * scale, "steps": 45_750 * scale, "tiny": 3.1e-5 * scale],
+      scalars: [
+        "max |mean(x̂)|": 2e-7 * scale, "final gap, LSTM": 0.697 * scale, "steps": 45_750 * scale,
+        "tiny": 3.1e-5 * scale,
+      ],
       series: [
         MetricSeries(
           metric: "validation bpc", run: "LSTM",
@@ -274,7 +277,7 @@ struct ProseReferenceTests {
      Best {{series "validation bpc" "LSTM" min | %.3f}} at step {{series "validation bpc" "LSTM" argmin | %,d}},
      {{series "validation bpc" "LSTM" at 100 | %.2f}} at first, {{series "validation bpc" "LSTM" last | *1000 | %.0f}} mbits at the end.
      The claim {{verdict "BN reaches 97%"}} ({{claim "BN reaches 97%" | %.1f}}); the check {{verdict "BN output"}}.
-     The sweep took {{phase "sweep" | duration}}, the chapter {{total | duration}}:
+     Worst mean {{scalar "max |mean(x̂)|" | %.0t}}. The sweep took {{phase "sweep" | duration}}, the chapter {{total | duration}}:
 
      {{table "sweep"}}
      */
@@ -296,10 +299,10 @@ struct ProseReferenceTests {
         Best 3.302 at step 1,900,
         3.90 at first, 3337 mbits at the end.
         The claim fails (96.5); the check holds.
-        The sweep took 16 s, the chapter 10 min 15 s:
+        Worst mean 2·10⁻⁷. The sweep took 16 s, the chapter 10 min 15 s:
 
         | η | score |
-        | --- | --- |
+        | ---: | ---: |
         | 0.1 | 81.44% |
         | **1** | **85.36%** |
         """), "\(page)")
@@ -346,6 +349,24 @@ struct ProseReferenceTests {
         results: Self.results())
     } throws: { error in
       "\(error)".contains(message)
+    }
+  }
+
+  /// A page may quote another chapter's results, named by number.
+  @Test func aReferenceMayReadAnotherChapter() throws {
+    let other = Self.results(scale: 2)
+    let page = try PageRenderer.render(
+      source:
+        #"//: Chapter 3 found {{chapter 3 scalar "steps" | %,d}}; here {{scalar "steps" | %,d}}."#,
+      chapter: Catalog.chapter(number: 4)!, results: Self.results(),
+      resultsOfChapter: { $0 == 3 ? other : nil })
+    #expect(page.contains("Chapter 3 found 91,500; here 45,750."), "\(page)")
+    #expect {
+      try PageRenderer.render(
+        source: #"//: {{chapter 2 scalar "steps" | %d}}"#, chapter: Catalog.chapter(number: 4)!,
+        results: Self.results(), resultsOfChapter: { _ in nil })
+    } throws: { error in
+      "\(error)".contains("chapter 2 has no results to read")
     }
   }
 

@@ -54,30 +54,41 @@ struct TrainingRunTests {
       LoopProgress(lossSum: 0, lossCount: 0, record: record, state: StateSnapshot(whole)))
   }
 
-  /// Trains `makeRun()` three times — whole; stopped after step 5; resumed in a new run — and
-  /// compares the first and the last.
+  /// Trains `makeRun()` three times, each in a chapter of its own as in a process of its own
+  /// — whole; stopped after step 5; resumed in a new run, its chapter given the record the
+  /// stopped one had, as a checkpoint would — and compares the first and the last: the whole
+  /// state, the run's record, and the chapter's measurements (where the curves live).
   static func expectResumesBitForBit<Model, Record>(
-    _ makeRun: (Chapter) -> TrainingRun<Model, Record>,
+    curvesInTheRecord: Bool = true, _ makeRun: (Chapter) -> TrainingRun<Model, Record>,
     sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     let chapter = try TestChapter.make(["--preset", "smoke"])
     let whole = makeRun(chapter)
     let expected = try ending(whole, try whole.train(in: chapter, checkpoints: Uninterrupted()))
 
-    let stopped = makeRun(chapter)
+    let stoppedChapter = try TestChapter.make(["--preset", "smoke"])
+    let stopped = makeRun(stoppedChapter)
     let stop = StopsAt(5)
-    _ = try stopped.train(in: chapter, checkpoints: stop)
+    _ = try stopped.train(in: stoppedChapter, checkpoints: stop)
     let saved = try #require(stop.saved, sourceLocation: sourceLocation)
 
-    let resumed = makeRun(chapter)
+    let resumedChapter = try TestChapter.make(["--preset", "smoke"])
+    let savedRecord = stoppedChapter.record.snapshot
+    resumedChapter.record.access { $0 = savedRecord }
+    let resumed = makeRun(resumedChapter)
     let record = try resumed.train(
-      in: chapter, checkpoints: ResumesFrom(resumedStep: 5, savedState: saved))
+      in: resumedChapter, checkpoints: ResumesFrom(resumedStep: 5, savedState: saved))
     let actual = try ending(resumed, record)
     // Compared as bytes, reported by piece (a diff of 100 kB of JSON would take a minute).
     let same = actual == expected
     #expect(
       same, "the resumed run ends elsewhere: \(differingPieces(actual, expected))",
       sourceLocation: sourceLocation)
+    let (series, expectedSeries) = (resumedChapter.log.allSeries, chapter.log.allSeries)
+    #expect(expectedSeries.isEmpty == !curvesInTheRecord, sourceLocation: sourceLocation)
+    #expect(
+      try ResumableUnit.encoder.encode(series) == ResumableUnit.encoder.encode(expectedSeries),
+      "the resumed run's curves differ", sourceLocation: sourceLocation)
   }
 
   /// The names of the state's pieces (and "record") that differ between two endings.
@@ -157,7 +168,7 @@ struct TrainingRunTests {
       var divergedAt: Int?
       var seconds = 0.0
     }
-    try Self.expectResumesBitForBit { chapter in
+    try Self.expectResumesBitForBit(curvesInTheRecord: false) { chapter in
       var weights = RandomGenerator(seed: 1)
       let network = FeedForwardNetwork<Float>(
         .init(inputs: 5, hidden: [6, 6], outputs: 3, batchNorm: .paper), using: &weights)
@@ -195,7 +206,7 @@ struct TrainingRunTests {
         lossSum: 0, lossCount: 0, record: [Double](), state: StateSnapshot(RunState())))
     #expect {
       try ResumesFrom(resumedStep: 1, savedState: saved).restoreProgress(
-        into: state, record: [Double].self)
+        into: state, record: [Double].self, decoder: ResumableUnit.makeDecoder())
     } throws: { error in
       "\(error)".contains("the checkpoint's state lacks counter")
     }
