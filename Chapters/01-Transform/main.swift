@@ -178,13 +178,30 @@ chapter.claim(
   kind: .check)
 chapter.log.scalar("max |mean(x̂)|", worstMean)
 chapter.log.scalar("max |var(x̂) - 1|", worstVariance)
+// Which features those are, and the batch statistics the prose explains them with.
+let shortFeature = featureMeans.indices.max {
+  abs(normalizedMoments.variance[$0] - 1) < abs(normalizedMoments.variance[$1] - 1)
+}!
+let offCentreFeature = featureMeans.indices.max {
+  abs(normalizedMoments.mean[$0]) < abs(normalizedMoments.mean[$1])
+}!
+chapter.log.scalar("feature with the largest var(x̂) shortfall", Double(shortFeature))
+chapter.log.scalar(
+  "batch std of the feature with the largest var(x̂) shortfall",
+  inputMoments.variance[shortFeature].squareRoot())
+chapter.log.scalar(
+  "ε/σ²_B of the feature with the largest var(x̂) shortfall",
+  Double(epsilon) / inputMoments.variance[shortFeature])
+chapter.log.scalar("feature with the largest mean(x̂) offset", Double(offCentreFeature))
+chapter.log.scalar(
+  "batch mean of the feature with the largest mean(x̂) offset", inputMoments.mean[offCentreFeature])
 
 /*:
  The largest $|\mathrm{var}(\hat x) - 1|$ comes from the feature with the smallest spread
- (feature 0, batch standard deviation 0.55): there
- $\epsilon/\sigma^2_\mathcal{B} \approx 3.4\cdot10^{-5}$, exactly the shortfall the formula
- above predicts. The mean is at most $6\cdot10^{-6}$ off zero, for feature 0 whose mean is
- −50: that is `Float` rounding of $x_i - \mu_\mathcal{B}$ when both are large. A feature with a standard deviation of 0.003 would
+ (feature {{scalar "feature with the largest var(x̂) shortfall" | %d}}, batch standard deviation {{scalar "batch std of the feature with the largest var(x̂) shortfall" | %.2f}}): there
+ $\epsilon/\sigma^2_\mathcal{B} \approx$ {{scalar "ε/σ²_B of the feature with the largest var(x̂) shortfall" | %.1t}}, exactly the shortfall the formula
+ above predicts. The mean is at most {{claim "x̂ has per-feature mean 0" | %.0t}} off zero, for feature {{scalar "feature with the largest mean(x̂) offset" | %d}} whose mean is
+ {{scalar "batch mean of the feature with the largest mean(x̂) offset" | %.0f}}: that is `Float` rounding of $x_i - \mu_\mathcal{B}$ when both are large. A feature with a standard deviation of 0.003 would
  miss variance 1 by half: $\epsilon$ is not negligible for features that barely vary, and we
  will meet that again in section 3.
 
@@ -239,9 +256,15 @@ chapter.say(
   "with the population's γ and β in training mode: RMS |y − x| = \(formatted(typicalResidual, "%.3f")) of each feature's spread on average (\(residualInSpreads.map { formatted($0, "%.3f") }.joined(separator: ", ")))"
 )
 chapter.log.scalar("identity residual with population γ, β (RMS, in spreads)", typicalResidual)
+chapter.log.scalar(
+  "identity residual with population γ, β (RMS, in spreads), min over features",
+  residualInSpreads.min()!)
+chapter.log.scalar(
+  "identity residual with population γ, β (RMS, in spreads), max over features",
+  residualInSpreads.max()!)
 
 /*:
- With the population's γ and β the residual is 0.07 to 0.32 of each feature's spread, 0.16
+ With the population's γ and β the residual is {{scalar "identity residual with population γ, β (RMS, in spreads), min over features" | %.2f}} to {{scalar "identity residual with population γ, β (RMS, in spreads), max over features" | %.2f}} of each feature's spread, {{scalar "identity residual with population γ, β (RMS, in spreads)" | %.2f}}
  on average, for a batch of 64 — the noise of the batch estimates (section 4), not rounding:
  for Gaussian data the two terms above have variances $1/m$ and about $1/(2m)$, so the RMS
  residual should be $\sqrt{1.5/64} \approx 0.15$ of the spread. The identity the paper
@@ -300,6 +323,13 @@ chapter.say(
   "pre-activations of \(units) units over \(population.rows) \(dataName) training images: "
     + "population variance from \(formatted(populationMoments.variance.min()!, "%.3f")) "
     + "to \(formatted(populationMoments.variance.max()!, "%.3f"))")
+chapter.log.scalar(
+  "population variance of the pre-activations, mean over units",
+  populationMoments.variance.reduce(0, +) / Double(units))
+chapter.log.scalar(
+  "population variance of the pre-activations, min over units", populationMoments.variance.min()!)
+chapter.log.scalar(
+  "population variance of the pre-activations, max over units", populationMoments.variance.max()!)
 
 /*:
  ## 3. Scale invariance, and where ε breaks it
@@ -410,6 +440,23 @@ chapter.say(
     + "√(ε/σ²_min) = \(formatted(breakingScale, "%.2g")) (smallest batch variance \(formatted(smallestVariance, "%.3f")))"
 )
 chapter.log.scalar("scale invariance, ε = 0, max deviation on [1e-2, 1e2]", exactInvariance)
+chapter.log.scalar("scale invariance, ε = 0, max deviation on [1e-4, 1e2]", deviations[0].max()!)
+/// The index of `a` on the grid of scales.
+func scaleIndex(_ a: Double) -> Int { scales.indices.first { abs(scales[$0] / a - 1) < 1e-9 }! }
+for (e, name) in [(1, "1e-5"), (2, "1e-3")] {
+  chapter.log.scalar(
+    "scale invariance, ε = \(name), deviation at the largest a", deviations[e].last!)
+}
+for a in [0.1, 0.01] {
+  chapter.log.scalar(
+    "scale invariance, ε = 1e-5, deviation at a = \(a)", deviations[1][scaleIndex(a)])
+}
+// The limit of the deviation as a → 0, where BN((aW)u) → 0: max |x̂| of BN(Wu) at ε = 1e-5.
+let scaleReference = BatchNormalization.forward(
+  training: scalePreActivations, gamma: unitAffine(units).gamma, beta: unitAffine(units).beta,
+  epsilon: scaleEpsilons[1]
+).output
+chapter.log.scalar("scale batch largest absolute x̂, ε = 1e-5", Double(scaleReference.maxAbs))
 
 try chapter.save(
   Figure(
@@ -433,19 +480,19 @@ try chapter.save(
  *Figure 1.1.* The paper states the invariance without a figure. Ours shows the largest
  difference between $\mathrm{BN}((aW)u)$ and $\mathrm{BN}(Wu)$ over a batch of
  Fashion-MNIST pre-activations, against the weight scale $a$. With $\epsilon = 0$ (black) the
- difference is `Float` rounding (a few $10^{-6}$) at every scale: the invariance is exact.
+ difference is `Float` rounding (at most {{scalar "scale invariance, ε = 0, max deviation on [1e-4, 1e2]" | %.1t}}) at every scale: the invariance is exact.
  With $\epsilon > 0$ every measured point sits on the predicted curve (dashed). For $a > 1$ it
- levels off at about $5\cdot10^{-4}$ ($\epsilon = 10^{-5}$) or $5\cdot10^{-2}$
+ levels off at about {{scalar "scale invariance, ε = 1e-5, deviation at the largest a" | %.0t}} ($\epsilon = 10^{-5}$) or {{scalar "scale invariance, ε = 1e-3, deviation at the largest a" | %.0t}}
  ($\epsilon = 10^{-3}$): that is the ε effect already present in the reference
  $\mathrm{BN}(Wu)$, which large weights remove. For $a < 1$ it rises as $1/a^2$ and reaches
- order 1 where $\epsilon/a^2$ matches the pre-activations' variance (0.04 to 0.15 for these
- units): at $a = 0.1$ the paper preset is off by 0.05 in units of $\hat x$, at $a = 0.01$ by 2.
+ order 1 where $\epsilon/a^2$ matches the pre-activations' variance ({{scalar "population variance of the pre-activations, min over units" | %.2f}} to {{scalar "population variance of the pre-activations, max over units" | %.2f}} for these
+ units): at $a = 0.1$ the paper preset is off by {{scalar "scale invariance, ε = 1e-5, deviation at a = 0.1" | %.2f}} in units of $\hat x$, at $a = 0.01$ by {{scalar "scale invariance, ε = 1e-5, deviation at a = 0.01" | %.0f}}.
  Keras's larger ε breaks the invariance a decade earlier. Far left, BN no longer normalises at
- all: its output shrinks towards zero and the difference approaches $\max|\hat x| \approx 5$.
+ all: its output shrinks towards zero and the difference approaches $\max|\hat x| \approx$ {{scalar "scale batch largest absolute x̂, ε = 1e-5" | %.0f}}.
  So the paper's identity is exact for $\epsilon = 0$; with the ε every implementation uses it
  holds as long as the weights do not shrink by orders of magnitude and units do not become
  nearly constant over the batch — there ε, not the data, sets the scale. On these
- pre-activations (variance ≈ 0.1 at a typical $1/\sqrt{\text{fan-in}}$ initialisation), the
+ pre-activations (variance ≈ {{scalar "population variance of the pre-activations, mean over units" | %.1f}} at a typical $1/\sqrt{\text{fan-in}}$ initialisation), the
  identity holds across the range of scales we test, $a \in [10^{-2}, 10^{2}]$ (our choice
  of range; the paper names none), only with $\epsilon = 0$; the chapter checks that, and
  checks that with $\epsilon > 0$ the deviation is exactly the predicted one.
@@ -620,6 +667,15 @@ chapter.claim(
   paper: "Ioffe & Szegedy 2015, Alg. 2", measured: gapSlope, format: "%.3f",
   threshold: "|slope + 0.5| ≤ 0.05", holds: abs(gapSlope + 0.5) <= 0.05, kind: .check)
 let worstUnbiased = studies.map { abs($0.unbiasedOutputVariance - 1) }.max()!
+// The variance estimate's relative spread against the mean's (√(μ₄/σ⁴ − 1) to leading order),
+// over the sizes where the leading order holds, and the units' μ₄/σ⁴ over the population.
+chapter.log.scalar(
+  "spread of batch variance / spread of batch mean, mean over m ≥ 16",
+  asymptotic.map { studies[$0].varianceSpread / studies[$0].meanSpread }.reduce(0, +)
+    / Double(asymptotic.count))
+chapter.log.scalar(
+  "population kurtosis of the pre-activations, mean over units",
+  (0..<units).map { shape(of: population.column($0)).kurtosis }.reduce(0, +) / Double(units))
 chapter.claim(
   "with Alg. 2's m/(m−1), inference outputs have variance 1 over the population at every m (max |var − 1|)",
   paper: "Ioffe & Szegedy 2015, Alg. 2", measured: worstUnbiased, format: "%.3f",
@@ -684,14 +740,14 @@ try chapter.save(batchNoiseFigure)
  $\sigma^2_\mathcal{B}$ (relative to $\sigma^2$) over thousands of batches, averaged over 16
  units of Fashion-MNIST pre-activations; both are straight lines of slope $-1/2$ (the dashed
  guides have that slope and run at half the height, so that they do not hide the data). The variance
- estimate's relative spread is about $\sqrt2$ times the mean's, as for Gaussian data
- ($\sqrt{(\mu_4/\sigma^4 - 1)/m}$ with $\mu_4/\sigma^4 \approx 3$: these random-sign sums of
- 784 pixels are close to Gaussian). Middle: how differently one input is normalised in
+ estimate's relative spread is {{scalar "spread of batch variance / spread of batch mean, mean over m ≥ 16" | %.2f}} times the mean's (on average for $m \ge 16$); for Gaussian data it is
+ $\sqrt2 \approx 1.41$ ($\sqrt{(\mu_4/\sigma^4 - 1)/m}$ with $\mu_4/\sigma^4 = 3$), and these random-sign sums of
+ 784 pixels have $\mu_4/\sigma^4 \approx$ {{scalar "population kurtosis of the pre-activations, mean over units" | %.2f}} on average. Middle: how differently one input is normalised in
  training (its batch's statistics) and at inference (Alg. 2's population statistics): the RMS
- gap in units of $\hat x$ also falls as $m^{-1/2}$, from about 0.6 at $m = 4$ to 0.04 at
+ gap in units of $\hat x$ also falls as $m^{-1/2}$, from about {{series "train-inference RMS gap" "batch" at 4 | %.1f}} at $m = 4$ to {{series "train-inference RMS gap" "batch" at 1024 | %.2f}} at
  $m = 1024$ — the noise behind the regularising effect of §3.4 is large for small batches. Right: the variance of inference outputs over the whole
  population, with Alg. 2's unbiased $\frac{m}{m-1}\mathrm{E}[\sigma^2_\mathcal{B}]$ (≈ 1 at every
- $m$) and without the correction (≈ $m/(m-1)$, the dashed curve).
+ $m$, at most {{claim "with Alg. 2's m/(m−1)" | %.3f}} away) and without the correction (≈ $m/(m-1)$, the dashed curve).
 
  ## 5. Conventions: one algorithm, three sets of numbers
 
@@ -715,19 +771,9 @@ try chapter.save(batchNoiseFigure)
  We feed one stream of 500 batches of 32 pre-activations of one unit through the three
  presets and print the stored statistics after selected updates; the stream does not depend
  on the preset of the run. With the default seed, on Fashion-MNIST, the run prints (unit 0 has
- population mean 0.3408 and variance 0.0826):
+ population mean {{scalar "convention stream: population mean of the unit" | %.4f}} and variance {{scalar "convention stream: population variance of the unit" | %.4f}}):
 
- | update | mean: paper | pytorch | keras | variance: paper | pytorch | keras |
- |---:|---:|---:|---:|---:|---:|---:|
- | 1 | 0.3208 | 0.0321 | 0.0032 | 0.0650 | 0.9065 | 0.9906 |
- | 2 | 0.3158 | 0.0599 | 0.0063 | 0.0846 | 0.8263 | 0.9817 |
- | 5 | 0.3698 | 0.1544 | 0.0182 | 0.0772 | 0.6224 | 0.9547 |
- | 10 | 0.3563 | 0.2300 | 0.0341 | 0.0832 | 0.4041 | 0.9121 |
- | 20 | 0.3510 | 0.3063 | 0.0639 | 0.0812 | 0.1933 | 0.8322 |
- | 50 | 0.3511 | 0.3371 | 0.1383 | 0.0816 | 0.0822 | 0.6361 |
- | 100 | 0.3408 | 0.3259 | 0.2139 | 0.0806 | 0.0762 | 0.4152 |
- | 200 | 0.3439 | 0.3521 | 0.2984 | 0.0804 | 0.0809 | 0.2012 |
- | 500 | 0.3431 | 0.3387 | 0.3402 | 0.0824 | 0.0871 | 0.0871 |
+ {{table "running statistics per update"}}
  */
 let conventionBatchSize = 32
 let conventionBatches = 500
@@ -754,12 +800,21 @@ let trueVariance = populationMoments.variance[conventionUnit]
 chapter.say(
   "\nrunning statistics of unit \(conventionUnit) (population mean \(formatted(trueMean, "%.4f")), variance \(formatted(trueVariance, "%.4f"))), batches of \(conventionBatchSize):"
 )
-chapter.say("update | mean: paper  pytorch    keras | variance: paper  pytorch    keras")
-for t in [1, 2, 3, 5, 10, 20, 50, 100, 200, 500] where t <= conventionBatches {
-  let means = runningMeans.map { formatted($0[t - 1], "%8.4f") }.joined(separator: " ")
-  let variances = runningVariances.map { formatted($0[t - 1], "%8.4f") }.joined(separator: " ")
-  chapter.say("\(String(format: "%6d", t)) |  \(means) |      \(variances)")
-}
+chapter.log.scalar("convention stream: population mean of the unit", trueMean)
+chapter.log.scalar("convention stream: population variance of the unit", trueVariance)
+let conventionNames = BatchNormConvention.all.map(\.name)
+chapter.table(
+  "running statistics per update",
+  header: ["update", "mean: \(conventionNames[0])"] + conventionNames.dropFirst()
+    + ["variance: \(conventionNames[0])"] + conventionNames.dropFirst(),
+  rows: [1, 2, 5, 10, 20, 50, 100, 200, 500].filter { $0 <= conventionBatches }.map { t in
+    ["\(t)"] + runningMeans.map { formatted($0[t - 1], "%.4f") }
+      + runningVariances.map { formatted($0[t - 1], "%.4f") }
+  })
+let kerasIndex = conventionNames.firstIndex(of: "keras")!
+chapter.log.scalar(
+  "keras stored variance after 100 updates / population variance",
+  runningVariances[kerasIndex][99] / trueVariance)
 
 /*:
  After one batch the three disagree completely, and the table shows why. `paper` has
@@ -768,7 +823,7 @@ for t in [1, 2, 3, 5, 10, 20, 50, 100, 200, 500] where t <= conventionBatches {
  initial values geometrically: after $t$ batches a fraction $(1-\text{weight})^t$ of the
  initial value remains — 0.9^20 ≈ 12% for PyTorch but 0.99^200 ≈ 13% for Keras, so a Keras
  model evaluated early in training is normalised with statistics that are still mostly the
- initial (0, 1) — after 100 batches Keras still stores a variance five times the true one.
+ initial (0, 1) — after 100 batches Keras still stores a variance {{scalar "keras stored variance after 100 updates / population variance" | %.0f}} times the true one.
  At the end the three agree up to noise (PyTorch's estimate, an average over the last ~10
  batches, is the noisiest), except that Keras's variance is the biased one (smaller by 31/32
  on average, hidden in the noise here) and its ε is a hundred times larger. The
@@ -886,6 +941,8 @@ chapter.say(
     + "after BN mean \(formatted(afterMoments.mean[0], "%.1e")), variance \(formatted(afterMoments.variance[0], "%.6f")), "
     + "skewness \(formatted(shapeAfter.skewness, "%.4f")), kurtosis \(formatted(shapeAfter.kurtosis, "%.4f"))"
 )
+chapter.log.scalar("ink unit skewness before BN", shapeBefore.skewness)
+chapter.log.scalar("ink unit kurtosis before BN", shapeBefore.kurtosis)
 let shapeChange = max(
   largestShapeChange(histogramBatch, epsilon: epsilon),
   largestShapeChange(randomUnitsBatch, epsilon: epsilon))
@@ -940,6 +997,9 @@ var distributionFigure =
         ]),
     ], columns: 3)
 distributionFigure.width = 1500
+chapter.log.scalar("ink unit smallest x̂", sortedAfter.first!)
+chapter.log.scalar("ink unit largest x̂", sortedAfter.last!)
+chapter.log.scalar("normal quantile of the batch's lowest rank", normalQuantiles.first!)
 try chapter.save(distributionFigure)
 
 /*:
@@ -949,15 +1009,15 @@ try chapter.save(distributionFigure)
  Fashion-MNIST images, before (left) and after (middle) the transform, and (right) the
  quantiles of $\hat x$ against a standard normal's — on the diagonal if $\hat x$ were
  Gaussian; the unit is the "ink
- detector" described above (skewness 0.38, kurtosis 2.39 against a Gaussian's 0 and 3: lopsided,
+ detector" described above (skewness {{scalar "ink unit skewness before BN" | %.2f}}, kurtosis {{scalar "ink unit kurtosis before BN" | %.2f}} against a Gaussian's 0 and 3: lopsided,
  with a second bump and short tails). The paper's Figure 1(b, c)
  follows the 15th, 50th and 85th percentiles of a sigmoid's input *over training*; Chapter 3
  reproduces that. Here, at one moment, we see what the transform itself does: the histogram is
  moved to mean 0 and squeezed to variance 1, and the dashed standard normal shows what it does
  *not* do — the skewed shape survives exactly. The Q-Q plot says the same more sharply: the
- lower tail stops at $\hat x \approx -2.1$ where a Gaussian would reach −3.5 (the points bend
- far above the diagonal), while the upper tail follows the diagonal to about 2.5 and falls a
- little short beyond: a lopsided, light-tailed distribution, standardised. That is why γ and β (section 2) and the
+ lower tail stops at $\hat x \approx$ {{scalar "ink unit smallest x̂" | %.1f}} where a Gaussian would reach {{scalar "normal quantile of the batch's lowest rank" | %.1f}} (the points bend
+ far above the diagonal), while the upper tail stays near the diagonal and ends at
+ $\hat x \approx$ {{scalar "ink unit largest x̂" | %.1f}} where a Gaussian would reach {{scalar "normal quantile of the batch's lowest rank" | neg | %.1f}}: a lopsided, light-tailed distribution, standardised. That is why γ and β (section 2) and the
  nonlinearity after BN still see a non-Gaussian input. The whitening the paper starts from (§2)
  would go further — zero means, unit variances *and* decorrelated features — and §3's
  simplification gives up the decorrelation: per-feature BN fixes each feature's first two

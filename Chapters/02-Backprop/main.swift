@@ -315,7 +315,7 @@ for (training, name) in [(true, "training"), (false, "inference")] {
  component along it. (While testing the engine we first expected this sum to vanish at the
  default $\epsilon = 10^{-5}$ and found a small residual instead; the formula above explains
  it.) Relative to the size of the terms the residual is of order $\epsilon/\sigma^2_\mathcal{B}$:
- about $10^{-5}$ for a unit-variance feature, but $1.7\cdot10^{-3}$ for this batch's feature
+ about $10^{-5}$ for a unit-variance feature, but {{scalar "orthogonality residual at ε = 1e-5 (largest over features, relative)" | %.1t}} for this batch's feature
  with standard deviation 0.05. We check the property at $\epsilon = 0$, and at
  $\epsilon = 10^{-5}$ we check that the residual is exactly the predicted one.
  */
@@ -363,6 +363,9 @@ chapter.say(
 chapter.say(
   "  |Σ_i x̂_i ∂ℓ/∂x_i − γ·∂ℓ/∂γ·ε/(σ²+ε)^(3/2)|     \(formatted(exact.predictedResidualError, "%9.1e"))    \(formatted(withEpsilon.predictedResidualError, "%9.1e"))"
 )
+chapter.log.scalar(
+  "orthogonality residual at ε = 1e-5 (largest over features, relative)",
+  withEpsilon.largestResidual)
 let sumResidual = max(exact.sumResidual, withEpsilon.sumResidual)
 chapter.claim(
   "Σ_i ∂ℓ/∂x_i = 0 per feature in training mode (ε = 0 and 1e-5; relative)",
@@ -484,6 +487,7 @@ chapter.say(
 chapter.say(
   "log-log slope of ‖∂ℓ/∂(aW)‖ vs a: with BN (ε = 0) \(formatted(slopeBN, "%.4f")), with BN (ε = 1e-5) \(formatted(slopeBNEpsilon, "%.4f")), without BN (a ≥ 1) \(formatted(slopeBaseline, "%.4f"))"
 )
+chapter.log.scalar("gradient-norm log-log slope without BN, a ≥ 1", slopeBaseline)
 chapter.claim(
   "∂BN((aW)u)/∂u = ∂BN(Wu)/∂u for a ∈ [1e-2, 1e2] (ε = 0; max relative difference)",
   paper: "Ioffe & Szegedy 2015, §3.3", measured: inputGradientChange, format: "%.1e",
@@ -524,12 +528,13 @@ try chapter.save(
 
  *Figure 2.1.* The paper states this property in §3.3 without a figure. Ours shows the norm of
  the weight gradient of one layer as its weights are scaled by $a$ (synthetic Gaussian inputs;
- no data set). With BN (blue) the points lie on a line of slope $-1$ (the dashed guide, drawn
+ no data set). With BN (blue) the points lie on a line of slope $-1$ (fitted:
+ {{claim "with BN, ‖∂ℓ/∂(aW)‖ ∝ a^(−1)" | %+.4f}}; the dashed guide, drawn
  at half the height so that it does not hide them): ten times larger weights
  get ten times smaller gradients, so a gradient step changes the weights' *direction* by an
  amount that shrinks as they grow — a self-stabilising effect. Without BN (vermilion) the
  gradient is flat for small $a$ (the loss is dominated by the target) and grows in proportion
- to $a$ for large $a$: large weights get large gradients, the feedback loop behind the "model
+ to $a$ for large $a$ (fitted slope {{scalar "gradient-norm log-log slope without BN, a ≥ 1" | %+.2f}} for $a \ge 1$): large weights get large gradients, the feedback loop behind the "model
  explosion" the paper mentions. With $\epsilon = 10^{-5}$ (green line) the BN curve is the same
  except where $\epsilon$ is no longer small against $a^2\sigma^2$, at the far left.
 
@@ -614,6 +619,27 @@ let largeBatches = timingSizes.indices.filter { timingSizes[$0] >= 64 }
 let smallestSpeedUp = largeBatches.map { speedUps[$0] }.min()!
 let medianSpeedUp = speedUps.sorted()[speedUps.count / 2]
 chapter.log.scalar("median speed-up fused over staged", medianSpeedUp)
+// What the page says about this run's timings: the speed-up from m = 256 on (and where it is
+// largest there) and at m ≤ 64, and how the times grow with m from m = 256 on.
+let fromLarge = timingSizes.indices.filter { timingSizes[$0] >= 256 }
+let upToSmall = timingSizes.indices.filter { timingSizes[$0] <= 64 }
+let largeSpeedUps = fromLarge.map { speedUps[$0] }.sorted()
+let smallSpeedUps = upToSmall.map { speedUps[$0] }
+chapter.log.scalar(
+  "median speed-up fused over staged, m ≥ 256", largeSpeedUps[largeSpeedUps.count / 2])
+chapter.log.scalar("smallest speed-up fused over staged, m ≥ 256", largeSpeedUps.first!)
+chapter.log.scalar("largest speed-up fused over staged, m ≥ 256", largeSpeedUps.last!)
+chapter.log.scalar("smallest speed-up fused over staged, m ≤ 64", smallSpeedUps.min()!)
+chapter.log.scalar("largest speed-up fused over staged, m ≤ 64", smallSpeedUps.max()!)
+let fastestLarge = fromLarge.max { speedUps[$0] < speedUps[$1] }!
+chapter.log.scalar("batch size of the largest speed-up, m ≥ 256", Double(timingSizes[fastestLarge]))
+if fromLarge.count >= 2 {
+  for (name, times) in [("staged", stagedTimes), ("fused", fusedTimes)] {
+    chapter.log.scalar(
+      "log-log slope of \(name) backward seconds against m, m ≥ 256",
+      logLogSlope(x: fromLarge.map { Double(timingSizes[$0]) }, y: fromLarge.map { times[$0] }))
+  }
+}
 chapter.claim(
   "fused backward is faster than staged at every batch size ≥ 64 (smallest speed-up, median timings, 1 core, \(buildKind) build; the book's numbers are from a release build)",
   paper: "production kernels", measured: smallestSpeedUp, format: "%.2f", unit: "x",
@@ -648,14 +674,16 @@ try chapter.save(
 
  *Figure 2.2.* Not in the paper. The median time of one backward call over a batch of $m$
  examples and 256 features, for the engine's two forms, in a release build on one core; both
- grow linearly in $m$ (slope 1 on the log-log axes). The fused form is about 3 times faster
- from $m = 256$ on (2.5 to 4.9 times across our runs; timings on a shared machine jitter), with
- the largest factors at the largest batches, and 1.5 to 2.5 times faster at $m = 16$–$64$, where
+ grow about linearly in $m$ (slope 1 on the log-log axes; fitted from $m = 256$ on,
+ {{scalar "log-log slope of staged backward seconds against m, m ≥ 256" | %.2f}} staged and {{scalar "log-log slope of fused backward seconds against m, m ≥ 256" | %.2f}} fused). The staged form takes about
+ {{scalar "median speed-up fused over staged, m ≥ 256" | %.1f}} times as long as the fused one from $m = 256$ on ({{scalar "smallest speed-up fused over staged, m ≥ 256" | %.1f}} to {{scalar "largest speed-up fused over staged, m ≥ 256" | %.1f}} times in the
+ run shown, the most at $m =$ {{scalar "batch size of the largest speed-up, m ≥ 256" | %d}}; timings on a shared machine jitter from run
+ to run), and {{scalar "smallest speed-up fused over staged, m ≤ 64" | %.1f}} to {{scalar "largest speed-up fused over staged, m ≤ 64" | %.1f}} times as long at $m = 16$–$64$, where
  the fixed cost of a call (allocating its result matrices and a little scratch for the two
- sums) is a visible share of a few microseconds. Both forms run on raw buffers with
+ sums) is a visible share of a few microseconds ({{series "fused backward seconds" "fused" at 16 | *1000000 | %.1f}} µs for a fused call at $m = 16$). Both forms run on raw buffers with
  the same per-feature constants precomputed, so the factor is the algorithm: two reductions and
  one element-wise pass, against five passes over the batch and an $m\times n$ temporary for
- $\partial\ell/\partial\hat x$. That temporary is why the gap tends to widen at large
+ $\partial\ell/\partial\hat x$. That temporary can widen the gap at large
  batches: at $m = 4096$ it is 4 MB and no longer fits in cache. (An earlier version of the staged form
  indexed Swift arrays and looked 5 times slower everywhere; we fixed the comparison, not the
  claim.) The saving is a constant factor, not an asymptotic one, and in a network the matrix
