@@ -288,10 +288,15 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
  */
 
 struct RunResult: TrainingRecord {
-  var name: String
-  var steps: [Int] = []
-  /// Test accuracy in percent at each of `steps`.
-  var accuracy: [Double] = []
+  /// The run's accuracy curve, a view of the chapter's record (series `metric` of the run),
+  /// where the results file and the figures read it too.
+  var curves: RecordedCurves
+  var metric: String
+  var name: String { curves.run }
+  /// The steps at which the run was evaluated.
+  var steps: [Int] { curves.steps(metric) }
+  /// Test (or held-out) accuracy in percent at each of `steps`.
+  var accuracy: [Double] { curves.values(metric) }
   /// Per evaluation point, the probe percentiles of every unit of the last hidden layer.
   var probe: [[Percentiles]] = []
   /// The same for x̂, the last BN layer's normalised value before γ and β (BN runs only).
@@ -316,6 +321,7 @@ struct RunResult: TrainingRecord {
     guard steps.count >= 2, let last = steps.last, last > 0, divergedAt == nil else {
       return divergedAt == nil ? .nan : 0
     }
+    let (steps, accuracy) = (self.steps, self.accuracy)
     var area = 0.0
     for i in 1..<steps.count {
       area += Double(steps[i] - steps[i - 1]) * (accuracy[i] + accuracy[i - 1]) / 2
@@ -479,7 +485,10 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
     name: spec.name, steps: spec.steps,
     schedule: EvaluationSchedule(
       total: spec.steps, steps: evaluationSchedule(total: spec.steps, points: evaluationPoints)),
-    model: network, state: state, record: RunResult(name: spec.name),
+    model: network, state: state,
+    record: RunResult(
+      curves: RecordedCurves(run: spec.name, log: chapter.log),
+      metric: "\(spec.evaluationName) accuracy (%)"),
     step: { step in
       if let decayEvery = spec.decayEvery {
         // η_t = η · 0.96^(t / decayEvery): the paper's exponential decay, made continuous.
@@ -511,8 +520,6 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
         feed: { _ = network.forward(curvePopulation[$0], statistics: .batchAndTrack) }
       ) { policy in
         let (accuracy, probe, normalized) = measure(network, spec: spec, statistics: policy)
-        result.steps.append(step)
-        result.accuracy.append(accuracy)
         if let probe { result.probe.append(probe) }
         if let normalized { result.probeNormalized.append(normalized) }
         if spec.recordsProbe, let last = network.norms.last, let norm = last {
@@ -532,8 +539,7 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
       }
       result.weightNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.value) })
       result.gradientNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.gradient) })
-      chapter.log.record(
-        "\(spec.evaluationName) accuracy (%)", run: spec.name, step: step, value: accuracy)
+      result.curves.record(result.metric, step: step, value: accuracy)
       return [("loss", trainingLoss), ("\(spec.evaluationName) acc", accuracy)]
     })
   return try run.run(in: chapter) { result in
