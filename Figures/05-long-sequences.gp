@@ -49,7 +49,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [2.72641563:3.53649026]
+  set yrange [2.72641574:3.53649026]
   set key inside top left
   plot \
     data index 0 using 1:2 with linespoints ls 1 pointinterval 1 title 'LSTM' noenhanced, \

@@ -238,23 +238,6 @@ func mean<C: Collection>(_ values: C) -> Double where C.Element == Double {
   values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
 }
 
-/// `value` in `format`, with the page's minus sign (−): a cell of a recorded table.
-func cell(_ format: String, _ value: Double) -> String {
-  String(format: format, value).replacingOccurrences(of: "-", with: "−")
-}
-
-/// A whole number as the page writes it, thousands grouped: 45750 → "45,750".
-func grouped(_ value: Double) -> String {
-  guard value.isFinite else { return cell("%f", value) }
-  let digits = String(format: "%.0f", abs(value))
-  var text = value < 0 ? "−" : ""
-  for (k, digit) in digits.enumerated() {
-    if k > 0 && (digits.count - k) % 3 == 0 { text.append(",") }
-    text.append(digit)
-  }
-  return text
-}
-
 /// The `q`-quantile (0...1) of `values`, interpolating linearly between neighbours.
 func quantile(of values: [Double], _ q: Double) -> Double {
   guard !values.isEmpty else { return .nan }

@@ -33,22 +33,6 @@ import Randomness
 
 let chapter = Chapter(number: 5)
 
-/// `value` in `format`, with the page's minus sign (−): a cell of a recorded table.
-func cell(_ format: String, _ value: Double) -> String {
-  String(format: format, value).replacingOccurrences(of: "-", with: "−")
-}
-
-/// A whole number as the page writes it, thousands grouped: 1000 → "1,000".
-func grouped(_ value: Int) -> String {
-  let digits = String(abs(value))
-  var text = value < 0 ? "−" : ""
-  for (k, digit) in digits.enumerated() {
-    if k > 0 && (digits.count - k) % 3 == 0 { text.append(",") }
-    text.append(digit)
-  }
-  return text
-}
-
 /*:
  ## The BN-LSTM
 

@@ -79,17 +79,41 @@ struct HarnessTests {
       "README's table of chapters is stale: run `companion render`")
   }
 
-  /// Every span of source a chapter's page shows by reference (`@include FILE#NAME`) exists:
-  /// renaming or unmarking one fails here, not first in `companion render`.
-  @Test func everyIncludedSpanExists() throws {
+  /// Every page is what `companion render` makes of its chapter now: every span of source it
+  /// includes exists, every number it quotes is in the committed results (a renamed scalar,
+  /// an unmarked span, a claim reworded fails here, not first in `companion render`), and
+  /// the committed page is not stale against its source or its results.
+  @Test(arguments: writtenChapters.map(\.number))
+  func everyPageIsRenderedFromItsSourceAndResults(number: Int) throws {
     let root = ChapterHarness.packageRoot
-    for chapter in Self.writtenChapters {
-      let source = try String(contentsOf: chapter.source(in: root), encoding: .utf8)
-      #expect(throws: Never.self, "\(chapter.directory)") {
-        _ = try PageRenderer.render(
-          source: source, chapter: chapter, results: nil,
-          read: { try String(contentsOf: root.appendingPathComponent($0), encoding: .utf8) })
+    let chapter = try #require(Catalog.chapter(number: number))
+    let page = root.appendingPathComponent("Chapters/\(chapter.directory)/README.md")
+    let committed = try String(contentsOf: page, encoding: .utf8)
+    let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "page-\(number)-\(UInt32.random(in: 0...UInt32.max))")
+    defer { try? FileManager.default.removeItem(at: temporary) }
+    // Render into a copy of the page's folder, so the test writes nothing in the package.
+    for folder in ["Chapters/\(chapter.directory)", "Figures"] {
+      try FileManager.default.createDirectory(
+        at: temporary.appendingPathComponent(folder), withIntermediateDirectories: true)
+    }
+    try FileManager.default.copyItem(
+      at: chapter.source(in: root),
+      to: temporary.appendingPathComponent("Chapters/\(chapter.directory)/main.swift"))
+    for other in Self.writtenChapters {
+      let results = OutputDirectory.resultsFile(
+        in: root.appendingPathComponent("Figures"), chapter: other)
+      if FileManager.default.fileExists(atPath: results.path) {
+        try FileManager.default.copyItem(
+          at: results, to: temporary.appendingPathComponent("Figures/\(results.lastPathComponent)"))
       }
     }
+    try FileManager.default.createSymbolicLink(
+      at: temporary.appendingPathComponent("Sources"),
+      withDestinationURL: root.appendingPathComponent("Sources"))
+    let rendered = try #require(try PageRenderer.renderChapter(chapter, root: temporary))
+    #expect(
+      try String(contentsOf: rendered, encoding: .utf8) == committed,
+      "Chapters/\(chapter.directory)/README.md is stale: run `companion render`")
   }
 }

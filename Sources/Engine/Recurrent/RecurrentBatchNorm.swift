@@ -16,6 +16,11 @@ import Invariants
 /// Rows whose mask entry is 0 (padding past the end of a shorter sequence) count in no
 /// statistic and get no gradient. The forward pass keeps x̂ and 1/√(σ² + ε) of every step
 /// (its tape) for the backward pass, in buffers sized on the first batch.
+///
+/// A recurrent layer calls it through `RecurrentNormalizer`, i.e. unspecialised; the entry
+/// points carry specialisations for `Float` and `Double` (`@_specialize`), so those calls
+/// still run the kernels compiled for the type — without them a BN-LSTM trained ten times
+/// slower, its kernels going through value witnesses element by element.
 public final class RecurrentBatchNorm<T: Scalar> {
   public typealias Statistics = RecurrentStatistics
 
@@ -61,6 +66,8 @@ public final class RecurrentBatchNorm<T: Scalar> {
   @inlinable var epsilon: T { T(population.convention.epsilon) }
 
   /// Sizes the tape for `steps` steps of `batch` rows and fixes the policy for this sequence.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   @inlinable
   public func begin(steps: Int, batch: Int, statistics policy: StatisticsPolicy) {
     self.policy = policy
@@ -75,6 +82,8 @@ public final class RecurrentBatchNorm<T: Scalar> {
 
   /// Normalises step t's rows `x` (B × n) into `y` (which may be `x`): statistics of these
   /// rows, or the population's for step t.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   @inlinable
   public func forward(
     step t: Int, _ x: MatrixView<T>, into y: MatrixView<T>, mask: UnsafeBufferPointer<T>? = nil
@@ -89,6 +98,8 @@ public final class RecurrentBatchNorm<T: Scalar> {
 
   /// Normalises all `steps` steps at once: per step (frame-wise) or, for `.sequenceWise`,
   /// over all unmasked frames together. `x` and `y` are (steps · B) × n, time-major.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   @inlinable
   public func forwardAll(
     _ x: MatrixView<T>, into y: MatrixView<T>, mask: UnsafeBufferPointer<T>? = nil
@@ -144,6 +155,8 @@ public final class RecurrentBatchNorm<T: Scalar> {
 
   /// ∂ℓ/∂x of step t from ∂ℓ/∂y (B × n) into `dx` (which may be `dy`), adding this step's
   /// ∂ℓ/∂γ and ∂ℓ/∂β into the parameters' gradients (zero them once per sequence).
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   @inlinable
   public func backward(
     step t: Int, _ dy: MatrixView<T>, into dx: MatrixView<T>,
@@ -162,6 +175,8 @@ public final class RecurrentBatchNorm<T: Scalar> {
   }
 
   /// The backward pass of `forwardAll`.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   @inlinable
   public func backwardAll(
     _ dy: MatrixView<T>, into dx: MatrixView<T>, mask: UnsafeBufferPointer<T>? = nil
