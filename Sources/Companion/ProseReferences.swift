@@ -16,6 +16,8 @@ import Foundation
 ///     {{phase "character runs" | duration}}          a phase's wall time, in seconds
 ///     {{total | duration}}                           the chapter's wall time
 ///     {{table "inference"}}                          a table the chapter recorded, as Markdown
+///     {{held}}, {{passed}}                           "6 of 10": the papers' claims that held,
+///                                                    the checks of our own code that passed
 ///
 /// A reference may read another chapter's results: `{{chapter 3 scalar "…" | %.2f}}`.
 ///
@@ -82,6 +84,11 @@ public enum ProseReferences {
           "the results hold no table \"\(name)\"\(known(results.tables.map(\.name)))")
       }
       return table.markdown
+    case "held", "passed":
+      try words.end()
+      guard parts.count == 1 else { throw CompanionError("a count takes no format") }
+      let (count, total) = kind == "held" ? results.claimsHeld : results.checksPassed
+      return "\(count) of \(total)"
     case "verdict":
       let claim = try self.claim(try words.quoted(), in: results)
       try words.end()
@@ -125,7 +132,7 @@ public enum ProseReferences {
       number = results.timings.totalSeconds
     default:
       throw CompanionError(
-        "\"\(kind)\" is not a kind of reference (scalar, claim, verdict, series, phase, total, table)"
+        "\"\(kind)\" is not a kind of reference (scalar, claim, verdict, series, phase, total, table, held, passed)"
       )
     }
     try words.end()

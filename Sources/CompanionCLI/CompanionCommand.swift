@@ -102,6 +102,6 @@ struct RenderCommand: ParsableCommand {
         print("skipped \(chapter.directory): no main.swift yet")
       }
     }
-    if try PageRenderer.renderReadme(root: root) { print("rendered README.md's table of chapters") }
+    if try PageRenderer.renderReadme(root: root) { print("rendered README.md's table of chapters and summary of findings") }
   }
 }

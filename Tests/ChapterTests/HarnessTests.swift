@@ -79,6 +79,29 @@ struct HarnessTests {
       "README's table of chapters is stale: run `companion render`")
   }
 
+  /// The README's summary of findings is what `companion render` makes of its source and
+  /// the committed results: every number in it is a reference that resolves, none is stale.
+  @Test func theReadmeFindingsComeFromTheResults() throws {
+    let root = ChapterHarness.packageRoot
+    let template = try String(
+      contentsOf: root.appendingPathComponent(PageRenderer.findingsSource), encoding: .utf8)
+    let findings = try ProseReferences.expand(
+      template.trimmingCharacters(in: .whitespacesAndNewlines), results: nil,
+      resultsOfChapter: { number in
+        try Catalog.chapter(number: number).map {
+          try Results.read(
+            from: OutputDirectory.resultsFile(
+              in: root.appendingPathComponent("Figures"), chapter: $0))
+        }
+      })
+    #expect(!findings.contains("{{") && !findings.contains("not run yet"))
+    let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    #expect(
+      readme.contains(
+        PageRenderer.findingsStart + "\n" + findings + "\n" + PageRenderer.findingsEnd),
+      "README's summary of findings is stale: run `companion render`")
+  }
+
   /// Every page is what `companion render` makes of its chapter now: every span of source it
   /// includes exists, every number it quotes is in the committed results (a renamed scalar,
   /// an unmarked span, a claim reworded fails here, not first in `companion render`), and
