@@ -791,10 +791,14 @@ for step in [1_000, 2_500, 5_000, 10_000, 15_000, 20_000, 30_000, 40_000] {
     chapter.log.scalar("smoothed gap BN − baseline at step \(step), mean (points)", mean(gaps))
   }
 }
+/// |v_k − v_{k−1}| between neighbouring points of a curve, for the points after step `after`.
+func jumps(steps: [Int], values: [Double], after: Int) -> [Double] {
+  zip(steps.dropFirst(), zip(values.dropFirst(), values)).filter { $0.0 > after }.map {
+    abs($0.1.0 - $0.1.1)
+  }
+}
 let lateJumps = (baselineRuns + bnRuns).flatMap { run in
-  zip(run.steps.dropFirst(), zip(run.accuracy.dropFirst(), run.accuracy)).filter {
-    $0.0 > steps / 2
-  }.map { abs($0.1.0 - $0.1.1) }
+  jumps(steps: run.steps, values: run.accuracy, after: steps / 2)
 }
 chapter.log.scalar(
   "test accuracy jump between neighbouring points, second half, median (points)",
@@ -1827,15 +1831,13 @@ if !baseline.probe.isEmpty {
   // The median's jumps from one point to the next, after the first 1% of training (where the
   // points are evenly spaced).
   let every = max(steps / evaluationPoints, 1)
-  let jumps = zip(baseline.steps.dropFirst(), zip(medians.dropFirst(), medians)).filter {
-    $0.0 > every
-  }.map { abs($0.1.0 - $0.1.1) }
+  let medianJumps = jumps(steps: baseline.steps, values: medians, after: every)
   chapter.log.scalar(
     "typical sigmoid, baseline: jump of the median between points, 25th percentile",
-    quantile(of: jumps, 0.25))
+    quantile(of: medianJumps, 0.25))
   chapter.log.scalar(
     "typical sigmoid, baseline: jump of the median between points, 75th percentile",
-    quantile(of: jumps, 0.75))
+    quantile(of: medianJumps, 0.75))
 }
 if !bnRuns[0].probe.isEmpty {
   let values = bnRuns[0].probe.map { $0[bnUnit] }
