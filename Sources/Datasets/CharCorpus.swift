@@ -86,9 +86,10 @@ public struct CharCorpus: Sendable {
     }
     var splits: [[UInt8]] = []
     for (file, split) in zip(files, ["train", "valid", "test"]) {
-      let text = try readText(path(file))
+      let text = try readCorpusText(path(file))
       let ids = convert(text)
       guard !ids.isEmpty else { throw DatasetError.emptySplit(source: path(file), split: split) }
+      try checkAlphabet(of: ids, from: text, file: path(file), vocabulary: vocabulary)
       splits.append(ids)
     }
     let what = kind == .pennTreebankCharacters ? "character files" : "word files as characters"
@@ -158,11 +159,47 @@ public struct CharCorpus: Sendable {
   }
 }
 
-/// The whole of a text file as UTF-8, or an error naming the file.
-func readText(_ path: String) throws -> String {
+/// The whole of a corpus file as text, or an error naming the file and what it holds
+/// instead: bytes that are not UTF-8, or control characters (other than newline, tab and
+/// carriage return). A corpus that is not text is never trained on in silence.
+func readCorpusText(_ path: String) throws -> String {
+  let data: Data
   do {
-    return String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    data = try Data(contentsOf: URL(fileURLWithPath: path))
   } catch {
     throw DatasetError.unreadable(file: path, reason: describe(error))
   }
+  guard let text = String(data: data, encoding: .utf8) else {
+    // Where decoding first had to replace bytes, for the message.
+    let offset = zip(data, String(decoding: data, as: UTF8.self).utf8).enumerated().first {
+      $0.element.0 != $0.element.1
+    }?.offset
+    throw DatasetError.notText(
+      file: path,
+      found:
+        "\(data.count) bytes that are not UTF-8 (the first invalid byte at offset \(offset ?? 0))")
+  }
+  for (offset, scalar) in text.unicodeScalars.enumerated()
+  where (scalar.value < 0x20 && !["\n", "\t", "\r"].contains(scalar)) || scalar.value == 0x7F {
+    throw DatasetError.notText(
+      file: path,
+      found: "control character U+\(String(format: "%04X", scalar.value)) at character \(offset)")
+  }
+  return text
+}
+
+/// Refuses a text the vocabulary does not cover: more than `maxUnknownShare` of its
+/// characters became the unknown symbol (another script, or bytes that happen to be UTF-8).
+/// Penn Treebank's own `<unk>` words are about 1% of its characters.
+func checkAlphabet(
+  of ids: [UInt8], from text: String, file: String, vocabulary: Vocabulary,
+  maxUnknownShare: Double = 0.05
+) throws {
+  let unknown = ids.lazy.filter { $0 == vocabulary.unknown }.count
+  guard Double(unknown) > maxUnknownShare * Double(ids.count) else { return }
+  throw DatasetError.notText(
+    file: file,
+    found:
+      "\(Set(text.unicodeScalars).count) distinct characters; \(unknown) of \(ids.count) fall outside the vocabulary of \(vocabulary.size) symbols (at most \(Int(maxUnknownShare * 100))% may)"
+  )
 }

@@ -33,6 +33,8 @@ public enum DatasetError: Error, Equatable, Sendable {
   case noDataSource(what: String, tried: [String], hint: String)
   /// A text corpus produced no characters for a split.
   case emptySplit(source: String, split: String)
+  /// A corpus file is not text: `found` says what it holds instead, and where.
+  case notText(file: String, found: String)
   /// A saved pixel permutation is not a permutation.
   case invalidPermutation(file: String, reason: String)
   /// A caller asked for something impossible (e.g. more examples than exist).
@@ -44,6 +46,8 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
     switch self {
     case .unreadable(let file, let reason):
       return "\(file): cannot read file: \(reason)"
+    case .notText(let file, let found):
+      return "\(file): not a text corpus: \(found)"
     case .badGzip(let file, let reason):
       return "\(file): not a valid gzip stream (\(reason))"
     case .badMagic(let file, let expected, let found):

@@ -30,7 +30,7 @@ public struct WordCorpus: Sendable {
     }
     var splits: [[String]] = []
     for (file, split) in zip(CharCorpus.pennTreebankWordFiles, ["train", "valid", "test"]) {
-      let words = tokens(of: try readText(path(file)))
+      let words = tokens(of: try readCorpusText(path(file)))
       guard !words.isEmpty else { throw DatasetError.emptySplit(source: path(file), split: split) }
       splits.append(words)
     }

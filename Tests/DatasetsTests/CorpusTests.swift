@@ -59,6 +59,37 @@ import Testing
     #expect(error?.description.contains("Found only: ptb.train.txt") == true)
   }
 
+  /// A corpus that is not text is an error naming the file and what it holds, never trained
+  /// on in silence: random bytes (not UTF-8), control bytes, another script.
+  @Test(arguments: [
+    ("random bytes", "bytes that are not UTF-8 (the first invalid byte at offset"),
+    ("control bytes", "control character U+0001 at character 5"),
+    ("another script", "outside the vocabulary of"),
+  ])
+  func aCorpusThatIsNotTextIsAnError(kind: String, message: String) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    var generator = SystemRandomNumberGenerator()
+    let valid = " some words here \n"
+    for split in ["train", "valid", "test"] { try dir.write("ptb.\(split).txt", valid) }
+    switch kind {
+    case "random bytes":
+      var bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      bytes[0...3] = [0x61, 0x62, 0xC3, 0x28]  // "ab", then a lead byte without its follower
+      try dir.write("ptb.valid.txt", bytes)
+    case "control bytes":
+      try dir.write("ptb.valid.txt", "words\u{01} and more\n")
+    default:
+      try dir.write("ptb.valid.txt", String(repeating: "批量归一化 的 论文 ", count: 50) + "\n")
+    }
+    let error = #expect(throws: DatasetError.self) {
+      try CharCorpus.loadPennTreebank(directory: dir.path)
+    }
+    let text = error?.description ?? ""
+    #expect(text.contains(dir.file("ptb.valid.txt")) && text.contains(message), "\(text)")
+    if kind == "random bytes" { #expect(text.contains("offset 2"), "\(text)") }
+  }
+
   /// A fortunes directory as Debian lays it out, plus the things that must be skipped.
   private func fortuneFixture() throws -> TemporaryDirectory {
     let dir = try TemporaryDirectory()
