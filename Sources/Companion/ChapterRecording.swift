@@ -54,20 +54,14 @@ extension Chapter {
   /// table of the same name replaces the earlier one.
   public func table(_ name: String, header: [String], rows: [[String]]) {
     let table = Results.Table(name: name, header: header, rows: rows)
-    record.access { record in
-      record.tables.removeAll { $0.name == name }
-      record.tables.append(table)
-    }
+    record.access { $0.put(table) }
     for line in table.text { emit("  " + line) }
   }
 
   /// Records a figure's files in the results (the Plot-facing `save` calls this).
   public func recordFigure(name: String, files: [URL]) {
-    let record = Results.FigureRecord(name: name, files: files.map(displayPath))
-    self.record.access { recorded in
-      recorded.figures.removeAll { $0.name == name }
-      recorded.figures.append(record)
-    }
+    let figure = Results.FigureRecord(name: name, files: files.map(displayPath))
+    record.access { $0.put(figure) }
   }
 
   /// Records a data source in the results and prints it.

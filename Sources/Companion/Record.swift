@@ -40,6 +40,18 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
     return true
   }
 
+  /// Records `table`, replacing an earlier one of the same name.
+  mutating func put(_ table: Results.Table) {
+    tables.removeAll { $0.name == table.name }
+    tables.append(table)
+  }
+
+  /// Records `figure`'s files, replacing an earlier record of the same name.
+  mutating func put(_ figure: Results.FigureRecord) {
+    figures.removeAll { $0.name == figure.name }
+    figures.append(figure)
+  }
+
   /// Adds `seconds` to the phase `name` (phases of one name add up).
   mutating func addTime(_ seconds: Double, to name: String) {
     if let index = phases.firstIndex(where: { $0.name == name }) {
@@ -54,8 +66,8 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
     var counts: [String: Int] = [:]
     for series in series { counts[RecordMark.key(series)] = series.points.count }
     return RecordMark(
-      pointCounts: counts, scalars: scalars, tables: tables.count, claims: claims.count,
-      divergences: divergences.count, figures: figures.count, data: data.count)
+      pointCounts: counts, scalars: scalars, tables: tables, figures: figures,
+      claims: claims.count, divergences: divergences.count, data: data.count)
   }
 
   /// What was added since `mark` (a scalar counts as changed unless its bits are the same,
@@ -72,9 +84,13 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
       scalars: scalars.filter { name, value in
         mark.scalars[name].map { $0.bitPattern != value.bitPattern } ?? true
       },
-      tables: Array(tables.dropFirst(mark.tables)), claims: Array(claims.dropFirst(mark.claims)),
+      // Tables and figures are replaced by name, so a new one may stand where an old one did:
+      // what differs from the mark is what changed.
+      tables: tables.filter { !mark.tables.contains($0) },
+      claims: Array(claims.dropFirst(mark.claims)),
       divergences: Array(divergences.dropFirst(mark.divergences)),
-      figures: Array(figures.dropFirst(mark.figures)), data: Array(data.dropFirst(mark.data)))
+      figures: figures.filter { !mark.figures.contains($0) },
+      data: Array(data.dropFirst(mark.data)))
   }
 
   /// Takes in what another process added, as if this process had done it.
@@ -83,26 +99,22 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
       for point in series.points { append(series.metric, run: series.run, point: point) }
     }
     for (name, value) in changes.scalars { scalars[name] = value }
-    for table in changes.tables {
-      tables.removeAll { $0.name == table.name }
-      tables.append(table)
-    }
+    for table in changes.tables { put(table) }
     claims += changes.claims
     for divergence in changes.divergences { add(divergence) }
-    for figure in changes.figures {
-      figures.removeAll { $0.name == figure.name }
-      figures.append(figure)
-    }
+    for figure in changes.figures { put(figure) }
     data += changes.data
   }
 }
 
-/// How far a record had got: point counts per series, the scalars, and the lengths of its
-/// lists.
+/// How far a record had got: point counts per series, the scalars, tables and figures (which
+/// a later one of the same name replaces), and the lengths of the lists that only grow.
 struct RecordMark: Sendable {
   let pointCounts: [String: Int]
   let scalars: [String: Double]
-  let tables, claims, divergences, figures, data: Int
+  let tables: [Results.Table]
+  let figures: [Results.FigureRecord]
+  let claims, divergences, data: Int
 
   static func key(_ series: MetricSeries) -> String { series.metric + "\u{1F}" + series.run }
 }

@@ -183,4 +183,32 @@ struct IndependentTests {
     }
     return Double(loss)
   }
+
+  /// What a child adds to the record is what the parent gets, once: new points and claims,
+  /// and a table or figure that replaces one of the same name the parent already had (a
+  /// count of tables would miss it: the child's list is as long as the parent's).
+  @Test func aChildsRecordMergesIntoItsParentsOnce() {
+    var parent = ChapterRecord()
+    parent.put(Results.Table(name: "t", header: ["a"], rows: [["1"]]))
+    parent.put(Results.FigureRecord(name: "f", files: ["old.png"]))
+    parent.append("loss", run: "r", point: MetricPoint(step: 1, value: 2))
+    let mark = parent.mark()
+
+    var child = parent
+    child.put(Results.Table(name: "t", header: ["a"], rows: [["2"]]))
+    child.put(Results.FigureRecord(name: "f", files: ["new.png"]))
+    child.append("loss", run: "r", point: MetricPoint(step: 2, value: 1))
+    child.claims.append(
+      Claim(
+        text: "c", paper: "p", measured: 1, format: "%.1f", unit: "", threshold: "> 0",
+        holds: true))
+    let changes = child.changes(since: mark)
+    #expect(changes.tables.map(\.rows) == [[["2"]]])
+    #expect(changes.figures.map(\.files) == [["new.png"]])
+
+    parent.merge(changes)
+    #expect(parent == child)
+    #expect(parent.tables.count == 1 && parent.figures.count == 1 && parent.claims.count == 1)
+    #expect(parent.series.first?.points.map(\.step) == [1, 2])
+  }
 }
