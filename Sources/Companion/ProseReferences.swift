@@ -45,7 +45,8 @@ public enum ProseReferences {
         throw CompanionError(
           "a reference opened with {{ is never closed: \(rest[open.lowerBound...].prefix(60))")
       }
-      var body = String(rest[open.upperBound..<close.lowerBound])
+      let reference = String(rest[open.upperBound..<close.lowerBound])
+      var body = reference
       do {
         var source = results
         var words = Words(body)
@@ -62,7 +63,7 @@ public enum ProseReferences {
         }
         output += try source.map { try value(of: body, in: $0) } ?? "(not run yet)"
       } catch {
-        throw CompanionError("{{\(body)}}: \(Chapter.oneLine(error))")
+        throw CompanionError("{{\(reference)}}: \(Chapter.oneLine(error))")
       }
       rest = rest[close.upperBound...]
     }

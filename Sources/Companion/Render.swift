@@ -136,17 +136,7 @@ public enum PageRenderer {
     var updated = try replacing(
       between: tableStart, and: tableEnd, in: text, with: chapterTable(root: root),
       what: "table of chapters", file: file)
-    let source = root.appendingPathComponent(findingsSource)
-    if FileManager.default.fileExists(atPath: source.path) {
-      let template = try String(contentsOf: source, encoding: .utf8)
-      let findings: String
-      do {
-        findings = try ProseReferences.expand(
-          template.trimmingCharacters(in: .whitespacesAndNewlines), results: nil,
-          resultsOfChapter: { try committedResults(of: $0, root: root) })
-      } catch {
-        throw CompanionError("\(findingsSource): \(Chapter.oneLine(error))")
-      }
+    if let findings = try findings(root: root) {
       updated = try replacing(
         between: findingsStart, and: findingsEnd, in: updated, with: findings,
         what: "summary of findings", file: file)
@@ -154,6 +144,21 @@ public enum PageRenderer {
     guard updated != text else { return false }
     try Data(updated.utf8).write(to: file, options: .atomic)
     return true
+  }
+
+  /// The README's summary of findings, rendered from `findingsSource` with the committed
+  /// results; nil when there is no such source.
+  public static func findings(root: URL) throws -> String? {
+    let source = root.appendingPathComponent(findingsSource)
+    guard FileManager.default.fileExists(atPath: source.path) else { return nil }
+    let template = try String(contentsOf: source, encoding: .utf8)
+    do {
+      return try ProseReferences.expand(
+        template.trimmingCharacters(in: .whitespacesAndNewlines), results: nil,
+        resultsOfChapter: { try committedResults(of: $0, root: root) })
+    } catch {
+      throw CompanionError("\(findingsSource): \(Chapter.oneLine(error))")
+    }
   }
 
   /// `text` with the lines between two marker lines replaced by `content`.

@@ -10,13 +10,7 @@ public func cell(_ format: String, _ value: Double) -> String {
 /// nearest whole; a value that is not a number as `printf` writes it).
 public func grouped(_ value: Double) -> String {
   guard value.isFinite else { return cell("%f", value) }
-  let digits = String(format: "%.0f", abs(value))
-  var text = value < 0 ? "−" : ""
-  for (k, digit) in digits.enumerated() {
-    if k > 0 && (digits.count - k) % 3 == 0 { text.append(",") }
-    text.append(digit)
-  }
-  return text
+  return (value < 0 ? "−" : "") + NumberFormat.groupThousands(String(format: "%.0f", abs(value)))
 }
 
 /// `grouped(_:)` for a count or a step.

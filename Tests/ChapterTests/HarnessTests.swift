@@ -83,17 +83,7 @@ struct HarnessTests {
   /// the committed results: every number in it is a reference that resolves, none is stale.
   @Test func theReadmeFindingsComeFromTheResults() throws {
     let root = ChapterHarness.packageRoot
-    let template = try String(
-      contentsOf: root.appendingPathComponent(PageRenderer.findingsSource), encoding: .utf8)
-    let findings = try ProseReferences.expand(
-      template.trimmingCharacters(in: .whitespacesAndNewlines), results: nil,
-      resultsOfChapter: { number in
-        try Catalog.chapter(number: number).map {
-          try Results.read(
-            from: OutputDirectory.resultsFile(
-              in: root.appendingPathComponent("Figures"), chapter: $0))
-        }
-      })
+    let findings = try #require(try PageRenderer.findings(root: root))
     #expect(!findings.contains("{{") && !findings.contains("not run yet"))
     let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
     #expect(
