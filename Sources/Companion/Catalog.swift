@@ -16,12 +16,30 @@ public struct ChapterInfo: Sendable, Equatable, Codable {
   public let title: String
   /// Where in the papers the chapter's material comes from.
   public let paper: String
+  /// Whether the chapter has a `long` preset (models trained to convergence on more data),
+  /// whose results are committed in `Figures/long/` beside the book's.
+  public let hasLongTier: Bool
 
-  public init(number: Int, directory: String, title: String, paper: String) {
+  public init(
+    number: Int, directory: String, title: String, paper: String, hasLongTier: Bool = false
+  ) {
     self.number = number
     self.directory = directory
     self.title = title
     self.paper = paper
+    self.hasLongTier = hasLongTier
+  }
+
+  enum CodingKeys: String, CodingKey { case number, directory, title, paper, hasLongTier }
+
+  /// Entries written before chapters had long tiers read as having none.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    number = try c.decode(Int.self, forKey: .number)
+    directory = try c.decode(String.self, forKey: .directory)
+    title = try c.decode(String.self, forKey: .title)
+    paper = try c.decode(String.self, forKey: .paper)
+    hasLongTier = try c.decodeIfPresent(Bool.self, forKey: .hasLongTier) ?? false
   }
 
   /// The two-digit prefix used in file names: `01`, `02`, ...
@@ -45,7 +63,8 @@ public enum Catalog {
       paper: "Ioffe & Szegedy 2015, §3.1-3.4, §4.1-4.2"),
     ChapterInfo(
       number: 4, directory: "04-RecurrentInput",
-      title: "Normalising the input of a recurrent network", paper: "Laurent et al. 2016"),
+      title: "Normalising the input of a recurrent network", paper: "Laurent et al. 2016",
+      hasLongTier: true),
     ChapterInfo(
       number: 5, directory: "05-RecurrentBN", title: "Recurrent batch normalization",
       paper: "Cooijmans et al. 2017, §3-5"),

@@ -54,6 +54,8 @@ public final class Chapter: @unchecked Sendable {
 
   struct State {
     var rng: RandomGenerator
+    /// The chapter-specific knobs (`--rates`, …) the chapter has read.
+    var readKnobs: Set<String> = []
     var checkpoints: CheckpointStore?
     /// Set in a child process of `independently`.
     var child: ChildProcess?
@@ -122,6 +124,13 @@ public final class Chapter: @unchecked Sendable {
     narrator.say(
       "preset \(options.preset.rawValue), seed \(options.seed), \(threads), output in \(displayPath(outputDirectory))/\n"
     )
+    // A chapter without a long tier would run its book preset under another name.
+    if options.preset == .long && !info.hasLongTier {
+      fail(
+        CompanionError(
+          "chapter \(number) has no long preset: its book preset already decides its claims (use --preset book)"
+        ))
+    }
   }
 
   // MARK: - Presets and seeds
@@ -139,9 +148,27 @@ public final class Chapter: @unchecked Sendable {
   /// The run's seed.
   public var seed: UInt64 { options.seed }
 
-  /// The value for the current preset.
-  public func pick<T>(smoke: T, book: T, paper: T) -> T {
-    options.preset.pick(smoke: smoke, book: book, paper: paper)
+  /// The value for the current preset (`long`: the book's unless given).
+  public func pick<T>(smoke: T, book: T, paper: T, long: T? = nil) -> T {
+    options.preset.pick(smoke: smoke, book: book, paper: paper, long: long)
+  }
+
+  /// `--rates` if given, otherwise `grid`.
+  public func learningRates(default grid: [Double]) -> [Double] {
+    lock.withLock { _ = state.readKnobs.insert("--rates") }
+    return options.rates?.rates ?? grid
+  }
+
+  /// `--training-characters` if given, otherwise `defaultCount`.
+  public func trainingCharacters(default defaultCount: Int) -> Int {
+    lock.withLock { _ = state.readKnobs.insert("--training-characters") }
+    return options.trainingCharacters ?? defaultCount
+  }
+
+  /// `--gamma` if given, otherwise `defaultGamma`.
+  public func gamma(default defaultGamma: Double) -> Double {
+    lock.withLock { _ = state.readKnobs.insert("--gamma") }
+    return options.gamma ?? defaultGamma
   }
 
   /// `--steps` if given, otherwise `defaultSteps` (usually a `pick`).
@@ -239,6 +266,12 @@ public final class Chapter: @unchecked Sendable {
       _exit(Interruption.requested ? Interruption.exitStatus : orphaned ? 137 : 0)
     }
     let status: Results.Status = Interruption.requested ? .interrupted : .complete
+    let unread = options.givenKnobs.filter { !lock.withLock { state.readKnobs }.contains($0) }
+    if !unread.isEmpty {
+      emit(
+        "note: chapter \(info.number) has no use for \(unread.joined(separator: ", ")); it was ignored"
+      )
+    }
     emit("\n" + ClaimsTable.text(claims))
     for divergence in divergences {
       emit("diverged: \(divergence.run) at step \(divergence.step) (value \(divergence.value))")

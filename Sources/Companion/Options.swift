@@ -6,7 +6,10 @@ import Foundation
 /// They live in one `ParsableArguments` type so that `ch01-transform --help` and
 /// `companion --help` describe the same flags with the same words.
 public struct ChapterOptions: ParsableArguments, Sendable {
-  @Option(help: "Run size: smoke (seconds), book (the book's figures) or paper (hours).")
+  @Option(
+    help:
+      "Run size: smoke (seconds), book (the book's figures), long (chapters 4-5: to convergence, about an hour) or paper (hours)."
+  )
   public var preset: Preset = .book
 
   @Option(help: "Seed of every random draw; the same seed and thread count reproduce a run.")
@@ -48,12 +51,43 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     help: ArgumentHelp("Directory with a character corpus (e.g. Penn Treebank).", valueName: "dir"))
   public var corpus: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Learning rates a chapter tries, comma-separated (replaces its grid; chapters 4 and 5).",
+      valueName: "r1,r2,…"))
+  public var rates: RateList?
+
+  @Option(
+    help: ArgumentHelp(
+      "Characters of training text (chapter 4: the first N of the training split).",
+      valueName: "N"))
+  public var trainingCharacters: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Initial γ of the batch-normalization layers (chapter 4's input BN; default 1).",
+      valueName: "γ"))
+  public var gamma: Double?
+
+  /// The chapter-specific knobs given on the command line, by flag: a chapter that does not
+  /// read one says so rather than silently ignoring it.
+  public var givenKnobs: [String] {
+    [
+      rates == nil ? nil : "--rates", trainingCharacters == nil ? nil : "--training-characters",
+      gamma == nil ? nil : "--gamma",
+    ].compactMap { $0 }
+  }
+
+  /// Whether the run differs from its preset's own configuration (it then writes to a
+  /// `-custom` directory, never over a committed one).
+  public var isCustomised: Bool { steps != nil || epochs != nil || !givenKnobs.isEmpty }
+
   @Flag(help: "No progress bars.")
   public var quiet: Bool = false
 
   @Option(
     help: ArgumentHelp(
-      "Write a checkpoint every N training steps (and on Ctrl-C), and resume from it when run again. The paper preset checkpoints by default.",
+      "Write a checkpoint every N training steps (and on Ctrl-C), and resume from it when run again. The paper and long presets checkpoint by default.",
       valueName: "N"))
   public var checkpointEvery: Int?
 
@@ -65,7 +99,8 @@ public struct ChapterOptions: ParsableArguments, Sendable {
 
   /// Steps between checkpoints, or nil when this run writes none.
   public var checkpointInterval: Int? {
-    checkpointEvery ?? (preset == .paper ? Self.defaultCheckpointInterval : nil)
+    checkpointEvery
+      ?? (preset == .paper || preset == .long ? Self.defaultCheckpointInterval : nil)
   }
 
   public init() {}
@@ -78,6 +113,13 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs).")
+    }
+    if let trainingCharacters, trainingCharacters < 1_000 {
+      throw ValidationError(
+        "--training-characters must be at least 1000 (a few batches), got \(trainingCharacters).")
+    }
+    if let gamma, !(gamma > 0 && gamma.isFinite) {
+      throw ValidationError("--gamma must be a positive number, got \(gamma).")
     }
     if let checkpointEvery, checkpointEvery < 1 {
       throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery).")
@@ -96,6 +138,9 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     if let out { result += ["--out", out] }
     if let mnist { result += ["--mnist", mnist] }
     if let corpus { result += ["--corpus", corpus] }
+    if let rates { result += ["--rates", rates.description] }
+    if let trainingCharacters { result += ["--training-characters", String(trainingCharacters)] }
+    if let gamma { result += ["--gamma", String(gamma)] }
     if quiet { result.append("--quiet") }
     if let checkpointEvery { result += ["--checkpoint-every", String(checkpointEvery)] }
     if fresh { result.append("--fresh") }
@@ -128,4 +173,22 @@ extension ChapterOptions {
       Foundation.exit(code.rawValue)
     }
   }
+}
+
+/// A comma-separated list of learning rates, e.g. `1e-3,2e-3,4e-3`.
+public struct RateList: ExpressibleByArgument, Sendable, CustomStringConvertible {
+  public var rates: [Double]
+
+  public init(_ rates: [Double]) { self.rates = rates }
+
+  public init?(argument: String) {
+    let parsed = argument.split(separator: ",").map {
+      Double($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard !parsed.isEmpty, parsed.allSatisfy({ $0.map { $0 > 0 && $0.isFinite } ?? false })
+    else { return nil }
+    rates = parsed.map { $0! }
+  }
+
+  public var description: String { rates.map { String($0) }.joined(separator: ",") }
 }

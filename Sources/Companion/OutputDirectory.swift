@@ -45,6 +45,10 @@ public enum OutputDirectory {
     if preset == .book && seed == ChapterOptions.defaultSeed && !customised {
       return root.appendingPathComponent("Figures").standardizedFileURL
     }
+    // The long tier's own runs are committed too, beside the book's.
+    if preset == .long && seed == ChapterOptions.defaultSeed && !customised {
+      return root.appendingPathComponent("Figures/long").standardizedFileURL
+    }
     let suffix = customised ? "-custom" : ""
     return root.appendingPathComponent("runs")
       .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)\(suffix)")
@@ -57,9 +61,11 @@ public enum OutputDirectory {
     -> URL
   {
     let output = resolve(options: options, chapter: chapter, root: root)
-    let figures = root.appendingPathComponent("Figures").standardizedFileURL
+    let committed = ["Figures", "Figures/long"].map {
+      root.appendingPathComponent($0).standardizedFileURL
+    }
     let directory =
-      output == figures
+      committed.contains(output)
       ? root.appendingPathComponent("runs/checkpoints")
         .appendingPathComponent("\(chapter.prefix)-\(options.preset.rawValue)-seed\(options.seed)")
       : output
@@ -70,7 +76,7 @@ public enum OutputDirectory {
   public static func resolve(options: ChapterOptions, chapter: ChapterInfo, root: URL) -> URL {
     resolve(
       explicit: options.out, preset: options.preset, seed: options.seed,
-      customised: options.steps != nil || options.epochs != nil, chapter: chapter, root: root)
+      customised: options.isCustomised, chapter: chapter, root: root)
   }
 
   /// `<out>/<NN>-results.json`.

@@ -19,7 +19,9 @@ import Foundation
 ///     {{held}}, {{passed}}                           "6 of 10": the papers' claims that held,
 ///                                                    the checks of our own code that passed
 ///
-/// A reference may read another chapter's results: `{{chapter 3 scalar "…" | %.2f}}`.
+/// A reference may read another chapter's results: `{{chapter 3 scalar "…" | %.2f}}`, or the
+/// results of the chapter's own long preset (committed in `Figures/long/`):
+/// `{{long scalar "…" | %.3f}}`.
 ///
 /// Transforms, applied left to right: `abs`, `neg`, `*K`, `/K` (K a number). The last item is
 /// the format: a `printf` conversion (`%.3f`, `%+.2f`, `%.2e`, `%.3g`), `%d` for a whole
@@ -35,7 +37,7 @@ public enum ProseReferences {
   /// `resultsOfChapter(n)` gives chapter n's results for a reference that names it.
   public static func expand(
     _ text: String, results: Results?,
-    resultsOfChapter: (Int) throws -> Results? = { _ in nil }
+    resultsOfChapter: (Int) throws -> Results? = { _ in nil }, long: Results? = nil
   ) throws -> String {
     var output = ""
     var rest = text[...]
@@ -50,7 +52,15 @@ public enum ProseReferences {
       do {
         var source = results
         var words = Words(body)
-        if try words.word() == "chapter" {
+        let first = try words.word()
+        if first == "long" {
+          guard let long else {
+            throw CompanionError(
+              "the chapter's long preset has no results to read (run it with --preset long)")
+          }
+          source = long
+          body = String(words.rest)
+        } else if first == "chapter" {
           let number = try words.word()
           guard let n = Int(number) else {
             throw CompanionError("\"chapter\" needs a number, got \"\(number)\"")

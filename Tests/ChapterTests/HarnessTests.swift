@@ -58,6 +58,16 @@ struct HarnessTests {
 
   /// The chapter list is written once, in the catalog: Package.swift builds whatever is under
   /// Chapters/, each page's heading and the README's table must agree with the catalog.
+  /// A chapter without a long tier refuses the long preset (it would run its book preset
+  /// under another name) with a clear error, writing nothing.
+  @Test func aChapterWithoutALongTierRefusesIt() throws {
+    let run = try ChapterHarness.run("ch02-backprop", arguments: ["--preset", "long"])
+    #expect(run.status == 1)
+    #expect(run.standardError.contains("chapter 2 has no long preset"), "\(run.standardError)")
+    #expect(run.results == nil)
+    #expect(Catalog.chapters.filter(\.hasLongTier).map(\.number) == [4])
+  }
+
   @Test func theCatalogIsTheOneChapterList() throws {
     let root = ChapterHarness.packageRoot
     let onDisk = try FileManager.default.contentsOfDirectory(
@@ -106,7 +116,7 @@ struct HarnessTests {
       "page-\(number)-\(UInt32.random(in: 0...UInt32.max))")
     defer { try? FileManager.default.removeItem(at: temporary) }
     // Render into a copy of the page's folder, so the test writes nothing in the package.
-    for folder in ["Chapters/\(chapter.directory)", "Figures"] {
+    for folder in ["Chapters/\(chapter.directory)", "Figures", "Figures/long"] {
       try FileManager.default.createDirectory(
         at: temporary.appendingPathComponent(folder), withIntermediateDirectories: true)
     }
@@ -114,11 +124,14 @@ struct HarnessTests {
       at: chapter.source(in: root),
       to: temporary.appendingPathComponent("Chapters/\(chapter.directory)/main.swift"))
     for other in Self.writtenChapters {
-      let results = OutputDirectory.resultsFile(
-        in: root.appendingPathComponent("Figures"), chapter: other)
-      if FileManager.default.fileExists(atPath: results.path) {
-        try FileManager.default.copyItem(
-          at: results, to: temporary.appendingPathComponent("Figures/\(results.lastPathComponent)"))
+      for folder in ["Figures", "Figures/long"] {
+        let results = OutputDirectory.resultsFile(
+          in: root.appendingPathComponent(folder), chapter: other)
+        if FileManager.default.fileExists(atPath: results.path) {
+          try FileManager.default.copyItem(
+            at: results,
+            to: temporary.appendingPathComponent("\(folder)/\(results.lastPathComponent)"))
+        }
       }
     }
     try FileManager.default.createSymbolicLink(

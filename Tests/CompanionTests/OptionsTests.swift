@@ -105,4 +105,26 @@ struct OptionsTests {
     // FNV-1a is fixed, so this number is the same in every process and on every machine.
     #expect(Seeds.fnv1a(seed: 0, purpose: "") == 0xA8C7_F832_281A_39C5)
   }
+
+  /// The chapter-specific knobs: parsed, validated, passed on, and a run that sets one is a
+  /// custom run (it never writes over the committed figures).
+  @Test func knobsParseValidateAndMarkTheRunCustom() throws {
+    let options = try ChapterOptions.parse([
+      "--rates", "1e-3, 4e-3", "--training-characters", "5000", "--gamma", "0.1",
+    ])
+    #expect(options.rates?.rates == [1e-3, 4e-3])
+    #expect(options.trainingCharacters == 5000)
+    #expect(options.gamma == 0.1)
+    #expect(options.isCustomised)
+    #expect(options.givenKnobs == ["--rates", "--training-characters", "--gamma"])
+    let again = try ChapterOptions.parse(options.arguments)
+    #expect(again.rates?.rates == [1e-3, 4e-3] && again.gamma == 0.1)
+    #expect(!(try ChapterOptions.parse([])).isCustomised)
+    for bad in [
+      ["--rates", "fast"], ["--rates", "1e-3,-2"], ["--rates", ""], ["--gamma", "0"],
+      ["--training-characters", "10"],
+    ] {
+      #expect(throws: (any Error).self, "\(bad)") { try ChapterOptions.parse(bad) }
+    }
+  }
 }

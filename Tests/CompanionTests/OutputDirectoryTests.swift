@@ -35,6 +35,22 @@ struct OutputDirectoryTests {
     #expect(shortened.path == "/work/book/runs/01-book-seed1-custom")
   }
 
+  /// The long preset's own runs are committed beside the book's; their checkpoints are not.
+  @Test func longRunsWriteBesideTheBook() throws {
+    let chapter = Catalog.chapter(number: 4)!
+    let long = OutputDirectory.resolve(
+      explicit: nil, preset: .long, seed: 1, chapter: chapter, root: root)
+    #expect(long.path == "/work/book/Figures/long")
+    let other = OutputDirectory.resolve(
+      explicit: nil, preset: .long, seed: 2, chapter: chapter, root: root)
+    #expect(other.path == "/work/book/runs/04-long-seed2")
+    let options = try ChapterOptions.parse(["--preset", "long"])
+    #expect(options.checkpointInterval == ChapterOptions.defaultCheckpointInterval)
+    #expect(
+      OutputDirectory.checkpointFile(options: options, chapter: chapter, root: root).path
+        == "/work/book/runs/checkpoints/04-long-seed1/04-checkpoint.json")
+  }
+
   @Test func anExplicitDirectoryWins() {
     let absolute = OutputDirectory.resolve(
       explicit: "/tmp/out", preset: .book, seed: 1, chapter: transform, root: root)

@@ -370,6 +370,22 @@ struct ProseReferenceTests {
     }
   }
 
+  /// A page may quote its own long preset's results (committed in Figures/long/).
+  @Test func aReferenceMayReadTheLongPreset() throws {
+    let page = try PageRenderer.render(
+      source: #"//: Book {{scalar "steps" | %,d}}, long {{long scalar "steps" | %,d}}."#,
+      chapter: Catalog.chapter(number: 4)!, results: Self.results(),
+      long: Self.results(scale: 2))
+    #expect(page.contains("Book 45,750, long 91,500."), "\(page)")
+    #expect {
+      try PageRenderer.render(
+        source: #"//: {{long scalar "steps" | %d}}"#, chapter: Catalog.chapter(number: 4)!,
+        results: Self.results())
+    } throws: { error in
+      "\(error)".contains("long preset has no results to read")
+    }
+  }
+
   @Test func aChapterNeverRunShowsNoNumbers() throws {
     let page = try page(nil)
     #expect(page.contains("The gap is (not run yet) bits"))
