@@ -29,9 +29,8 @@ public struct CharacterModels: Sendable {
   /// What bits per character are measured with: the moving averages BN tracks in training,
   /// a tenth of each new batch (PyTorch's momentum).
   public var statistics = EvaluationStatistics.movingAverage(momentum: 0.1)
-  /// The generator every model's initial weights are drawn from (a copy each time).
-  let weights: RandomGenerator
-  let batchSeed: UInt64
+  /// The chapter the models train in: the seeds of a repetition's weights and batches.
+  let chapter: Chapter
 
   /// - Parameter hidden: units in the LSTM.
   public init(chapter: Chapter, corpus: CharCorpus, hidden: Int) {
@@ -42,8 +41,7 @@ public struct CharacterModels: Sendable {
     evaluations = chapter.pick(smoke: 3, book: 25, paper: 50)
     validationSample = TextSample(
       tokens: corpus.valid, batch: batch, length: length, maxBatches: sampleBatches)
-    weights = chapter.makeGenerator("weights")
-    batchSeed = chapter.seed(for: "batches")
+    self.chapter = chapter
   }
 
   public var vocabulary: Int { corpus.vocabulary.size }
@@ -53,15 +51,67 @@ public struct CharacterModels: Sendable {
     TextSample(tokens: tokens, batch: batch, length: length, maxBatches: sampleBatches)
   }
 
-  /// A fresh model with `normalization`, from the book's one set of initial weights.
-  public func model(_ normalization: RecurrentNormalization) -> SequenceModel<Float> {
-    var generator = weights
-    return SequenceModel<Float>(
+  /// A fresh model with `normalization`, from the initial weights of `repetition` (the
+  /// book's one set for the first): every normalization starts from the same weights.
+  /// `inputScale` multiplies W_x after drawing it (a control for the input term's scale).
+  public func model(
+    _ normalization: RecurrentNormalization, repetition: Repetition = Repetition(1),
+    inputScale: Float = 1
+  ) -> SequenceModel<Float> {
+    var generator = chapter.makeGenerator("weights", repetition: repetition)
+    let model = SequenceModel<Float>(
       layers: [
         RecurrentLayerConfiguration(
           cell: .lstm, inputs: vocabulary, hidden: hidden, tokenInput: true,
           normalization: normalization)
       ], head: .everyStep(classes: vocabulary), using: &generator)
+    if inputScale != 1, let weights = model.parameters.first(where: { $0.name == "layer1.Wx" }) {
+      var scaled = weights.value
+      for i in 0..<scaled.rows { for j in 0..<scaled.cols { scaled[i, j] *= inputScale } }
+      weights.value = scaled
+    }
+    return model
+  }
+
+  /// The standard deviation of the input term W_x x_t's entries at initialisation, over
+  /// every symbol and gate unit: how large the plain LSTM's input term starts, against BN's 1.
+  public func initialInputScale(repetition: Repetition = Repetition(1)) -> Double {
+    let weights = model(.none, repetition: repetition).parameters.first {
+      $0.name == "layer1.Wx"
+    }!.value
+    let values = (0..<weights.rows).flatMap { i in (0..<weights.cols).map { Double(weights[i, $0]) }
+    }
+    let mean = values.reduce(0, +) / Double(values.count)
+    return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count))
+      .squareRoot()
+  }
+
+  /// How a run of `train` is set beyond the book's defaults: the learning rate, the
+  /// repetition (its weights and batch order), when to stop, what to keep.
+  public struct RunSettings: Sendable {
+    public var learningRate: Double?
+    public var repetition = Repetition(1)
+    public var inputScale: Float = 1
+    public var evaluationInterval: Int?
+    public var convergence: Convergence?
+    public var keepsBest = false
+    public var comparesMovingAverages = false
+    public var statistics: EvaluationStatistics?
+
+    public init(
+      learningRate: Double? = nil, repetition: Repetition = Repetition(1), inputScale: Float = 1,
+      evaluationInterval: Int? = nil, convergence: Convergence? = nil, keepsBest: Bool = false,
+      comparesMovingAverages: Bool = false, statistics: EvaluationStatistics? = nil
+    ) {
+      self.learningRate = learningRate
+      self.repetition = repetition
+      self.inputScale = inputScale
+      self.evaluationInterval = evaluationInterval
+      self.convergence = convergence
+      self.keepsBest = keepsBest
+      self.comparesMovingAverages = comparesMovingAverages
+      self.statistics = statistics
+    }
   }
 
   /// Trains a fresh model with `normalization` on `source` for `steps` steps as the run
@@ -70,15 +120,25 @@ public struct CharacterModels: Sendable {
   public func train(
     _ name: String, _ normalization: RecurrentNormalization, source: LanguageModelTraining.Source,
     steps: Int, trainingSample: TextSample, validationSample: TextSample? = nil,
-    length: Int? = nil, keepsModel: Bool = false, in chapter: Chapter
+    length: Int? = nil, keepsModel: Bool = false, settings: RunSettings = RunSettings(),
+    in chapter: Chapter
   ) -> LanguageModelRecord {
-    let run = LanguageModelTraining(
+    var run = LanguageModelTraining(
       name: name, steps: steps, batch: batch, length: length ?? self.length,
-      learningRate: learningRate, clipNorm: clipNorm, evaluations: evaluations, seed: batchSeed,
-      statistics: statistics, keepsModel: keepsModel)
+      learningRate: settings.learningRate ?? learningRate, clipNorm: clipNorm,
+      evaluations: evaluations,
+      seed: chapter.seed(for: "batches", repetition: settings.repetition),
+      statistics: settings.statistics ?? statistics, keepsModel: keepsModel)
+    run.evaluationInterval = settings.evaluationInterval
+    run.convergence = settings.convergence
+    run.keepsBest = settings.keepsBest
+    run.comparesMovingAverages = settings.comparesMovingAverages
     let record = chapter.attempt {
       try run.run(
-        in: chapter, model: model(normalization), source: source, trainingSample: trainingSample,
+        in: chapter,
+        model: model(
+          normalization, repetition: settings.repetition, inputScale: settings.inputScale),
+        source: source, trainingSample: trainingSample,
         validationSample: validationSample ?? self.validationSample)
     }
     let curve = record.curve

@@ -80,6 +80,9 @@ public struct LanguageModelCurve: TrainingRecord, Sendable {
   public var unit: String
   public var divergedAt: Int?
   public var seconds: Double = 0
+  /// The parameters at the lowest validation point so far, when the run keeps them (early
+  /// stopping reads a model at its best, not where it stopped).
+  public var bestParameters: [String: Matrix<Float>]?
 
   public init(name: String, log: TrainingLog, unit: String = "bpc") {
     curves = RecordedCurves(run: name, log: log)
@@ -95,6 +98,10 @@ public struct LanguageModelCurve: TrainingRecord, Sendable {
   public var training: [Double] { curves.values("training \(unit)") }
   /// On a fixed sample of the validation text, as the model is used.
   public var validation: [Double] { curves.values("validation \(unit)") }
+  /// The same with the moving averages tracked in training, when the run measures both.
+  public var validationMovingAverages: [Double] {
+    curves.values("validation \(unit), moving averages")
+  }
 
   /// Records the three values at `step`.
   public func record(step: Int, trainingBatches: Double, training: Double, validation: Double) {
@@ -117,6 +124,15 @@ public struct LanguageModelRecord: Codable, Sendable {
   public var curve: LanguageModelCurve
   public var parameters: [String: Matrix<Float>]?
   public var populations: [String: TimeStepStatistics]?
+
+  public init(
+    curve: LanguageModelCurve, parameters: [String: Matrix<Float>]? = nil,
+    populations: [String: TimeStepStatistics]? = nil
+  ) {
+    self.curve = curve
+    self.parameters = parameters
+    self.populations = populations
+  }
 }
 
 /// One training run of a character-level language model, resumable: independent sequences
@@ -147,6 +163,15 @@ public struct LanguageModelTraining: Sendable {
   public var statistics: EvaluationStatistics
   /// Keep the trained parameters and populations in the record.
   public var keepsModel: Bool
+  /// Measure every this many steps instead of about `evaluations` times.
+  public var evaluationInterval: Int?
+  /// Stop once the validation curve has converged (early stopping).
+  public var convergence: Convergence?
+  /// Keep the parameters at the best validation point in the curve.
+  public var keepsBest = false
+  /// Also measure validation with the moving averages (when `statistics` re-estimates), to
+  /// show how far the two protocols differ.
+  public var comparesMovingAverages = false
 
   public init(
     name: String, steps: Int, batch: Int, length: Int, learningRate: Double, clipNorm: Double,
@@ -218,9 +243,11 @@ public struct LanguageModelTraining: Sendable {
           statistics: .batchAndTrack)
       }
     }
-    return TrainingRun(
-      name: name, steps: steps, evaluations: evaluations, model: model, state: state,
-      record: LanguageModelCurve(name: name, log: chapter.log),
+    var run = TrainingRun(
+      name: name, steps: steps,
+      schedule: EvaluationSchedule(
+        total: steps, every: evaluationInterval ?? max(steps, 1) / max(evaluations, 1)),
+      model: model, state: state, record: LanguageModelCurve(name: name, log: chapter.log),
       step: { _ in
         switch source {
         case .crops(let text):
@@ -253,7 +280,22 @@ public struct LanguageModelTraining: Sendable {
         }
         curve.record(
           step: step, trainingBatches: batches, training: training, validation: validation)
+        if comparesMovingAverages {
+          // Outside `evaluating`, the populations are the ones tracked in training.
+          let tracked = model.bitsPerCharacter(on: validationSample, statistics: .population)
+          curve.curves.record("validation bpc, moving averages", step: step, value: tracked)
+        }
+        // Early stopping keeps the model at its best point.
+        if keepsBest, validation.isFinite, validation <= curve.bestValidation.bpc {
+          curve.bestParameters = NamedValues.of(model.parameters)
+        }
         return [("train bpc", training), ("valid bpc", validation)]
       })
+    if let convergence {
+      run.stopsWhen = { curve in
+        convergence.hasConverged(steps: curve.steps, values: curve.validation)
+      }
+    }
+    return run
   }
 }

@@ -39,6 +39,9 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
   let measure: Measure
   /// Step s's bookkeeping once its loss is known to be a number (before any measurement).
   let afterStep: AfterStep?
+  /// Asked after every measurement: true ends the run there (it has converged). A resumed
+  /// run asks the same question of the same record, so it stops at the same step.
+  public var stopsWhen: ((Record) -> Bool)?
 
   /// - Parameters:
   ///   - step: trains step s (1-based) and returns its loss.
@@ -102,17 +105,19 @@ public struct TrainingRun<Model: TrainableModel, Record: TrainingRecord> {
       lossSum += loss
       lossCount += 1
       afterStep?(step, &record)
+      var converged = false
       if schedule.contains(step) {
         let values = try measure(step, lossSum / Double(lossCount), &record)
         (lossSum, lossCount) = (0, 0)
         progress.update(step, values)
+        converged = stopsWhen?(record) ?? false
       }
       record.seconds = secondsBefore + ProcessInfo.processInfo.systemUptime - started
       let continuing = checkpoints.stepDone(step) {
         LoopProgress(
           lossSum: lossSum, lossCount: lossCount, record: record, state: StateSnapshot(whole))
       }
-      if !continuing { break }
+      if !continuing || converged { break }
     }
     progress.finish()
     chapter.log.scalar(
