@@ -60,6 +60,15 @@ public struct Claim: Codable, Sendable, Equatable {
     kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .paper
   }
 
+  /// Equal in every field, the measured value bit for bit — and a measure that is not a number
+  /// (a run that never got there) equal to another that is not, so a claim compares with itself.
+  public static func == (a: Claim, b: Claim) -> Bool {
+    let sameMeasure =
+      a.measured.isNaN ? b.measured.isNaN : a.measured.bitPattern == b.measured.bitPattern
+    return a.text == b.text && a.paper == b.paper && sameMeasure && a.format == b.format
+      && a.unit == b.unit && a.threshold == b.threshold && a.holds == b.holds && a.kind == b.kind
+  }
+
   /// The measured value as the chapter wants it shown, e.g. "3.20e-08" or "97.1%".
   public var displayedValue: String { String(format: format, measured) + unit }
 }

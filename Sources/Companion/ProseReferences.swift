@@ -21,7 +21,7 @@ import Foundation
 ///
 /// A reference may read another chapter's results: `{{chapter 3 scalar "…" | %.2f}}`, or the
 /// results of the chapter's own long preset (committed in `Figures/long/`):
-/// `{{long scalar "…" | %.3f}}`.
+/// `{{long scalar "…" | %.3f}}`, or another chapter's: `{{chapter 4 long claim "…" | %+.3f}}`.
 ///
 /// Transforms, applied left to right: `abs`, `neg`, `*K`, `/K` (K a number). The last item is
 /// the format: a `printf` conversion (`%.3f`, `%+.2f`, `%.2e`, `%.3g`), `%d` for a whole
@@ -34,10 +34,13 @@ import Foundation
 public enum ProseReferences {
   /// Replaces every reference in `text` with its value from `results`; with no results (the
   /// chapter never ran), with "(not run yet)".
-  /// `resultsOfChapter(n)` gives chapter n's results for a reference that names it.
+  /// `resultsOfChapter(n)` gives chapter n's results for a reference that names it,
+  /// `longResultsOfChapter(n)` those of its long preset; `long` are this chapter's long
+  /// preset's.
   public static func expand(
     _ text: String, results: Results?,
-    resultsOfChapter: (Int) throws -> Results? = { _ in nil }, long: Results? = nil
+    resultsOfChapter: (Int) throws -> Results? = { _ in nil }, long: Results? = nil,
+    longResultsOfChapter: (Int) throws -> Results? = { _ in nil }
   ) throws -> String {
     var output = ""
     var rest = text[...]
@@ -65,11 +68,21 @@ public enum ProseReferences {
           guard let n = Int(number) else {
             throw CompanionError("\"chapter\" needs a number, got \"\(number)\"")
           }
-          guard let other = try resultsOfChapter(n) else {
-            throw CompanionError("chapter \(n) has no results to read (run it first)")
+          var remaining = words
+          if try remaining.word() == "long" {
+            guard let other = try longResultsOfChapter(n) else {
+              throw CompanionError(
+                "chapter \(n)'s long preset has no results to read (run it with --preset long)")
+            }
+            source = other
+            body = String(remaining.rest)
+          } else {
+            guard let other = try resultsOfChapter(n) else {
+              throw CompanionError("chapter \(n) has no results to read (run it first)")
+            }
+            source = other
+            body = String(words.rest)
           }
-          source = other
-          body = String(words.rest)
         }
         output += try source.map { try value(of: body, in: $0) } ?? "(not run yet)"
       } catch {

@@ -156,7 +156,8 @@ public enum PageRenderer {
     do {
       return try ProseReferences.expand(
         template.trimmingCharacters(in: .whitespacesAndNewlines), results: nil,
-        resultsOfChapter: { try committedResults(of: $0, root: root) })
+        resultsOfChapter: { try committedResults(of: $0, root: root) },
+        longResultsOfChapter: { try committedResults(of: $0, root: root, in: "Figures/long") })
     } catch {
       throw CompanionError("\(findingsSource): \(Chapter.oneLine(error))")
     }

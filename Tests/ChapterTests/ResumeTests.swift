@@ -120,7 +120,7 @@ struct ResumeTests {
   /// Stopped inside the first character model, the plain LSTM, once it has saved.
   @Test func aLanguageModelStoppedMidRunResumesBitForBit() throws {
     _ = try Self.expectResumesInsideUnit(
-      "LSTM", chapter: "ch04-recurrentinput", number: "04", steps: 60, every: 5)
+      "LSTM, rate 0.001", chapter: "ch04-recurrentinput", number: "04", steps: 60, every: 5)
   }
 
   @Test(.enabled(if: imageDataAvailable, imageDataMissing))

@@ -110,6 +110,25 @@ struct ClaimsAndResultsTests {
     #expect(text.contains("\"value\" : \"inf\""))
   }
 
+  /// A claim whose measure is not a number (a run that never got there) equals itself after a
+  /// round trip, and differs from one that measured a number; numbers compare bit for bit.
+  @Test func aClaimNotMeasuredEqualsItselfAndNothingElse() throws {
+    let undecided = Claim(
+      text: "reaches the target", paper: "p", measured: .nan, threshold: "< 1", holds: false)
+    var results = Self.sampleResults()
+    results.claims = [undecided]
+    let decoded = try Results.decode(try results.encoded())
+    #expect(decoded.claims == [undecided])
+    var measured = undecided
+    measured.measured = 0.5
+    #expect(measured != undecided)
+    var negativeZero = measured
+    negativeZero.measured = -0.0
+    var zero = measured
+    zero.measured = 0
+    #expect(negativeZero != zero, "bit for bit")
+  }
+
   @Test func resultsAreWrittenAtomicallyAndReadBack() throws {
     let temporary = try TemporaryDirectory()
     let file = temporary.url.appendingPathComponent("deeper/03-results.json")

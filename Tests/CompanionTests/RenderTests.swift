@@ -377,6 +377,18 @@ struct ProseReferenceTests {
       chapter: Catalog.chapter(number: 4)!, results: Self.results(),
       long: Self.results(scale: 2))
     #expect(page.contains("Book 45,750, long 91,500."), "\(page)")
+    let findings = try ProseReferences.expand(
+      #"Long {{chapter 3 long scalar "steps" | %,d}}, book {{chapter 3 scalar "steps" | %,d}}."#,
+      results: nil, resultsOfChapter: { _ in Self.results() },
+      longResultsOfChapter: { $0 == 3 ? Self.results(scale: 2) : nil })
+    #expect(findings == "Long 91,500, book 45,750.")
+    #expect {
+      try ProseReferences.expand(
+        #"{{chapter 2 long scalar "steps" | %d}}"#, results: nil,
+        resultsOfChapter: { _ in Self.results() })
+    } throws: { error in
+      "\(error)".contains("chapter 2's long preset has no results")
+    }
     #expect {
       try PageRenderer.render(
         source: #"//: {{long scalar "steps" | %d}}"#, chapter: Catalog.chapter(number: 4)!,
