@@ -95,20 +95,22 @@ do for [format in formats] {
   # Panel 4
   set title '(d) training on whole fortunes' noenhanced
   set xlabel 'training steps (batches of 64 fortunes)' noenhanced
-  set ylabel 'bits per character (fixed samples, population statistics)' noenhanced
+  set ylabel 'bits per character' noenhanced
   unset logscale x
   unset logscale y
   set format x '% h'
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [2.2:4]
-  set key inside bottom left
+  set yrange [2.54979861:4.54979861]
+  set key inside top right
   plot \
-    data index 11 using 1:2 with lines ls 2 dt 2 title 'sequence-wise, training' noenhanced, \
-    data index 12 using 1:2 with lines ls 2 title 'sequence-wise, validation' noenhanced, \
-    data index 13 using 1:2 with lines ls 3 dt 2 title 'frame-wise, training' noenhanced, \
-    data index 14 using 1:2 with lines ls 3 title 'frame-wise, validation' noenhanced
+    data index 11 using 1:2 with lines ls 1 dt 2 title 'LSTM, training' noenhanced, \
+    data index 12 using 1:2 with lines ls 1 title 'LSTM, validation' noenhanced, \
+    data index 13 using 1:2 with lines ls 2 dt 2 title 'input BN, sequence-wise, training' noenhanced, \
+    data index 14 using 1:2 with lines ls 2 title 'input BN, sequence-wise, validation' noenhanced, \
+    data index 15 using 1:2 with lines ls 3 dt 2 title 'input BN, frame-wise, training' noenhanced, \
+    data index 16 using 1:2 with lines ls 3 title 'input BN, frame-wise, validation' noenhanced
   unset multiplot
   set output
 }
