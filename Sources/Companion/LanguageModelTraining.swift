@@ -103,6 +103,12 @@ public struct LanguageModelCurve: TrainingRecord, Sendable {
     curves.values("validation \(unit), moving averages")
   }
 
+  /// Records the validation measure with the tracked moving averages at `step` (the series
+  /// `validationMovingAverages` reads).
+  public func recordValidationWithMovingAverages(step: Int, value: Double) {
+    curves.record("validation \(unit), moving averages", step: step, value: value)
+  }
+
   /// Records the three values at `step`.
   public func record(step: Int, trainingBatches: Double, training: Double, validation: Double) {
     curves.record("training batches \(unit)", step: step, value: trainingBatches)
@@ -283,7 +289,7 @@ public struct LanguageModelTraining: Sendable {
         if comparesMovingAverages {
           // Outside `evaluating`, the populations are the ones tracked in training.
           let tracked = model.bitsPerCharacter(on: validationSample, statistics: .population)
-          curve.curves.record("validation bpc, moving averages", step: step, value: tracked)
+          curve.recordValidationWithMovingAverages(step: step, value: tracked)
         }
         // Early stopping keeps the model at its best point.
         if keepsBest, validation.isFinite, validation <= curve.bestValidation.bpc {
