@@ -40,7 +40,7 @@ extension Chapter {
     let verdict =
       kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
     emit(
-      "\(kind == .check ? "check" : "claim"): \(text): \(claim.displayedValue) (\(threshold)) \(verdict)"
+      "\(kind == .check ? "check" : kind == .postHoc ? "claim (post hoc)" : "claim"): \(text): \(claim.displayedValue) (\(threshold)) \(verdict)"
     )
   }
 

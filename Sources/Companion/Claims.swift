@@ -12,6 +12,19 @@ public struct Claim: Codable, Sendable, Equatable {
     /// A check of our own derivation or code: a gradient against finite differences, an
     /// identity that holds by construction, a fused kernel against the staged one.
     case check
+    /// A paper's claim whose test (its measure or its threshold) was chosen after a first run
+    /// had been seen. Tallied apart from the claims fixed before the run: a test picked with
+    /// the data in view is weaker evidence, whichever way it comes out.
+    case postHoc
+
+    /// "[check] ", "[post hoc] " or nothing: how a table marks the kind.
+    public var label: String {
+      switch self {
+      case .paper: ""
+      case .check: "[check] "
+      case .postHoc: "[post hoc] "
+      }
+    }
   }
 
   /// The claim in a sentence, e.g. "BN output has zero mean".
@@ -95,7 +108,7 @@ public enum ClaimsTable {
     let rows = claims.map {
       [
         $0.kind == .check ? ($0.holds ? "passes" : "FAILS") : ($0.holds ? "holds" : "FAILS"),
-        ($0.kind == .check ? "[check] " : "") + $0.text, $0.displayedValue, $0.threshold,
+        $0.kind.label + $0.text, $0.displayedValue, $0.threshold,
         $0.paper,
       ]
     }
@@ -112,13 +125,21 @@ public enum ClaimsTable {
     return line(header) + rule + rows.map(line).joined() + tally(claims) + "\n"
   }
 
-  /// "4 of 7 of the papers' claims hold; 2 of 2 checks pass." (each part only if present).
+  /// "4 of 7 of the papers' claims hold; 1 of 1 claims tested after a first run holds; 2 of
+  /// 2 checks pass." (each part only if present).
   public static func tally(_ claims: [Claim]) -> String {
     let paper = claims.filter { $0.kind == .paper }
+    let postHoc = claims.filter { $0.kind == .postHoc }
     let checks = claims.filter { $0.kind == .check }
     var parts: [String] = []
     if !paper.isEmpty {
       parts.append("\(paper.filter(\.holds).count) of \(paper.count) of the papers' claims hold")
+    }
+    if !postHoc.isEmpty {
+      let held = postHoc.filter(\.holds).count
+      parts.append(
+        "\(held) of \(postHoc.count) claims tested after a first run \(held == 1 ? "holds" : "hold") (post hoc, tallied apart)"
+      )
     }
     if !checks.isEmpty {
       parts.append("\(checks.filter(\.holds).count) of \(checks.count) checks pass")
@@ -130,12 +151,19 @@ public enum ClaimsTable {
   /// the checks of our own derivations and code in another, and the tally.
   public static func markdown(_ claims: [Claim]) -> String {
     let paper = claims.filter { $0.kind == .paper }
+    let postHoc = claims.filter { $0.kind == .postHoc }
     let checks = claims.filter { $0.kind == .check }
     var text = ""
     if !paper.isEmpty { text += markdownTable(paper) }
+    if !postHoc.isEmpty {
+      text +=
+        (text.isEmpty ? "" : "\n")
+        + "Claims whose test was chosen after a first run had been seen (post hoc: tallied apart, weaker evidence):\n\n"
+        + markdownTable(postHoc)
+    }
     if !checks.isEmpty {
       text +=
-        (paper.isEmpty ? "" : "\n")
+        (text.isEmpty ? "" : "\n")
         + "Checks of our own derivations and code (true if the code is right; they are not evidence for a paper):\n\n"
         + markdownTable(checks)
     }

@@ -18,6 +18,8 @@ import Foundation
 ///     {{table "inference"}}                          a table the chapter recorded, as Markdown
 ///     {{held}}, {{passed}}                           "6 of 10": the papers' claims that held,
 ///                                                    the checks of our own code that passed
+///     {{posthoc}}                                    the claims tested after a first run
+///                                                    (post hoc) that held, tallied apart
 ///
 /// A reference may read another chapter's results: `{{chapter 3 scalar "…" | %.2f}}`, or the
 /// results of the chapter's own long preset (committed in `Figures/long/`):
@@ -108,10 +110,15 @@ public enum ProseReferences {
           "the results hold no table \"\(name)\"\(known(results.tables.map(\.name)))")
       }
       return table.markdown
-    case "held", "passed":
+    case "held", "passed", "posthoc":
       try words.end()
       guard parts.count == 1 else { throw CompanionError("a count takes no format") }
-      let (count, total) = kind == "held" ? results.claimsHeld : results.checksPassed
+      let (count, total): (Int, Int) =
+        switch kind {
+        case "held": results.claimsHeld
+        case "posthoc": results.postHocClaimsHeld
+        default: results.checksPassed
+        }
       return "\(count) of \(total)"
     case "verdict":
       let claim = try self.claim(try words.quoted(), in: results)

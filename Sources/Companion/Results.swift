@@ -194,6 +194,11 @@ public struct Results: Codable, Sendable, Equatable {
     let paper = claims.filter { $0.kind == .paper }
     return (paper.filter(\.holds).count, paper.count)
   }
+  /// The papers' claims tested after a first run (post hoc) that held, of those tested.
+  public var postHocClaimsHeld: (held: Int, total: Int) {
+    let postHoc = claims.filter { $0.kind == .postHoc }
+    return (postHoc.filter(\.holds).count, postHoc.count)
+  }
   /// The checks of our own derivations and code that passed, of those run.
   public var checksPassed: (passed: Int, total: Int) {
     let checks = claims.filter { $0.kind == .check }

@@ -86,7 +86,12 @@ public struct RunSummary: Sendable, Equatable {
   public var text: String {
     let header = ["Chapter", "Wall", "Papers' claims held", "Checks passed", "Figures", "Status"]
     let cells = rows.map { row -> [String] in
-      let claims = row.results.map { "\($0.claimsHeld.held)/\($0.claimsHeld.total)" } ?? "-"
+      let claims =
+        row.results.map { results in
+          let postHoc = results.postHocClaimsHeld
+          return "\(results.claimsHeld.held)/\(results.claimsHeld.total)"
+            + (postHoc.total > 0 ? " (+\(postHoc.held)/\(postHoc.total) post hoc)" : "")
+        } ?? "-"
       let checks = row.results.map { "\($0.checksPassed.passed)/\($0.checksPassed.total)" } ?? "-"
       let figures = row.results.map { String($0.figures.count) } ?? "-"
       let wall =
