@@ -353,33 +353,25 @@ func trainWords(_ variant: Variant, corpus words: WordCorpus) -> LanguageModelCu
  cores; then each model's two further repetitions at its own best rate.
  */
 
-/// One trained run: which model, at which rate, in which repetition, and its record.
-struct Trial: Codable {
-  var variant: Variant
-  var rate: Double
-  var repetition: Int
-  var record: LanguageModelRecord
-  var curve: LanguageModelCurve { record.curve }
-}
-
-/// "0.002": a rate as the tables and run names show it.
-func rateText(_ rate: Double) -> String { String(format: "%g", rate) }
-
 /// Trains `variant` at `rate` in `repetition` on the fixed-length crops of the training
-/// text, until it converges or reaches the step limit.
-func train(_ variant: Variant, rate: Double, repetition: Int) -> Trial {
+/// text, until it converges or reaches the step limit; given Penn Treebank's words, the
+/// word-level model instead (one rate, one repetition).
+func train(_ variant: Variant, rate: Double, repetition: Repetition) -> LanguageModelRecord {
+  if let wordCorpus {
+    return LanguageModelRecord(curve: trainWords(variant, corpus: wordCorpus))
+  }
   let name =
-    "\(variant.rawValue), rate \(rateText(rate))" + (repetition > 1 ? " #\(repetition)" : "")
-  let record = characters.train(
+    "\(variant.rawValue), rate \(rateText(rate))"
+    + (repetition.index > 1 ? " #\(repetition.index)" : "")
+  return characters.train(
     name, variant.normalization(maxSteps: length), source: .crops(trainingText),
     steps: maxSteps, trainingSample: trainingSample,
     settings: CharacterModels.RunSettings(
-      learningRate: rate, repetition: Repetition(repetition),
+      learningRate: rate, repetition: repetition,
       inputScale: variant == .scaledInput ? Float(scaleFactor) : 1,
       evaluationInterval: measureEvery, convergence: convergence, keepsBest: true,
       comparesMovingAverages: true),
     in: chapter)
-  return Trial(variant: variant, rate: rate, repetition: repetition, record: record)
 }
 
 /// Whether a run's validation curve stopped improving before its step limit.
@@ -387,56 +379,28 @@ func converged(_ curve: LanguageModelCurve) -> Bool {
   convergence.hasConverged(steps: curve.steps, values: curve.validation)
 }
 
-let grid: [Trial] = chapter.phase("learning-rate grid") {
-  if let wordCorpus {
-    // One rate (the schedule of Zaremba et al.), one repetition.
-    return variants.map {
-      Trial(
-        variant: $0, rate: 1, repetition: 1,
-        record: LanguageModelRecord(curve: trainWords($0, corpus: wordCorpus)))
-    }
-  }
-  let cells = variants.flatMap { variant in learningRates.map { (variant, $0) } }
-  return chapter.attempt {
-    try chapter.independently("learning-rate grid", cells) { variant, rate in
-      train(variant, rate: rate, repetition: 1)
-    }
-  }
+/// Every run: each model at every rate of the grid (repetition 1), then each model's further
+/// repetitions at its own best rate (the lowest best validation among its converged runs).
+let runs: TunedRuns<Variant, LanguageModelRecord> = chapter.attempt {
+  try chapter.tuneAndRepeat(
+    models: variants, rates: wordCorpus == nil ? learningRates : [1],
+    repetitions: wordCorpus == nil ? repetitions : 1, gridPhase: "learning-rate grid",
+    repetitionsPhase: "repetitions", score: { $0.curve.bestValidation.bpc },
+    converged: { converged($0.curve) }, train: train)
 }
-
-/// Each model's rate: the lowest best validation among its converged runs (among all, if
-/// none converged).
-let chosenRate: [Variant: Double] = Dictionary(
-  uniqueKeysWithValues: variants.map { variant in
-    let runs = grid.filter { $0.variant == variant }
-    let candidates =
-      runs.contains { converged($0.curve) } ? runs.filter { converged($0.curve) } : runs
-    let best = candidates.min { $0.curve.bestValidation.bpc < $1.curve.bestValidation.bpc }!
-    return (variant, best.rate)
-  })
-
-let further: [Trial] = chapter.phase("repetitions") {
-  guard wordCorpus == nil, repetitions > 1 else { return [] }
-  let cells = variants.flatMap { variant in (2...repetitions).map { (variant, $0) } }
-  return chapter.attempt {
-    try chapter.independently("repetitions", cells) { variant, repetition in
-      train(variant, rate: chosenRate[variant]!, repetition: repetition)
-    }
-  }
+extension Trial where Model == Variant, Record == LanguageModelRecord {
+  var variant: Variant { model }
+  var curve: LanguageModelCurve { record.curve }
 }
-
+let chosenRate = runs.chosenRate
 /// Each model's repetitions at its chosen rate, the first first.
-let trials: [Variant: [Trial]] = Dictionary(
-  uniqueKeysWithValues: variants.map { variant in
-    let first = grid.first { $0.variant == variant && $0.rate == chosenRate[variant]! }!
-    return (variant, [first] + further.filter { $0.variant == variant })
-  })
+let trials = runs.trials
 
 var gridRows: [[String]] = []
 for variant in variants {
   var row = [variant.rawValue]
   for rate in learningRates {
-    let trial = grid.first { $0.variant == variant && $0.rate == rate }!
+    let trial = runs.gridTrial(variant, rate: rate)
     let best = trial.curve.bestValidation
     let cellText =
       cell("%.3f", best.bpc) + " (" + grouped(best.step) + ")"
@@ -498,73 +462,29 @@ chapter.table(
  only said the BN models had been trained further*. The measures above replace it.
  */
 
-/// The first measured step at which `curve`'s training-batch bpc is at or below `target`.
-func firstStep(_ curve: LanguageModelCurve, atOrBelow target: Double) -> Int? {
-  zip(curve.steps, curve.trainingBatches).first { $0.1 <= target }?.0
-}
-
-/// The index of a curve's best validation point.
-func bestIndex(_ curve: LanguageModelCurve) -> Int {
-  curve.steps.firstIndex(of: curve.bestValidation.step) ?? 0
-}
-
-/// The validation bpc where the training-sample bpc first falls to `level`, interpolated
-/// linearly in the training bpc between the two measurements around it; nil if it never does.
-func validation(atFit level: Double, _ curve: LanguageModelCurve) -> Double? {
-  let (x, y) = (curve.training, curve.validation)
-  guard let i = x.firstIndex(where: { $0 <= level }) else { return nil }
-  guard i > 0 else { return y[0] }
-  // Validation bpc on the segment from point i − 1 to point i, at training bpc `level`.
-  let fraction = (x[i - 1] - level) / (x[i - 1] - x[i])
-  return y[i - 1] + fraction * (y[i] - y[i - 1])
-}
-
 let baselineTrials = trials[.baseline]!
 /// The LSTM's training-batch bpc and training-sample bpc at its best validation point, the
 /// highest over the repetitions: the speed target and the level of equal fit, levels every
 /// repetition of the LSTM reaches by its best point.
 let speedTarget = Spread(
-  values: baselineTrials.map { $0.curve.trainingBatches[bestIndex($0.curve)] }
+  values: baselineTrials.map { $0.curve.trainingBatches[$0.curve.bestIndex] }
 ).high
 let fitLevel = Spread(
-  values: baselineTrials.map { $0.curve.training[bestIndex($0.curve)] }
+  values: baselineTrials.map { $0.curve.training[$0.curve.bestIndex] }
 ).high
 chapter.log.scalar("speed target: LSTM's training batches bpc at its best validation", speedTarget)
 chapter.log.scalar("equal-fit level: LSTM's training-sample bpc at its best validation", fitLevel)
 
-/// What the claims read off one run.
-struct Reading {
-  var best: Double
-  var bestStep: Int
-  var trainingAtBest: Double
-  var stepsToTarget: Double
-  var validationAtFit: Double
-  var converged: Bool
-  var stoppedAt: Int
+let readings: [Variant: [LanguageModelReading]] = trials.mapValues {
+  $0.map {
+    LanguageModelReading(
+      $0.curve, speedTarget: speedTarget, fitLevel: fitLevel, convergence: convergence)
+  }
 }
-
-func reading(_ trial: Trial) -> Reading {
-  let curve = trial.curve
-  let best = curve.bestValidation
-  return Reading(
-    best: best.bpc, bestStep: best.step, trainingAtBest: curve.training[bestIndex(curve)],
-    stepsToTarget: firstStep(curve, atOrBelow: speedTarget).map(Double.init) ?? .nan,
-    validationAtFit: validation(atFit: fitLevel, curve) ?? .nan,
-    converged: converged(curve), stoppedAt: curve.steps.last ?? 0)
-}
-
-let readings: [Variant: [Reading]] = trials.mapValues { $0.map(reading) }
 
 /// A measure of every repetition of a model, with mean and range.
-func spread(_ variant: Variant, _ measure: (Reading) -> Double) -> Spread {
+func spread(_ variant: Variant, _ measure: (LanguageModelReading) -> Double) -> Spread {
   Spread(values: readings[variant]!.map(measure))
-}
-
-/// Whether every repetition of `a` is below every repetition of `b` (with three against
-/// three, a one-sided permutation test at p = 1/20). A missing value (a run that never got
-/// there) is never below.
-func everyBelow(_ a: Spread, _ b: Spread) -> Bool {
-  a.values.allSatisfy(\.isFinite) && b.values.allSatisfy { !$0.isNaN } && a.high < b.low
 }
 
 /// Whether every run of the models compared converged; a claim about trained models is not
@@ -585,14 +505,6 @@ func undecidedNote(_ models: [Variant], _ a: Spread, _ b: Spread) -> String {
   return ""
 }
 
-/// "3.232 (3.221–3.240)": a spread's mean and range, each in `format` ("steps": whole numbers,
-/// thousands grouped).
-func meanAndRange(_ spread: Spread, _ format: String) -> String {
-  let text = { (value: Double) in format == "steps" ? grouped(value) : cell(format, value) }
-  guard spread.values.count > 1 else { return text(spread.mean) }
-  return text(spread.mean) + " (" + text(spread.low) + "–" + text(spread.high) + ")"
-}
-
 let repetitionText = "\(repetitions) repetition" + (repetitions == 1 ? "" : "s")
 
 /// The claim that `model` trains faster than `reference` (or, `faster: false`, that it does
@@ -600,7 +512,7 @@ let repetitionText = "\(repetitions) repetition" + (repetitions == 1 ? "" : "s")
 func speedClaim(_ model: Variant, against reference: Variant, faster: Bool, text: String) {
   let (a, b) = (spread(model, \.stepsToTarget), spread(reference, \.stepsToTarget))
   let decided = allConverged([model, reference]) && allMeasured(a, b)
-  let below = everyBelow(a, b)
+  let below = a.isEntirelyBelow(b)
   let ratio = a.mean / b.mean
   chapter.claim(
     text, paper: "Laurent et al. 2016, abstract", measured: ratio, format: "%.3f",
@@ -615,7 +527,7 @@ func speedClaim(_ model: Variant, against reference: Variant, faster: Bool, text
 
 /// The claim that `model`'s `measure` is no better (lower) than the LSTM's.
 func noBetterClaim(
-  _ model: Variant, _ measure: (Reading) -> Double, text: String, what: String
+  _ model: Variant, _ measure: (LanguageModelReading) -> Double, text: String, what: String
 ) {
   let (a, b) = (spread(model, measure), spread(.baseline, measure))
   let decided = allConverged([model, .baseline]) && allMeasured(a, b)
@@ -624,7 +536,7 @@ func noBetterClaim(
     text, paper: "Laurent et al. 2016, abstract", measured: difference, format: "%+.3f",
     unit: " \(symbolUnit)" + undecidedNote([model, .baseline], a, b),
     threshold: "not every repetition below every one of the LSTM's",
-    holds: decided && !everyBelow(a, b))
+    holds: decided && !a.isEntirelyBelow(b))
   chapter.log.scalar("\(what), \(model.rawValue) − LSTM (mean)", difference)
 }
 
@@ -690,9 +602,9 @@ for variant in variants {
   let atFit = spread(variant, \.validationAtFit)
   let trainingAtBest = spread(variant, \.trainingAtBest)
   summaryRows.append([
-    variant.rawValue, rateText(chosenRate[variant]!), meanAndRange(best, "%.3f"),
-    meanAndRange(trainingAtBest, "%.3f"), meanAndRange(steps, "steps"),
-    meanAndRange(atFit, "%.3f"),
+    variant.rawValue, rateText(chosenRate[variant]!), best.meanAndRange("%.3f"),
+    trainingAtBest.meanAndRange("%.3f"), steps.meanAndRange("steps"),
+    atFit.meanAndRange("%.3f"),
   ])
   chapter.log.scalar("best validation bpc, \(variant.rawValue), mean", best.mean)
   chapter.log.scalar("best validation bpc, \(variant.rawValue), lowest", best.low)
@@ -720,8 +632,8 @@ chapter.table(
   ], rows: repetitionRows)
 chapter.log.scalar(
   "runs that converged (of all)",
-  Double(grid.filter { converged($0.curve) }.count + further.filter { converged($0.curve) }.count))
-chapter.log.scalar("runs (of all)", Double(grid.count + further.count))
+  Double(runs.allTrials.filter { converged($0.curve) }.count))
+chapter.log.scalar("runs (of all)", Double(runs.allTrials.count))
 
 /*:
  ## Why the naive hidden-to-hidden normalization might fail
@@ -761,13 +673,13 @@ var largestStatisticsGap = 0.0
 for variant in variants where variant != .baseline && variant != .scaledInput {
   let differences = Spread(
     values: trials[variant]!.map { trial in
-      let i = bestIndex(trial.curve)
+      let i = trial.curve.bestIndex
       let moving = trial.curve.validationMovingAverages
       return i < moving.count ? moving[i] - trial.curve.validation[i] : .nan
     })
   largestStatisticsGap = max(largestStatisticsGap, abs(differences.low), abs(differences.high))
   statisticsRows.append([
-    variant.rawValue, meanAndRange(differences, "%+.4f"),
+    variant.rawValue, differences.meanAndRange("%+.4f"),
   ])
 }
 if !statisticsRows.isEmpty {
@@ -798,24 +710,11 @@ chapter.log.scalar(
 
 /// A trial's model at its best validation point, with population statistics re-estimated
 /// (a plain average) over fixed training crops, as the runs measured it.
-func modelAtBest(_ trial: Trial) -> SequenceModel<Float> {
-  let model = characters.model(
-    trial.variant.normalization(maxSteps: length), repetition: Repetition(trial.repetition),
-    inputScale: trial.variant == .scaledInput ? Float(scaleFactor) : 1)
-  if let best = trial.curve.bestParameters {
-    for parameter in model.parameters {
-      if let value = best[parameter.name] { parameter.value = value }
-    }
-  }
-  model.populations = model.populations.mapValues(model.freshAverage)
-  var stream = SequenceStream(
-    batchSize: batch, length: length, seed: chapter.seed(for: "re-estimation after training"))
-  for _ in 0..<reestimationBatches {
-    model.forward(
-      .tokens(stream.next(from: trainingText).timeMajorInputs), steps: length, batch: batch,
-      statistics: .batchAndTrack)
-  }
-  return model
+func modelAtBest(_ trial: Trial<Variant, LanguageModelRecord>) -> SequenceModel<Float> {
+  characters.modelAtBest(
+    trial.curve, trial.variant.normalization(maxSteps: length), repetition: trial.repetition,
+    inputScale: trial.variant == .scaledInput ? Float(scaleFactor) : 1, text: trainingText,
+    batches: reestimationBatches)
 }
 
 let promptLength = chapter.pick(smoke: 10, book: 40, paper: 40)
@@ -870,8 +769,8 @@ if let frame = bpcByLength[.frameWise], let sequence = bpcByLength[.sequenceWise
   var frameClearlyBetter = false
   for (k, steps) in testLengths.enumerated() {
     rows.append([
-      grouped(steps) + (steps == length ? " (trained)" : ""), meanAndRange(lstm[k], "%.3f"),
-      meanAndRange(sequence[k], "%.3f"), meanAndRange(frame[k], "%.3f"),
+      grouped(steps) + (steps == length ? " (trained)" : ""), lstm[k].meanAndRange("%.3f"),
+      sequence[k].meanAndRange("%.3f"), frame[k].meanAndRange("%.3f"),
       cell("%+.3f", sequence[k].mean - frame[k].mean),
     ])
     chapter.log.scalar(
@@ -879,7 +778,7 @@ if let frame = bpcByLength[.frameWise], let sequence = bpcByLength[.sequenceWise
       sequence[k].mean - frame[k].mean)
     guard steps != length else { continue }
     worst = max(worst, sequence[k].mean - frame[k].mean)
-    frameClearlyBetter = frameClearlyBetter || everyBelow(frame[k], sequence[k])
+    frameClearlyBetter = frameClearlyBetter || frame[k].isEntirelyBelow(sequence[k])
   }
   chapter.table(
     "other lengths",
@@ -1307,7 +1206,7 @@ for variant in curveModels {
         role: variant.role))
   }
   let bests = trials[variant]!.map {
-    ($0.curve.training[bestIndex($0.curve)], $0.curve.bestValidation.bpc)
+    ($0.curve.training[$0.curve.bestIndex], $0.curve.bestValidation.bpc)
   }
   frontierSeries.append(.points("", x: bests.map(\.0), y: bests.map(\.1), role: variant.role))
 }

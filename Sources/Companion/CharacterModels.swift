@@ -152,6 +152,30 @@ public struct CharacterModels: Sendable {
     return record
   }
 
+  /// A trained run's model at its best validation point (the parameters the run kept there),
+  /// with population statistics re-estimated — the plain average of the batch statistics of
+  /// `batches` fixed crops of `text` — as the runs measured it.
+  public func modelAtBest(
+    _ curve: LanguageModelCurve, _ normalization: RecurrentNormalization,
+    repetition: Repetition, inputScale: Float = 1, text: [UInt8], batches: Int
+  ) -> SequenceModel<Float> {
+    let model = model(normalization, repetition: repetition, inputScale: inputScale)
+    if let best = curve.bestParameters {
+      for parameter in model.parameters {
+        if let value = best[parameter.name] { parameter.value = value }
+      }
+    }
+    model.populations = model.populations.mapValues(model.freshAverage)
+    var stream = SequenceStream(
+      batchSize: batch, length: length, seed: chapter.seed(for: "re-estimation after training"))
+    for _ in 0..<batches {
+      model.forward(
+        .tokens(stream.next(from: text).timeMajorInputs), steps: length, batch: batch,
+        statistics: .batchAndTrack)
+    }
+    return model
+  }
+
   /// Before long runs: times a training step of a model with `normalization` on `text` and
   /// says how long `steps` steps will take, side by side on the cores.
   public func announceLongRun(

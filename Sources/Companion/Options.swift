@@ -53,19 +53,19 @@ public struct ChapterOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
-      "Learning rates a chapter tries, comma-separated (replaces its grid; chapters 4 and 5).",
+      "Learning rates a chapter tries, comma-separated (replaces its grid: chapter 4's models, chapter 5's character models).",
       valueName: "r1,r2,…"))
   public var rates: RateList?
 
   @Option(
     help: ArgumentHelp(
-      "Characters of training text (chapter 4: the first N of the training split).",
+      "Characters of training text (chapters 4 and 5: the first N of the training split).",
       valueName: "N"))
   public var trainingCharacters: Int?
 
   @Option(
     help: ArgumentHelp(
-      "Initial γ of the batch-normalization layers (chapter 4's input BN; default 1).",
+      "Initial γ of the batch-normalization layers (chapter 4's input BN, default 1; chapter 5's BN-LSTM on text, default 0.1).",
       valueName: "γ"))
   public var gamma: Double?
 

@@ -124,6 +124,11 @@ public struct SequenceClassifierTraining: Sendable {
   /// What the validation accuracy is measured with.
   public var statistics: EvaluationStatistics
   public var measuresMovingAverage: Bool
+  /// Steps between measurements; nil spreads `evaluations` over the run.
+  public var evaluationInterval: Int?
+  /// When set, the run ends where its validation accuracy has converged (the rule is read on
+  /// the error rate, 100 − accuracy, so that lower is better as for every other curve).
+  public var convergence: Convergence?
 
   public init(
     name: String, steps: Int, batch: Int, optimizer: RMSProp<Float>, clipNorm: Double,
@@ -179,8 +184,10 @@ public struct SequenceClassifierTraining: Sendable {
       curve: ClassifierCurve(name: name, log: chapter.log),
       bestParameters: NamedValues.of(model.parameters),
       bestPopulations: model.populations)
-    return TrainingRun(
-      name: name, steps: steps, evaluations: evaluations, model: model, state: state,
+    var run = TrainingRun(
+      name: name, steps: steps,
+      schedule: evaluationInterval.map { EvaluationSchedule(total: steps, every: $0) }
+        ?? EvaluationSchedule(total: steps, points: evaluations), model: model, state: state,
       record: start,
       step: { _ in
         let (inputs, labels) = training.batch(Array(batches.next()))
@@ -214,5 +221,12 @@ public struct SequenceClassifierTraining: Sendable {
         curves.record(ClassifierCurve.validationMetric, step: step, value: accuracy)
         return [("loss", trainingLoss), ("valid %", accuracy)]
       })
+    if let convergence {
+      run.stopsWhen = { record in
+        convergence.hasConverged(
+          steps: record.curve.steps, values: record.curve.validation.map { 100 - $0 })
+      }
+    }
+    return run
   }
 }

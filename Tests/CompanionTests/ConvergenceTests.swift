@@ -1,3 +1,4 @@
+import Datasets
 import Engine
 import Foundation
 import Randomness
@@ -67,5 +68,42 @@ struct ConvergenceTests {
 
   @Test func aStoppedRunResumesToTheSameStop() throws {
     try TrainingRunTests.expectResumesBitForBit { chapter in stoppingRun(chapter) }
+  }
+
+  /// A pixel-sequence classifier under the same kind of rule, read on the error rate: an
+  /// improvement must beat the best accuracy by 200 points, so it stops `patience` steps
+  /// after its first measurement, resumed or not.
+  func stoppingClassifier(_ chapter: Chapter) -> TrainingRun<
+    SequenceModel<Float>, ClassifierRecord
+  > {
+    var generator = RandomGenerator(seed: 2)
+    let images = ImageSet(
+      count: 24, rows: 3, cols: 3, pixels: (0..<(24 * 9)).map { _ in Float(generator.nextUnit()) },
+      labels: (0..<24).map { $0 % 3 })
+    let data = PixelSequences(images: images, permutation: nil)
+    let model = SequenceModel<Float>(
+      layers: [
+        RecurrentLayerConfiguration(
+          cell: .lstm, inputs: 1, hidden: 6, normalization: .cooijmans(maxSteps: 9),
+          initialState: .learned, initialStateNoise: 0.1)
+      ], head: .lastStep(classes: 3), using: &generator)
+    var training = SequenceClassifierTraining(
+      name: "pixels stop early", steps: 40, batch: 5, optimizer: RMSProp<Float>.cooijmans(),
+      clipNorm: 1, evaluations: 1, seed: 7, statistics: .reestimated(batches: 2))
+    training.evaluationInterval = 2
+    training.convergence = Convergence(patience: 6, tolerance: 200)
+    return training.describe(in: chapter, model: model, training: data, validation: data)
+  }
+
+  @Test func aClassifierStopsWhereItsValidationErrorConverges() throws {
+    let chapter = try TestChapter.make(["--preset", "smoke"])
+    let record = try stoppingClassifier(chapter).train(in: chapter, checkpoints: NoCheckpoints())
+    // Measured at the first step and every 2; 6 steps past the first measurement at step 8.
+    #expect(record.curve.steps == [1, 2, 4, 6, 8])
+    #expect(record.curve.validation.count == 5)
+  }
+
+  @Test func aStoppedClassifierResumesToTheSameStop() throws {
+    try TrainingRunTests.expectResumesBitForBit { chapter in stoppingClassifier(chapter) }
   }
 }
