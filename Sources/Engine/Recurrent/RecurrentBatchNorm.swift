@@ -126,31 +126,40 @@ public final class RecurrentBatchNorm<T: Scalar> {
     _ x: MatrixView<T>, into y: MatrixView<T>, tape rows: Range<Int>, statisticRow: Int,
     populationStep: Int, mask: UnsafeBufferPointer<T>?
   ) {
-    let (mean, s): (MatrixView<T>, MatrixView<T>)
-    if policy.usesBatchStatistics {
-      let (mu, sigma2) = (
-        stepMeans.view.rows(statisticRow..<statisticRow + 1),
-        stepVariances.view.rows(statisticRow..<statisticRow + 1)
-      )
-      let counted = BatchNormalization.moments(
-        of: x, mask: mask, mean: mu, variance: sigma2, workspace: workspace)
-      s = stepInverseStd.view.rows(statisticRow..<statisticRow + 1)
-      BatchNormalization.inverseStandardDeviation(of: sigma2, epsilon: epsilon, into: s)
-      if policy == .batchAndTrack && counted > 0 {
-        population.update(
-          step: statistics == .perStep ? populationStep : 0, batchMean: mu, batchVariance: sigma2,
-          batchSize: counted)
-      }
-      mean = mu
-    } else {
-      let stored = statistics == .perStep ? population.index(populationStep) : 0
-      mean = populationMeans.view.rows(stored..<stored + 1)
-      s = populationInverseStd.view.rows(stored..<stored + 1)
-      stepInverseStd.view.rows(statisticRow..<statisticRow + 1).copy(from: s)
-    }
+    let (mean, s) = statistics(
+      of: x, statisticRow: statisticRow, populationStep: populationStep, mask: mask)
     BatchNormalization.normalize(
       x, mean: mean, inverseStd: s, gamma: gamma.valueView, beta: beta?.valueView,
       normalized: normalized.view.rows(rows), output: y)
+  }
+
+  /// The μ and s = 1/√(σ² + ε) that normalise `x`, the rows of one statistic: this batch's
+  /// (kept on the tape, and tracked into the population if the policy says so) or the
+  /// population's for `populationStep`.
+  @inlinable
+  func statistics(
+    of x: MatrixView<T>, statisticRow: Int, populationStep: Int, mask: UnsafeBufferPointer<T>?
+  ) -> (mean: MatrixView<T>, inverseStd: MatrixView<T>) {
+    let s = stepInverseStd.view.rows(statisticRow..<statisticRow + 1)
+    guard policy.usesBatchStatistics else {
+      let stored = statistics == .perStep ? population.index(populationStep) : 0
+      let populationS = populationInverseStd.view.rows(stored..<stored + 1)
+      s.copy(from: populationS)
+      return (populationMeans.view.rows(stored..<stored + 1), populationS)
+    }
+    let (mu, sigma2) = (
+      stepMeans.view.rows(statisticRow..<statisticRow + 1),
+      stepVariances.view.rows(statisticRow..<statisticRow + 1)
+    )
+    let counted = BatchNormalization.moments(
+      of: x, mask: mask, mean: mu, variance: sigma2, workspace: workspace)
+    BatchNormalization.inverseStandardDeviation(of: sigma2, epsilon: epsilon, into: s)
+    if policy == .batchAndTrack && counted > 0 {
+      population.update(
+        step: statistics == .perStep ? populationStep : 0, batchMean: mu, batchVariance: sigma2,
+        batchSize: counted)
+    }
+    return (mu, s)
   }
 
   /// ∂ℓ/∂x of step t from ∂ℓ/∂y (B × n) into `dx` (which may be `dy`), adding this step's

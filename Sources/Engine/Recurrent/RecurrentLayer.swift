@@ -52,6 +52,12 @@ public final class RecurrentLayer<T: Scalar> {
   public let parameters: [Parameter<T>]
   /// The normalizations this layer has.
   public let norms: [any RecurrentNormalizer<T>]
+  /// The BN-LSTM's batch normalizations where the step runs them fused with what surrounds
+  /// them (`BNLSTMKernels`): BN_x and BN_h added in one pass, BN_c with the output, and the
+  /// backward step through h_t, BN_c, c_t and BN_h. nil where a term has another normaliser.
+  @usableFromInline let fusedTerms:
+    (input: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
+  @usableFromInline let fusedCellNorm: RecurrentBatchNorm<T>?
   /// Its normalizations that are batch normalizations (all of them, in this book), for what
   /// only BN has: per-step populations, the last batch's statistics.
   public var batchNorms: [RecurrentBatchNorm<T>] {
@@ -163,6 +169,14 @@ public final class RecurrentLayer<T: Scalar> {
     initialHidden = learned ? Parameter("\(name).h0", Matrix(rows: 1, cols: h)) : nil
     initialCell = learned && lstm ? Parameter("\(name).c0", Matrix(rows: 1, cols: h)) : nil
     norms = [inputNorm, recurrentNorm, preactivationNorm, cellNorm].compactMap { $0 }
+    if let input = inputNorm as? RecurrentBatchNorm<T>, input.beta == nil,
+      let recurrent = recurrentNorm as? RecurrentBatchNorm<T>, preactivationNorm == nil
+    {
+      fusedTerms = (input, recurrent)
+    } else {
+      fusedTerms = nil
+    }
+    fusedCellNorm = cellNorm as? RecurrentBatchNorm<T>
     parameters =
       [inputWeight, recurrentWeight] + [bias, initialHidden, initialCell].compactMap { $0 }
       + norms.flatMap { $0.parameters }
@@ -287,9 +301,14 @@ public final class RecurrentLayer<T: Scalar> {
   /// The time loop, once W_x x_t is in `inputTerm` for every step.
   @inlinable
   func run() -> MatrixView<T> {
-    let (b, g) = (batch, gateWidth)
-    // The input term's normalization covers all steps before the loop.
-    inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
+    let b = batch
+    // The input term's normalization covers all steps before the loop. (Where BN_h's pass
+    // adds it, only x̂_x: that pass applies γ_x, and γ_x x̂_x is never stored.)
+    if let (input, _) = fusedTerms {
+      input.normalizeAllUnscaled(inputTerm.view, mask: mask)
+    } else {
+      inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
+    }
     let a = preactivation.view
     // page-span: forward step
     for t in 0..<steps {
@@ -298,10 +317,8 @@ public final class RecurrentLayer<T: Scalar> {
       let hPrevious = hiddens.view.rows(rows)
       // a_t = h_{t−1} W_h
       gemm(hPrevious, recurrentWeight.valueView, into: a)
-      // a_t ← BN(h_{t−1} W_h; γ_h)
-      recurrentNorm?.forward(step: t, a, into: a, mask: stepMask)
-      // a_t += [BN](x_t W_x) + b
-      addInputTermAndBias(inputTerm.view.rows(rows), into: a, width: g)
+      // a_t ← [BN](h_{t−1} W_h; γ_h) + [BN](x_t W_x) + b
+      addTerms(step: t, a, rows: rows, mask: stepMask)
       // a_t ← BN(a_t; γ, β)
       preactivationNorm?.forward(step: t, a, into: a, mask: stepMask)
       let hNext = hiddens.view.rows(rows.lowerBound + b..<rows.upperBound + b)
@@ -312,16 +329,8 @@ public final class RecurrentLayer<T: Scalar> {
         // i, f, o, g and c_t = f ⊙ c_{t−1} + i ⊙ g
         LSTMKernels.gatesAndCell(
           preactivation: a, previousCell: cPrevious, gates: gates.view.rows(rows), cell: cNext)
-        // ĉ_t = BN(c_t; γ_c, β_c), or c_t itself
-        var cHat = cNext
-        if let cellNorm {
-          cHat = cellOutput.view
-          cellNorm.forward(step: t, cNext, into: cHat, mask: stepMask)
-        }
-        // h_t = o ⊙ tanh(ĉ_t)
-        LSTMKernels.output(
-          gates: gates.view.rows(rows), cellOutput: cHat, tanhCell: tanhCells.view.rows(rows),
-          hidden: hNext)
+        // h_t = o ⊙ tanh(ĉ_t), ĉ_t = BN(c_t; γ_c, β_c) or c_t itself
+        output(step: t, cell: cNext, rows: rows, hidden: hNext, mask: stepMask)
       } else {
         // h_t = tanh(a_t)
         activate(.tanh, a, into: hNext)
@@ -359,6 +368,43 @@ public final class RecurrentLayer<T: Scalar> {
       }
       newValue.cell?.withView { carriedCell.reshape(rows: $0.rows, cols: hidden).copy(from: $0) }
     }
+  }
+
+  /// a_t ← [BN](a_t; γ_h) + [BN](x_t W_x) + b, where `a` holds h_{t−1} W_h: one pass
+  /// (`BNLSTMKernels.addNormalizedTerms`) where BN_x and BN_h are both batch normalizations,
+  /// else BN_h's forward and then `addInputTermAndBias`.
+  @inlinable
+  func addTerms(step t: Int, _ a: MatrixView<T>, rows: Range<Int>, mask: UnsafeBufferPointer<T>?) {
+    if let (input, recurrent) = fusedTerms {
+      BNLSTMKernels.addNormalizedTerms(
+        step: t, a, recurrent: recurrent, input: input, bias: bias?.valueView, mask: mask)
+      return
+    }
+    recurrentNorm?.forward(step: t, a, into: a, mask: mask)
+    addInputTermAndBias(inputTerm.view.rows(rows), into: a, width: gateWidth)
+  }
+
+  /// h_t = o ⊙ tanh(ĉ_t) from step t's gates and cells, with ĉ_t = BN(c_t; γ_c, β_c) (in one
+  /// pass with the output, `BNLSTMKernels.normalizedOutput`, where BN_c is a batch
+  /// normalization) or c_t itself.
+  @inlinable
+  func output(
+    step t: Int, cell c: MatrixView<T>, rows: Range<Int>, hidden hNext: MatrixView<T>,
+    mask: UnsafeBufferPointer<T>?
+  ) {
+    let (gatesT, tanhCell) = (gates.view.rows(rows), tanhCells.view.rows(rows))
+    if let fusedCellNorm {
+      BNLSTMKernels.normalizedOutput(
+        step: t, cell: c, cellNorm: fusedCellNorm, gates: gatesT, cellOutput: cellOutput.view,
+        tanhCell: tanhCell, hidden: hNext, mask: mask)
+      return
+    }
+    var cHat = c
+    if let cellNorm {
+      cHat = cellOutput.view
+      cellNorm.forward(step: t, c, into: cHat, mask: mask)
+    }
+    LSTMKernels.output(gates: gatesT, cellOutput: cHat, tanhCell: tanhCell, hidden: hNext)
   }
 
   /// a += x_term (+ b), one pass.
@@ -416,6 +462,11 @@ public final class RecurrentLayer<T: Scalar> {
     if recordsHiddenGradientNorms {
       gradientNorms = Array(repeating: 0, count: steps)
     }
+    // The BN-LSTM's step in three passes (training's batch statistics only).
+    var fusedStep: (cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
+    if policy.usesBatchStatistics, let fusedCellNorm, let (_, recurrent) = fusedTerms {
+      fusedStep = (fusedCellNorm, recurrent)
+    }
     // page-span: backward step
     for t in stride(from: steps - 1, through: 0, by: -1) {
       let rows = t * b..<(t + 1) * b
@@ -425,7 +476,15 @@ public final class RecurrentLayer<T: Scalar> {
       dh.copy(from: outputGradient.rows(rows))
       add(dhNext, to: dh)
       if recordsHiddenGradientNorms { gradientNorms[t] = Double(frobeniusNorm(dh)) }
-      if isLSTM {
+      let dRecurrentT = dRecurrent.rows(rows)
+      if let (cellNorm, recurrent) = fusedStep {
+        // the five lines below, then BN_h's backward, fused into three passes
+        BNLSTMKernels.backwardStep(
+          step: t, hiddenGradient: dh, gates: gates.view.rows(rows),
+          tanhCell: tanhCells.view.rows(rows), previousCell: cells.view.rows(rows),
+          cellNorm: cellNorm, recurrent: recurrent, mask: stepMask, gateGradient: daT,
+          cellGradient: dc, nextCellGradient: dcNext, recurrentGradient: dRecurrentT)
+      } else if isLSTM {
         let gatesT = gates.view.rows(rows)
         // through h_t = o ⊙ tanh(ĉ_t): ∂ℓ/∂ã_o and ∂ℓ/∂ĉ_t
         LSTMKernels.outputBackward(
@@ -448,8 +507,9 @@ public final class RecurrentLayer<T: Scalar> {
       // through a_t = BN(a_t): ∂ℓ/∂(x_t W_x + h_{t−1} W_h), the same for both terms
       preactivationNorm?.backward(step: t, daT, into: daT, mask: stepMask)
       // through BN(h_{t−1} W_h; γ_h)
-      let dRecurrentT = dRecurrent.rows(rows)
-      recurrentNorm?.backward(step: t, daT, into: dRecurrentT, mask: stepMask)
+      if fusedStep == nil {
+        recurrentNorm?.backward(step: t, daT, into: dRecurrentT, mask: stepMask)
+      }
       // ∂ℓ/∂h_{t−1} = ∂ℓ/∂(h_{t−1} W_h) · W_hᵀ
       gemm(dRecurrentT, recurrentWeight.valueView, into: dhNext, transposeB: true)
     }
@@ -458,19 +518,24 @@ public final class RecurrentLayer<T: Scalar> {
     gemm(
       hiddens.view.rows(0..<steps * b), dRecurrent, into: recurrentWeight.gradientView,
       transposeA: true)
+    // BN_x's backward and ∂ℓ/∂b in one pass over ∂ℓ/∂a (training, where BN_h's pass adds
+    // BN_x's output).
+    let fusedInput = policy.usesBatchStatistics && bias != nil ? fusedTerms?.input : nil
     // ∂ℓ/∂b = Σ_{t, rows} ∂ℓ/∂a_t
-    if let bias { columnSums(of: da, into: bias.gradientView) }
+    if let bias, fusedInput == nil { columnSums(of: da, into: bias.gradientView) }
     // The initial state (only when this pass started from it; a continued one is detached).
     if startedFresh {
       if let initialHidden { columnSums(of: dhNext, into: initialHidden.gradientView) }
       if let initialCell { columnSums(of: dcNext, into: initialCell.gradientView) }
     }
-    // ∂ℓ/∂(x_t W_x) for all steps: through the input term's BN, or ∂ℓ/∂a itself. (BN_h's
-    // buffer is free again: ∂ℓ/∂W_h has been taken from it.)
-    var dInput = da
-    if let inputNorm {
-      dInput = recurrentTermGradient.reshape(rows: steps * b, cols: g)
-      inputNorm.backwardAll(da, into: dInput, mask: mask)
+    // ∂ℓ/∂(x_t W_x) for all steps: through the input term's BN, or ∂ℓ/∂a itself. In place:
+    // ∂ℓ/∂a is not read again, and writing over rows already in cache spares the memory
+    // traffic of a second (T·B) × 4H buffer.
+    let dInput = da
+    if let fusedInput, let bias {
+      fusedInput.backwardAllInPlace(da, mask: mask, columnSums: bias.gradientView)
+    } else {
+      inputNorm?.backwardAll(da, into: dInput, mask: mask)
     }
     if let x = denseInput {
       // ∂ℓ/∂W_x = Xᵀ · ∂ℓ/∂(X W_x)

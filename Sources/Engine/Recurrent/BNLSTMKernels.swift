@@ -1,0 +1,319 @@
+import Invariants
+
+/// The BN-LSTM's batch normalizations (Cooijmans et al.'s BN_x, BN_h, BN_c) fused with the
+/// arithmetic around them, so that each step's B×4H rows are visited fewer times, each while
+/// it is still in cache.
+///
+/// The staged composition — `RecurrentBatchNorm.forward`, then `addInputTermAndBias`, then
+/// `LSTMKernels` — writes every intermediate to memory and reads it back in the next kernel:
+/// BN_x's γ x̂ over all T·B rows (80 MB at T = 784, read again in the loop), BN_h's γ x̂, ∂ℓ/∂ĉ
+/// before and after BN_c. Here an intermediate lives in a register, or in a row still in L1.
+///
+/// Bit-identical to the staged composition: every element goes through the same operations in
+/// the same order (a product rounded to `T` and then added is the same whether it was stored
+/// in between or not), and every per-feature sum adds the same rows in the same order. The
+/// tests compare each kernel with the staged composition it replaces, in Float and Double,
+/// with and without a mask.
+///
+/// Each inner loop writes one array, as in the other kernels, so that LLVM vectorises it.
+public enum BNLSTMKernels {
+  // MARK: Forward
+
+  /// a_t ← γ_h x̂_h + (γ_x x̂_x + b): BN_h of step t's h_{t−1} W_h (in `a`), with its
+  /// statistics, its x̂ written to its tape, plus the input term, whose x̂_x
+  /// (`normalizeAllUnscaled`) is on BN_x's tape, and the bias. The staged form:
+  /// `recurrent.forward(step: t, a, into: a)`, then `a += γ_x x̂_x + b`.
+  @inlinable
+  public static func addNormalizedTerms<T: Scalar>(
+    step t: Int, _ a: MatrixView<T>, recurrent: RecurrentBatchNorm<T>,
+    input: RecurrentBatchNorm<T>, bias: MatrixView<T>?, mask: UnsafeBufferPointer<T>?
+  ) {
+    recurrent.checkStep(t, a)
+    require(
+      recurrent.beta == nil && input.beta == nil && input.features == a.cols
+        && input.batch == a.rows && (t + 1) * a.rows <= input.normalized.rows,
+      "\(recurrent.name) and \(input.name): step \(t) of \(a.rows)×\(a.cols) cannot be fused")
+    let (mean, s) = recurrent.statistics(
+      of: a, statisticRow: t, populationStep: t, mask: mask)
+    let rows = t * a.rows..<(t + 1) * a.rows
+    let (tapeH, tapeX) = (recurrent.normalized.view.rows(rows), input.normalized.view.rows(rows))
+    let (mu, sh, gh, gx) = (
+      mean.base, s.base, recurrent.gamma.valueView.base, input.gamma.valueView.base
+    )
+    let n = a.cols
+    for r in 0..<a.rows {
+      let (y, xh, xhx) = (a.row(r), tapeH.row(r), tapeX.row(r))
+      // x̂_h = (h_{t−1} W_h − μ_h) · s_h
+      for j in 0..<n { xh[j] = (y[j] - mu[j]) * sh[j] }
+      // a_t = γ_h x̂_h + (γ_x x̂_x + b)
+      if let b = bias?.base {
+        for j in 0..<n { y[j] = gh[j] * xh[j] + (gx[j] * xhx[j] + b[j]) }
+      } else {
+        for j in 0..<n { y[j] = gh[j] * xh[j] + gx[j] * xhx[j] }
+      }
+    }
+  }
+
+  /// h_t = o ⊙ tanh(ĉ_t) with ĉ_t = BN(c_t; γ_c, β_c): BN_c's statistics of step t's cells,
+  /// its x̂ to its tape, ĉ_t into the row scratch `cellOutput`, tanh(ĉ_t) into `tanhCell`.
+  /// The staged form: `cellNorm.forward(step: t, c, into: ĉ)`, then `LSTMKernels.output`.
+  @inlinable
+  public static func normalizedOutput<T: Scalar>(
+    step t: Int, cell c: MatrixView<T>, cellNorm: RecurrentBatchNorm<T>, gates: MatrixView<T>,
+    cellOutput: MatrixView<T>, tanhCell: MatrixView<T>, hidden: MatrixView<T>,
+    mask: UnsafeBufferPointer<T>?
+  ) {
+    let (b, h) = (c.rows, c.cols)
+    cellNorm.checkStep(t, c)
+    LSTMKernels.check(gates, gates: gates, cells: cellOutput, tanhCell, hidden, rows: b, hidden: h)
+    let (mean, s) = cellNorm.statistics(of: c, statisticRow: t, populationStep: t, mask: mask)
+    let tape = cellNorm.normalized.view.rows(t * b..<(t + 1) * b)
+    let (mu, sc, g) = (mean.base, s.base, cellNorm.gamma.valueView.base)
+    let beta = cellNorm.beta?.valueView.base
+    for r in 0..<b {
+      let (x, xh, y) = (c.row(r), tape.row(r), cellOutput.row(r))
+      let (o, tc, out) = (gates.row(r) + 2 &* h, tanhCell.row(r), hidden.row(r))
+      // x̂_c = (c_t − μ_c) · s_c
+      for j in 0..<h { xh[j] = (x[j] - mu[j]) * sc[j] }
+      // ĉ_t = γ_c x̂_c + β_c
+      if let beta {
+        for j in 0..<h { y[j] = g[j] * xh[j] + beta[j] }
+      } else {
+        for j in 0..<h { y[j] = g[j] * xh[j] }
+      }
+      // tanh(ĉ_t)
+      for j in 0..<h { tc[j] = T.vectorizableTanh(y[j]) }
+      // h_t = o ⊙ tanh(ĉ_t)
+      for j in 0..<h { out[j] = o[j] * tc[j] }
+    }
+  }
+
+  // MARK: Backward
+
+  /// Step t of the BN-LSTM's backward pass from ∂ℓ/∂h_t (`hiddenGradient`) to ∂ℓ/∂ã_t
+  /// (`gateGradient`), ∂ℓ/∂(h_{t−1} W_h) (`recurrentGradient`) and ∂ℓ/∂c_{t−1} (written over
+  /// `nextCellGradient`, which holds ∂ℓ/∂c_t from step t + 1 on entry), adding into γ_c, β_c
+  /// and γ_h's gradients. `cellGradient` is B×H scratch. Three passes over the rows:
+  ///
+  /// 1. through h_t = o ⊙ tanh(ĉ_t) (`LSTMKernels.outputBackward`), summing BN_c's Σ ∂ℓ/∂ĉ
+  ///    and Σ ∂ℓ/∂ĉ · x̂_c;
+  /// 2. through BN_c, plus ∂ℓ/∂c from step t + 1, then through c_t = f ⊙ c_{t−1} + i ⊙ g
+  ///    (`LSTMKernels.cellBackward`), summing BN_h's Σ ∂ℓ/∂ã and Σ ∂ℓ/∂ã · x̂_h;
+  /// 3. through BN_h.
+  ///
+  /// For batch statistics only (training); with population statistics the layer runs the
+  /// staged form.
+  @inlinable
+  public static func backwardStep<T: Scalar>(
+    step t: Int, hiddenGradient dh: MatrixView<T>, gates: MatrixView<T>,
+    tanhCell: MatrixView<T>, previousCell: MatrixView<T>, cellNorm: RecurrentBatchNorm<T>,
+    recurrent: RecurrentBatchNorm<T>, mask: UnsafeBufferPointer<T>?,
+    gateGradient: MatrixView<T>, cellGradient: MatrixView<T>,
+    nextCellGradient: MatrixView<T>, recurrentGradient: MatrixView<T>
+  ) {
+    let (b, h) = (dh.rows, dh.cols)
+    let g = 4 &* h
+    LSTMKernels.check(
+      gates, gates: gateGradient, cells: tanhCell, cellGradient, dh, rows: b, hidden: h)
+    LSTMKernels.check(
+      recurrentGradient, gates: gateGradient, cells: previousCell, nextCellGradient, nil, rows: b,
+      hidden: h)
+    cellNorm.checkBackwardStep(t, rows: b, features: h)
+    recurrent.checkBackwardStep(t, rows: b, features: g)
+    require(
+      cellNorm.policy.usesBatchStatistics && recurrent.policy.usesBatchStatistics
+        && recurrent.beta == nil,
+      "\(cellNorm.name), \(recurrent.name): the fused backward step is training's")
+    if let mask { require(mask.count == b, "a mask of \(mask.count) rows for \(b)") }
+    let rows = t * b..<(t + 1) * b
+    let (tapeC, tapeH) = (cellNorm.normalized.view.rows(rows), recurrent.normalized.view.rows(rows))
+    let scratchC = cellNorm.workspace.scalarRows(h)
+    let (dgC, dbC, scaleC) = (scratchC.row(0), scratchC.row(1), scratchC.row(2))
+    let scratchH = recurrent.workspace.scalarRows(g)
+    let (dgH, dbH, scaleH) = (scratchH.row(0), scratchH.row(1), scratchH.row(2))
+    dgC.update(repeating: 0, count: h)
+    dbC.update(repeating: 0, count: h)
+    dgH.update(repeating: 0, count: g)
+    dbH.update(repeating: 0, count: g)
+    // 1. ∂ℓ/∂ã_o and ∂ℓ/∂ĉ; BN_c's ∂ℓ/∂γ_c = Σ ∂ℓ/∂ĉ · x̂_c, ∂ℓ/∂β_c = Σ ∂ℓ/∂ĉ
+    var m = 0
+    for r in 0..<b {
+      let (d, o, tc) = (dh.row(r), gates.row(r) + 2 &* h, tanhCell.row(r))
+      let (dao, dc) = (gateGradient.row(r) + 2 &* h, cellGradient.row(r))
+      // ∂ℓ/∂ã_o = ∂ℓ/∂h · tanh(ĉ) · σ'(ã_o)
+      for j in 0..<h { dao[j] = d[j] * tc[j] * o[j] * (1 - o[j]) }
+      // ∂ℓ/∂ĉ = ∂ℓ/∂h · o · tanh'(ĉ)
+      for j in 0..<h { dc[j] = d[j] * o[j] * (1 - tc[j] * tc[j]) }
+      guard BatchNormalization.counts(mask, r) else { continue }
+      let xh = tapeC.row(r)
+      for j in 0..<h {
+        dgC[j] += dc[j] * xh[j]
+        dbC[j] += dc[j]
+      }
+      m += 1
+    }
+    let mC = T(m)
+    let (gc, sc) = (cellNorm.gamma.valueView.base, cellNorm.stepInverseStd.view.row(t))
+    // k_j = γ_j / (m·√(σ²_j + ε))
+    for j in 0..<h { scaleC[j] = gc[j] * sc[j] / mC }
+    // 2. ∂ℓ/∂c_t, ∂ℓ/∂ã_{i,f,g}, ∂ℓ/∂c_{t−1}; BN_h's sums
+    m = 0
+    for r in 0..<b {
+      let (dc, dcNext, xh) = (cellGradient.row(r), nextCellGradient.row(r), tapeC.row(r))
+      let counted = BatchNormalization.counts(mask, r)
+      // ∂ℓ/∂c_t = BN_c's ∂ℓ/∂x (0 on a padding row) + ∂ℓ/∂c_t through c_{t+1}
+      if counted {
+        for j in 0..<h {
+          dc[j] = scaleC[j] * (mC * dc[j] - dbC[j] - xh[j] * dgC[j]) + dcNext[j]
+        }
+      } else {
+        for j in 0..<h { dc[j] = 0 + dcNext[j] }
+      }
+      let act = gates.row(r)
+      let (i, f, gg, cPrev) = (act, act + h, act + 3 &* h, previousCell.row(r))
+      let da = gateGradient.row(r)
+      let (dai, daf, dag) = (da, da + h, da + 3 &* h)
+      // ∂ℓ/∂ã_i = ∂ℓ/∂c · g · σ'(ã_i)
+      for j in 0..<h { dai[j] = dc[j] * gg[j] * i[j] * (1 - i[j]) }
+      // ∂ℓ/∂ã_f = ∂ℓ/∂c · c_{t−1} · σ'(ã_f)
+      for j in 0..<h { daf[j] = dc[j] * cPrev[j] * f[j] * (1 - f[j]) }
+      // ∂ℓ/∂ã_g = ∂ℓ/∂c · i · tanh'(ã_g)
+      for j in 0..<h { dag[j] = dc[j] * i[j] * (1 - gg[j] * gg[j]) }
+      // ∂ℓ/∂c_{t−1} = ∂ℓ/∂c · f
+      for j in 0..<h { dcNext[j] = dc[j] * f[j] }
+      guard counted else { continue }
+      // ∂ℓ/∂γ_h = Σ ∂ℓ/∂ã · x̂_h; Σ ∂ℓ/∂ã
+      let xhh = tapeH.row(r)
+      for j in 0..<g {
+        dgH[j] += da[j] * xhh[j]
+        dbH[j] += da[j]
+      }
+      m += 1
+    }
+    let mH = T(m)
+    let (gh, sh) = (recurrent.gamma.valueView.base, recurrent.stepInverseStd.view.row(t))
+    for j in 0..<g { scaleH[j] = gh[j] * sh[j] / mH }
+    // 3. ∂ℓ/∂(h_{t−1} W_h) through BN_h
+    for r in 0..<b {
+      let out = recurrentGradient.row(r)
+      guard BatchNormalization.counts(mask, r) else {
+        out.update(repeating: 0, count: g)
+        continue
+      }
+      let (d, xh) = (gateGradient.row(r), tapeH.row(r))
+      for j in 0..<g { out[j] = scaleH[j] * (mH * d[j] - dbH[j] - xh[j] * dgH[j]) }
+    }
+    let (dGammaC, dGammaH) = (cellNorm.gamma.gradientView.base, recurrent.gamma.gradientView.base)
+    for j in 0..<h { dGammaC[j] += dgC[j] }
+    if let dBetaC = cellNorm.beta?.gradientView.base { for j in 0..<h { dBetaC[j] += dbC[j] } }
+    for j in 0..<g { dGammaH[j] += dgH[j] }
+  }
+}
+
+extension RecurrentBatchNorm {
+  /// x̂ of every step onto the tape, as `forwardAll` computes it, without γ x̂ (no β allowed):
+  /// `BNLSTMKernels.addNormalizedTerms` applies γ as it adds the term into each step's
+  /// pre-activation, so the (T·B) × n output is never written nor read back.
+  @inlinable
+  public func normalizeAllUnscaled(_ x: MatrixView<T>, mask: UnsafeBufferPointer<T>?) {
+    require(beta == nil, "\(name) has a β: its output is not γ x̂")
+    require(
+      x.rows == normalized.rows && x.cols == features,
+      "\(name): all steps given \(x.rows)×\(x.cols), expected \(normalized.rows)×\(features) (\(tapeSteps) steps of \(batch))"
+    )
+    if let mask { require(mask.count == x.rows, "\(name): a mask of \(mask.count) for \(x.rows)") }
+    let (sequenceWise, n) = (statistics == .sequenceWise, features)
+    let span = sequenceWise ? x.rows : batch
+    for t in 0..<(sequenceWise ? 1 : tapeSteps) {
+      let rows = t * span..<(t + 1) * span
+      let (mean, s) = statistics(
+        of: x.rows(rows), statisticRow: t, populationStep: t,
+        mask: mask.map { UnsafeBufferPointer(rebasing: $0[rows]) })
+      let (xs, tape, mu, sx) = (x.rows(rows), normalized.view.rows(rows), mean.base, s.base)
+      for r in 0..<span {
+        let (row, xh) = (xs.row(r), tape.row(r))
+        // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
+        for j in 0..<n { xh[j] = (row[j] - mu[j]) * sx[j] }
+      }
+    }
+  }
+
+  /// `backwardAll` written in place over `dy` (training only), and Σ_rows ∂ℓ/∂y — every
+  /// row, padding too — into `columnSums` (overwriting): the bias's gradient, taken in the
+  /// pass that reads each row for BN's own sums, in the order `columnSums(of:into:)` adds them.
+  @inlinable
+  public func backwardAllInPlace(
+    _ dy: MatrixView<T>, mask: UnsafeBufferPointer<T>?, columnSums: MatrixView<T>
+  ) {
+    require(
+      dy.rows == normalized.rows && dy.cols == features && columnSums.rows == 1
+        && columnSums.cols == features && policy.usesBatchStatistics,
+      "\(name): all steps' backward given \(dy.rows)×\(dy.cols) for a forward pass of \(normalized.rows)×\(features)"
+    )
+    if let mask {
+      require(mask.count == dy.rows, "\(name): a mask of \(mask.count) for \(dy.rows)")
+    }
+    let n = features
+    let sums = columnSums.base
+    sums.update(repeating: 0, count: n)
+    let scratch = workspace.scalarRows(n)
+    let (dg, db, scale) = (scratch.row(0), scratch.row(1), scratch.row(2))
+    let (g, dGamma) = (gamma.valueView.base, gamma.gradientView.base)
+    let span = statistics == .sequenceWise ? dy.rows : batch
+    for t in 0..<dy.rows / Swift.max(span, 1) {
+      let rows = t * span..<(t + 1) * span
+      let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
+      let (d, tape) = (dy.rows(rows), normalized.view.rows(rows))
+      dg.update(repeating: 0, count: n)
+      db.update(repeating: 0, count: n)
+      var m = 0
+      for r in 0..<span {
+        let row = d.row(r)
+        // Σ_rows ∂ℓ/∂y, every row
+        for j in 0..<n { sums[j] += row[j] }
+        guard BatchNormalization.counts(stepMask, r) else { continue }
+        // ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i,  ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
+        let xh = tape.row(r)
+        for j in 0..<n {
+          dg[j] += row[j] * xh[j]
+          db[j] += row[j]
+        }
+        m += 1
+      }
+      let mT = T(m)
+      let s = stepInverseStd.view.row(t)
+      for j in 0..<n { scale[j] = g[j] * s[j] / mT }
+      for r in 0..<span {
+        let out = d.row(r)
+        guard BatchNormalization.counts(stepMask, r) else {
+          out.update(repeating: 0, count: n)
+          continue
+        }
+        let xh = tape.row(r)
+        for j in 0..<n { out[j] = scale[j] * (mT * out[j] - db[j] - xh[j] * dg[j]) }
+      }
+      for j in 0..<n { dGamma[j] += dg[j] }
+      if let dBeta = beta?.gradientView.base { for j in 0..<n { dBeta[j] += db[j] } }
+    }
+  }
+
+  /// Shape checks of a step's forward call.
+  @inlinable
+  func checkStep(_ t: Int, _ x: MatrixView<T>) {
+    require(statistics != .sequenceWise, "sequence-wise statistics cover all steps at once")
+    require(
+      x.rows == batch && x.cols == features && (t + 1) * batch <= normalized.rows,
+      "\(name): step \(t) given \(x.rows)×\(x.cols), expected \(batch)×\(features) within \(tapeSteps) steps"
+    )
+  }
+
+  /// Shape checks of a step's backward call.
+  @inlinable
+  func checkBackwardStep(_ t: Int, rows: Int, features n: Int) {
+    require(statistics != .sequenceWise, "sequence-wise statistics cover all steps at once")
+    require(
+      t >= 0 && (t + 1) * batch <= normalized.rows && rows == batch && n == features,
+      "\(name): backward of step \(t) for \(rows)×\(n), but the forward pass ran \(tapeSteps) steps of \(batch)×\(features)"
+    )
+  }
+}
