@@ -20,36 +20,38 @@ public enum BNLSTMKernels {
   // MARK: Forward
 
   /// a_t ← γ_h x̂_h + (γ_x x̂_x + b): BN_h of step t's h_{t−1} W_h (in `a`), with its
-  /// statistics, its x̂ written to its tape, plus the input term, whose x̂_x
-  /// (`normalizeAllUnscaled`) is on BN_x's tape, and the bias. The staged form:
-  /// `recurrent.forward(step: t, a, into: a)`, then `a += γ_x x̂_x + b`.
+  /// statistics, its x̂ written to its tape, plus BN_x of step t's x_t W_x (`inputTerm`) with
+  /// the statistics `statisticsOfAllSteps` took, plus the bias. The staged form:
+  /// `recurrent.forward(step: t, a, into: a)`, then `a += γ_x x̂_x + b` with γ_x x̂_x from
+  /// BN_x's `forwardAll`.
   @inlinable
   public static func addNormalizedTerms<T: Scalar>(
     step t: Int, _ a: MatrixView<T>, recurrent: RecurrentBatchNorm<T>,
-    input: RecurrentBatchNorm<T>, bias: MatrixView<T>?, mask: UnsafeBufferPointer<T>?
+    input: RecurrentBatchNorm<T>, inputTerm: MatrixView<T>, bias: MatrixView<T>?,
+    mask: UnsafeBufferPointer<T>?
   ) {
     recurrent.checkStep(t, a)
+    input.checkStep(t, inputTerm)
     require(
-      recurrent.beta == nil && input.beta == nil && input.features == a.cols
-        && input.batch == a.rows && (t + 1) * a.rows <= input.normalized.rows,
-      "\(recurrent.name) and \(input.name): step \(t) of \(a.rows)×\(a.cols) cannot be fused")
+      recurrent.beta == nil && input.beta == nil,
+      "\(recurrent.name) and \(input.name) have a β: their outputs are not γ x̂")
     let (mean, s) = recurrent.statistics(
       of: a, statisticRow: t, populationStep: t, mask: mask)
-    let rows = t * a.rows..<(t + 1) * a.rows
-    let (tapeH, tapeX) = (recurrent.normalized.view.rows(rows), input.normalized.view.rows(rows))
+    let tapeH = recurrent.normalized.view.rows(t * a.rows..<(t + 1) * a.rows)
     let (mu, sh, gh, gx) = (
       mean.base, s.base, recurrent.gamma.valueView.base, input.gamma.valueView.base
     )
+    let (muX, sX) = (input.normalizingMean(step: t), input.stepInverseStd.view.row(t))
     let n = a.cols
     for r in 0..<a.rows {
-      let (y, xh, xhx) = (a.row(r), tapeH.row(r), tapeX.row(r))
+      let (y, xh, xw) = (a.row(r), tapeH.row(r), inputTerm.row(r))
       // x̂_h = (h_{t−1} W_h − μ_h) · s_h
       for j in 0..<n { xh[j] = (y[j] - mu[j]) * sh[j] }
-      // a_t = γ_h x̂_h + (γ_x x̂_x + b)
+      // a_t = γ_h x̂_h + (γ_x x̂_x + b), x̂_x = (x_t W_x − μ_x) · s_x
       if let b = bias?.base {
-        for j in 0..<n { y[j] = gh[j] * xh[j] + (gx[j] * xhx[j] + b[j]) }
+        for j in 0..<n { y[j] = gh[j] * xh[j] + (gx[j] * ((xw[j] - muX[j]) * sX[j]) + b[j]) }
       } else {
-        for j in 0..<n { y[j] = gh[j] * xh[j] + gx[j] * xhx[j] }
+        for j in 0..<n { y[j] = gh[j] * xh[j] + gx[j] * ((xw[j] - muX[j]) * sX[j]) }
       }
     }
   }
@@ -211,43 +213,48 @@ public enum BNLSTMKernels {
 }
 
 extension RecurrentBatchNorm {
-  /// x̂ of every step onto the tape, as `forwardAll` computes it, without γ x̂ (no β allowed):
-  /// `BNLSTMKernels.addNormalizedTerms` applies γ as it adds the term into each step's
-  /// pre-activation, so the (T·B) × n output is never written nor read back.
+  /// BN_x's statistics of every step (tracked into the population if the policy says so),
+  /// as `forwardAll` takes them, and nothing else: x̂_x = (x W_x − μ_x) · s_x is recomputed
+  /// from x W_x where it is needed (`BNLSTMKernels.addNormalizedTerms`, `backwardAllInPlace`),
+  /// with the same operations, so neither x̂_x nor γ_x x̂_x — (T·B) × 4H each — is ever
+  /// written to memory and read back.
   @inlinable
-  public func normalizeAllUnscaled(_ x: MatrixView<T>, mask: UnsafeBufferPointer<T>?) {
+  public func statisticsOfAllSteps(_ x: MatrixView<T>, mask: UnsafeBufferPointer<T>?) {
     require(beta == nil, "\(name) has a β: its output is not γ x̂")
+    require(statistics != .sequenceWise, "\(name): per-step statistics only")
     require(
       x.rows == normalized.rows && x.cols == features,
       "\(name): all steps given \(x.rows)×\(x.cols), expected \(normalized.rows)×\(features) (\(tapeSteps) steps of \(batch))"
     )
     if let mask { require(mask.count == x.rows, "\(name): a mask of \(mask.count) for \(x.rows)") }
-    let (sequenceWise, n) = (statistics == .sequenceWise, features)
-    let span = sequenceWise ? x.rows : batch
-    for t in 0..<(sequenceWise ? 1 : tapeSteps) {
-      let rows = t * span..<(t + 1) * span
-      let (mean, s) = statistics(
+    for t in 0..<tapeSteps {
+      let rows = t * batch..<(t + 1) * batch
+      _ = statistics(
         of: x.rows(rows), statisticRow: t, populationStep: t,
         mask: mask.map { UnsafeBufferPointer(rebasing: $0[rows]) })
-      let (xs, tape, mu, sx) = (x.rows(rows), normalized.view.rows(rows), mean.base, s.base)
-      for r in 0..<span {
-        let (row, xh) = (xs.row(r), tape.row(r))
-        // x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-        for j in 0..<n { xh[j] = (row[j] - mu[j]) * sx[j] }
-      }
     }
   }
 
-  /// `backwardAll` written in place over `dy` (training only), and Σ_rows ∂ℓ/∂y — every
-  /// row, padding too — into `columnSums` (overwriting): the bias's gradient, taken in the
-  /// pass that reads each row for BN's own sums, in the order `columnSums(of:into:)` adds them.
+  /// The μ step t was normalised with: this batch's, or the population's.
+  @inlinable
+  func normalizingMean(step t: Int) -> UnsafeMutablePointer<T> {
+    if policy.usesBatchStatistics { return stepMeans.view.row(t) }
+    return populationMeans.view.row(statistics == .perStep ? population.index(t) : 0)
+  }
+
+  /// `backwardAll` of a `statisticsOfAllSteps` forward, written in place over `dy`, with x̂
+  /// recomputed from the forward pass's input `x`; and Σ_rows ∂ℓ/∂y — every row, padding too
+  /// — into `columnSums` (overwriting): the bias's gradient, taken in the pass that reads
+  /// each row for BN's own sums, in the order `columnSums(of:into:)` adds them.
   @inlinable
   public func backwardAllInPlace(
-    _ dy: MatrixView<T>, mask: UnsafeBufferPointer<T>?, columnSums: MatrixView<T>
+    _ dy: MatrixView<T>, input x: MatrixView<T>, mask: UnsafeBufferPointer<T>?,
+    columnSums: MatrixView<T>
   ) {
     require(
-      dy.rows == normalized.rows && dy.cols == features && columnSums.rows == 1
-        && columnSums.cols == features && policy.usesBatchStatistics,
+      dy.rows == normalized.rows && dy.cols == features && x.rows == dy.rows
+        && x.cols == features && columnSums.rows == 1 && columnSums.cols == features
+        && statistics != .sequenceWise,
       "\(name): all steps' backward given \(dy.rows)×\(dy.cols) for a forward pass of \(normalized.rows)×\(features)"
     )
     if let mask {
@@ -259,21 +266,27 @@ extension RecurrentBatchNorm {
     let scratch = workspace.scalarRows(n)
     let (dg, db, scale) = (scratch.row(0), scratch.row(1), scratch.row(2))
     let (g, dGamma) = (gamma.valueView.base, gamma.gradientView.base)
-    let span = statistics == .sequenceWise ? dy.rows : batch
-    for t in 0..<dy.rows / Swift.max(span, 1) {
-      let rows = t * span..<(t + 1) * span
+    // x̂ of one step, recomputed as the forward pass computed it, into the first step's rows
+    // of the tape (unused: a `statisticsOfAllSteps` forward keeps no x̂), which stay in cache
+    // from one step to the next; the second pass reads them back instead of recomputing.
+    let stepXHat = normalized.view.rows(0..<batch)
+    let batchStatistics = policy.usesBatchStatistics
+    for t in 0..<tapeSteps {
+      let rows = t * batch..<(t + 1) * batch
       let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
-      let (d, tape) = (dy.rows(rows), normalized.view.rows(rows))
+      let (d, xs) = (dy.rows(rows), x.rows(rows))
+      let (mu, s) = (normalizingMean(step: t), stepInverseStd.view.row(t))
       dg.update(repeating: 0, count: n)
       db.update(repeating: 0, count: n)
       var m = 0
-      for r in 0..<span {
+      for r in 0..<batch {
         let row = d.row(r)
         // Σ_rows ∂ℓ/∂y, every row
         for j in 0..<n { sums[j] += row[j] }
         guard BatchNormalization.counts(stepMask, r) else { continue }
+        let (input, xh) = (xs.row(r), stepXHat.row(r))
+        for j in 0..<n { xh[j] = (input[j] - mu[j]) * s[j] }
         // ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i,  ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
-        let xh = tape.row(r)
         for j in 0..<n {
           dg[j] += row[j] * xh[j]
           db[j] += row[j]
@@ -281,16 +294,25 @@ extension RecurrentBatchNorm {
         m += 1
       }
       let mT = T(m)
-      let s = stepInverseStd.view.row(t)
-      for j in 0..<n { scale[j] = g[j] * s[j] / mT }
-      for r in 0..<span {
+      if batchStatistics {
+        // k_j = γ_j / (m·√(σ²_j + ε))
+        for j in 0..<n { scale[j] = g[j] * s[j] / mT }
+      } else {
+        for j in 0..<n { scale[j] = g[j] * s[j] }
+      }
+      for r in 0..<batch {
         let out = d.row(r)
         guard BatchNormalization.counts(stepMask, r) else {
           out.update(repeating: 0, count: n)
           continue
         }
-        let xh = tape.row(r)
-        for j in 0..<n { out[j] = scale[j] * (mT * out[j] - db[j] - xh[j] * dg[j]) }
+        if batchStatistics {
+          let xh = stepXHat.row(r)
+          for j in 0..<n { out[j] = scale[j] * (mT * out[j] - db[j] - xh[j] * dg[j]) }
+        } else {
+          // ∂ℓ/∂x_i = ∂ℓ/∂y_i · γ / √(Var[x] + ε)
+          for j in 0..<n { out[j] = out[j] * scale[j] }
+        }
       }
       for j in 0..<n { dGamma[j] += dg[j] }
       if let dBeta = beta?.gradientView.base { for j in 0..<n { dBeta[j] += db[j] } }

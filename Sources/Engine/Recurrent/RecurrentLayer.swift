@@ -170,7 +170,8 @@ public final class RecurrentLayer<T: Scalar> {
     initialCell = learned && lstm ? Parameter("\(name).c0", Matrix(rows: 1, cols: h)) : nil
     norms = [inputNorm, recurrentNorm, preactivationNorm, cellNorm].compactMap { $0 }
     if let input = inputNorm as? RecurrentBatchNorm<T>, input.beta == nil,
-      let recurrent = recurrentNorm as? RecurrentBatchNorm<T>, preactivationNorm == nil
+      input.statistics != .sequenceWise, let recurrent = recurrentNorm as? RecurrentBatchNorm<T>,
+      preactivationNorm == nil, bias != nil
     {
       fusedTerms = (input, recurrent)
     } else {
@@ -303,9 +304,9 @@ public final class RecurrentLayer<T: Scalar> {
   func run() -> MatrixView<T> {
     let b = batch
     // The input term's normalization covers all steps before the loop. (Where BN_h's pass
-    // adds it, only x̂_x: that pass applies γ_x, and γ_x x̂_x is never stored.)
+    // adds it, only its statistics: that pass normalises x_t W_x as it adds it.)
     if let (input, _) = fusedTerms {
-      input.normalizeAllUnscaled(inputTerm.view, mask: mask)
+      input.statisticsOfAllSteps(inputTerm.view, mask: mask)
     } else {
       inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
     }
@@ -377,7 +378,8 @@ public final class RecurrentLayer<T: Scalar> {
   func addTerms(step t: Int, _ a: MatrixView<T>, rows: Range<Int>, mask: UnsafeBufferPointer<T>?) {
     if let (input, recurrent) = fusedTerms {
       BNLSTMKernels.addNormalizedTerms(
-        step: t, a, recurrent: recurrent, input: input, bias: bias?.valueView, mask: mask)
+        step: t, a, recurrent: recurrent, input: input, inputTerm: inputTerm.view.rows(rows),
+        bias: bias?.valueView, mask: mask)
       return
     }
     recurrentNorm?.forward(step: t, a, into: a, mask: mask)
@@ -518,9 +520,9 @@ public final class RecurrentLayer<T: Scalar> {
     gemm(
       hiddens.view.rows(0..<steps * b), dRecurrent, into: recurrentWeight.gradientView,
       transposeA: true)
-    // BN_x's backward and ∂ℓ/∂b in one pass over ∂ℓ/∂a (training, where BN_h's pass adds
-    // BN_x's output).
-    let fusedInput = policy.usesBatchStatistics && bias != nil ? fusedTerms?.input : nil
+    // Where BN_h's pass normalised x_t W_x, BN_x's backward recomputes x̂_x from it, and
+    // takes ∂ℓ/∂b in the same pass over ∂ℓ/∂a.
+    let fusedInput = bias != nil ? fusedTerms?.input : nil
     // ∂ℓ/∂b = Σ_{t, rows} ∂ℓ/∂a_t
     if let bias, fusedInput == nil { columnSums(of: da, into: bias.gradientView) }
     // The initial state (only when this pass started from it; a continued one is detached).
@@ -533,7 +535,8 @@ public final class RecurrentLayer<T: Scalar> {
     // traffic of a second (T·B) × 4H buffer.
     let dInput = da
     if let fusedInput, let bias {
-      fusedInput.backwardAllInPlace(da, mask: mask, columnSums: bias.gradientView)
+      fusedInput.backwardAllInPlace(
+        da, input: inputTerm.view, mask: mask, columnSums: bias.gradientView)
     } else {
       inputNorm?.backwardAll(da, into: dInput, mask: mask)
     }
