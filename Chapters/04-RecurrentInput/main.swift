@@ -396,36 +396,26 @@ let chosenRate = runs.chosenRate
 /// Each model's repetitions at its chosen rate, the first first.
 let trials = runs.trials
 
-var gridRows: [[String]] = []
 for variant in variants {
-  var row = [variant.rawValue]
-  for rate in learningRates {
-    let trial = runs.gridTrial(variant, rate: rate)
-    let best = trial.curve.bestValidation
-    let cellText =
-      cell("%.3f", best.bpc) + " (" + grouped(best.step) + ")"
-      + (converged(trial.curve) ? "" : " not converged")
-    let atEdge =
-      learningRates.count > 1 && (rate == learningRates.min() || rate == learningRates.max())
-    row.append(
-      rate == chosenRate[variant]! ? "**" + cellText + (atEdge ? " (edge)" : "") + "**" : cellText)
+  for rate in runs.rates {
     chapter.log.scalar(
-      "grid: best validation bpc, \(variant.rawValue), rate \(rateText(rate))", best.bpc)
+      "grid: best validation bpc, \(variant.rawValue), rate \(rateText(rate))",
+      runs.gridTrial(variant, rate: rate).curve.bestValidation.bpc)
   }
-  gridRows.append(row)
   chapter.log.scalar("chosen learning rate, \(variant.rawValue)", chosenRate[variant]!)
 }
 chapter.log.scalar(
-  "models whose rate is at an edge of the grid",
-  Double(
-    variants.filter {
-      learningRates.count > 1
-        && (chosenRate[$0] == learningRates.min() || chosenRate[$0] == learningRates.max())
-    }.count))
+  "models whose rate is at an edge of the grid", Double(variants.filter(runs.isAtEdge).count))
+let gridRows = runs.gridRows(
+  name: \.rawValue,
+  text: {
+    cell("%.3f", $0.curve.bestValidation.bpc) + " (" + grouped($0.curve.bestValidation.step)
+      + ")"
+  }, converged: { converged($0.curve) })
 chapter.table(
   "learning-rate grid",
   header: ["model"]
-    + learningRates.map { "rate \(rateText($0)): best validation \(symbolUnit) (step)" },
+    + runs.rates.map { "rate \(rateText($0)): best validation \(symbolUnit) (step)" },
   rows: gridRows)
 
 /*:

@@ -43,6 +43,23 @@ public struct TunedRuns<Model: Hashable, Record> {
     rates.count > 1 && (chosenRate[model] == rates.min() || chosenRate[model] == rates.max())
   }
 
+  /// The grid as table rows: one per model (`name`), one cell per rate — `text` of that run,
+  /// "not converged" where it did not — the rate the model keeps in bold, with "(edge)"
+  /// where it is the grid's smallest or largest.
+  public func gridRows(
+    name: (Model) -> String, text: (Record) -> String, converged: (Record) -> Bool
+  ) -> [[String]] {
+    models.map { model in
+      [name(model)]
+        + rates.map { rate in
+          let record = gridTrial(model, rate: rate).record
+          let cellText = text(record) + (converged(record) ? "" : " not converged")
+          guard rate == chosenRate[model] else { return cellText }
+          return "**" + cellText + (isAtEdge(model) ? " (edge)" : "") + "**"
+        }
+    }
+  }
+
   /// The records of `model`'s repetitions, for bands and spreads.
   public func repeated(_ model: Model) -> Repeated<Record> {
     Repeated(results: trials[model]!.map(\.record))

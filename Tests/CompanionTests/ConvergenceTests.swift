@@ -1,4 +1,3 @@
-import Datasets
 import Engine
 import Foundation
 import Randomness
@@ -76,11 +75,8 @@ struct ConvergenceTests {
   func stoppingClassifier(_ chapter: Chapter) -> TrainingRun<
     SequenceModel<Float>, ClassifierRecord
   > {
+    let data = TrainingRunTests.pixelSequences()
     var generator = RandomGenerator(seed: 2)
-    let images = ImageSet(
-      count: 24, rows: 3, cols: 3, pixels: (0..<(24 * 9)).map { _ in Float(generator.nextUnit()) },
-      labels: (0..<24).map { $0 % 3 })
-    let data = PixelSequences(images: images, permutation: nil)
     let model = SequenceModel<Float>(
       layers: [
         RecurrentLayerConfiguration(

@@ -131,13 +131,18 @@ struct TrainingRunTests {
     }
   }
 
-  @Test("a sequence classifier (BN-LSTM, initial-state noise, RMSProp, shuffled batches)")
-  func sequenceClassifier() throws {
+  /// 24 random 3×3 images of 3 classes, read pixel by pixel.
+  static func pixelSequences() -> PixelSequences {
     var generator = RandomGenerator(seed: 2)
     let images = ImageSet(
       count: 24, rows: 3, cols: 3, pixels: (0..<(24 * 9)).map { _ in Float(generator.nextUnit()) },
       labels: (0..<24).map { $0 % 3 })
-    let data = PixelSequences(images: images, permutation: nil)
+    return PixelSequences(images: images, permutation: nil)
+  }
+
+  @Test("a sequence classifier (BN-LSTM, initial-state noise, RMSProp, shuffled batches)")
+  func sequenceClassifier() throws {
+    let data = Self.pixelSequences()
     try Self.expectResumesBitForBit { chapter in
       var generator = RandomGenerator(seed: 1)
       let model = SequenceModel<Float>(

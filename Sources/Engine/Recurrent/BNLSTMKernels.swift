@@ -43,6 +43,7 @@ public enum BNLSTMKernels {
     )
     let (muX, sX) = (input.normalizingMean(step: t), input.stepInverseStd.view.row(t))
     let n = a.cols
+    // page-span: fused terms
     for r in 0..<a.rows {
       let (y, xh, xw) = (a.row(r), tapeH.row(r), inputTerm.row(r))
       // x̂_h = (h_{t−1} W_h − μ_h) · s_h
@@ -54,6 +55,7 @@ public enum BNLSTMKernels {
         for j in 0..<n { y[j] = gh[j] * xh[j] + gx[j] * ((xw[j] - muX[j]) * sX[j]) }
       }
     }
+    // end page-span: fused terms
   }
 
   /// h_t = o ⊙ tanh(ĉ_t) with ĉ_t = BN(c_t; γ_c, β_c): BN_c's statistics of step t's cells,
