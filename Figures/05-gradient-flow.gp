@@ -42,7 +42,7 @@ do for [format in formats] {
   # Panel 1
   set title '(a) ‖∂loss/∂h_t‖ at initialisation, BN tanh-RNN, 784 steps' noenhanced
   set xlabel 'time step t' noenhanced
-  set ylabel '‖∂loss/∂h_t‖ (mean of 3 batches)' noenhanced
+  set ylabel '‖∂loss/∂h_t‖ (mean of 10 batches)' noenhanced
   unset logscale x
   set logscale y
   set format x '% h'
@@ -52,16 +52,12 @@ do for [format in formats] {
   set yrange [*:*]
   set key inside bottom right
   plot \
-    data index 0 using 1:2 with lines ls 2 lc rgb '#440154' title 'γ = 0.1' noenhanced, \
-    data index 1 using 1:2 with lines ls 2 lc rgb '#411C66' title 'γ = 0.2' noenhanced, \
-    data index 2 using 1:2 with lines ls 2 lc rgb '#3E3779' title 'γ = 0.3' noenhanced, \
-    data index 3 using 1:2 with lines ls 2 lc rgb '#3B528B' title 'γ = 0.4' noenhanced, \
-    data index 4 using 1:2 with lines ls 2 lc rgb '#32678B' title 'γ = 0.5' noenhanced, \
-    data index 5 using 1:2 with lines ls 2 lc rgb '#2A7B8C' title 'γ = 0.6' noenhanced, \
-    data index 6 using 1:2 with lines ls 2 lc rgb '#21908C' title 'γ = 0.7' noenhanced, \
-    data index 7 using 1:2 with lines ls 2 lc rgb '#35A37E' title 'γ = 0.8' noenhanced, \
-    data index 8 using 1:2 with lines ls 2 lc rgb '#49B571' title 'γ = 0.9' noenhanced, \
-    data index 9 using 1:2 with lines ls 2 lc rgb '#5DC863' title 'γ = 1.0' noenhanced
+    data index 0 using 1:2 with lines ls 1 title 'γ = 0.1' noenhanced, \
+    data index 1 using 1:2 with lines ls 2 title 'γ = 0.3' noenhanced, \
+    data index 2 using 1:2 with lines ls 3 title 'γ = 0.5' noenhanced, \
+    data index 3 using 1:2 with lines ls 4 title 'γ = 0.6' noenhanced, \
+    data index 4 using 1:2 with lines ls 5 title 'γ = 0.8' noenhanced, \
+    data index 5 using 1:2 with lines ls 6 title 'γ = 1.0' noenhanced
 
   # Panel 2
   set title '(b) tanh''(x) for x ~ N(0, s²)' noenhanced
@@ -76,9 +72,9 @@ do for [format in formats] {
   set yrange [0:1.05]
   set key inside bottom left
   plot \
-    data index 10 using 1:2 with lines ls 2 title 'mean' noenhanced, \
-    data index 11 using 1:2 with lines ls 4 dt 2 title '25th percentile' noenhanced, \
-    data index 12 using 1:2 with lines ls 5 dt 2 title '75th percentile' noenhanced
+    data index 6 using 1:2 with lines ls 2 title 'mean' noenhanced, \
+    data index 7 using 1:2 with lines ls 4 dt 2 title '25th percentile' noenhanced, \
+    data index 8 using 1:2 with lines ls 5 dt 2 title '75th percentile' noenhanced
   unset multiplot
   set output
 }

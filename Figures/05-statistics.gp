@@ -32,9 +32,9 @@ set key box lc rgb "#C0C0C0" opaque Left reverse samplen 2.5 spacing 1.15
 if (!exists("formats")) { formats = "png svg" }
 do for [format in formats] {
   if (format eq "png") {
-    set terminal pngcairo size 1000,900 enhanced font 'Sans,12'
+    set terminal pngcairo size 1400,900 enhanced font 'Sans,12'
   } else {
-    set terminal svg size 1000,900 dynamic enhanced font 'Sans,12' background "#ffffff"
+    set terminal svg size 1400,900 dynamic enhanced font 'Sans,12' background "#ffffff"
   }
   set output output_stem.".".format
   set multiplot layout 2,2 title 'Appendix A: per-step population statistics of four units, BN-LSTM (fortunes)' noenhanced font 'Sans,14'
@@ -50,7 +50,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
-  set key inside bottom right
+  set key outside right top
   plot \
     data index 0 using 1:2 with lines ls 1 title 'unit 0' noenhanced, \
     data index 1 using 1:2 with lines ls 2 title 'unit 1' noenhanced, \
@@ -68,7 +68,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
-  unset key
+  set key outside right top
   plot \
     data index 4 using 1:2 with lines ls 1 title 'unit 0' noenhanced, \
     data index 5 using 1:2 with lines ls 2 title 'unit 1' noenhanced, \
@@ -86,7 +86,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
-  unset key
+  set key outside right top
   plot \
     data index 8 using 1:2 with lines ls 1 title 'unit 0' noenhanced, \
     data index 9 using 1:2 with lines ls 2 title 'unit 1' noenhanced, \
@@ -104,7 +104,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [*:*]
-  unset key
+  set key outside right top
   plot \
     data index 12 using 1:2 with lines ls 1 title 'unit 0' noenhanced, \
     data index 13 using 1:2 with lines ls 2 title 'unit 1' noenhanced, \

@@ -380,13 +380,14 @@ func converged(_ curve: LanguageModelCurve) -> Bool {
 }
 
 /// Every run: each model at every rate of the grid (repetition 1), then each model's further
-/// repetitions at its own best rate (the lowest best validation among its converged runs).
+/// repetitions at its own best rate (the lowest best validation; a run that did not converge
+/// may be chosen, and the claims over it are then undecided).
 let runs: TunedRuns<Variant, LanguageModelRecord> = chapter.attempt {
   try chapter.tuneAndRepeat(
     models: variants, rates: wordCorpus == nil ? learningRates : [1],
     repetitions: wordCorpus == nil ? repetitions : 1, gridPhase: "learning-rate grid",
     repetitionsPhase: "repetitions", score: { $0.curve.bestValidation.bpc },
-    converged: { converged($0.curve) }, train: train)
+    train: train)
 }
 extension Trial where Model == Variant, Record == LanguageModelRecord {
   var variant: Variant { model }

@@ -1,9 +1,10 @@
 /*:
  # Chapter 5 — Recurrent batch normalization
 
- Chapter 4 ended on a failure: normalising an LSTM's hidden-to-hidden transition the naive
- way did not generalise, and input-to-hidden BN trained faster but overfitted more. A year
- later Cooijmans et al. made the recurrent transition work:
+ Chapter 4 ended with two findings: normalising an LSTM's hidden-to-hidden transition the
+ naive way did not help its best validation bpc, and input-to-hidden BN trained faster (mostly
+ through the scale of its term) without generalising worse. A year later Cooijmans et al.
+ normalised the recurrent transition itself:
 
  > "We propose a reparameterization of LSTM that brings the benefits of batch normalization
  > to recurrent neural networks. Whereas previous works only apply batch normalization to the
@@ -18,7 +19,16 @@
  (Figure 2, Table 1), a character-level language model on the same text and settings as
  Chapter 4 (Figure 3a), its bits per character on sequences ten times longer than it was
  trained on (Figure 3b), the population statistics over time (appendix A) and the effect of
- the initial γ (appendix B).
+ the initial γ (appendix B), on images and on text.
+
+ The paper's summary has two halves — the BN-LSTM converges faster, *and* it generalises
+ better — and the second needs more care than the first. Every comparison here gives each
+ model its own best learning rate from a small grid, runs three repetitions (own initial
+ weights and batch order; the models of one repetition share both), and decides a claim only
+ if every repetition of one model is on the same side of every repetition of the other. The
+ book preset reads MNIST at an equal budget of steps (its models are still learning); the
+ `long` preset trains every model until its validation stops improving and reads Table 1
+ there, as the paper does.
 
  We quote the paper from its abstract and from the equations and settings collected in
  `PAPERS.md`; where the authors' code decides what the text leaves open, we say so.
@@ -55,12 +65,21 @@ let chapter = Chapter(number: 5)
  its own; and $\gamma = 0.1$, which Figure 1 below explains.
 
  The engine's forward step, one layer over a batch of sequences (time-major: rows
- $tB$ to $(t+1)B - 1$ are step $t$). $W_x x_t$ and its BN were computed for all steps before
- the loop, since they do not depend on $h$; inside it, each equation above is a line, with
- the equation as its comment. The BN calls are Chapter 2's kernels with this step's
- statistics:
+ $tB$ to $(t+1)B - 1$ are step $t$). $W_x x_t$ does not depend on $h$: it is one matrix
+ product for all steps before the loop, and so are BN_x's statistics. Inside the loop, each
+ equation above is a line, with the equation as its comment:
 
  @include Sources/Engine/Recurrent/RecurrentLayer.swift#forward step
+
+ `addTerms` and `output` are where the normalizations run. Their staged form is the one the
+ equations suggest — BN_h's forward with Chapter 2's kernels and this step's statistics, then
+ the sum with the normalised input term and the bias; BN_c's forward, then the output — and
+ the engine keeps it for every other normalization. For the BN-LSTM it runs each pair in one
+ pass over the step's rows (`BNLSTMKernels`), so that nothing is written to memory and read
+ back between them, with the same operations in the same order, so the numbers are the same
+ bit for bit (the engine's tests compare the two). The fused sum of the two terms:
+
+ @include Sources/Engine/Recurrent/BNLSTMKernels.swift#fused terms
 
  ## Backpropagation through time, derived
 
@@ -85,8 +104,33 @@ let chapter = Chapter(number: 5)
 
  What the per-step statistics add is steps 2 and 4: at every step the batch's examples are
  coupled (each one's gradient depends on the others' at that step through the two means),
- exactly as in a feed-forward BN layer; no step's statistics depend on another step, so no
- new path through time appears. And why the cell update itself is left unnormalised: the path
+ exactly as in a feed-forward BN layer. Along time nothing new appears — no step's statistics
+ depend on another step's — but the coupling does not stay inside its step: what step $t$'s
+ BN mixes across the batch, $\delta u_t W_h^\top$ carries back to step $t-1$, where BN mixes
+ it again. After $k$ steps back, example $b$'s gradient depends on every other example's
+ through $k$ such projections: the batch is coupled through time, even though the statistics
+ are not.
+
+ *Why the first steps need noise (our derivation of the paper's fix).* The backward of a BN
+ scales its input gradient by $\gamma/\sqrt{\sigma_t^2+\epsilon}$ (step 2's factor). On
+ in-order MNIST the first rows of an image are black: $x_t = 0$ for every example, so if
+ $h_0$ is the same row for every sequence, $W_h h_{t-1}$ is identical across the batch for
+ all those steps and $\sigma_t^2 = 0$. BN_h's backward then multiplies by
+ $\gamma_h/\sqrt{\epsilon} = 0.1/\sqrt{10^{-5}} \approx 32$ at each such step, and back
+ through the ~100 black steps of a 784-pixel image those factors compound (the projection
+ that removes the batch mean keeps it from being exactly $32^{100}$, but nothing bounds it).
+ Gaussian noise on $h_0$ (0.1, the authors' value) gives $W_h h_{t-1}$ a variance of its own
+ from the first step, $\sigma_t^2 \gg \epsilon$, and the gain becomes an ordinary one.
+
+ *A dead parameter.* Under batch statistics a learned $h_0$ is worse than useless: it is one
+ row broadcast to every sequence, so $W_h h_0$ is the same for every example, and BN_h's mean
+ subtraction removes it entirely at the first step. Nothing the network computes depends on
+ $h_0$ (its gradient is exactly 0, which the check below confirms); it is a parameter that
+ cannot learn. With population statistics at inference it is not removed, so a trained $h_0$
+ would even change the outputs — it stays at its initial 0 instead. (With noise, the step-1
+ statistics see the noise, not $h_0$.)
+
+ And why the cell update itself is left unnormalised: the path
  $c_{t-1} \to c_t$ is the LSTM's gradient highway, multiplied by $\sigma(\tilde f_t)$ alone
  (step 5). A BN *inside* the recurrence would put a factor $\gamma/\sigma_t$ and a projection
  on that path at every step — the repeated rescaling Laurent et al. blamed. $\mathrm{BN}(c_t)$
@@ -95,7 +139,9 @@ let chapter = Chapter(number: 5)
  The engine's `RecurrentLayer` with `.cooijmans(maxSteps:)` implements these five steps with
  the three BN kernels of Chapter 2. Its backward step, from the last step to the first
  (∂ℓ/∂W_h and ∂ℓ/∂W_x are each one product over all steps after the loop, and the input
- term's BN one backward over all steps):
+ term's BN one backward over all steps). The staged branch is the derivation line by line;
+ for the BN-LSTM the engine runs the same arithmetic fused into three passes over the step's
+ rows (`BNLSTMKernels.backwardStep`), bit for bit the same:
 
  @include Sources/Engine/Recurrent/RecurrentLayer.swift#backward step
 
@@ -103,8 +149,7 @@ let chapter = Chapter(number: 5)
  Double, for every parameter (the engine's tests check the input's gradient too), on a tiny problem (5 steps, batch 4, 3 inputs, 3 units, a loss at every step; every
  γ and β set away from 1 and 0 so that no term can vanish by accident). Tolerance: a
  relative error of 10⁻⁶ per tensor (or an absolute error of 10⁻¹⁰ where the true gradient
- is 0: a learned $h_0$ is the same row for every sequence, and $\mathrm{BN}(W_h h_0)$
- subtracts it with the batch mean).
+ is 0: the dead $h_0$ above).
  */
 
 /// Every tensor of a tiny BN-LSTM checked against central differences in Double.
@@ -199,17 +244,21 @@ chapter.claim(
  $h_t = \tanh(\mathrm{BN}(W_h h_{t-1} + W_x x_t; \gamma, \beta))$ with batch statistics at every
  step, $W_h = I$, $W_x$ orthogonal, a learned $h_0$ with Gaussian priming noise of 0.1,
  the loss at the last step. We run it at initialisation on 784-pixel sequences of the image
- data, 100 units, batches of 64, several batches averaged, **in Double**: at γ = 1 the
- gradient at the first step is {{scalar "gradient norm ‖∂ℓ/∂h_1‖, γ 1.0" | %.0t}}, at the bottom
- of Float's range (its smallest normal number is 1.2·10⁻³⁸), where the squares that make its
- norm underflow to 0.
+ data, 100 units, batches of 64, {{scalar "Figure 1 batches" | %d}} batches averaged, **in
+ Double**. Why not Float: at γ = 1 the gradient reaching the first step has norm
+ {{scalar "gradient norm ‖∂ℓ/∂h_1‖, γ 1.0" | %.0t}}. Float's smallest normal number is
+ 1.18·10⁻³⁸ (subnormals go on, with ever fewer digits, down to 1.4·10⁻⁴⁵), so entries this
+ small are at or past the end of its range — and a norm is a square root of a sum of squares:
+ any entry below about 10⁻¹⁹ squares to less than the smallest normal, and the sum underflows
+ long before the entries themselves do. Double's range goes down to 2.2·10⁻³⁰⁸.
  */
 
 let fig1Side = chapter.pick(smoke: 14, book: 28, paper: 28)
 let fig1Hidden = chapter.pick(smoke: 16, book: 100, paper: 100)
 let fig1Batch = chapter.pick(smoke: 16, book: 64, paper: 64)
-let fig1Batches = chapter.pick(smoke: 1, book: 3, paper: 10)
+let fig1Batches = chapter.pick(smoke: 1, book: 10, paper: 20)
 let gammas = (1...10).map { Double($0) / 10 }
+chapter.log.scalar("Figure 1 batches", Double(fig1Batches))
 
 let images = chapter.attempt { try chapter.loadImages() }
 let fullSize = images.train
@@ -253,7 +302,9 @@ let gradientNorms = chapter.phase("figure 1") {
 }
 /// ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖: how much of the last step's gradient reaches the first.
 func firstOverLast(_ norms: [Double]) -> Double { norms.first! / norms.last! }
+let gradientRatios = gradientNorms.map(firstOverLast)
 chapter.say("\nFigure 1(a): ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖ at initialisation, T = \(fig1Steps)")
+var gradientRows: [[String]] = []
 for (gamma, norms) in zip(gammas, gradientNorms) {
   chapter.say(
     String(
@@ -262,21 +313,67 @@ for (gamma, norms) in zip(gammas, gradientNorms) {
   chapter.log.scalar(String(format: "gradient ratio h_1/h_T, γ %.1f", gamma), firstOverLast(norms))
   chapter.log.scalar(String(format: "gradient norm ‖∂ℓ/∂h_T‖, γ %.1f", gamma), norms.last!)
   chapter.log.scalar(String(format: "gradient norm ‖∂ℓ/∂h_1‖, γ %.1f", gamma), norms.first!)
+  gradientRows.append([
+    String(format: "%.1f", gamma), cell("%.3f", norms.last!), cell("%.2e", norms.first!),
+    cell("%.2e", firstOverLast(norms)),
+  ])
 }
+chapter.table(
+  "gradient through time",
+  header: ["initial γ", "‖∂ℓ/∂h_T‖", "‖∂ℓ/∂h_1‖", "‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖"], rows: gradientRows)
 chapter.log.scalar(
   "gradient norm ‖∂ℓ/∂h_T‖, smallest over γ", gradientNorms.map { $0.last! }.min() ?? .nan)
 chapter.log.scalar(
   "gradient norm ‖∂ℓ/∂h_T‖, largest over γ", gradientNorms.map { $0.last! }.max() ?? .nan)
-let smallGammaRatios = zip(gammas, gradientNorms).filter { $0.0 <= 0.5 }.map {
-  firstOverLast($0.1)
+
+/*:
+ How to read the claim off ten curves. Comparing the two ends (γ = 0.1 against γ = 1.0) is
+ what the paper's figure invites, but it would hold for any picture in which the largest γ is
+ the worst — a graded decline, or a cliff. The first version of this chapter did that. The
+ curves showed a cliff, so we now state the claim on all ten γ, the way the figure looks
+ (*a test chosen after seeing the figure: tallied apart as post hoc*): **a single γ separates
+ them** — below it the first step still receives at least 1% of the last step's gradient
+ ("survives"), above it less ("vanishes") — and the separating γ lies inside the range. We
+ also give the rank correlation between γ and the ratio, which a graded picture and a cliff
+ both make strongly negative.
+ */
+
+let survives = 1e-2
+/// The largest γ up to which every γ's gradient survives (0 if γ = 0.1's does not).
+let survivingUpTo = zip(gammas, gradientRatios).prefix { $0.1 >= survives }.last?.0 ?? 0
+let cleanSplit = zip(gammas, gradientRatios).allSatisfy { gamma, ratio in
+  gamma <= survivingUpTo ? ratio >= survives : ratio < survives
 }
-chapter.log.scalar("gradient ratio h_1/h_T, smallest for γ ≤ 0.5", smallGammaRatios.min() ?? .nan)
-chapter.log.scalar("gradient ratio h_1/h_T, largest for γ ≤ 0.5", smallGammaRatios.max() ?? .nan)
-let gammaAdvantage = firstOverLast(gradientNorms[0]) / firstOverLast(gradientNorms[9])
 chapter.claim(
-  "with γ = 0.1 the gradient reaching h_1 (relative to h_T) is orders of magnitude larger than with γ = 1.0 (ratio of the two ratios)",
-  paper: "Cooijmans et al. 2017, §4, Fig. 1(a)", measured: gammaAdvantage, format: "%.2e",
-  unit: "×", threshold: "≥ 100", holds: gammaAdvantage >= 100)
+  "the gradient survives (‖∂ℓ/∂h_1‖/‖∂ℓ/∂h_T‖ ≥ 1%) for every γ up to some value and vanishes for every γ above it (the separating γ)",
+  paper: "Cooijmans et al. 2017, §4, Fig. 1(a)", measured: survivingUpTo, format: "%.1f",
+  unit: cleanSplit ? "" : " (no single γ separates them)",
+  threshold: "one γ separates them, 0.1 ≤ γ < 1.0",
+  holds: cleanSplit && survivingUpTo >= 0.1 && survivingUpTo < 1.0, kind: .postHoc)
+/// Spearman's rank correlation of γ with the ratio (ties do not occur in practice).
+func rankCorrelation(_ a: [Double], _ b: [Double]) -> Double {
+  func ranks(_ values: [Double]) -> [Double] {
+    var result = [Double](repeating: 0, count: values.count)
+    for (rank, index) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() {
+      result[index] = Double(rank)
+    }
+    return result
+  }
+  let (ra, rb) = (ranks(a), ranks(b))
+  let n = Double(a.count)
+  let mean = (n - 1) / 2
+  let covariance = zip(ra, rb).map { ($0 - mean) * ($1 - mean) }.reduce(0, +)
+  let variance = ra.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
+  return covariance / variance
+}
+chapter.log.scalar(
+  "rank correlation of γ with the gradient ratio", rankCorrelation(gammas, gradientRatios))
+let survivingRatios = zip(gammas, gradientRatios).filter { $0.0 <= survivingUpTo }.map(\.1)
+let vanishingRatios = zip(gammas, gradientRatios).filter { $0.0 > survivingUpTo }.map(\.1)
+chapter.log.scalar("gradient ratio, smallest where it survives", survivingRatios.min() ?? .nan)
+chapter.log.scalar("gradient ratio, largest where it survives", survivingRatios.max() ?? .nan)
+chapter.log.scalar("gradient ratio, largest where it vanishes", vanishingRatios.max() ?? .nan)
+chapter.log.scalar("separating γ, the last that survives", survivingUpTo)
 
 /// Mean and interquartile range of tanh'(x) for x ~ N(0, s²).
 func tanhDerivative(spread s: Double, samples: Int, using generator: inout RandomGenerator)
@@ -317,37 +414,65 @@ chapter.log.scalar(
  RMSProp at $10^{-3}$, clipping at 1, batches of 100; $W_h$ initialised with the identity
  (on the candidate block $g$, orthogonal elsewhere: the authors' `--init id`), all other
  weights orthogonal; learned $h_0, c_0$; for the BN-LSTM on in-order MNIST, Gaussian noise
- of 0.1 on $h_0$ (the first rows of an image are black, so without it $W_h h_{t-1}$ has no
- variance to normalise at the first steps). The paper's text says RMSProp with momentum 0.9;
- the authors' script has the momentum commented out and uses Blocks' RMSProp with decay
- 0.5 — we use the script's (`RMSProp.cooijmans`).
+ of 0.1 on $h_0$ (the zero-variance steps derived above). The paper's text says RMSProp with
+ momentum 0.9; the authors' script has the momentum commented out and uses Blocks' RMSProp
+ with decay 0.5 — we use the script's (`RMSProp.cooijmans`). Table 1 reports test accuracy
+ of early-stopped models: trained until their validation accuracy stopped improving.
 
- **Book preset:** everything the same except the scale — images downsampled to 14×14
- (196-step sequences), 64 units, batches of 64, 1,500 steps (about
- {{scalar "epochs of the MNIST runs" | %.1f}} epochs) — so that the
- four runs fit in a few minutes. Validation: 1,000 training images held out; test accuracy
- is measured once, at the best validation point, with population statistics. The paper
- preset runs the paper's scale and resumes from its checkpoints.
+ **Ours:** images downsampled to 14×14 (196-step sequences), 64 units, batches of 64, so that
+ a grid of rates and three repetitions fit. Each model gets its own rate from
+ a grid of three (the paper's appendix C searched 10⁻⁴, 10⁻³ and 10⁻²; ours are below), chosen
+ on repetition 1 by its best validation
+ accuracy, then two more repetitions at that rate. Validation: 1,000 training images held
+ out in the book preset (2,000 in the long one); test accuracy is measured once per run, at
+ its best validation point, with population statistics.
+
+ * **The book preset** trains every run for the same {{scalar "MNIST step limit" | %,d}} steps
+   (about {{scalar "epochs of the MNIST runs" | %.2f}} of an epoch). Its models are still
+   learning when it stops, so its "Table 1" is **accuracy at an equal budget of steps**, not
+   the paper's measure; the speed claims are what it can decide.
+ * **The long preset** trains each run until its validation accuracy has not improved by
+   0.2 points for 2,000 steps (measured every 250, at most 10,000 steps) and reads Table 1 at
+   the best point — the paper's measure, at our scale. Its results are below, beside the
+   book's.
+
+ *Changes made after seeing runs.* The first run of this version tried the rates 3·10⁻⁴ to
+ 3·10⁻³, the second 3·10⁻⁴ to 10⁻²; in both, every model did best at the largest rate — in a
+ budget this short the largest rate that does not diverge gets furthest. The run reported
+ here tries 3·10⁻³ to 3·10⁻². No verdict moved, but the book's MNIST claims are tallied as
+ post hoc all the same; the long preset's grid (3·10⁻³ to 3·10⁻²) was fixed before its run.
 
  *Which population statistics.* Our first book run evaluated the BN-LSTM with the moving
  averages tracked during training (PyTorch's rule, a tenth of each new batch), and its
  validation curves jumped by 10-25 points from one measurement to the next while its
- training loss fell smoothly. The same networks evaluated with the validation batch's own
- statistics were smooth. The moving averages lag: RMSProp moves every weight by about the
- learning rate at every step, the statistics of all 196 steps shift with them, and a
- network normalised with last steps' statistics at every one of 196 steps compounds the
- error. The authors' code re-estimates the statistics for its final numbers — the average
- of the batch statistics over training batches, with the final weights (Alg. 2 of Chapter 1).
- We do that at every measurement (10 training batches, the same ones each time; the
- weights are not touched) and keep the moving averages for comparison: the figure shows both.
+ training loss fell smoothly. The authors' code re-estimates the statistics for its final
+ numbers — the average of the batch statistics over training batches, with the final
+ weights (Alg. 2 of Chapter 1). Every measurement here does that (10 training batches, the
+ same ones each time; the weights are not touched), and every BN-LSTM run also measures
+ itself with the moving averages, for the study of why they fail, below.
  */
 
-let side = chapter.pick(smoke: 14, book: 14, paper: 28)
-let mnistHidden = chapter.pick(smoke: 8, book: 64, paper: 100)
-let mnistBatch = chapter.pick(smoke: 16, book: 64, paper: 100)
-let mnistSteps = chapter.steps(default: chapter.pick(smoke: 6, book: 1_500, paper: 110_000))
-let mnistPoints = chapter.pick(smoke: 3, book: 25, paper: 100)
-let validationCount = chapter.pick(smoke: 64, book: 1_000, paper: 5_000)
+let side = chapter.pick(smoke: 14, book: 14, paper: 28, long: 14)
+let mnistHidden = chapter.pick(smoke: 8, book: 64, paper: 100, long: 64)
+let mnistBatch = chapter.pick(smoke: 16, book: 64, paper: 100, long: 64)
+let mnistSteps = chapter.steps(
+  default: chapter.pick(smoke: 12, book: 600, paper: 110_000, long: 10_000))
+let mnistInterval = chapter.pick(smoke: 4, book: 40, paper: 2_000, long: 250)
+/// Book: an equal budget of steps. Long: until the validation error stops improving.
+let mnistConvergence: Convergence? = chapter.pick(
+  smoke: nil, book: nil, paper: Convergence(patience: 20_000, tolerance: 0.2),
+  long: Convergence(patience: 2_000, tolerance: 0.2))
+let mnistRates = chapter.pick(
+  smoke: [1e-3, 3e-3], book: [3e-3, 1e-2, 3e-2], paper: [1e-3],
+  long: [3e-3, 1e-2, 3e-2])
+/// The book's grids were widened after we had seen two runs of them (see the page), so its
+/// tuned comparisons are tallied as post hoc; the long preset's were fixed before its run.
+let tunedKind: Claim.Kind = chapter.preset == .long || chapter.preset == .paper ? .paper : .postHoc
+let repetitions = chapter.pick(smoke: 2, book: 3, paper: 1, long: 3)
+let validationCount = chapter.pick(smoke: 64, book: 1_000, paper: 5_000, long: 2_000)
+let reestimationBatches = chapter.pick(smoke: 2, book: 10, paper: 50, long: 10)
+chapter.log.scalar("MNIST step limit", Double(mnistSteps))
+chapter.log.scalar("repetitions", Double(repetitions))
 
 func atScale(_ set: ImageSet) -> ImageSet { side == 28 ? set : set.downsampled2x2() }
 let (trainImages, validationImages) = chapter.attempt {
@@ -362,6 +487,8 @@ _ = chapter.attempt {
   try permutation.save(
     toDirectory: chapter.outputDirectory.path, fileName: "05-pixel-permutation.txt")
 }
+chapter.log.scalar(
+  "epochs of the MNIST runs", Double(mnistSteps * mnistBatch) / Double(trainImages.count))
 
 /// The two tasks: the pixels in order, and in one fixed random order.
 enum Task: String, CaseIterable {
@@ -374,56 +501,88 @@ enum Task: String, CaseIterable {
   }
 }
 
-/// LSTM or BN-LSTM for pixel sequences, initialised as the authors' code does.
-func pixelModel(batchNorm: Bool, gamma: Double = 0.1, noise: Bool) -> SequenceModel<Float> {
-  var generator = chapter.makeGenerator("mnist weights")
+/// One model of the MNIST comparison: LSTM or BN-LSTM, on one task.
+struct PixelModel: Hashable {
+  var task: Task
+  var batchNorm: Bool
+  var kind: String { batchNorm ? "BN-LSTM" : "LSTM" }
+  var name: String { "\(kind), \(task.rawValue)" }
+}
+let pixelModels = Task.allCases.flatMap { task in
+  [PixelModel(task: task, batchNorm: false), PixelModel(task: task, batchNorm: true)]
+}
+
+/// PyTorch's bookkeeping with the authors' momentum: the moving averages take 1% of each new
+/// batch instead of 10%.
+let authorsMovingAverage = BatchNormConvention(
+  name: "authors' momentum", epsilon: 1e-5, update: .movingAverage(momentum: 0.01),
+  storesUnbiasedVariance: true)
+
+/// LSTM or BN-LSTM for pixel sequences, initialised as the authors' code does, from the
+/// initial weights of `repetition`.
+func pixelModel(
+  batchNorm: Bool, gamma: Double = 0.1, noise: Bool, repetition: Repetition = Repetition(1),
+  convention: BatchNormConvention = .pytorch
+) -> SequenceModel<Float> {
+  var generator = chapter.makeGenerator("mnist weights", repetition: repetition)
   let steps = side * side
   return SequenceModel<Float>(
     layers: [
       RecurrentLayerConfiguration(
         cell: .lstm, inputs: 1, hidden: mnistHidden,
         normalization: batchNorm
-          ? .cooijmans(maxSteps: steps, initialGamma: gamma, convention: .pytorch) : .none,
+          ? .cooijmans(maxSteps: steps, initialGamma: gamma, convention: convention) : .none,
         recurrentWeights: .identity, initialState: .learned,
         initialStateNoise: batchNorm && noise ? 0.1 : 0)
     ], head: .lastStep(classes: 10), using: &generator)
 }
 
+/// One resumable MNIST run: `model` at `rate` in `repetition`, for at most `steps` steps.
 func trainPixels(
-  _ name: String, task: Task, batchNorm: Bool, gamma: Double = 0.1, steps: Int,
-  measuresMovingAverage: Bool = false
+  _ name: String, _ model: PixelModel, rate: Double, repetition: Repetition, steps: Int,
+  gamma: Double = 0.1, convention: BatchNormConvention = .pytorch,
+  convergence: Convergence? = mnistConvergence
 ) -> ClassifierRecord {
-  let run = SequenceClassifierTraining(
-    name: name, steps: steps, batch: mnistBatch, optimizer: .cooijmans(), clipNorm: 1,
-    evaluations: mnistPoints, seed: chapter.seed(for: "mnist batches"),
-    statistics: .reestimated(batches: chapter.pick(smoke: 2, book: 10, paper: 50)),
-    measuresMovingAverage: measuresMovingAverage)
+  var run = SequenceClassifierTraining(
+    name: name, steps: steps, batch: mnistBatch,
+    optimizer: .cooijmans(learningRate: rate), clipNorm: 1, evaluations: 1,
+    seed: chapter.seed(for: "mnist batches", repetition: repetition),
+    statistics: .reestimated(batches: reestimationBatches),
+    measuresMovingAverage: model.batchNorm)
+  run.evaluationInterval = min(mnistInterval, steps)
+  run.convergence = convergence
   let record = chapter.attempt {
     try run.run(
       in: chapter,
-      model: pixelModel(batchNorm: batchNorm, gamma: gamma, noise: task == .sequential),
-      training: task.data(trainImages), validation: task.data(validationImages))
+      model: pixelModel(
+        batchNorm: model.batchNorm, gamma: gamma, noise: model.task == .sequential,
+        repetition: repetition, convention: convention),
+      training: model.task.data(trainImages), validation: model.task.data(validationImages))
   }
   let best = record.curve.bestValidation
   chapter.say(
     String(
-      format: "%@: best validation accuracy %.2f%% at step %d, final %.2f%% (%.1f s)", name,
+      format: "%@: best validation accuracy %.2f%% at step %d, last %.2f%% (%.1f s)", name,
       best.accuracy, best.step, record.curve.validation.last ?? Double.nan, record.curve.seconds))
   return record
 }
 
-/// Test accuracy of a run's best validation point, with population statistics.
-func testAccuracy(_ record: ClassifierRecord, task: Task, batchNorm: Bool) -> Double {
-  let model = pixelModel(batchNorm: batchNorm, noise: false)
-  chapter.attempt { try NamedValues.restore(model.parameters, from: record.bestParameters) }
-  model.populations = record.bestPopulations
-  return model.classify(task.data(testImages), batch: mnistBatch).accuracy
+/// "LSTM, permuted, rate 0.001 #2": a run's name.
+func runName(_ model: String, rate: Double, repetition: Repetition) -> String {
+  "\(model), rate \(rateText(rate))" + (repetition.index > 1 ? " #\(repetition.index)" : "")
+}
+
+/// Whether a classifier run converged by the long preset's rule (never, without one).
+func converged(_ record: ClassifierRecord) -> Bool {
+  guard let mnistConvergence else { return false }
+  return mnistConvergence.hasConverged(
+    steps: record.curve.steps, values: record.curve.validation.map { 100 - $0 })
 }
 
 /// Whether to say how long the long runs will take, and how to resume them.
-let announcesLongRuns = chapter.preset == .paper || chapter.options.checkpointInterval != nil
-let sweepSteps = min(chapter.pick(smoke: 4, book: 500, paper: 20_000), mnistSteps)
-let sweepGammas = [0.1, 0.3, 0.5, 0.7, 1.0]
+let announcesLongRuns =
+  chapter.preset == .paper || chapter.preset == .long
+  || chapter.options.checkpointInterval != nil
 if announcesLongRuns {
   let probe = pixelModel(batchNorm: true, noise: true)
   var optimizer = RMSProp<Float>.cooijmans()
@@ -436,123 +595,403 @@ if announcesLongRuns {
     }
   }
   chapter.announceLongRun(
-    "Chapter 5's MNIST runs (4 main, \(sweepGammas.count) γ; the LSTM steps are a little faster)",
-    steps: 4 * mnistSteps + sweepGammas.count * sweepSteps, secondsPerStep: rate, sideBySide: true)
+    "Chapter 5's MNIST runs (up to; most stop earlier)",
+    steps: pixelModels.count * (mnistRates.count + repetitions - 1) * mnistSteps,
+    secondsPerStep: rate, sideBySide: true)
 }
 
-/// The four MNIST runs are independent: they run side by side, one per core (`--jobs`).
-let mnistRuns: [Task: (lstm: ClassifierRecord, bn: ClassifierRecord)] = chapter.phase("MNIST runs")
-{
-  let runs = Task.allCases.flatMap { task in [(task, false), (task, true)] }
-  let records = chapter.attempt {
-    try chapter.independently("MNIST runs", runs) { task, batchNorm in
-      batchNorm
-        ? trainPixels(
-          "BN-LSTM, \(task.rawValue)", task: task, batchNorm: true, steps: mnistSteps,
-          measuresMovingAverage: true)
-        : trainPixels("LSTM, \(task.rawValue)", task: task, batchNorm: false, steps: mnistSteps)
-    }
-  }
-  return Dictionary(
-    uniqueKeysWithValues: Task.allCases.enumerated().map { k, task in
-      (task, (records[2 * k], records[2 * k + 1]))
+/// Every MNIST run: each model at every rate, then its repetitions at its own best rate.
+let mnist: TunedRuns<PixelModel, ClassifierRecord> = chapter.attempt {
+  try chapter.tuneAndRepeat(
+    models: pixelModels, rates: mnistRates, repetitions: repetitions,
+    gridPhase: "MNIST learning-rate grid", repetitionsPhase: "MNIST repetitions",
+    score: { -$0.curve.bestValidation.accuracy },
+    train: { model, rate, repetition in
+      trainPixels(
+        runName(model.name, rate: rate, repetition: repetition), model, rate: rate,
+        repetition: repetition, steps: mnistSteps)
     })
 }
 
+/// Test accuracy of a run's best validation point, with its population statistics.
+func testAccuracy(_ trial: Trial<PixelModel, ClassifierRecord>) -> Double {
+  let model = pixelModel(
+    batchNorm: trial.model.batchNorm, noise: false, repetition: trial.repetition)
+  chapter.attempt {
+    try NamedValues.restore(model.parameters, from: trial.record.bestParameters)
+  }
+  model.populations = trial.record.bestPopulations
+  return model.classify(trial.model.task.data(testImages), batch: mnistBatch).accuracy
+}
+
 /*:
- The claims, made numbers (fixed before the book run): for each task, the first measured step
- at which the BN-LSTM's validation accuracy reaches the LSTM's best, divided by the step of
- that best (below 1: faster); and on permuted MNIST the test accuracy of the best validation
- point (Table 1's measure), BN-LSTM minus LSTM.
+ The claims, made numbers (fixed before the runs; every one needs every repetition on the
+ same side):
+
+ * **Faster** (Figure 2): the LSTM's repetitions each reach a best validation accuracy; the
+   lowest of them is a level every repetition of the LSTM reaches. Each run's steps to that
+   level are its first measurement at or above it; the BN-LSTM is faster if every one of its
+   repetitions needs fewer steps than every repetition of the LSTM. The value is the ratio of
+   the means.
+ * **Better on permuted MNIST** (Table 1): each run's test accuracy at its best validation
+   point; the BN-LSTM is better if every repetition's is above every repetition of the LSTM's.
+   In the long preset a claim over runs that did not all converge is not decided.
  */
 
-var testAccuracies: [String: Double] = [:]
-/// How many of the three MNIST claims hold.
-var mnistClaimsHeld = 0
+/// What the MNIST claims read off one run.
+struct PixelReading {
+  var best: Double
+  var bestStep: Int
+  var stepsToTarget: Double
+  var test: Double
+  var converged: Bool
+  var stoppedAt: Int
+}
+
+/// The lowest best validation accuracy of the LSTM's repetitions, per task.
+let mnistTarget: [Task: Double] = Dictionary(
+  uniqueKeysWithValues: Task.allCases.map { task in
+    (
+      task,
+      mnist.repeated(PixelModel(task: task, batchNorm: false)).spread {
+        $0.curve.bestValidation.accuracy
+      }.low
+    )
+  })
+let pixelReadings: [PixelModel: [PixelReading]] = chapter.phase("test accuracy") {
+  Dictionary(
+    uniqueKeysWithValues: pixelModels.map { model in
+      (
+        model,
+        mnist.trials[model]!.map { trial in
+          let curve = trial.record.curve
+          let target = mnistTarget[model.task]!
+          let reached = zip(curve.steps, curve.validation).first { $0.1 >= target }?.0
+          return PixelReading(
+            best: curve.bestValidation.accuracy, bestStep: curve.bestValidation.step,
+            stepsToTarget: reached.map(Double.init) ?? .nan, test: testAccuracy(trial),
+            converged: converged(trial.record), stoppedAt: curve.steps.last ?? 0)
+        }
+      )
+    })
+}
+func pixelSpread(_ model: PixelModel, _ measure: (PixelReading) -> Double) -> Spread {
+  Spread(values: pixelReadings[model]!.map(measure))
+}
+/// Whether a claim over these models can be decided: always at an equal budget (book), only
+/// over converged runs where the runs train to convergence (long).
+func mnistDecided(_ models: [PixelModel]) -> Bool {
+  mnistConvergence == nil || models.allSatisfy { pixelReadings[$0]!.allSatisfy(\.converged) }
+}
+let budgetText =
+  mnistConvergence == nil
+  ? "at an equal budget of \(grouped(mnistSteps)) steps" : "early-stopped at convergence"
+
 for task in Task.allCases {
-  let (lstm, bn) = mnistRuns[task]!
-  let target = lstm.curve.bestValidation
-  let reached = zip(bn.curve.steps, bn.curve.validation).first { $0.1 >= target.accuracy }?.0
-  let ratio = Double(reached ?? mnistSteps) / Double(max(target.step, 1))
-  let faster = reached != nil && ratio < 1
+  let (lstm, bn) = (
+    PixelModel(task: task, batchNorm: false), PixelModel(task: task, batchNorm: true)
+  )
+  let (a, b) = (pixelSpread(bn, \.stepsToTarget), pixelSpread(lstm, \.stepsToTarget))
+  let ratio = a.mean / b.mean
+  let decided = mnistDecided([lstm, bn]) && a.isComplete && b.isComplete
   chapter.claim(
-    "\(task.rawValue) MNIST: the BN-LSTM reaches the LSTM's best validation accuracy (\(String(format: "%.2f%%", target.accuracy)) at step \(target.step)) in fewer steps (BN's steps / LSTM's)",
+    "\(task.rawValue) MNIST: the BN-LSTM reaches the LSTM's best validation accuracy (\(String(format: "%.2f%%", mnistTarget[task]!)), the lowest of its repetitions) in fewer steps (BN's steps / LSTM's, mean of \(repetitions))",
     paper: "Cooijmans et al. 2017, §5.1, Fig. 2", measured: ratio, format: "%.3f",
-    unit: reached == nil ? "× (not reached)" : "×", threshold: "< 1",
-    holds: faster)
-  mnistClaimsHeld += faster ? 1 : 0
+    unit: "×" + (decided ? "" : " (not decided: a run did not converge or never got there)"),
+    threshold: "every repetition in fewer steps than every one of the LSTM's",
+    holds: decided && a.isEntirelyBelow(b), kind: tunedKind)
+  let testDifference = pixelSpread(bn, \.test).mean - pixelSpread(lstm, \.test).mean
   chapter.log.scalar(
-    "step at which the BN-LSTM reaches the LSTM's best validation accuracy, \(task.rawValue)",
-    reached.map(Double.init) ?? .nan)
-  for (name, record, batchNorm) in [("LSTM", lstm, false), ("BN-LSTM", bn, true)] {
-    let accuracy = testAccuracy(record, task: task, batchNorm: batchNorm)
-    testAccuracies["\(name), \(task.rawValue)"] = accuracy
-    chapter.log.scalar("test accuracy at best validation, \(name), \(task.rawValue)", accuracy)
+    "test accuracy at best validation, BN-LSTM − LSTM, \(task.rawValue)", testDifference)
+  if task == .permuted {
+    let (better, worse) = (pixelSpread(bn, { -$0.test }), pixelSpread(lstm, { -$0.test }))
+    let decidedTest = mnistDecided([lstm, bn])
+    chapter.claim(
+      "permuted MNIST: the BN-LSTM's test accuracy, \(budgetText), is higher (best validation point, population statistics; BN − LSTM, mean of \(repetitions))",
+      paper: "Cooijmans et al. 2017, §5.1, Table 1", measured: testDifference, format: "%+.2f",
+      unit: " points" + (decidedTest ? "" : " (not decided: a run did not converge)"),
+      threshold: "every repetition above every one of the LSTM's",
+      holds: decidedTest && better.isEntirelyBelow(worse), kind: tunedKind)
   }
 }
-let permutedGain = testAccuracies["BN-LSTM, permuted"]! - testAccuracies["LSTM, permuted"]!
-chapter.claim(
-  "permuted MNIST: the BN-LSTM ends with a higher test accuracy (best validation point, population statistics; BN − LSTM)",
-  paper: "Cooijmans et al. 2017, §5.1, Table 1", measured: permutedGain, format: "%+.2f",
-  unit: " points", threshold: "> 0", holds: permutedGain > 0)
-mnistClaimsHeld += permutedGain > 0 ? 1 : 0
-chapter.log.scalar("MNIST claims that hold (of 3)", Double(mnistClaimsHeld))
-chapter.log.scalar(
-  "test accuracy gain at best validation, BN-LSTM − LSTM, sequential",
-  testAccuracies["BN-LSTM, sequential"]! - testAccuracies["LSTM, sequential"]!)
-chapter.log.scalar(
-  "epochs of the MNIST runs", Double(mnistSteps * mnistBatch) / Double(trainImages.count))
 
-chapter.say("\nTable 1 analogue: test accuracy (%) at the best validation point")
+// The tables: the grid, Table 1, every repetition.
+for model in pixelModels {
+  for rate in mnistRates {
+    chapter.log.scalar(
+      "MNIST grid: best validation accuracy, \(model.name), rate \(rateText(rate))",
+      mnist.gridTrial(model, rate: rate).record.curve.bestValidation.accuracy)
+  }
+  chapter.log.scalar("chosen learning rate, \(model.name)", mnist.chosenRate[model]!)
+}
+let mnistGridRows = mnist.gridRows(
+  name: \.name,
+  text: {
+    cell("%.1f%%", $0.curve.bestValidation.accuracy) + " ("
+      + grouped($0.curve.bestValidation.step) + ")"
+  },
+  // At an equal budget no run is expected to converge: no note.
+  converged: { mnistConvergence == nil || converged($0) })
+chapter.table(
+  "MNIST learning-rate grid",
+  header: ["model"] + mnistRates.map { "rate \(rateText($0)): best validation accuracy (step)" },
+  rows: mnistGridRows)
+
+chapter.say("\nTable 1 analogue: test accuracy (%) at the best validation point, \(budgetText)")
 chapter.table(
   "Table 1",
   header: [
-    "model", "sequential", "permuted", "paper (MNIST / pMNIST, 784 steps, 100 units, ~110k steps)",
+    "model", "sequential", "permuted",
+    "paper (MNIST / pMNIST, 784 steps, 100 units, early-stopped)",
   ],
-  rows: [("LSTM", "98.9% / 90.2%"), ("BN-LSTM", "99.0% / 95.4%")].map { name, paper in
-    [
-      name, cell("%.2f%%", testAccuracies["\(name), sequential"]!),
-      cell("%.2f%%", testAccuracies["\(name), permuted"]!), paper,
-    ]
+  rows: [("LSTM", false, "98.9% / 90.2%"), ("BN-LSTM", true, "99.0% / 95.4%")].map {
+    name, batchNorm, paper in
+    [name]
+      + Task.allCases.map { task in
+        pixelSpread(PixelModel(task: task, batchNorm: batchNorm), \.test).meanAndRange("%.1f")
+          + "%"
+      } + [paper]
   })
+var mnistRepetitionRows: [[String]] = []
+for model in pixelModels {
+  for (k, r) in pixelReadings[model]!.enumerated() {
+    mnistRepetitionRows.append([
+      model.name, "\(k + 1)", cell("%.1f%%", r.best) + " (" + grouped(r.bestStep) + ")",
+      r.stepsToTarget.isFinite ? grouped(Int(r.stepsToTarget)) : "not reached",
+      cell("%.1f%%", r.test),
+      grouped(r.stoppedAt)
+        + (mnistConvergence == nil ? "" : r.converged ? " (converged)" : " (not converged)"),
+    ])
+    let suffix = k == 0 ? "" : ", repetition \(k + 1)"
+    chapter.log.scalar("test accuracy at best validation, \(model.name)\(suffix)", r.test)
+  }
+  chapter.log.scalar(
+    "test accuracy at best validation, \(model.name), mean", pixelSpread(model, \.test).mean)
+  chapter.log.scalar(
+    "best validation accuracy, \(model.name), mean", pixelSpread(model, \.best).mean)
+  chapter.log.scalar(
+    "steps to the LSTM's best validation accuracy, \(model.name), mean",
+    pixelSpread(model, \.stepsToTarget).mean)
+  chapter.log.scalar(
+    "runs converged, \(model.name)", Double(pixelReadings[model]!.filter(\.converged).count))
+}
+chapter.table(
+  "MNIST repetitions",
+  header: [
+    "model", "repetition", "best validation accuracy (step)", "steps to the LSTM's best",
+    "test accuracy there", "stopped at",
+  ], rows: mnistRepetitionRows)
 
 /// The largest change between consecutive validation measurements, after the first interval
-/// (from the untrained network), over both tasks.
-func largestJump(_ curves: [ClassifierCurve]) -> Double {
-  curves.flatMap { curve in
-    zip(curve.validation.dropFirst(), curve.validation.dropFirst(2)).map { abs($1 - $0) }
+/// (from the untrained network), over the chosen-rate runs of one kind of model.
+func largestJump(batchNorm: Bool) -> Double {
+  pixelModels.filter { $0.batchNorm == batchNorm }.flatMap { model in
+    mnist.trials[model]!.flatMap { trial in
+      let v = trial.record.curve.validation
+      return zip(v.dropFirst(), v.dropFirst(2)).map { abs($1 - $0) }
+    }
   }.max() ?? .nan
 }
 chapter.log.scalar(
   "largest jump between validation measurements after the first, LSTM",
-  largestJump(Task.allCases.map { mnistRuns[$0]!.lstm.curve }))
+  largestJump(batchNorm: false))
 chapter.log.scalar(
   "largest jump between validation measurements after the first, BN-LSTM",
-  largestJump(Task.allCases.map { mnistRuns[$0]!.bn.curve }))
-/// The BN-LSTMs evaluated with the moving averages against the re-estimated statistics, and
-/// against the LSTM, at every measurement of both tasks.
-var movingMinusReestimated: [Double] = []
-var movingBelowLSTM = 0
-for task in Task.allCases {
-  let (lstm, bn) = mnistRuns[task]!
-  movingMinusReestimated += zip(bn.curve.validationMovingAverage, bn.curve.validation).map {
-    $0 - $1
+  largestJump(batchNorm: true))
+
+/*:
+ ### Moving averages: lag or noise?
+
+ The first book run blamed the moving averages' *lag* for the erratic dashed curves: the
+ weights move at every step, and statistics averaged over past batches describe a network
+ that no longer exists. But two things were not separated. The averages took a tenth of each
+ new batch (PyTorch's momentum 0.1, a memory of about 10 batches), not the authors' 1%
+ (about 100 batches, `PAPERS.md`); and an average over few batches is also *noisy*. So we
+ measure both, on permuted MNIST, at the BN-LSTM's best point (repetition 1, its chosen rate):
+
+ * **in training** (lag and noise): the validation accuracy with the moving averages as
+   training left them at that step, with momentum 0.1 — and with 0.01, from a second run
+   identical in every other respect (the moving averages never touch training, so its
+   weights are the same, bit for bit: a check below);
+ * **at frozen weights** (no lag): the same weights, fresh averages (mean 0, variance 1, as
+   every library starts them), then training batches with the same momentum — as many
+   batches as the run had taken at that point (the start's share is then what it was in
+   training), and
+   enough for the start to fade to nothing
+   ({{scalar "batches fed at frozen weights, momentum 0.1" | %,d}} with 0.1,
+   {{scalar "batches fed at frozen weights, momentum 0.01" | %,d}} with 0.01: the start's
+   share below 10⁻⁶) — and the validation accuracy with the result;
+ * **re-estimated** (the reference): the plain average of 10 training batches' statistics.
+ */
+
+let studyModel = PixelModel(task: .permuted, batchNorm: true)
+let studyRate = mnist.chosenRate[studyModel]!
+let studyRun = mnist.trials[studyModel]![0].record
+let slowTwin: ClassifierRecord = chapter.phase("moving averages") {
+  trainPixels(
+    runName(studyModel.name, rate: studyRate, repetition: Repetition(1))
+      + ", moving averages 0.01", studyModel, rate: studyRate, repetition: Repetition(1),
+    steps: mnistSteps, convention: authorsMovingAverage)
+}
+let twinDifference =
+  zip(studyRun.curve.validation, slowTwin.curve.validation).map {
+    abs($0 - $1)
+  }.max() ?? .nan
+chapter.claim(
+  "the moving averages do not touch training: the run tracking them with momentum 0.01 has the re-estimated validation curve of the run with 0.1, bit for bit (largest difference)",
+  paper: "our code", measured: twinDifference, format: "%g", unit: " points",
+  threshold: "= 0, and as many measurements",
+  holds: twinDifference == 0 && studyRun.curve.steps == slowTwin.curve.steps, kind: .check)
+
+/// Validation accuracy of the study run's best weights with moving averages of
+/// `convention`'s momentum, fed `batches` training batches from fresh (mean 0, variance 1) at
+/// those frozen weights.
+func frozenAccuracy(_ convention: BatchNormConvention, batches: Int) -> Double {
+  let model = pixelModel(batchNorm: true, noise: false, convention: convention)
+  chapter.attempt { try NamedValues.restore(model.parameters, from: studyRun.bestParameters) }
+  let data = Task.permuted.data(trainImages)
+  var order = MiniBatchStream(
+    count: trainImages.count, batchSize: mnistBatch, seed: chapter.seed(for: "frozen weights"))
+  for _ in 0..<batches {
+    let (inputs, _) = data.batch(Array(order.next()))
+    _ = inputs.withView { x in
+      model.forward(.dense(x), steps: side * side, batch: mnistBatch, statistics: .batchAndTrack)
+    }
   }
-  movingBelowLSTM +=
-    zip(bn.curve.validationMovingAverage, lstm.curve.validation).filter {
-      $0 < $1
-    }.count
+  return model.classify(Task.permuted.data(validationImages), batch: mnistBatch).accuracy
+}
+/// Enough batches for the start's share, (1 − momentum)ⁿ, to fall below 10⁻⁶: even at a
+/// step whose variance is about 0, where BN divides an error in the mean by √ε ≈ 0.003,
+/// what is left of the start is then a thousandth of the unit's mean.
+let fadedBatches = (
+  fast: chapter.pick(smoke: 20, book: 150, paper: 150),
+  slow: chapter.pick(smoke: 40, book: 1_400, paper: 1_400)
+)
+chapter.log.scalar("batches fed at frozen weights, momentum 0.1", Double(fadedBatches.fast))
+chapter.log.scalar("batches fed at frozen weights, momentum 0.01", Double(fadedBatches.slow))
+/// The best point's step: how many batches the averages had seen there in training.
+let studySteps = max(studyRun.curve.bestValidation.step, 1)
+let frozen = chapter.phase("moving averages") {
+  (
+    fast: frozenAccuracy(.pytorch, batches: fadedBatches.fast),
+    slowAsInTraining: frozenAccuracy(authorsMovingAverage, batches: studySteps),
+    slow: frozenAccuracy(authorsMovingAverage, batches: fadedBatches.slow)
+  )
+}
+let studyBest = studyRun.curve.steps.firstIndex(of: studyRun.curve.bestValidation.step) ?? 0
+let studyValues: [(String, String, Double)] = [
+  (
+    "re-estimated (10 batches, plain average)", "the reference",
+    studyRun.curve.validation[studyBest]
+  ),
+  (
+    "moving averages, momentum 0.1, as training left them", "lag, the start's share, noise",
+    studyRun.curve.validationMovingAverage[studyBest]
+  ),
+  (
+    "moving averages, momentum 0.01, as training left them", "lag, the start's share, noise",
+    slowTwin.curve.validationMovingAverage[studyBest]
+  ),
+  (
+    "moving averages, momentum 0.1, at frozen weights, start faded", "noise",
+    frozen.fast
+  ),
+  (
+    "moving averages, momentum 0.01, at frozen weights, as many batches as training steps",
+    "the start's remaining share, and noise", frozen.slowAsInTraining
+  ),
+  (
+    "moving averages, momentum 0.01, at frozen weights, start faded", "noise", frozen.slow
+  ),
+]
+chapter.table(
+  "moving averages",
+  header: ["statistics", "what differs from the reference", "validation accuracy"],
+  rows: studyValues.map { [$0.0, $0.1, cell("%.1f%%", $0.2)] })
+for (name, _, value) in studyValues {
+  chapter.log.scalar("validation accuracy at the best point, \(name)", value)
+  chapter.log.scalar(
+    "validation accuracy at the best point, \(name) − re-estimated", value - studyValues[0].2)
+}
+chapter.log.scalar("step of the study's best point", Double(studySteps))
+/// Over a whole run: moving averages − re-estimated, at every measurement after the first.
+func movingGap(_ record: ClassifierRecord) -> Spread {
+  Spread(
+    values: zip(record.curve.validationMovingAverage, record.curve.validation).dropFirst().map {
+      $0 - $1
+    })
+}
+for (name, record) in [("momentum 0.1", studyRun), ("momentum 0.01", slowTwin)] {
+  let gap = movingGap(record)
+  chapter.log.scalar("moving averages − re-estimated over the run, \(name), lowest", gap.low)
+  chapter.log.scalar("moving averages − re-estimated over the run, \(name), highest", gap.high)
+  chapter.log.scalar("moving averages − re-estimated over the run, \(name), mean", gap.mean)
+}
+
+/*:
+ ## The initial γ in training (appendix B)
+
+ **Paper (appendix B):** training curves for initial γ ∈ {0.1, 0.3, 0.5, 0.7, 1.0}: on
+ permuted MNIST a larger γ clearly hurts; on Penn Treebank the effect disappears (a loss at
+ every step gives a learning signal that does not have to travel far back). We run the
+ permuted-MNIST half here — every γ in three repetitions, at the BN-LSTM's chosen rate, for
+ {{scalar "γ sweep steps" | %,d}} steps — and the text half with the character models below.
+ The claim: γ = 1.0's training loss after those steps is above γ = 0.1's in every repetition.
+ */
+
+let sweepGammas = [0.1, 0.3, 0.5, 0.7, 1.0]
+let sweepSteps = min(chapter.pick(smoke: 4, book: 200, paper: 20_000), mnistSteps)
+chapter.log.scalar("γ sweep steps", Double(sweepSteps))
+let sweepRate = mnist.chosenRate[studyModel]!
+let sweep: [[ClassifierRecord]] = chapter.phase("γ sweep") {
+  let cells = sweepGammas.flatMap { gamma in (1...repetitions).map { (gamma, Repetition($0)) } }
+  let records = chapter.attempt {
+    try chapter.independently("γ sweep", cells) { gamma, repetition in
+      trainPixels(
+        runName(
+          String(format: "BN-LSTM γ %.1f, permuted", gamma), rate: sweepRate,
+          repetition: repetition),
+        studyModel, rate: sweepRate, repetition: repetition, steps: sweepSteps, gamma: gamma,
+        convergence: nil)
+    }
+  }
+  return sweepGammas.indices.map { g in Array(records[g * repetitions..<(g + 1) * repetitions]) }
+}
+let sweepLoss = sweep.map { runs in Spread(values: runs.map { $0.curve.trainingLoss.last ?? .nan })
+}
+let sweepAccuracy = sweep.map { runs in
+  Spread(values: runs.map { $0.curve.bestValidation.accuracy })
+}
+chapter.table(
+  "γ sweep",
+  header: [
+    "initial γ", "training loss at step \(grouped(sweepSteps)) (nats)",
+    "best validation accuracy",
+  ],
+  rows: sweepGammas.indices.map { g in
+    [
+      String(format: "%.1f", sweepGammas[g]), sweepLoss[g].meanAndRange("%.3f"),
+      sweepAccuracy[g].meanAndRange("%.1f") + "%",
+    ]
+  })
+for (g, gamma) in sweepGammas.enumerated() {
+  chapter.log.scalar(
+    String(format: "γ sweep training loss, γ %.1f, mean", gamma), sweepLoss[g].mean)
+  chapter.log.scalar(
+    String(format: "γ sweep best validation accuracy, γ %.1f, mean", gamma), sweepAccuracy[g].mean)
 }
 chapter.log.scalar(
-  "BN-LSTM validation accuracy, moving averages − re-estimated statistics, smallest",
-  movingMinusReestimated.min() ?? .nan)
+  "γ sweep: neighbouring pairs in γ's order, training loss (means)",
+  Double(zip(sweepLoss, sweepLoss.dropFirst()).filter { $0.mean < $1.mean }.count))
 chapter.log.scalar(
-  "BN-LSTM validation accuracy, moving averages − re-estimated statistics, largest",
-  movingMinusReestimated.max() ?? .nan)
-chapter.log.scalar(
-  "measurements with the moving-average BN-LSTM below the LSTM", Double(movingBelowLSTM))
-chapter.log.scalar(
-  "measurements of the moving-average BN-LSTM compared", Double(movingMinusReestimated.count))
+  "γ sweep: neighbouring pairs in γ's order, best validation accuracy (means)",
+  Double(zip(sweepAccuracy, sweepAccuracy.dropFirst()).filter { $0.mean > $1.mean }.count))
+let (smallGammaLoss, largeGammaLoss) = (sweepLoss.first!, sweepLoss.last!)
+chapter.claim(
+  "permuted MNIST: with initial γ = 1.0 the BN-LSTM trains slower than with 0.1 (training loss after \(sweepSteps) steps, γ 1.0 − γ 0.1, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, appendix B", measured: largeGammaLoss.mean - smallGammaLoss.mean,
+  format: "%+.3f", unit: " nats", threshold: "every repetition of γ 1.0 above every one of γ 0.1",
+  holds: smallGammaLoss.isEntirelyBelow(largeGammaLoss))
 
 /*:
  ## The character-level language model (Figure 3a)
@@ -560,115 +999,310 @@ chapter.log.scalar(
  **Paper:** Penn Treebank characters, 1000 units, Adam at $2\cdot10^{-3}$, batches of 64
  sequences of 100 characters (a random crop each epoch), clipping at 1, orthogonal
  initialisation: the BN-LSTM converges faster and generalises better; test bits per character
- 1.38 (LSTM) and 1.32 (BN-LSTM). We train LSTM and BN-LSTM with those settings, 64 units, in
- two regimes:
+ 1.38 (LSTM) and 1.32 (BN-LSTM).
 
- * **Chapter 4's** — the same 30,000 training characters, 2,500 steps and samples — with the
-   BN-LSTM in place of Chapter 4's input-BN variants, so that the two chapters' curves read
-   side by side. A model of 64 units overfits this text within the run (Chapter 4 explains
-   why we chose that). The claim we fixed for it before the first book run: at the step where
-   the LSTM's validation bpc is lowest, the BN-LSTM's (same steps, same batches) is lower.
- * **The paper's** — the whole training text,
-   {{scalar "training text, characters (whole text)" | /1e6 | %.2f}} million characters, 1,500
-   steps (about {{scalar "passes over the whole training text" | %.0f}} passes). *We added this pair after the first book run*, in which the claim above
-   failed: the BN-LSTM overfitted the small text within 200 steps. The paper's own regime
-   is a full corpus, where a model is limited by what it can learn, not by what it has seen;
-   the claim there: at the end of the run (the same number of steps) the BN-LSTM's
-   validation bpc is lower.
+ **Ours:** Chapter 4's character model and rules, with the BN-LSTM in place of Chapter 4's
+ input-BN variants: 64 units, the first 30,000 characters of the training text, every model at
+ its best rate from a grid of Adam's rate (the table below), three repetitions, every run
+ measured every 50 steps and stopped when its validation bpc has not improved for 800 steps
+ (at most 5,000), read at its best point, with population statistics re-estimated over 5
+ training batches (and the moving averages measured beside them). A model of 64 units
+ overfits 30,000 characters: that is what makes it a test of generalisation, read where each
+ model is at its best. The long preset trains the LSTM and the BN-LSTM on ten times the text
+ (300,000 characters), where a model is limited less by what it has seen.
+
+ Three models: the **LSTM** (Chapter 4's model, initial weights and batches), the **BN-LSTM**
+ (γ = 0.1), and — appendix B's text half — the **BN-LSTM with γ = 1.0**.
+
+ *Changes made after seeing runs (why the book's text claims are tallied as post hoc).* The
+ first run of this version tried the rates 0.0005 to 0.004, measured every 100 steps; both
+ BN-LSTMs did best at the largest rate, at the second measurement. The second tried 0.001 to
+ 0.008, every 50 steps; the BN-LSTM (γ = 0.1) again did best at the largest. The run reported
+ here tries 0.002 to 0.016. The claims themselves were never changed, and each change can
+ only help the BN-LSTMs; but a verdict moved between the runs (the best-validation claim
+ failed in the first and held in the second), and a test whose tuning was revised with the
+ results in view is weaker evidence. So the book's character claims are tallied apart, as
+ post hoc; the long preset's, fixed before its only run, are not.
+
+ The claims (fixed before the runs), by Chapter 4's rules: the BN-LSTM reaches the LSTM's
+ training-batch bpc at its best (the highest of its repetitions') in fewer steps; its best
+ validation bpc is lower; its validation bpc at equal fit (where its training-sample bpc
+ first falls to the LSTM's at its best) is lower — each in every repetition against every
+ one. And appendix B on text: γ = 0.1's best validation bpc is *not* below γ = 1.0's in
+ every repetition (the effect disappears).
  */
 
 let corpus = chapter.attempt { try chapter.loadCorpus() }
-/// Chapter 4's character model (`CharacterModels`): the same weights and batches, 64 units.
-let characters = CharacterModels(
-  chapter: chapter, corpus: corpus, hidden: chapter.pick(smoke: 16, book: 64, paper: 1_000))
+let characters: CharacterModels = {
+  var models = CharacterModels(
+    chapter: chapter, corpus: corpus,
+    hidden: chapter.pick(smoke: 16, book: 64, paper: 1_000, long: 64))
+  models.statistics = .reestimated(
+    batches: chapter.pick(smoke: 2, book: 5, paper: 20, long: 10))
+  return models
+}()
+let charReestimation = chapter.pick(smoke: 2, book: 5, paper: 20, long: 10)
 let (charBatch, charLength) = (characters.batch, characters.length)
-let smallTextSteps = chapter.steps(default: chapter.pick(smoke: 20, book: 2_500, paper: 2_500))
-let wholeTextSteps = chapter.steps(default: chapter.pick(smoke: 20, book: 1_500, paper: 50_000))
-let smallText = Array(corpus.train.prefix(chapter.pick(smoke: 20_000, book: 30_000, paper: 30_000)))
-chapter.log.scalar("training text, characters (whole text)", Double(corpus.train.count))
-chapter.log.scalar(
-  "passes over the whole training text",
-  Double(wholeTextSteps * charBatch * charLength) / Double(corpus.train.count))
+let charSteps = chapter.steps(
+  default: chapter.pick(smoke: 60, book: 5_000, paper: 50_000, long: 10_000))
+/// The BN-LSTM overfits the book's small text within a few hundred steps: measured every 50
+/// steps, its best point is not a coarse guess.
+let charEvery = chapter.pick(smoke: 10, book: 50, paper: 500, long: 100)
+let charConvergence = Convergence(
+  patience: chapter.pick(smoke: 20, book: 800, paper: 5_000, long: 2_000),
+  tolerance: chapter.pick(smoke: 0, book: 0, paper: 0.002, long: 0.002))
+let charRates = chapter.learningRates(
+  default: chapter.pick(
+    smoke: [1e-3, 4e-3], book: [2e-3, 4e-3, 8e-3, 1.6e-2], paper: [2e-3],
+    long: [2e-3, 4e-3, 8e-3]))
+let trainingText = Array(
+  corpus.train.prefix(
+    chapter.trainingCharacters(
+      default: chapter.pick(
+        smoke: 20_000, book: 30_000, paper: corpus.train.count, long: 300_000))))
+let trainingSample = characters.sample(of: trainingText)
+chapter.log.scalar("training characters", Double(trainingText.count))
+chapter.log.scalar("character models' units", Double(characters.hidden))
+chapter.log.scalar("character step limit", Double(charSteps))
 
-/// The BN-LSTM of this chapter, or the plain LSTM.
-func characterNormalization(batchNorm: Bool) -> RecurrentNormalization {
-  batchNorm ? .cooijmans(maxSteps: charLength, convention: .pytorch) : .none
+/// The character models this chapter compares.
+enum CharacterModel: String, CaseIterable {
+  case lstm = "LSTM"
+  case bnLSTM = "BN-LSTM"
+  case gammaOne = "BN-LSTM, γ 1.0"
+
+  var role: Role {
+    switch self {
+    case .lstm: .baseline
+    case .bnLSTM: .batchNorm
+    case .gammaOne: .color(3)
+    }
+  }
 }
+/// The long preset keeps the comparison the paper's claim is about.
+let characterModels: [CharacterModel] =
+  chapter.preset == .long ? [.lstm, .bnLSTM] : CharacterModel.allCases
+let bnGamma = chapter.gamma(default: 0.1)
 
-/// The two regimes of the character models.
-enum TextRegime: String, CaseIterable {
-  case small = "30,000 characters"
-  case whole = "whole text"
-}
-
-/// LSTM and BN-LSTM trained on one regime's text; the models are kept for the longer
-/// sequences and the statistics.
-func trainCharacters(_ regime: TextRegime, _ name: String, batchNorm: Bool) -> LanguageModelRecord {
-  let text = regime == .small ? smallText : corpus.train
-  // Chapter 4's runs are named as there: same seed, weights and batches, same curves.
-  let runName = regime == .small ? name : "\(name), \(regime.rawValue)"
-  let record = characters.train(
-    runName, characterNormalization(batchNorm: batchNorm), source: .crops(text),
-    steps: regime == .small ? smallTextSteps : wholeTextSteps,
-    trainingSample: characters.sample(of: text), keepsModel: true, in: chapter)
-  let best = record.curve.bestValidation
-  chapter.log.scalar("best validation bpc, \(runName)", best.bpc)
-  chapter.log.scalar("step of best validation bpc, \(runName)", Double(best.step))
-  chapter.log.scalar("final validation bpc, \(runName)", record.curve.validation.last ?? .nan)
-  return record
+func characterNormalization(_ model: CharacterModel) -> RecurrentNormalization {
+  switch model {
+  case .lstm: .none
+  case .bnLSTM: .cooijmans(maxSteps: charLength, initialGamma: bnGamma, convention: .pytorch)
+  case .gammaOne: .cooijmans(maxSteps: charLength, initialGamma: 1, convention: .pytorch)
+  }
 }
 
 if announcesLongRuns {
   characters.announceLongRun(
-    "Chapter 5's character models (\(characters.hidden) units)",
-    steps: 2 * smallTextSteps + 2 * wholeTextSteps,
-    normalization: characterNormalization(batchNorm: true), text: corpus.train, in: chapter)
+    "Chapter 5's character models (up to; most stop earlier)",
+    steps: characterModels.count * (charRates.count + repetitions - 1) * charSteps,
+    normalization: characterNormalization(.bnLSTM), text: trainingText, in: chapter)
 }
 
-/// The four character models are independent too: side by side, one per core.
-let characterRuns = chapter.phase("character runs") {
-  let runs = TextRegime.allCases.flatMap { regime in
-    [(regime, "LSTM", false), (regime, "BN-LSTM", true)]
-  }
-  let records = chapter.attempt {
-    try chapter.independently("character runs", runs) { regime, name, batchNorm in
-      trainCharacters(regime, name, batchNorm: batchNorm)
-    }
-  }
-  return Dictionary(
-    uniqueKeysWithValues: TextRegime.allCases.enumerated().map { k, regime in
-      (regime, (lstm: records[2 * k], bn: records[2 * k + 1]))
+let textRuns: TunedRuns<CharacterModel, LanguageModelRecord> = chapter.attempt {
+  try chapter.tuneAndRepeat(
+    models: characterModels, rates: charRates, repetitions: repetitions,
+    gridPhase: "character learning-rate grid", repetitionsPhase: "character repetitions",
+    score: { $0.curve.bestValidation.bpc },
+    train: { model, rate, repetition in
+      characters.train(
+        runName(model.rawValue, rate: rate, repetition: repetition),
+        characterNormalization(model), source: .crops(trainingText), steps: charSteps,
+        trainingSample: trainingSample,
+        settings: CharacterModels.RunSettings(
+          learningRate: rate, repetition: repetition, evaluationInterval: charEvery,
+          convergence: charConvergence, keepsBest: true,
+          comparesMovingAverages: model != .lstm),
+        in: chapter)
     })
 }
 
-let (smallLSTM, smallBN) = (characterRuns[.small]!.lstm.curve, characterRuns[.small]!.bn.curve)
-let lstmBest = smallLSTM.bestValidation
-let bnAtLSTMBest =
-  zip(smallBN.steps, smallBN.validation).first { $0.0 == lstmBest.step }?.1 ?? .nan
-let characterDifference = bnAtLSTMBest - lstmBest.bpc
-chapter.log.scalar(
-  "best validation bpc, BN-LSTM − LSTM", smallBN.bestValidation.bpc - lstmBest.bpc)
-chapter.claim(
-  "30,000 characters: the BN-LSTM's validation bpc is lower than the LSTM's at the LSTM's best step (\(lstmBest.step)) (BN − LSTM)",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", measured: characterDifference, format: "%+.3f",
-  unit: " bpc", threshold: "< 0", holds: characterDifference < 0)
-let (wholeLSTM, wholeBN) = (characterRuns[.whole]!.lstm.curve, characterRuns[.whole]!.bn.curve)
-let wholeDifference = (wholeBN.validation.last ?? .nan) - (wholeLSTM.validation.last ?? .nan)
-for (name, curve) in [("LSTM", wholeLSTM), ("BN-LSTM", wholeBN)] {
-  chapter.log.scalar(
-    "final gap, \(name), whole text",
-    (curve.validation.last ?? .nan) - (curve.training.last ?? .nan))
+let lstmRuns = textRuns.trials[.lstm]!.map(\.record.curve)
+/// The LSTM's training-batch bpc and training-sample bpc at its best validation point, the
+/// highest over the repetitions: the speed target and the level of equal fit.
+let charSpeedTarget = Spread(values: lstmRuns.map { $0.trainingBatches[$0.bestIndex] }).high
+let charFitLevel = Spread(values: lstmRuns.map { $0.training[$0.bestIndex] }).high
+chapter.log.scalar("speed target: LSTM's training batches bpc at its best", charSpeedTarget)
+chapter.log.scalar("equal-fit level: LSTM's training-sample bpc at its best", charFitLevel)
+let charReadings: [CharacterModel: [LanguageModelReading]] = Dictionary(
+  uniqueKeysWithValues: characterModels.map { model in
+    (
+      model,
+      textRuns.trials[model]!.map {
+        LanguageModelReading(
+          $0.record.curve, speedTarget: charSpeedTarget, fitLevel: charFitLevel,
+          convergence: charConvergence)
+      }
+    )
+  })
+func charSpread(_ model: CharacterModel, _ measure: (LanguageModelReading) -> Double) -> Spread {
+  Spread(values: charReadings[model]!.map(measure))
 }
-/// The first measurement from which the BN-LSTM's validation bpc stays below the LSTM's.
-let wholeAhead = zip(wholeBN.validation, wholeLSTM.validation).map { $0 < $1 }
-let wholeAheadFrom = wholeAhead.indices.first { k in wholeAhead[k...].allSatisfy { $0 } }
+/// Why a claim over these models is not decided ("" when it is).
+func charUndecided(_ models: [CharacterModel], _ spreads: [Spread]) -> String {
+  if !models.allSatisfy({ charReadings[$0]!.allSatisfy(\.converged) }) {
+    return " (not decided: a run did not converge)"
+  }
+  if !spreads.allSatisfy(\.isComplete) { return " (not decided: a run never got there)" }
+  return ""
+}
+
+/// The claim that `model`'s `measure` is below `reference`'s in every repetition (or, with
+/// `below: false`, that it is not).
+func characterClaim(
+  _ text: String, paper: String, _ model: CharacterModel, against reference: CharacterModel,
+  _ measure: (LanguageModelReading) -> Double, ratio: Bool = false, below: Bool = true,
+  threshold: String
+) {
+  let (a, b) = (charSpread(model, measure), charSpread(reference, measure))
+  let note = charUndecided([model, reference], [a, b])
+  chapter.claim(
+    text, paper: paper, measured: ratio ? a.mean / b.mean : a.mean - b.mean,
+    format: ratio ? "%.3f" : "%+.3f", unit: (ratio ? "×" : " bpc") + note,
+    threshold: threshold, holds: note.isEmpty && a.isEntirelyBelow(b) == below, kind: tunedKind)
+}
+let everyRepetition = "every repetition below every one of the LSTM's"
+characterClaim(
+  "text: the BN-LSTM reaches the LSTM's training bpc at its best in fewer steps (steps / LSTM's, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", .bnLSTM, against: .lstm, \.stepsToTarget,
+  ratio: true, threshold: "every repetition in fewer steps than every one of the LSTM's")
+characterClaim(
+  "text: the BN-LSTM's best validation bpc is lower than the LSTM's (BN − LSTM, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a), Table 2", .bnLSTM, against: .lstm, \.best,
+  threshold: everyRepetition)
+characterClaim(
+  "text: at equal training fit the BN-LSTM's validation bpc is lower than the LSTM's (BN − LSTM, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", .bnLSTM, against: .lstm, \.validationAtFit,
+  threshold: everyRepetition)
+if characterModels.contains(.gammaOne) {
+  characterClaim(
+    "text: the initial γ does not matter — γ = 0.1's best validation bpc is not below γ = 1.0's in every repetition (γ 0.1 − γ 1.0, mean of \(repetitions))",
+    paper: "Cooijmans et al. 2017, appendix B", .bnLSTM, against: .gammaOne, \.best, below: false,
+    threshold: "not every repetition of γ 0.1 below every one of γ 1.0")
+}
+
+// The tables: the grid, the models at their rates, every repetition, statistics at evaluation.
+for model in characterModels {
+  for rate in charRates {
+    chapter.log.scalar(
+      "character grid: best validation bpc, \(model.rawValue), rate \(rateText(rate))",
+      textRuns.gridTrial(model, rate: rate).record.curve.bestValidation.bpc)
+  }
+  chapter.log.scalar("chosen learning rate, \(model.rawValue)", textRuns.chosenRate[model]!)
+}
+let charGridRows = textRuns.gridRows(
+  name: \.rawValue,
+  text: {
+    cell("%.3f", $0.curve.bestValidation.bpc) + " (" + grouped($0.curve.bestValidation.step)
+      + ")"
+  },
+  converged: { charConvergence.hasConverged(steps: $0.curve.steps, values: $0.curve.validation) })
+chapter.table(
+  "character learning-rate grid",
+  header: ["model"] + charRates.map { "rate \(rateText($0)): best validation bpc (step)" },
+  rows: charGridRows)
+var charSummaryRows: [[String]] = []
+var charRepetitionRows: [[String]] = []
+for model in characterModels {
+  let (best, atFit, steps) = (
+    charSpread(model, \.best), charSpread(model, \.validationAtFit),
+    charSpread(model, \.stepsToTarget)
+  )
+  charSummaryRows.append([
+    model.rawValue, rateText(textRuns.chosenRate[model]!), best.meanAndRange("%.3f"),
+    charSpread(model, \.trainingAtBest).meanAndRange("%.3f"), steps.meanAndRange("steps"),
+    atFit.meanAndRange("%.3f"),
+  ])
+  chapter.log.scalar("best validation bpc, \(model.rawValue), mean", best.mean)
+  chapter.log.scalar("validation bpc at equal fit, \(model.rawValue), mean", atFit.mean)
+  chapter.log.scalar("steps to the speed target, \(model.rawValue), mean", steps.mean)
+  chapter.log.scalar(
+    "training bpc at the best validation, \(model.rawValue), mean",
+    charSpread(model, \.trainingAtBest).mean)
+  for (k, r) in charReadings[model]!.enumerated() {
+    charRepetitionRows.append([
+      model.rawValue, "\(k + 1)", cell("%.3f", r.best) + " (" + grouped(r.bestStep) + ")",
+      cell("%.3f", r.trainingAtBest),
+      r.stepsToTarget.isFinite ? grouped(Int(r.stepsToTarget)) : "not reached",
+      r.validationAtFit.isFinite ? cell("%.3f", r.validationAtFit) : "not reached",
+      grouped(r.stoppedAt) + (r.converged ? " (converged)" : " (not converged)"),
+    ])
+  }
+}
+chapter.table(
+  "character models at their rates",
+  header: [
+    "model", "rate", "best validation bpc", "training bpc there", "steps to the target",
+    "validation bpc at equal fit",
+  ], rows: charSummaryRows)
+chapter.table(
+  "character repetitions",
+  header: [
+    "model", "repetition", "best validation bpc (step)", "training bpc there",
+    "steps to the target", "validation at equal fit", "stopped at",
+  ], rows: charRepetitionRows)
+let allCharacterRuns = textRuns.allTrials
 chapter.log.scalar(
-  "first step from which the BN-LSTM's validation bpc stays below the LSTM's, whole text",
-  wholeAheadFrom.map { Double(wholeBN.steps[$0]) } ?? .nan)
-chapter.claim(
-  "whole text: the BN-LSTM's validation bpc is lower than the LSTM's after the same \(wholeTextSteps) steps (BN − LSTM; added after the first book run)",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", measured: wholeDifference, format: "%+.3f",
-  unit: " bpc", threshold: "< 0", holds: wholeDifference < 0)
+  "character runs that converged",
+  Double(
+    allCharacterRuns.filter {
+      charConvergence.hasConverged(
+        steps: $0.record.curve.steps, values: $0.record.curve.validation)
+    }.count))
+chapter.log.scalar("character runs", Double(allCharacterRuns.count))
+/// Moving averages − re-estimated, validation bpc at each BN model's best points.
+var largestCharacterGap = 0.0
+for model in characterModels where model != .lstm {
+  for trial in textRuns.trials[model]! {
+    let curve = trial.record.curve
+    let moving = curve.validationMovingAverages
+    if curve.bestIndex < moving.count {
+      largestCharacterGap = max(
+        largestCharacterGap, abs(moving[curve.bestIndex] - curve.validation[curve.bestIndex]))
+    }
+  }
+}
+chapter.log.scalar(
+  "largest |moving averages − re-estimated| validation bpc at a best point, text",
+  largestCharacterGap)
+
+/*:
+ What the models write, at their best points (repetition 1): each continues the first
+ {{scalar "prompt length (characters)" | %d}} characters of the validation text, drawing
+ every character from its predicted distribution (temperature 1, the distribution the bpc
+ measures).
+ */
+
+/// A trained character model at its best point, population statistics re-estimated.
+func characterModelAtBest(_ trial: Trial<CharacterModel, LanguageModelRecord>)
+  -> SequenceModel<Float>
+{
+  characters.modelAtBest(
+    trial.record.curve, characterNormalization(trial.model), repetition: trial.repetition,
+    text: trainingText, batches: charReestimation)
+}
+let promptLength = chapter.pick(smoke: 10, book: 40, paper: 40)
+let sampleLength = chapter.pick(smoke: 20, book: 240, paper: 240)
+chapter.log.scalar("prompt length (characters)", Double(promptLength))
+let prompt = corpus.valid.prefix(promptLength).map(Int.init)
+/// A sample as a table cell: on one line, in a code span, nothing that would end the cell.
+func sampleCell(_ symbols: [Int]) -> String {
+  let text = corpus.vocabulary.decode(symbols).replacingOccurrences(of: "\n", with: " ⏎ ")
+    .replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
+  return "`" + text + "`"
+}
+var sampleRows = [["(prompt, from the validation text)", "", sampleCell(prompt)]]
+for model in characterModels {
+  let trial = textRuns.trials[model]![0]
+  var generator = chapter.makeGenerator("samples")
+  let sample = characterModelAtBest(trial).generate(
+    after: prompt, count: sampleLength, using: &generator)
+  sampleRows.append([
+    model.rawValue, cell("%.3f", trial.record.curve.bestValidation.bpc), sampleCell(sample),
+  ])
+}
+chapter.table(
+  "samples", header: ["model", "best validation bpc", "continuation"], rows: sampleRows)
 
 /*:
  ## Longer sequences than in training (Figure 3b)
@@ -676,94 +1310,172 @@ chapter.claim(
  The models were trained on 100 characters; $T_{max} = 100$, so the BN-LSTM has population
  statistics for steps 1 to 100. On test sequences of up to 1,000 characters it uses those of
  step 100 for every later step ("repeat-last"). The alternative is to normalise each step with
- the test batch's own statistics. **Paper:** with population statistics the BN-LSTM's bpc
- stays flat as the sequences grow, with batch statistics it is worse. We take the
- whole-text models and the first 64,000 characters of the test text (64 sequences of 1,000),
- and cut the *same* characters into sequences of each length — 640 of 100, 64 of 1,000 —
- in batches of 64, so that only the length changes; each sequence starts from a fresh state.
+ the test batch's own statistics. **Paper:** with population statistics the BN-LSTM
+ generalises to the longer sequences; with batch statistics it does worse.
+
+ A first version of this test compared whole-sequence averages, and could not fail: the
+ LSTM, which has no statistics at all, was just as flat, and an average over 1,000 positions
+ dilutes whatever happens past position 100. So we look *inside* the long sequences: the bits
+ per character at each position $t$, averaged over 64 test sequences of 1,000 characters,
+ and compare positions $t > T_{max}$ with $t \le T_{max}$ — against the same difference for
+ the LSTM, which has no $T_{max}$. The claims, every repetition at its best point:
+
+ * **repeat-last works**: the BN-LSTM's bpc past $T_{max}$ (minus its bpc up to $T_{max}$) is
+   not above the LSTM's in every repetition;
+ * **batch statistics are worse**: at length 1,000 the BN-LSTM with batch statistics has a
+   higher bpc than with population statistics, in every repetition.
+
+ And the reason repeat-last can work: if the activations' distribution is stationary, the
+ test batch's statistics at step 500 are as close to the population of step 100 as the
+ statistics at step 90 are to step 90's own population. We measure that distance — the mean
+ over units of $|\mu_t - \mu^{pop}| / \sigma^{pop}$ for BN_h and BN_c — at every step.
  */
 
 let lengths = chapter.pick(
   smoke: [30, 60], book: [100, 200, 300, 500, 750, 1000], paper: [100, 200, 300, 500, 750, 1000])
-/// A trained character model of the whole-text regime, parameters and populations restored.
-func trainedCharacterModel(batchNorm: Bool) -> SequenceModel<Float> {
-  let model = characters.model(characterNormalization(batchNorm: batchNorm))
-  let runs = characterRuns[.whole]!
-  let record = batchNorm ? runs.bn : runs.lstm
-  chapter.attempt { try NamedValues.restore(model.parameters, from: record.parameters ?? [:]) }
-  model.populations = record.populations ?? [:]
-  return model
-}
-let lstmModel = trainedCharacterModel(batchNorm: false)
-let bnModel = trainedCharacterModel(batchNorm: true)
+let longestLength = lengths.max()!
 /// Sequences per batch, and the test text every length is measured on: the same characters
 /// for every length, so that only the length differs.
-let lengthBatch = min(charBatch, (corpus.test.count - 1) / lengths.max()!)
-let lengthText = Array(corpus.test.prefix(lengthBatch * lengths.max()! + 1))
+let lengthBatch = min(charBatch, (corpus.test.count - 1) / longestLength)
+let lengthText = Array(corpus.test.prefix(lengthBatch * longestLength + 1))
 
+/// Bits per character at each position, per repetition.
+struct PositionCurves {
+  var lstm: [[Double]] = []
+  var population: [[Double]] = []
+  var batch: [[Double]] = []
+}
 struct LengthRow {
   var length: Int
-  var lstm: Double
-  var population: Double
-  var batch: Double
+  var lstm: Spread
+  var population: Spread
+  var batch: Spread
 }
-let lengthRows: [LengthRow] = chapter.phase("longer sequences") {
-  if lengthBatch < 2 {
-    chapter.fail(
-      CompanionError(
-        "the test text (\(lengthText.count) characters) holds fewer than 2 sequences of \(lengths.max()!): give a larger corpus"
-      ))
-  }
-  return lengths.map { length in
-    let sample = TextSample(
-      tokens: lengthText, batch: lengthBatch, length: length, maxBatches: .max)
-    return LengthRow(
-      length: length,
-      lstm: lstmModel.bitsPerCharacter(on: sample, statistics: .population),
-      population: bnModel.bitsPerCharacter(on: sample, statistics: .population),
-      batch: bnModel.bitsPerCharacter(on: sample, statistics: .batch))
+/// The distance of the test batch's statistics at each step from the population, for BN_h
+/// and BN_c of repetition 1.
+struct StatisticsDistance {
+  var recurrent: [Double]
+  var cell: [Double]
+}
+
+/// The mean over units of |μ_t − μ_pop| / σ_pop for every step of the last forward pass,
+/// against the population of min(t, T_max).
+func distanceFromPopulation(_ norm: RecurrentBatchNorm<Float>, steps: Int) -> [Double] {
+  (0..<steps).map { t in
+    let batchStatistics = norm.lastStatistics(step: t)
+    let population = norm.population[min(t, norm.population.maxSteps - 1)]
+    var total = 0.0
+    for unit in 0..<norm.features {
+      let sigma = population.variance[unit].squareRoot()
+      guard sigma > 1e-6 else { continue }
+      total += abs(Double(batchStatistics.mean[unit]) - population.mean[unit]) / sigma
+    }
+    return total / Double(norm.features)
   }
 }
+
+let (lengthRows, positions, statisticsDistance):
+  ([LengthRow], PositionCurves, StatisticsDistance?) = chapter.phase("longer sequences") {
+    if lengthBatch < 2 {
+      chapter.fail(
+        CompanionError(
+          "the test text (\(lengthText.count) characters) holds fewer than 2 sequences of \(longestLength): give a larger corpus"
+        ))
+    }
+    let lstmModels = textRuns.trials[.lstm]!.map(characterModelAtBest)
+    let bnModels = textRuns.trials[.bnLSTM]!.map(characterModelAtBest)
+    let rows = lengths.map { length in
+      let sample = TextSample(
+        tokens: lengthText, batch: lengthBatch, length: length, maxBatches: .max)
+      return LengthRow(
+        length: length,
+        lstm: Spread(
+          values: lstmModels.map { $0.bitsPerCharacter(on: sample, statistics: .population) }),
+        population: Spread(
+          values: bnModels.map { $0.bitsPerCharacter(on: sample, statistics: .population) }),
+        batch: Spread(values: bnModels.map { $0.bitsPerCharacter(on: sample, statistics: .batch) }))
+    }
+    let longest = TextSample(
+      tokens: lengthText, batch: lengthBatch, length: longestLength, maxBatches: 1
+    ).batches[0]
+    var curves = PositionCurves()
+    curves.lstm = lstmModels.map { $0.bitsByPosition(on: longest, statistics: .population) }
+    curves.population = bnModels.map { $0.bitsByPosition(on: longest, statistics: .population) }
+    curves.batch = bnModels.map { $0.bitsByPosition(on: longest, statistics: .batch) }
+    // The last forward pass of repetition 1's BN-LSTM used batch statistics at every step:
+    // read them beside its populations.
+    let layer = bnModels[0].layers[0]
+    _ = bnModels[0].bitsByPosition(on: longest, statistics: .batch)
+    var distance: StatisticsDistance?
+    if let recurrent = layer.recurrentNorm as? RecurrentBatchNorm<Float>,
+      let cell = layer.cellNorm as? RecurrentBatchNorm<Float>
+    {
+      distance = StatisticsDistance(
+        recurrent: distanceFromPopulation(recurrent, steps: longestLength),
+        cell: distanceFromPopulation(cell, steps: longestLength))
+    }
+    return (rows, curves, distance)
+  }
 chapter.say("\nFigure 3(b): test bpc against sequence length (trained on \(charLength))")
 chapter.table(
   "test bpc against sequence length",
   header: ["length", "LSTM", "BN-LSTM, population statistics", "BN-LSTM, batch statistics"],
   rows: lengthRows.map { row in
     [
-      grouped(row.length), cell("%.3f", row.lstm), cell("%.3f", row.population),
-      cell("%.3f", row.batch),
+      grouped(row.length), row.lstm.meanAndRange("%.3f"), row.population.meanAndRange("%.3f"),
+      row.batch.meanAndRange("%.3f"),
     ]
   })
 for row in lengthRows {
-  chapter.log.scalar("test bpc at length \(row.length), LSTM", row.lstm)
-  chapter.log.scalar("test bpc at length \(row.length), BN-LSTM population", row.population)
-  chapter.log.scalar("test bpc at length \(row.length), BN-LSTM batch statistics", row.batch)
+  chapter.log.scalar("test bpc at length \(row.length), LSTM", row.lstm.mean)
+  chapter.log.scalar("test bpc at length \(row.length), BN-LSTM population", row.population.mean)
+  chapter.log.scalar(
+    "test bpc at length \(row.length), BN-LSTM batch statistics", row.batch.mean)
 }
-let (shortest, longest) = (lengthRows.first!, lengthRows.last!)
-let populationGrowth = longest.population / shortest.population - 1
+/// Mean bpc past T_max minus mean bpc up to it, per repetition.
+func pastMinusWithin(_ curves: [[Double]]) -> Spread {
+  Spread(
+    values: curves.map { bits in
+      let within = bits.prefix(charLength)
+      let past = bits.dropFirst(charLength)
+      guard !past.isEmpty else { return .nan }
+      return past.reduce(0, +) / Double(past.count) - within.reduce(0, +) / Double(within.count)
+    })
+}
+let (lstmPast, bnPast, batchPast) = (
+  pastMinusWithin(positions.lstm), pastMinusWithin(positions.population),
+  pastMinusWithin(positions.batch)
+)
+chapter.log.scalar("bpc past T_max − up to T_max, LSTM, mean", lstmPast.mean)
+chapter.log.scalar("bpc past T_max − up to T_max, BN-LSTM population, mean", bnPast.mean)
+chapter.log.scalar("bpc past T_max − up to T_max, BN-LSTM batch statistics, mean", batchPast.mean)
 chapter.claim(
-  "with population statistics (repeat-last past T_max) the BN-LSTM's bpc at length \(longest.length) is within 5% of its bpc at \(shortest.length) (relative change)",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(b)", measured: 100 * populationGrowth,
-  format: "%+.1f", unit: "%", threshold: "|·| ≤ 5%", holds: abs(populationGrowth) <= 0.05)
-let batchPenalty = longest.batch - longest.population
-let batchPenalties = lengthRows.map { $0.batch - $0.population }
-chapter.log.scalar(
-  "test bpc, BN-LSTM batch − population statistics, smallest over the lengths",
-  batchPenalties.min() ?? .nan)
-chapter.log.scalar(
-  "test bpc, BN-LSTM batch − population statistics, largest over the lengths",
-  batchPenalties.max() ?? .nan)
-chapter.log.scalar(
-  "test bpc, BN-LSTM batch − population statistics, at the shortest length",
-  shortest.batch - shortest.population)
-chapter.log.scalar(
-  "test bpc, LSTM, lowest over the lengths", lengthRows.map(\.lstm).min() ?? .nan)
-chapter.log.scalar(
-  "test bpc, LSTM, highest over the lengths", lengthRows.map(\.lstm).max() ?? .nan)
+  "repeat-last works: past T_max the BN-LSTM's per-position bpc (relative to positions up to T_max) rises no more than the LSTM's (BN − LSTM, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(b)", measured: bnPast.mean - lstmPast.mean,
+  format: "%+.3f",
+  unit: " bpc" + (bnPast.isComplete && lstmPast.isComplete ? "" : " (not measured)"),
+  threshold: "not every repetition above every one of the LSTM's",
+  holds: bnPast.isComplete && lstmPast.isComplete && !lstmPast.isEntirelyBelow(bnPast))
+let longestRow = lengthRows.last!
 chapter.claim(
-  "with batch statistics the BN-LSTM is worse at length \(longest.length) (batch − population)",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(b)", measured: batchPenalty, format: "%+.3f",
-  unit: " bpc", threshold: "> 0", holds: batchPenalty > 0)
+  "with batch statistics the BN-LSTM is worse at length \(longestRow.length) (batch − population, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(b)",
+  measured: longestRow.batch.mean - longestRow.population.mean, format: "%+.3f", unit: " bpc",
+  threshold: "every repetition worse with batch statistics",
+  holds: zip(longestRow.batch.values, longestRow.population.values).allSatisfy { $0 > $1 })
+if let statisticsDistance {
+  for (name, values) in [("BN_h", statisticsDistance.recurrent), ("BN_c", statisticsDistance.cell)]
+  {
+    let within = values[min(10, charLength)..<min(charLength, values.count)]
+    let past = values.dropFirst(charLength)
+    chapter.log.scalar(
+      "batch statistics' distance from the population, \(name), steps 11 to T_max",
+      within.reduce(0, +) / Double(max(within.count, 1)))
+    chapter.log.scalar(
+      "batch statistics' distance from T_max's population, \(name), past T_max",
+      past.reduce(0, +) / Double(max(past.count, 1)))
+  }
+}
 
 /*:
  ## The statistics over time (appendix A)
@@ -771,24 +1483,22 @@ chapter.claim(
  Repeat-last works if the activations' distribution stops changing after a few steps.
  **Paper (appendix A):** the per-step population means and variances of a few units of the
  Penn Treebank BN-LSTM converge to stationary values after a short transient. We re-estimate
- the trained BN-LSTM's per-step populations the way the authors' final numbers do — the
- average of the batch statistics over many training batches (here 50, instead of the
- moving averages the curves used) — and plot four units of the recurrent term $W_h h_{t-1}$
- and of the cell $c_t$. The claim, fixed in advance: after step 10, the mean moves by less
- than 5% of the unit's standard deviation per step, and the variance by less than 5% of
- itself per step (averaged over the units and steps).
+ the trained BN-LSTM's per-step populations (repetition 1, at its best point) the way the
+ authors' final numbers do — the average of the batch statistics over many training batches
+ (here 50) — and plot four units of the recurrent term $W_h h_{t-1}$ and of the cell $c_t$.
+ The claim, fixed in advance: after step 10, the mean moves by less than 5% of the unit's
+ standard deviation per step, and the variance by less than 5% of itself per step (averaged
+ over the units and steps).
  */
 
 let statisticsBatches = chapter.pick(smoke: 4, book: 50, paper: 200)
 let reestimated: [String: TimeStepStatistics] = chapter.phase("statistics over time") {
-  let model = trainedCharacterModel(batchNorm: true)
-  model.populations = model.populations.mapValues {
-    TimeStepStatistics(features: $0.features, maxSteps: $0.maxSteps, convention: .paper)
-  }
+  let model = characterModelAtBest(textRuns.trials[.bnLSTM]![0])
+  model.populations = model.populations.mapValues(model.freshAverage)
   var stream = SequenceStream(
     batchSize: charBatch, length: charLength, seed: chapter.seed(for: "statistics"))
   for _ in 0..<statisticsBatches {
-    let window = stream.next(from: corpus.train)
+    let window = stream.next(from: trainingText)
     _ = model.forward(
       .tokens(window.timeMajorInputs), steps: charLength, batch: charBatch,
       statistics: .batchAndTrack)
@@ -870,51 +1580,6 @@ chapter.claim(
   unit: "%", threshold: "< 5%", holds: worstSettledDrift < 0.05)
 
 /*:
- ## The initial γ in training (appendix B)
-
- **Paper (appendix B):** training curves for initial γ ∈ {0.1, 0.3, 0.5, 0.7, 1.0}: on
- permuted MNIST a larger γ clearly hurts; on Penn Treebank the effect disappears (a loss at
- every step gives a learning signal that does not have to travel far back). We repeat the
- permuted-MNIST half at the book's scale, for a shorter run than above.
- */
-
-let sweep: [ClassifierRecord] = chapter.phase("γ sweep") {
-  chapter.attempt {
-    try chapter.independently("γ sweep", sweepGammas) { gamma in
-      trainPixels(
-        String(format: "BN-LSTM γ %.1f, permuted", gamma), task: .permuted, batchNorm: true,
-        gamma: gamma, steps: sweepSteps)
-    }
-  }
-}
-for (gamma, record) in zip(sweepGammas, sweep) {
-  chapter.log.scalar(
-    String(format: "γ sweep best validation accuracy, γ %.1f", gamma),
-    record.curve.bestValidation.accuracy)
-}
-chapter.table(
-  "γ sweep",
-  header: [
-    "initial γ", "training loss at step \(grouped(sweepSteps)) (nats)", "best validation accuracy",
-  ],
-  rows: zip(sweepGammas, sweep).map { gamma, record in
-    [
-      String(format: "%.1f", gamma), cell("%.2f", record.curve.trainingLoss.last ?? .nan),
-      cell("%.1f%%", record.curve.bestValidation.accuracy),
-    ]
-  })
-/// Of the neighbouring pairs of the sweep's γ, how many are in γ's order: a larger γ, a higher
-/// final training loss, and a lower best validation accuracy.
-let sweepLosses = sweep.map { $0.curve.trainingLoss.last ?? .nan }
-let sweepAccuracies = sweep.map { $0.curve.bestValidation.accuracy }
-chapter.log.scalar(
-  "γ sweep: neighbouring pairs in γ's order, final training loss",
-  Double(zip(sweepLosses, sweepLosses.dropFirst()).filter { $0 < $1 }.count))
-chapter.log.scalar(
-  "γ sweep: neighbouring pairs in γ's order, best validation accuracy",
-  Double(zip(sweepAccuracies, sweepAccuracies.dropFirst()).filter { $0 > $1 }.count))
-
-/*:
  ## What we cannot run here
 
  Two of the paper's experiments need far more than a laptop core; we quote what they showed
@@ -935,14 +1600,18 @@ chapter.log.scalar(
 
 // MARK: - Figures
 
+/// Figure 1(a) draws six of the ten γ, each in its own colour: ten on a colour ramp could not
+/// be told apart. The table on the page has all ten.
+let plottedGammas = [0.1, 0.3, 0.5, 0.6, 0.8, 1.0]
 let gradientPanel = Panel(
   title: "(a) ‖∂loss/∂h_t‖ at initialisation, BN tanh-RNN, \(fig1Steps) steps",
   xLabel: "time step t", yLabel: "‖∂loss/∂h_t‖ (mean of \(fig1Batches) batches)", yLog: true,
   legend: .bottomRight,
-  series: zip(gammas, gradientNorms).enumerated().map { k, pair in
-    Series.line(
-      String(format: "γ = %.1f", pair.0), x: (1...fig1Steps).map(Double.init), y: pair.1,
-      role: .ramp(Double(k) / Double(gammas.count - 1)))
+  series: plottedGammas.enumerated().compactMap { k, gamma in
+    guard let index = gammas.firstIndex(where: { abs($0 - gamma) < 1e-9 }) else { return nil }
+    return Series.line(
+      String(format: "γ = %.1f", gamma), x: (1...fig1Steps).map(Double.init),
+      y: gradientNorms[index], role: .color(k))
   })
 let tanhPanel = Panel(
   title: "(b) tanh'(x) for x ~ N(0, s²)", xLabel: "input standard deviation s",
@@ -960,76 +1629,171 @@ var figureGradients = Figure(
   panels: [gradientPanel, tanhPanel], columns: 2)
 figureGradients.width = 1400
 
-let mnistFigure = Figure(
+/// One task's LSTM and BN-LSTM as bands over the repetitions (each at its own rate).
+func mnistPanel(_ task: Task, validation: Bool, title: String) -> Panel {
+  var series: [Series] = []
+  for (batchNorm, role) in [(false, Role.baseline), (true, Role.batchNorm)] {
+    let model = PixelModel(task: task, batchNorm: batchNorm)
+    let runs = mnist.repeated(model)
+    let label = "\(model.kind), rate \(rateText(mnist.chosenRate[model]!))"
+    series += runs.band(
+      steps: \.curve.steps, values: { validation ? $0.curve.validation : $0.curve.trainingLoss }
+    ).series(label, role: role)
+    guard validation else { continue }
+    let bests = runs.results.map(\.curve.bestValidation)
+    series.append(
+      .points("", x: bests.map { Double($0.step) }, y: bests.map(\.accuracy), role: role))
+    if batchNorm, let first = runs.results.first {
+      series.append(
+        Series.line(
+          "BN-LSTM #1, moving averages (momentum 0.1)", x: first.curve.steps.map(Double.init),
+          y: first.curve.validationMovingAverage, role: .color(3)
+        ).dashed())
+    }
+  }
+  return Panel(
+    title: title, xLabel: "training steps (batches of \(mnistBatch))",
+    yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
+    yRange: validation ? 0...100 : nil, legend: validation ? .topLeft : .topRight,
+    series: series)
+}
+var mnistFigure = Figure(
   name: "05-mnist",
   title:
-    "Figure 2: validation accuracy, \(side)×\(side) \(images.source.name) read pixel by pixel (\(side * side) steps), \(mnistHidden) units",
-  panels: Task.allCases.map { task in
-    let (lstm, bn) = mnistRuns[task]!
-    return Panel(
-      title: "\(task.rawValue) \(images.source.name)",
-      xLabel: "training steps (batches of \(mnistBatch))", yLabel: "validation accuracy (%)",
-      yRange: 0...100, legend: .bottomRight,
-      series: [
-        .line(
-          "LSTM", x: lstm.curve.steps.map(Double.init), y: lstm.curve.validation, role: .baseline),
-        .line(
-          "BN-LSTM", x: bn.curve.steps.map(Double.init), y: bn.curve.validation, role: .batchNorm),
-        .line(
-          "BN-LSTM, moving-average statistics", x: bn.curve.steps.map(Double.init),
-          y: bn.curve.validationMovingAverage, role: .batchNorm
-        ).dashed(),
-      ])
-  }, columns: 2)
+    "Figure 2: \(side)×\(side) \(images.source.name) read pixel by pixel (\(side * side) steps), \(mnistHidden) units; mean of \(repetitions) (band: lowest to highest), dots: each repetition's best",
+  panels: [
+    mnistPanel(.sequential, validation: false, title: "(a) sequential: training loss"),
+    mnistPanel(.sequential, validation: true, title: "(b) sequential: validation accuracy"),
+    mnistPanel(.permuted, validation: false, title: "(c) permuted: training loss"),
+    mnistPanel(.permuted, validation: true, title: "(d) permuted: validation accuracy"),
+  ], columns: 2)
+mnistFigure.width = 1400
+mnistFigure.height = 1000
 
-/// One regime's LSTM and BN-LSTM curves, training dashed and validation solid.
-func characterPanel(_ regime: TextRegime, title: String) -> Panel {
-  let runs = characterRuns[regime]!
+/// A range for bits-per-character panels that are compared side by side: from just below the
+/// lowest value to the highest value reached after the first tenth of the longest run (the
+/// first measurements, near log₂ of the vocabulary, would squash everything else).
+let characterCurves = characterModels.flatMap { textRuns.trials[$0]!.map(\.record.curve) }
+let longestCharacterRun = Double(characterCurves.compactMap(\.steps.last).max() ?? 1)
+let characterRange: ClosedRange<Double> = {
+  let pairs = characterCurves.flatMap { curve in
+    curve.steps.indices.map {
+      (Double(curve.steps[$0]), [curve.trainingBatches[$0], curve.validation[$0]])
+    }
+  }
+  let values = pairs.flatMap(\.1).filter(\.isFinite)
+  let later = pairs.filter { $0.0 >= 0.1 * longestCharacterRun }.flatMap(\.1).filter(\.isFinite)
+  let low = (values.min() ?? 0) - 0.1
+  return low...max((later.max() ?? 5) + 0.1, low + 0.5)
+}()
+let characterAxis = "training steps (batches of \(charBatch) sequences of \(charLength) characters)"
+func characterPanel(validation: Bool, title: String) -> Panel {
+  var series: [Series] = []
+  for model in characterModels {
+    let runs = textRuns.repeated(model)
+    series += runs.band(
+      steps: \.curve.steps, values: { validation ? $0.curve.validation : $0.curve.trainingBatches }
+    ).series("\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role)
+    if validation {
+      let bests = runs.results.map(\.curve.bestValidation)
+      series.append(
+        .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: model.role))
+    }
+  }
   return Panel(
-    title: title, xLabel: "training steps (batches of 64 sequences of \(charLength) characters)",
-    yLabel: "bits per character (fixed samples, population statistics)", legend: .topRight,
-    series: [(runs.lstm.curve, "LSTM", Role.baseline), (runs.bn.curve, "BN-LSTM", .batchNorm)]
-      .flatMap { curve, label, role in
-        [
-          Series.line(
-            "\(label), training", x: curve.steps.map(Double.init), y: curve.training, role: role
-          ).dashed(),
-          .line(
-            "\(label), validation", x: curve.steps.map(Double.init), y: curve.validation,
-            role: role),
-        ]
-      })
+    title: title, xLabel: characterAxis,
+    yLabel: validation
+      ? "bits per character (validation text, re-estimated statistics)"
+      : "bits per character (training batches, batch statistics)",
+    xRange: 0...longestCharacterRun, yRange: characterRange,
+    legend: validation ? .bottomLeft : .bottomRight, series: series)
 }
 var characterFigure = Figure(
   name: "05-characters",
   title:
-    "Figure 3(a): LSTM and BN-LSTM, training (dashed) and validation (solid), \(corpus.source.name), \(characters.hidden) units",
+    "Figure 3(a): \(grouped(trainingText.count)) training characters of \(corpus.source.name), \(characters.hidden) units; mean of \(repetitions) (band: lowest to highest), each at its best rate",
   panels: [
-    characterPanel(.small, title: "(a) Chapter 4's regime: \(smallText.count) training characters"),
-    characterPanel(.whole, title: "(b) the paper's regime: the whole training text"),
+    characterPanel(validation: false, title: "(a) training batches (what the optimiser sees)"),
+    characterPanel(validation: true, title: "(b) validation text (dots: each repetition's best)"),
   ], columns: 2)
 characterFigure.width = 1400
+characterFigure.height = 650
 
-let lengthValues = lengthRows.flatMap { [$0.lstm, $0.population, $0.batch] }.filter(\.isFinite)
-let lengthRange =
-  ((lengthValues.min() ?? 0) - 0.05)...((lengthValues.max() ?? 1) + 0.3)
-let lengthFigure = Figure(
+/// Per-position values averaged over bins of `width` positions: the x is the bin's middle.
+func binned(_ values: [Double], width: Int) -> (x: [Double], y: [Double]) {
+  let starts = Array(stride(from: 0, to: values.count, by: width))
+  return (
+    starts.map { Double($0) + Double(min(width, values.count - $0)) / 2 + 0.5 },
+    starts.map { start in
+      let bin = values[start..<min(start + width, values.count)]
+      return bin.reduce(0, +) / Double(bin.count)
+    }
+  )
+}
+/// The mean over repetitions at each position.
+func meanCurve(_ curves: [[Double]]) -> [Double] {
+  guard let first = curves.first else { return [] }
+  return first.indices.map { t in curves.map { $0[t] }.reduce(0, +) / Double(curves.count) }
+}
+let binWidth = max(1, longestLength / 20)
+/// The text's own difficulty changes from position to position far more than the models
+/// differ; the LSTM, which has no T_max, is the yardstick: each BN-LSTM's bpc minus the
+/// LSTM's at the same position, averaged over the repetitions.
+let lstmByPosition = meanCurve(positions.lstm)
+let positionCurves: [(String, (x: [Double], y: [Double]), Role)] = [
+  ("BN-LSTM, population statistics (repeat-last past T_max)", positions.population, Role.batchNorm),
+  ("BN-LSTM, batch statistics", positions.batch, .color(3)),
+].map { label, curves, role in
+  let difference = zip(meanCurve(curves), lstmByPosition).map { $0 - $1 }
+  return (label + " − LSTM", binned(difference, width: binWidth), role)
+}
+let positionValues = positionCurves.flatMap(\.1.y).filter(\.isFinite) + [0]
+let positionSpan = max((positionValues.max() ?? 0) - (positionValues.min() ?? 0), 0.05)
+// Headroom above the curves for the legend.
+let positionFloor = (positionValues.min() ?? 0) - 0.1 * positionSpan
+let positionCeiling = (positionValues.max() ?? 0) + 0.6 * positionSpan
+let positionRange = positionFloor...positionCeiling
+let xPositions = [1.0, Double(longestLength)]
+var lengthPanels = [
+  Panel(
+    title:
+      "(a) bpc minus the LSTM's, per position (means of \(binWidth) positions, \(repetitions) repetitions)",
+    xLabel: "position in the test sequence (characters)",
+    yLabel: "bits per character − LSTM's (test text)", yRange: positionRange, legend: .topLeft,
+    series: positionCurves.map { label, curve, role in
+      Series.linePoints(label, x: curve.x, y: curve.y, role: role)
+    } + [
+      .line("LSTM (0)", x: xPositions, y: [0, 0], role: .baseline),
+      .line(
+        "T_max = \(charLength)", x: [Double(charLength), Double(charLength)],
+        y: [positionRange.lowerBound, positionRange.upperBound], role: .reference),
+    ])
+]
+if let statisticsDistance {
+  let top = (statisticsDistance.recurrent + statisticsDistance.cell).filter(\.isFinite).max() ?? 1
+  lengthPanels.append(
+    Panel(
+      title: "(b) the test batch's statistics against the population (of step t, or T_max's)",
+      xLabel: "time step t", yLabel: "mean over units of |μ_t − μ_pop| / σ_pop",
+      yRange: 0...(top * 1.1), legend: .topRight,
+      series: [
+        ("BN_h (W_h h_{t-1})", statisticsDistance.recurrent, Role.batchNorm),
+        ("BN_c (c_t)", statisticsDistance.cell, Role.color(2)),
+      ].map { label, values, role in
+        let curve = binned(values, width: max(1, binWidth / 2))
+        return Series.line(label, x: curve.x, y: curve.y, role: role)
+      } + [
+        .line(
+          "T_max", x: [Double(charLength), Double(charLength)], y: [0, top * 1.1],
+          role: .reference)
+      ]))
+}
+var lengthFigure = Figure(
   name: "05-long-sequences",
-  title: "Figure 3(b): test bits per character on longer sequences (trained on \(charLength))",
-  panel: Panel(
-    xLabel: "sequence length (characters)", yLabel: "bits per character (test text)",
-    // Room above the highest curve for the legend.
-    yRange: lengthRange, legend: .topLeft,
-    series: [
-      .linePoints(
-        "LSTM", x: lengthRows.map { Double($0.length) }, y: lengthRows.map(\.lstm), role: .baseline),
-      .linePoints(
-        "BN-LSTM, population statistics (repeat-last past T_max)",
-        x: lengthRows.map { Double($0.length) }, y: lengthRows.map(\.population), role: .batchNorm),
-      .linePoints(
-        "BN-LSTM, batch statistics", x: lengthRows.map { Double($0.length) },
-        y: lengthRows.map(\.batch), role: .color(3)),
-    ]))
+  title:
+    "Figure 3(b): trained on \(charLength) characters, tested on \(lengthBatch) sequences of \(grouped(longestLength))",
+  panels: lengthPanels, columns: 2)
+lengthFigure.width = 1400
 
 /// Four units' per-step population mean (or variance) of one normalization.
 func statisticsPanel(
@@ -1055,29 +1819,32 @@ var statisticsFigure = Figure(
     "Appendix A: per-step population statistics of four units, BN-LSTM (\(corpus.source.name))",
   panels: [
     statisticsPanel(
-      recurrentName, variance: false, title: "(a) mean of W_h h_{t-1}", legend: .bottomRight),
-    statisticsPanel(recurrentName, variance: true, title: "(b) variance of W_h h_{t-1}"),
-    statisticsPanel(cellName, variance: false, title: "(c) mean of c_t"),
-    statisticsPanel(cellName, variance: true, title: "(d) variance of c_t"),
+      recurrentName, variance: false, title: "(a) mean of W_h h_{t-1}", legend: .outside),
+    statisticsPanel(
+      recurrentName, variance: true, title: "(b) variance of W_h h_{t-1}", legend: .outside),
+    statisticsPanel(cellName, variance: false, title: "(c) mean of c_t", legend: .outside),
+    statisticsPanel(cellName, variance: true, title: "(d) variance of c_t", legend: .outside),
   ], columns: 2)
+statisticsFigure.width = 1400
 statisticsFigure.height = 900
 
-/// One curve per initial γ of the sweep: `value` picks training loss or validation accuracy.
+/// One band per initial γ of the sweep: `value` picks training loss or validation accuracy.
 func sweepPanel(
-  _ title: String, yLabel: String, legend: LegendPosition, value: (ClassifierCurve) -> [Double]
+  _ title: String, yLabel: String, legend: LegendPosition,
+  value: @escaping (ClassifierCurve) -> [Double]
 ) -> Panel {
   Panel(
     title: title, xLabel: "training steps (batches of \(mnistBatch))", yLabel: yLabel,
     legend: legend,
-    series: zip(sweepGammas, sweep).enumerated().map { k, pair in
-      Series.line(
-        String(format: "γ = %.1f", pair.0), x: pair.1.curve.steps.map(Double.init),
-        y: value(pair.1.curve), role: .ramp(Double(k) / Double(sweepGammas.count - 1)))
+    series: zip(sweepGammas, sweep).enumerated().flatMap { k, pair in
+      Repeated(results: pair.1).band(steps: \.curve.steps, values: { value($0.curve) })
+        .series(String(format: "γ = %.1f", pair.0), role: .color(k))
     })
 }
-let gammaFigure = Figure(
+var gammaFigure = Figure(
   name: "05-gamma",
-  title: "Appendix B: initial γ, BN-LSTM on permuted \(images.source.name) (\(side * side) steps)",
+  title:
+    "Appendix B: initial γ, BN-LSTM on permuted \(images.source.name) (\(side * side) steps), mean of \(repetitions) (band: lowest to highest)",
   panels: [
     sweepPanel(
       "(a) training loss (batches)", yLabel: "cross-entropy (nats)", legend: .topRight,
@@ -1086,6 +1853,7 @@ let gammaFigure = Figure(
       "(b) validation accuracy", yLabel: "validation accuracy (%)", legend: .bottomRight,
       value: \.validation),
   ], columns: 2)
+gammaFigure.width = 1400
 
 for figure in [
   figureGradients, mnistFigure, characterFigure, lengthFigure, statisticsFigure, gammaFigure,
@@ -1097,224 +1865,304 @@ for figure in [
  ## Reading the figures
 
  The figures and numbers here come from the book preset (seed 1, one BLAS thread) on
- Fashion-MNIST and Debian's fortunes; regenerate them with `ch05-recurrentbn` (or
- `companion run 5`). The chapter took {{total | duration}} of wall time on the two cores of a
- quiet machine (in the book's own run, `make`), two runs at a time (13 min 38 s on one core,
- one after another, with the same numbers bit for bit): {{phase "figure 1" | %.0f}} s for
- Figure 1, {{phase "MNIST runs" | %.0f}} s for the four MNIST runs,
- {{phase "character runs" | %.0f}} s for the four character models,
- {{phase "γ sweep" | %.0f}} s for the five runs of the γ sweep, and the rest of the time for
- the data, the longer sequences, the statistics and the figures.
+ Fashion-MNIST and Debian's fortunes; regenerate them with `ch05-recurrentbn` (or `companion
+ run 5`). The chapter took {{total | duration}} of wall time on the two cores of this
+ machine, two runs at a time: {{phase "figure 1" | %.0f}} s for Figure 1,
+ {{phase "MNIST learning-rate grid" | %.0f}} s for the MNIST grid and
+ {{phase "MNIST repetitions" | %.0f}} s for its repetitions, {{phase "test accuracy" | %.0f}} s
+ for the test accuracies, {{phase "moving averages" | %.0f}} s for the moving-average study,
+ {{phase "γ sweep" | %.0f}} s for the γ sweep, {{phase "character learning-rate grid" | %.0f}} s
+ and {{phase "character repetitions" | %.0f}} s for the character models, and the rest for the
+ data, the longer sequences, the statistics and the figures.
 
  ![Figure 1: the gradient through time and the derivative of tanh](Figures/05-gradient-flow.png)
 
  *Figure 1.* **Paper:** (a) for a BN tanh-RNN at initialisation on sequential MNIST, the
  gradient norm stays nearly constant back through time for small γ and vanishes quickly for
  large γ; (b) the expected $\tanh'$ falls as its input's spread grows. **Ours:** (a) the
- authors' RNN, 784 steps of Fashion-MNIST, 100 units, mean of 3 batches, in Double. The last
- step's gradient is {{scalar "gradient norm ‖∂ℓ/∂h_T‖, smallest over γ" | %.3f}} to
- {{scalar "gradient norm ‖∂ℓ/∂h_T‖, largest over γ" | %.3f}} across the γ. For γ ≤ 0.5 the
- first step still receives {{scalar "gradient ratio h_1/h_T, smallest for γ ≤ 0.5" | %.2f}}
- to {{scalar "gradient ratio h_1/h_T, largest for γ ≤ 0.5" | %.2f}} of it
- ({{scalar "gradient ratio h_1/h_T, γ 0.1" | %.2f}} at γ = 0.1): the curves are nearly flat
- across 784 steps. From γ = 0.6 on, $\|\partial\ell/\partial h_1\|$ is
- {{scalar "gradient norm ‖∂ℓ/∂h_1‖, γ 0.6" | %.0t}} at 0.6,
- {{scalar "gradient norm ‖∂ℓ/∂h_1‖, γ 0.7" | %.0t}} at 0.7, and
- {{scalar "gradient norm ‖∂ℓ/∂h_1‖, γ 1.0" | %.0t}} at γ = 1 — at the bottom of `Float`'s
- range (its smallest normal number is 1.2·10⁻³⁸), which is why we measure in Double. The
- ratio of the two ratios, γ = 0.1 against 1.0, is
- {{claim "with γ = 0.1 the gradient reaching h_1" | %.0t}} (the claim asked for 100). The
- ratios need not fall monotonically with γ — from 0.7 to 0.9 they are
- {{scalar "gradient ratio h_1/h_T, γ 0.7" | %.0t}},
- {{scalar "gradient ratio h_1/h_T, γ 0.8" | %.0t}} and
- {{scalar "gradient ratio h_1/h_T, γ 0.9" | %.0t}}: three batches, and the curves wiggle by an
- order of magnitude along the way. (b) matches the paper's picture: the mean of
- $\tanh'(x)$ is {{scalar "mean tanh'(x) for x ~ N(0, s²), s 0.1" | %.2f}} at $s = 0.1$,
+ authors' RNN, 784 steps of Fashion-MNIST, 100 units, mean of
+ {{scalar "Figure 1 batches" | %d}} batches, in Double; six of the ten γ drawn, all ten here:
+
+ {{table "gradient through time"}}
+
+ The last step's gradient is {{scalar "gradient norm ‖∂ℓ/∂h_T‖, smallest over γ" | %.3f}} to
+ {{scalar "gradient norm ‖∂ℓ/∂h_T‖, largest over γ" | %.3f}} for every γ. What reaches the
+ first step is not a graded picture but a cliff: up to γ =
+ {{scalar "separating γ, the last that survives" | %.1f}} the first step receives
+ {{scalar "gradient ratio, smallest where it survives" | %.2f}} to
+ {{scalar "gradient ratio, largest where it survives" | %.2f}} of the last step's gradient
+ (the curves are nearly flat across 784 steps, and γ = 0.1 is not the flattest of them);
+ above it, at most {{scalar "gradient ratio, largest where it vanishes" | %.0t}}, and at
+ γ = 1 {{scalar "gradient ratio h_1/h_T, γ 1.0" | %.0t}}. So the claim as we now state it —
+ one γ separates a gradient that survives from one that vanishes — **{{verdict "the gradient survives"}}**
+ (post hoc: we chose this form after seeing the curves; the rank correlation of γ with the
+ ratio, {{scalar "rank correlation of γ with the gradient ratio" | %.2f}}, says the same
+ without a threshold). What the paper's argument predicts is the direction, and the cliff
+ is what a product of 784 factors does: once the typical $\tanh'$ drops below what the
+ identity $W_h$ can make up, the product collapses. (b) matches the paper's picture: the mean
+ of $\tanh'(x)$ is {{scalar "mean tanh'(x) for x ~ N(0, s²), s 0.1" | %.2f}} at $s = 0.1$,
  {{scalar "mean tanh'(x) for x ~ N(0, s²), s 0.5" | %.2f}} at 0.5 and
  {{scalar "mean tanh'(x) for x ~ N(0, s²), s 1.0" | %.2f}} at $s = 1$, where a quarter of the
  inputs already have $\tanh'$ below about
- {{scalar "25th percentile of tanh'(x) for x ~ N(0, s²), s 1.0" | %.2f}}. With γ = 1 every
- pre-activation has unit spread; 784 factors of
+ {{scalar "25th percentile of tanh'(x) for x ~ N(0, s²), s 1.0" | %.2f}}; 784 factors of
  {{scalar "mean tanh'(x) for x ~ N(0, s²), s 1.0" | %.2f}} are
- {{scalar "mean tanh'(x) at s = 1, to the power of Figure 1's sequence length" | %.0t}} — the
- identity $W_h$ and the rest keep the real curve far above that, but the direction is the
- same.
+ {{scalar "mean tanh'(x) at s = 1, to the power of Figure 1's sequence length" | %.0t}}.
 
- ![Figure 2: validation accuracy on sequential and permuted Fashion-MNIST](Figures/05-mnist.png)
+ ![Figure 2: training loss and validation accuracy on sequential and permuted Fashion-MNIST](Figures/05-mnist.png)
 
  *Figure 2 and Table 1.* **Paper:** on MNIST and permuted MNIST (784 steps), the BN-LSTM
  converges faster and, on pMNIST, generalises clearly better (test 95.4% against 90.2%).
- **Ours** (14×14, 196 steps, 64 units, 1,500 steps):
+ **Ours** (14×14, 196 steps, 64 units, {{scalar "MNIST step limit" | %,d}} steps, three
+ repetitions). The grid, best validation accuracy of repetition 1 at each rate (bold: the
+ rate each model keeps; "(edge)": the grid's smallest or largest):
+
+ {{table "MNIST learning-rate grid"}}
+
+ In a budget this short the largest rate that does not diverge wins, for every model: the
+ grid measures which rate gets furthest in {{scalar "MNIST step limit" | %,d}} steps, and that
+ every choice is at its edge says the book preset cannot tune these models — the long preset,
+ which trains to convergence, is where a rate is chosen. The tuned LSTM is a much stronger
+ baseline than the untuned one of our first version (at the grid's edge it reaches
+ {{scalar "MNIST grid: best validation accuracy, LSTM, permuted, rate 0.03" | %.1f}}% on
+ permuted images; at 3·10⁻³,
+ {{scalar "MNIST grid: best validation accuracy, LSTM, permuted, rate 0.003" | %.1f}}%). Table
+ 1 at an equal budget (mean, and lowest–highest of the repetitions; each run's test accuracy
+ at its best validation point):
 
  {{table "Table 1"}}
 
- (test accuracy at the best validation point, population statistics re-estimated with that
- point's weights). The BN-LSTM reaches the LSTM's best validation accuracy —
- {{series "validation accuracy (%)" "LSTM, sequential" max | %.1f}}% in order,
- {{series "validation accuracy (%)" "LSTM, permuted" max | %.1f}}% permuted — after
- {{scalar "step at which the BN-LSTM reaches the LSTM's best validation accuracy, sequential" | %,d}}
- and
- {{scalar "step at which the BN-LSTM reaches the LSTM's best validation accuracy, permuted" | %,d}}
- steps, {{claim "sequential MNIST: the BN-LSTM reaches" | %.3f}}× and
- {{claim "permuted MNIST: the BN-LSTM reaches" | %.3f}}× the LSTM's steps, and is at
- {{series "validation accuracy (%)" "BN-LSTM, sequential" last | %.1f}}% and
- {{series "validation accuracy (%)" "BN-LSTM, permuted" last | %.1f}}% at the end; on permuted
- images its test accuracy ends {{claim "permuted MNIST: the BN-LSTM ends" | %+.1f}} points
- from the LSTM's (BN − LSTM). {{scalar "MNIST claims that hold (of 3)" | %d}} of 3 claims
- **hold**. The absolute numbers are far below the paper's: this is Fashion-MNIST (harder than
- MNIST: a good MLP reaches 88%, Chapter 3), at a quarter of the resolution, after
- {{scalar "epochs of the MNIST runs" | %.1f}} epochs instead of 200. The LSTM's curves jump by
- up to
+ On the images in order the BN-LSTM reaches the LSTM's level in
+ {{claim "sequential MNIST: the BN-LSTM reaches" | %.3f}}× the LSTM's steps (the claim
+ **{{verdict "sequential MNIST: the BN-LSTM reaches"}}**, every repetition faster than every
+ one) and ends {{scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.1f}}
+ points ahead in test accuracy. On permuted images, against an LSTM at its own best rate, the
+ advantage nearly vanishes: {{claim "permuted MNIST: the BN-LSTM reaches" | %.2f}}× the steps
+ on average but not in every repetition (**{{verdict "permuted MNIST: the BN-LSTM reaches"}}**),
+ and {{claim "permuted MNIST: the BN-LSTM's test accuracy" | %+.1f}} points of test accuracy
+ after the same steps, again not in every repetition — the Table 1 claim read at an equal
+ budget **{{verdict "permuted MNIST: the BN-LSTM's test accuracy"}}**. (Both are post hoc: the
+ grid was widened after two runs.) Our first version, with both models at the paper's 10⁻³,
+ had the BN-LSTM far ahead on permuted images; most of that lead was the LSTM's untuned rate.
+ All of this is speed: both models are far from trained (the paper's numbers are MNIST's, at
+ 784 steps, after 200 epochs; ours are Fashion-MNIST's, a harder task, after less than an
+ epoch). Whether the BN-LSTM *generalises* better is the long preset's question, below. Every
+ run, each repetition:
+
+ {{table "MNIST repetitions"}}
+
+ The LSTM's validation curves jump by up to
  {{scalar "largest jump between validation measurements after the first, LSTM" | %.0f}}
- points between measurements — the authors' RMSProp (decay 0.5) moves every weight by about
- the learning rate at every step — the BN-LSTM's by up to
- {{scalar "largest jump between validation measurements after the first, BN-LSTM" | %.0f}}.
- The dashed curves are the same BN-LSTMs evaluated with the moving averages tracked during
- training: erratic,
- {{scalar "BN-LSTM validation accuracy, moving averages − re-estimated statistics, smallest" | %+.1f}}
- to
- {{scalar "BN-LSTM validation accuracy, moving averages − re-estimated statistics, largest" | %+.1f}}
- points from the solid ones, below the LSTM at
- {{scalar "measurements with the moving-average BN-LSTM below the LSTM" | %d}} of
- {{scalar "measurements of the moving-average BN-LSTM compared" | %d}} measurements. That is
- the finding of our first book run, and the reason the solid curves re-estimate the
- statistics (see *Which population statistics*).
+ points between measurements, the BN-LSTM's by up to
+ {{scalar "largest jump between validation measurements after the first, BN-LSTM" | %.0f}}:
+ the authors' RMSProp (decay 0.5) moves every weight by about the learning rate at every step.
+ The bands and the training-loss panels tell speed from generalisation: the BN-LSTM's
+ training loss falls faster from the first steps, and its validation accuracy follows.
 
- ![Figure 3(a): character models, Chapter 4's regime and the paper's](Figures/05-characters.png)
+ *Moving averages.* At the BN-LSTM's best point on permuted images (repetition 1, step
+ {{scalar "step of the study's best point" | %,d}}):
 
- *Figure 3(a).* **Paper:** on Penn Treebank the BN-LSTM's validation bpc is below the LSTM's
- throughout, and its test bpc is 1.32 against 1.38. **Ours, Chapter 4's regime (a):** the
- BN-LSTM fits the 30,000 characters fast — training bpc
- {{series "training bpc" "BN-LSTM" last | %.2f}} at the end against the LSTM's
- {{series "training bpc" "LSTM" last | %.2f}} (input BN, Chapter 4: 1.66-1.74) — and overfits
- early: its validation bpc is lowest at step
- {{scalar "step of best validation bpc, BN-LSTM" | %,d}}
- ({{scalar "best validation bpc, BN-LSTM" | %.3f}}) and is
- {{scalar "final validation bpc, BN-LSTM" | %.2f}} by the end. Its best is
- {{scalar "best validation bpc, BN-LSTM − LSTM" | %+.3f}} from the LSTM's best
- ({{scalar "best validation bpc, LSTM" | %.3f}}, at step
- {{scalar "step of best validation bpc, LSTM" | %,d}}; BN − LSTM), and at that step it is
- {{claim "30,000 characters: the BN-LSTM's" | %+.3f}} from the LSTM's: the claim fixed for
- this regime **{{verdict "30,000 characters: the BN-LSTM's"}}**. On a text this small,
- recurrent BN speeds the fitting; whether it adds anything that generalises is that claim —
- Laurent et al. found that input BN does not. **The paper's regime (b):** on the whole
- {{scalar "training text, characters (whole text)" | /1e6 | %.2f}} million characters the
- LSTM's and the BN-LSTM's validation bpc is lowest at step
- {{scalar "step of best validation bpc, LSTM, whole text" | %,d}} and
- {{scalar "step of best validation bpc, BN-LSTM, whole text" | %,d}} of 1,500, with final gaps
- (validation − training) of {{scalar "final gap, LSTM, whole text" | %+.3f}} and
- {{scalar "final gap, BN-LSTM, whole text" | %+.3f}}: training and validation curves lie on
- top of each other. The BN-LSTM's validation bpc is below the LSTM's from step
- {{scalar "first step from which the BN-LSTM's validation bpc stays below the LSTM's, whole text" | %,d}}
- on ({{series "validation bpc" "BN-LSTM, whole text" at 120 | %.2f}} against
- {{series "validation bpc" "LSTM, whole text" at 120 | %.2f}} at step 120); after 1,500 steps
- it is {{scalar "final validation bpc, BN-LSTM, whole text" | %.3f}} against the LSTM's
- {{scalar "final validation bpc, LSTM, whole text" | %.3f}}, a difference of
- {{claim "whole text: the BN-LSTM's" | %+.3f}} — the claim
- **{{verdict "whole text: the BN-LSTM's"}}** — to set beside the paper's 0.06: our models are
- still far from converged (the paper trains 1000 units for 50 epochs). Both halves together
- are the chapter's reading of the paper's claim: recurrent BN makes an LSTM learn much faster;
- whether that shows up as better generalization depends on whether data or training time is
- what limits the model.
+ {{table "moving averages"}}
+
+ With PyTorch's momentum, the averages training left behind cost
+ {{scalar "validation accuracy at the best point, moving averages, momentum 0.1, as training left them − re-estimated" | neg | %.1f}}
+ points against the re-estimate; at frozen weights, with the start faded, the same momentum
+ costs {{scalar "validation accuracy at the best point, moving averages, momentum 0.1, at frozen weights, start faded − re-estimated" | neg | %.1f}}:
+ that much is noise, and the rest is lag. Over the whole run the
+ in-training averages are
+ {{scalar "moving averages − re-estimated over the run, momentum 0.1, lowest" | %+.0f}} to
+ {{scalar "moving averages − re-estimated over the run, momentum 0.1, highest" | %+.0f}} points
+ from the re-estimate. The authors' momentum, 0.01, is worse in a short run for a third
+ reason, its start: after {{scalar "step of the study's best point" | %,d}} batches the
+ starting values (mean 0, variance 1) still carry a share of $0.99^{n}$ of the average,
+ and at a step where the batch's variance is about 0 — BN_h at the first step, where
+ $W_h h_0$ is the same row for every sequence — BN divides the error in the mean by
+ $\sqrt{\epsilon} \approx 0.003$. That alone (frozen weights, as many batches as training
+ had) costs
+ {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, at frozen weights, as many batches as training steps − re-estimated" | neg | %.0f}}
+ points, and in training, with the lag added,
+ {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, as training left them − re-estimated" | neg | %.0f}};
+ fed long enough for the start to fade, the same momentum is
+ {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, at frozen weights, start faded − re-estimated" | %+.1f}}
+ from the re-estimate. Over the authors' 110,000-step runs the start
+ fades; in ours it does not, and re-estimating is the only sound choice. The check that
+ the second run's training is the first's, bit for bit:
+ **{{verdict "the moving averages do not touch training"}}**.
+
+ ![Appendix B: initial γ on permuted Fashion-MNIST](Figures/05-gamma.png)
+
+ *Appendix B, images.* **Paper:** on pMNIST a larger initial γ clearly hurts. **Ours**
+ (permuted, {{scalar "γ sweep steps" | %,d}} steps, three repetitions each, the BN-LSTM's
+ chosen rate):
+
+ {{table "γ sweep"}}
+
+ Of the 4 pairs of neighbouring γ,
+ {{scalar "γ sweep: neighbouring pairs in γ's order, training loss (means)" | %d}} are in γ's
+ order in training loss (a larger γ, a higher loss) and
+ {{scalar "γ sweep: neighbouring pairs in γ's order, best validation accuracy (means)" | %d}}
+ in best validation accuracy; γ = 1.0 ends
+ {{claim "permuted MNIST: with initial γ = 1.0" | %+.2f}} nats above γ = 0.1 on average, but
+ not in every repetition: the claim **{{verdict "permuted MNIST: with initial γ = 1.0"}}**.
+ At the rate the BN-LSTM keeps in this budget (3·10⁻², the grid's largest) its training is
+ noisy from one repetition to the next (the ranges in the table), and only γ = 1.0 stands
+ out, as the worst in accuracy. Our first version ran the sweep at
+ 3·10⁻³ and found the paper's graded picture, every repetition in order; at a rate this
+ large the initial γ matters less than the rate's own noise.
+
+ ![Figure 3(a): the character models](Figures/05-characters.png)
+
+ *Figure 3(a) and appendix B, text.* **Paper:** on Penn Treebank the BN-LSTM's validation bpc
+ is below the LSTM's throughout, and its test bpc is 1.32 against 1.38; with a loss at every
+ step the initial γ does not matter. **Ours** (30,000 characters, 64 units). The grid, best
+ validation bpc of repetition 1 (step), bold the rate each model keeps:
+
+ {{table "character learning-rate grid"}}
+
+ Each model at its rate, mean (lowest–highest) of three repetitions; the speed target is the
+ LSTM's training-batch bpc at its best ({{scalar "speed target: LSTM's training batches bpc at its best" | %.3f}}),
+ the level of equal fit its training-sample bpc there
+ ({{scalar "equal-fit level: LSTM's training-sample bpc at its best" | %.3f}}):
+
+ {{table "character models at their rates"}}
+
+ {{table "character repetitions"}}
+
+ {{scalar "character runs that converged" | %d}} of
+ {{scalar "character runs" | %d}} runs converged. The BN-LSTM fits the text fast: it reaches
+ the LSTM's training level in {{claim "text: the BN-LSTM reaches" | %.2f}}× the steps, every
+ repetition (**{{verdict "text: the BN-LSTM reaches"}}**) — and the panel (a) curves show it
+ fitting the training batches far below where the LSTM stops. At its best its validation bpc
+ is {{claim "text: the BN-LSTM's best validation bpc" | %+.3f}} from the LSTM's (BN − LSTM):
+ the claim **{{verdict "text: the BN-LSTM's best validation bpc"}}**, every repetition below
+ every one. At equal fit — where its training-sample bpc first falls to the LSTM's at its
+ best — it is {{claim "text: at equal training fit" | %+.3f}}: the claim
+ **{{verdict "text: at equal training fit"}}**. Both are small, both are post hoc (the
+ best-validation claim failed in our first run of these rules, before the grid was widened),
+ and together they say: at the same fit to the training text the BN-LSTM generalises no
+ better; it gets a little further by fitting further before it overfits — its best point lies
+ at a training bpc of
+ {{scalar "training bpc at the best validation, BN-LSTM, mean" | %.3f}} against the LSTM's
+ {{scalar "training bpc at the best validation, LSTM, mean" | %.3f}}. The BN-LSTM with
+ γ = 1.0 — appendix B's text half — ends
+ {{claim "text: the initial γ does not matter" | neg | %+.3f}} bpc from γ = 0.1's best
+ (γ 1.0 − γ 0.1): on text the initial γ does not matter, the claim
+ **{{verdict "text: the initial γ does not matter"}}** (at the grid's largest rate, where it
+ may have had more to gain). Population statistics re-estimated or moving averages hardly
+ differ for these models: the largest difference at a best point is
+ {{scalar "largest |moving averages − re-estimated| validation bpc at a best point, text" | %.3f}}
+ bpc.
+
+ What the models write at their best points (temperature 1, the same prompt):
+
+ {{table "samples"}}
 
  ![Figure 3(b): bits per character on sequences longer than in training](Figures/05-long-sequences.png)
 
  *Figure 3(b).* **Paper:** trained on 100 characters, tested on up to 1,000, the BN-LSTM
  with population statistics (repeat-last past $T_{max}$) generalises to the longer
- sequences; with batch statistics it does worse. **Ours** (the whole-text models, the same
- 64,000 test characters cut into sequences of each length):
+ sequences; with batch statistics it does worse. **Ours** (each model's three repetitions at
+ their best points; the same 64,000 test characters cut into sequences of each length):
 
  {{table "test bpc against sequence length"}}
 
- With population statistics the BN-LSTM's bpc is
- {{scalar "test bpc at length 100, BN-LSTM population" | %.3f}} at 100 characters and
- {{scalar "test bpc at length 1000, BN-LSTM population" | %.3f}} at 1,000
- ({{claim "with population statistics (repeat-last" | %+.1f}}%, the claim
- **{{verdict "with population statistics (repeat-last"}}**); with batch statistics it is
- {{scalar "test bpc, BN-LSTM batch − population statistics, smallest over the lengths" | %+.3f}}
- to
- {{scalar "test bpc, BN-LSTM batch − population statistics, largest over the lengths" | %+.3f}}
- bpc from that across the lengths
- ({{scalar "test bpc at length 100, BN-LSTM batch statistics" | %.3f}} and
- {{scalar "test bpc at length 1000, BN-LSTM batch statistics" | %.3f}} at 100 and 1,000; the
- claim at 1,000 **{{verdict "with batch statistics the BN-LSTM is worse"}}**). The LSTM's bpc
- ranges over {{scalar "test bpc, LSTM, lowest over the lengths" | %.2f}}-{{scalar "test bpc, LSTM, highest over the lengths" | %.2f}}.
- The penalty of batch statistics is
- {{scalar "test bpc, BN-LSTM batch − population statistics, at the shortest length" | %.3f}}
- bpc at 100 characters and {{claim "with batch statistics the BN-LSTM is worse" | %.3f}} at
- 1,000: a batch of 64 sequences at step $t$ is as good a sample at step 900 as at step 50,
- because the statistics are stationary (next figure); what batch statistics cost is the noise
- of 64 samples at every step.
+ Whole-sequence averages hardly move with the length, for every model — which is why they
+ cannot test the claim. Inside the sequences of 1,000 (panel a, each BN-LSTM minus the LSTM
+ at the same position): past $T_{max}$ the BN-LSTM with repeat-last is
+ {{scalar "bpc past T_max − up to T_max, BN-LSTM population, mean" | %+.3f}} bpc from its own
+ level up to $T_{max}$, the LSTM {{scalar "bpc past T_max − up to T_max, LSTM, mean" | %+.3f}};
+ the difference, {{claim "repeat-last works" | %+.3f}} bpc, decides the claim that
+ repeat-last works: **{{verdict "repeat-last works"}}**. Both models predict better past
+ position 100 than before it — a longer context helps — but the LSTM gains more: whatever
+ the BN-LSTM loses by normalising steps 101 to 1,000 with step 100's statistics costs it part
+ of that gain, in every repetition. Repeat-last does not break the BN-LSTM (its bpc past
+ $T_{max}$ still falls); it is not free either. Batch statistics at length 1,000 are
+ {{claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc worse than population
+ statistics, every repetition (**{{verdict "with batch statistics the BN-LSTM is worse"}}**).
+ Panel (b) is why repeat-last can work at all: the test batch's statistics at step $t$ are
+ as close to the population of $T_{max}$ past it
+ ({{scalar "batch statistics' distance from T_max's population, BN_h, past T_max" | %.3f}} σ
+ for BN_h, {{scalar "batch statistics' distance from T_max's population, BN_c, past T_max" | %.3f}}
+ for BN_c, on average over the units) as they are to their own step's population before it
+ ({{scalar "batch statistics' distance from the population, BN_h, steps 11 to T_max" | %.3f}}
+ and {{scalar "batch statistics' distance from the population, BN_c, steps 11 to T_max" | %.3f}}):
+ the distribution is stationary, and what a batch of 64 sequences adds is its own noise.
 
  ![Appendix A: per-step population statistics](Figures/05-statistics.png)
 
  *Appendix A.* **Paper:** the per-step means and variances converge to stationary values
- after a short transient. **Ours** (the whole-text BN-LSTM, statistics averaged over 50
- training batches): the step from which a unit's statistic stays within 10% of its plateau
- (its average from step 10 on; the mean measured in the plateau's σ, the variance relative to
- the plateau's) is, for the latest of the four plotted units, step
+ after a short transient. **Ours** (the BN-LSTM, repetition 1 at its best point, statistics
+ averaged over 50 training batches): the step from which a unit's statistic stays within 10%
+ of its plateau (its average from step 10 on; the mean measured in the plateau's σ, the
+ variance relative to the plateau's) is, for the latest of the four plotted units, step
  {{scalar "step from which the mean stays on its plateau, layer1.bn_h, latest unit" | %d}} for
  the recurrent term's mean and
  {{scalar "step from which the variance stays on its plateau, layer1.bn_h, latest unit" | %d}}
  for its variance, and
  {{scalar "step from which the mean stays on its plateau, layer1.bn_c, latest unit" | %d}} and
  {{scalar "step from which the variance stays on its plateau, layer1.bn_c, latest unit" | %d}}
- for the cell's (for the earliest unit:
- {{scalar "step from which the mean stays on its plateau, layer1.bn_h, earliest unit" | %d}},
- {{scalar "step from which the variance stays on its plateau, layer1.bn_h, earliest unit" | %d}},
- {{scalar "step from which the mean stays on its plateau, layer1.bn_c, earliest unit" | %d}} and
- {{scalar "step from which the variance stays on its plateau, layer1.bn_c, earliest unit" | %d}};
- the cell integrates its inputs, and its mean drifts towards its plateau over the first
- steps). Over the first five steps the cell's mean moves by
+ for the cell's. Over the first five steps the cell's mean moves by
  {{scalar "per-step mean change, first steps, layer1.bn_c" | %.2f}} of its standard deviation
  per step and its variance by
  {{scalar "per-step variance change, first steps, layer1.bn_c" | *100 | %.0f}}%; after step
  10, by {{scalar "per-step mean change after settling, layer1.bn_c" | %.3f}}σ and
  {{scalar "per-step variance change after settling, layer1.bn_c" | *100 | %.1f}}% — the
- remaining wiggle is the sampling noise of 50 batches. The recurrent term settles from
- {{scalar "per-step mean change, first steps, layer1.bn_h" | %.3f}}σ and
- {{scalar "per-step variance change, first steps, layer1.bn_h" | *100 | %.1f}}% per step to
- {{scalar "per-step mean change after settling, layer1.bn_h" | %.3f}}σ and
- {{scalar "per-step variance change after settling, layer1.bn_h" | *100 | %.1f}}%. The claim
- (less than 5% per step after step 10) **{{verdict "the per-step statistics settle"}}**;
- stationary statistics are what repeat-last relies on in Figure 3(b).
+ remaining wiggle is the sampling noise of 50 batches. The claim (less than 5% per step after
+ step 10) **{{verdict "the per-step statistics settle"}}**.
 
- ![Appendix B: initial γ on permuted Fashion-MNIST](Figures/05-gamma.png)
+ ## The paper's data: real MNIST
 
- *Appendix B.* **Paper:** on pMNIST a larger initial γ clearly hurts; on Penn Treebank the
- effect disappears. **Ours** (permuted, 500 steps):
+ The book runs on Fashion-MNIST because it ships with Debian; the paper's numbers are
+ MNIST's. With a network, `companion fetch mnist` downloads the four MNIST files (checked
+ against their published checksums) into `data/mnist`, and every chapter reads them when told:
 
- {{table "γ sweep"}}
+     swift run -c release companion fetch mnist
+     swift run -c release ch05-recurrentbn --mnist data/mnist --preset long
 
- Of the 4 pairs of neighbouring γ,
- {{scalar "γ sweep: neighbouring pairs in γ's order, final training loss" | %d}} are in γ's
- order in training loss (a larger γ, a higher loss) and
- {{scalar "γ sweep: neighbouring pairs in γ's order, best validation accuracy" | %d}} in best
- validation accuracy (a larger γ, a lower accuracy). That is the pMNIST half; we did not run
- the Penn Treebank half, but Chapter 4's naive hidden BN (γ = 1, a loss at every step)
- training fast is consistent with it.
+ What to expect, at the long preset's size (14×14, 196 steps, 64 units, at most 10,000 steps
+ of 64): we have not run it — this machine has no network — so this is a forecast, not a
+ result. MNIST is much easier than Fashion-MNIST, so both models should end far above the
+ numbers here, and the gap the paper
+ reports on pMNIST (95.4% against 90.2%) is the kind of difference the long preset's three
+ repetitions can decide. The paper's own scale, 28×28 and 100 units for 200 epochs
+ (`--preset paper`), is days of one core.
+
+ ## Try this
+
+ Each is one command; each writes to its own `runs/` directory, never over the book's figures.
+
+ * Appendix B on text, further: is γ = 0.01 (which the paper found unstable) worse still?
+   `swift run -c release ch05-recurrentbn --gamma 0.01`
+ * A wider grid for the character models, above the BN-LSTM's edge:
+   `swift run -c release ch05-recurrentbn --rates 0.004,0.008,0.016`
+ * More text: `swift run -c release ch05-recurrentbn --training-characters 300000`
+ * The long preset (about an hour on two cores, resumable):
+   `swift run -c release ch05-recurrentbn --preset long`
 
  ## Summary
 
  Normalising an LSTM's recurrent term works when it is done the way Cooijmans et al. do it:
- separate statistics for every time step (that they settle within ten steps, so that steps
- past $T_{max}$ can reuse the last, is appendix A's claim, which
- **{{verdict "the per-step statistics settle"}}** here), and γ = 0.1, which keeps $\tanh$ in
- its linear range so that the gradient survives 784 steps instead of vanishing to
- {{scalar "gradient ratio h_1/h_T, γ 1.0" | %.0t}} of itself. The backward pass adds nothing
- new through time — only Chapter 2's coupling within each step's batch — and the cell update
- stays unnormalised. On pixel-by-pixel Fashion-MNIST the BN-LSTM reaches the LSTM's best in
- {{claim "sequential MNIST: the BN-LSTM reaches" | %.3f}}× and
- {{claim "permuted MNIST: the BN-LSTM reaches" | %.3f}}× of the steps and ends
- {{scalar "test accuracy gain at best validation, BN-LSTM − LSTM, sequential" | %+.0f}} and
- {{claim "permuted MNIST: the BN-LSTM ends" | %+.0f}} points in test accuracy (in order and
- permuted); on text it learns much faster, and whether that generalises better is what the
- two character claims test: the one on the whole text **{{verdict "whole text: the BN-LSTM's"}}**,
- the one on 30,000 characters, where the BN-LSTM overfits sooner,
- **{{verdict "30,000 characters: the BN-LSTM's"}}**.
- One practical lesson the paper leaves in its code: evaluate with statistics re-estimated for
- the current weights — moving averages that lag a fast-changing recurrent network can cost
- more than BN gains.
+ separate statistics for every time step — they settle within about ten steps, appendix A's
+ claim, which **{{verdict "the per-step statistics settle"}}** — and a small initial γ, which
+ keeps $\tanh$ in its linear range: at initialisation the gradient crosses 784 steps for
+ every γ up to {{scalar "separating γ, the last that survives" | %.1f}} and vanishes above it.
+ The backward pass adds nothing new through time — Chapter 2's coupling within each step's
+ batch, carried back step by step — and the cell update stays unnormalised.
+
+ What this chapter adds to the paper's picture is a fair baseline. With every model at its
+ own best learning rate and three repetitions, the BN-LSTM is clearly **faster** where the
+ task is long-range (pixels in order:
+ {{claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}× the steps) and on text
+ ({{claim "text: the BN-LSTM reaches" | %.2f}}×), but on permuted pixels a tuned LSTM nearly
+ keeps up. Whether it **generalises** better is a narrower question than the paper's figures
+ suggest: on text, at the same fit to the training data it does not
+ ({{claim "text: at equal training fit" | %+.3f}} bpc); it fits further before it overfits.
+ The long preset below asks both questions of models trained until they stop improving.
+ Repeat-last statistics serve sequences ten times longer than training, at a small cost; a
+ batch's own statistics cost more. And one lesson the paper leaves in its code: evaluate with
+ statistics re-estimated for the current weights. The moving averages training leaves behind
+ lag the weights, and with the authors' momentum in a short run they also still remember
+ where they started — and at a step where every sequence has the same state, BN divides
+ what is left of that start by $\sqrt{\epsilon}$.
  */
 
 chapter.finish()

@@ -67,7 +67,7 @@ public enum Catalog {
       hasLongTier: true),
     ChapterInfo(
       number: 5, directory: "05-RecurrentBN", title: "Recurrent batch normalization",
-      paper: "Cooijmans et al. 2017, §3-5"),
+      paper: "Cooijmans et al. 2017, §3-5", hasLongTier: true),
   ]
 
   /// The chapter with this number, or nil if the book has no such chapter.

@@ -17,8 +17,9 @@ public struct Trial<Model: Hashable, Record> {
 
 /// Models compared each at its own best learning rate, the way Chapters 4 and 5 tune every
 /// baseline: every model at every rate of a grid (repetition 1), each model's rate the one
-/// with the best score among its converged runs (among all, if none converged), then the
-/// further repetitions of each model at its own rate.
+/// with the best score — whether or not that run converged: a claim over runs that did not
+/// is undecided, but a baseline is not made weaker by choosing a worse, finished run — then
+/// the further repetitions of each model at its own rate.
 public struct TunedRuns<Model: Hashable, Record> {
   public let models: [Model]
   public let rates: [Double]
@@ -68,12 +69,12 @@ public struct TunedRuns<Model: Hashable, Record> {
 
 extension Chapter {
   /// Trains every model at every rate (the phase `gridPhase`), picks each model's rate by
-  /// `score` (lower is better) among its runs that `converged`, then trains repetitions
+  /// `score` (lower is better), then trains repetitions
   /// 2…`repetitions` of each at its rate (the phase `repetitionsPhase`); both side by side
   /// over `--jobs`, resumable run by run.
   public func tuneAndRepeat<Model: Hashable, Record: Codable>(
     models: [Model], rates: [Double], repetitions: Int, gridPhase: String,
-    repetitionsPhase: String, score: (Record) -> Double, converged: (Record) -> Bool,
+    repetitionsPhase: String, score: (Record) -> Double,
     train: (Model, Double, Repetition) throws -> Record
   ) throws -> TunedRuns<Model, Record> {
     let cells = models.flatMap { model in rates.map { (model, $0) } }
@@ -88,10 +89,7 @@ extension Chapter {
     var chosenRate: [Model: Double] = [:]
     for model in models {
       let runs = grid.filter { $0.model == model }
-      let candidates =
-        runs.contains { converged($0.record) } ? runs.filter { converged($0.record) } : runs
-      // The first of equal scores: the smaller rate, as the grid is listed.
-      let best = candidates.min { score($0.record) < score($1.record) }!
+      let best = runs.min { score($0.record) < score($1.record) }!
       chosenRate[model] = best.rate
     }
     let further = models.flatMap { model in
