@@ -397,14 +397,9 @@ let chosenRate = runs.chosenRate
 /// Each model's repetitions at its chosen rate, the first first.
 let trials = runs.trials
 
-for variant in variants {
-  for rate in runs.rates {
-    chapter.log.scalar(
-      "grid: best validation bpc, \(variant.rawValue), rate \(rateText(rate))",
-      runs.gridTrial(variant, rate: rate).curve.bestValidation.bpc)
-  }
-  chapter.log.scalar("chosen learning rate, \(variant.rawValue)", chosenRate[variant]!)
-}
+runs.log(
+  in: chapter, metric: "grid: best validation bpc", name: \.rawValue,
+  value: { $0.curve.bestValidation.bpc })
 chapter.log.scalar(
   "models whose rate is at an edge of the grid", Double(variants.filter(runs.isAtEdge).count))
 let gridRows = runs.gridRows(

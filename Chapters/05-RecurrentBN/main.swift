@@ -716,14 +716,9 @@ for task in Task.allCases {
 }
 
 // The tables: the grid, Table 1, every repetition.
-for model in pixelModels {
-  for rate in mnistRates {
-    chapter.log.scalar(
-      "MNIST grid: best validation accuracy, \(model.name), rate \(rateText(rate))",
-      mnist.gridTrial(model, rate: rate).record.curve.bestValidation.accuracy)
-  }
-  chapter.log.scalar("chosen learning rate, \(model.name)", mnist.chosenRate[model]!)
-}
+mnist.log(
+  in: chapter, metric: "MNIST grid: best validation accuracy", name: \.name,
+  value: { $0.curve.bestValidation.accuracy })
 let mnistGridRows = mnist.gridRows(
   name: \.name,
   text: {
@@ -1182,14 +1177,9 @@ if characterModels.contains(.gammaOne) {
 }
 
 // The tables: the grid, the models at their rates, every repetition, statistics at evaluation.
-for model in characterModels {
-  for rate in charRates {
-    chapter.log.scalar(
-      "character grid: best validation bpc, \(model.rawValue), rate \(rateText(rate))",
-      textRuns.gridTrial(model, rate: rate).record.curve.bestValidation.bpc)
-  }
-  chapter.log.scalar("chosen learning rate, \(model.rawValue)", textRuns.chosenRate[model]!)
-}
+textRuns.log(
+  in: chapter, metric: "character grid: best validation bpc", name: \.rawValue,
+  value: { $0.curve.bestValidation.bpc })
 let charGridRows = textRuns.gridRows(
   name: \.rawValue,
   text: {

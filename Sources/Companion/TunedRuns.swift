@@ -61,6 +61,21 @@ public struct TunedRuns<Model: Hashable, Record> {
     }
   }
 
+  /// Logs each grid run's `value` as "`metric`, <model>, rate <rate>", and each model's rate
+  /// as "chosen learning rate, <model>", for the page to quote.
+  public func log(
+    in chapter: Chapter, metric: String, name: (Model) -> String, value: (Record) -> Double
+  ) {
+    for model in models {
+      for rate in rates {
+        chapter.log.scalar(
+          "\(metric), \(name(model)), rate \(rateText(rate))",
+          value(gridTrial(model, rate: rate).record))
+      }
+      chapter.log.scalar("chosen learning rate, \(name(model))", chosenRate[model]!)
+    }
+  }
+
   /// The records of `model`'s repetitions, for bands and spreads.
   public func repeated(_ model: Model) -> Repeated<Record> {
     Repeated(results: trials[model]!.map(\.record))
