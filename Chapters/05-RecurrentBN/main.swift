@@ -986,7 +986,8 @@ chapter.claim(
   "permuted MNIST: with initial γ = 1.0 the BN-LSTM trains slower than with 0.1 (training loss after \(sweepSteps) steps, γ 1.0 − γ 0.1, mean of \(repetitions))",
   paper: "Cooijmans et al. 2017, appendix B", measured: largeGammaLoss.mean - smallGammaLoss.mean,
   format: "%+.3f", unit: " nats", threshold: "every repetition of γ 1.0 above every one of γ 0.1",
-  holds: smallGammaLoss.isEntirelyBelow(largeGammaLoss))
+  // At the rate the (revised) grid chose: post hoc where the grid is.
+  holds: smallGammaLoss.isEntirelyBelow(largeGammaLoss), kind: tunedKind)
 
 /*:
  ## The character-level language model (Figure 3a)
