@@ -1579,8 +1579,9 @@ chapter.claim(
  On the **CNN question-answering** task (the Attentive Reader) the BN-LSTM and a variant with
  BN everywhere train much faster, and the best variant — with sequence-wise normalisation of
  the inputs and careful handling of padding, Chapter 4's subject — reaches 37.9% / 36.3%
- validation / test error against 45.5% / 45.0% for their LSTM. Figure 3(a) below is the
- closest we come: the same claim, at a size that fits.
+ validation / test error against 45.5% / 45.0% for their LSTM. Figure 3(a) above, and its
+ long preset on ten times the text, are the closest we come: the same claim, at a size that
+ fits.
 
  *Pitfalls of public ports, and what we do instead.* The authors' own script draws its pMNIST
  "permutation" with replacement (some pixels twice, some never); ours is a true seeded
