@@ -703,26 +703,12 @@ func modelAtBest(_ trial: Trial<Variant, LanguageModelRecord>) -> SequenceModel<
     batches: reestimationBatches)
 }
 
-let promptLength = chapter.pick(smoke: 10, book: 40, paper: 40)
-let sampleLength = chapter.pick(smoke: 20, book: 240, paper: 240)
-chapter.log.scalar("prompt length (characters)", Double(promptLength))
 if wordCorpus == nil {
-  let prompt = corpus.valid.prefix(promptLength).map(Int.init)
-  /// A sample as a table cell: on one line, in a code span, nothing that would end the cell.
-  func sampleCell(_ symbols: [Int]) -> String {
-    let text = corpus.vocabulary.decode(symbols).replacingOccurrences(of: "\n", with: " ⏎ ")
-      .replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
-    return "`" + text + "`"
-  }
-  var rows = [["(prompt, from the validation text)", "", sampleCell(prompt)]]
-  for variant in variants {
-    let trial = trials[variant]![0]
-    var generator = chapter.makeGenerator("samples")
-    let text = modelAtBest(trial).generate(
-      after: prompt, count: sampleLength, using: &generator)
-    rows.append([variant.rawValue, cell("%.3f", trial.curve.bestValidation.bpc), sampleCell(text)])
-  }
-  chapter.table("samples", header: ["model", "best validation bpc", "continuation"], rows: rows)
+  characters.recordSamples(
+    of: variants.map { variant in
+      let trial = trials[variant]![0]
+      return (variant.rawValue, trial.curve.bestValidation.bpc, { modelAtBest(trial) })
+    }, in: chapter)
 }
 
 /// Validation bpc on sequences of each length, every repetition at its best point.

@@ -1272,28 +1272,11 @@ func characterModelAtBest(_ trial: Trial<CharacterModel, LanguageModelRecord>)
     trial.record.curve, characterNormalization(trial.model), repetition: trial.repetition,
     text: trainingText, batches: charReestimation)
 }
-let promptLength = chapter.pick(smoke: 10, book: 40, paper: 40)
-let sampleLength = chapter.pick(smoke: 20, book: 240, paper: 240)
-chapter.log.scalar("prompt length (characters)", Double(promptLength))
-let prompt = corpus.valid.prefix(promptLength).map(Int.init)
-/// A sample as a table cell: on one line, in a code span, nothing that would end the cell.
-func sampleCell(_ symbols: [Int]) -> String {
-  let text = corpus.vocabulary.decode(symbols).replacingOccurrences(of: "\n", with: " ⏎ ")
-    .replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
-  return "`" + text + "`"
-}
-var sampleRows = [["(prompt, from the validation text)", "", sampleCell(prompt)]]
-for model in characterModels {
-  let trial = textRuns.trials[model]![0]
-  var generator = chapter.makeGenerator("samples")
-  let sample = characterModelAtBest(trial).generate(
-    after: prompt, count: sampleLength, using: &generator)
-  sampleRows.append([
-    model.rawValue, cell("%.3f", trial.record.curve.bestValidation.bpc), sampleCell(sample),
-  ])
-}
-chapter.table(
-  "samples", header: ["model", "best validation bpc", "continuation"], rows: sampleRows)
+characters.recordSamples(
+  of: characterModels.map { model in
+    let trial = textRuns.trials[model]![0]
+    return (model.rawValue, trial.record.curve.bestValidation.bpc, { characterModelAtBest(trial) })
+  }, in: chapter)
 
 /*:
  ## Longer sequences than in training (Figure 3b)

@@ -39,3 +39,32 @@ extension SequenceModel where T == Float {
     return Array(text.dropFirst(prompt.count))
   }
 }
+
+extension CharacterModels {
+  /// The chapter's table "samples": what each trained model writes after the first characters
+  /// of the validation text (40 in the book), 240 characters drawn from its predicted
+  /// distribution (temperature 1, the distribution the bpc measures), each model from the
+  /// same generator. `models` gives each a name, its best validation bpc and the model.
+  public func recordSamples(
+    of models: [(name: String, bpc: Double, model: () -> SequenceModel<Float>)],
+    in chapter: Chapter
+  ) {
+    let promptLength = chapter.pick(smoke: 10, book: 40, paper: 40)
+    let sampleLength = chapter.pick(smoke: 20, book: 240, paper: 240)
+    chapter.log.scalar("prompt length (characters)", Double(promptLength))
+    let prompt = corpus.valid.prefix(promptLength).map(Int.init)
+    // A sample as a table cell: on one line, in a code span, nothing that would end the cell.
+    func sampleCell(_ symbols: [Int]) -> String {
+      let text = corpus.vocabulary.decode(symbols).replacingOccurrences(of: "\n", with: " ⏎ ")
+        .replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
+      return "`" + text + "`"
+    }
+    var rows = [["(prompt, from the validation text)", "", sampleCell(prompt)]]
+    for (name, bpc, model) in models {
+      var generator = chapter.makeGenerator("samples")
+      let text = model().generate(after: prompt, count: sampleLength, using: &generator)
+      rows.append([name, cell("%.3f", bpc), sampleCell(text)])
+    }
+    chapter.table("samples", header: ["model", "best validation bpc", "continuation"], rows: rows)
+  }
+}
