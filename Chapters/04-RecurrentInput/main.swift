@@ -506,7 +506,7 @@ func speedClaim(_ model: Variant, against reference: Variant, faster: Bool, text
     threshold: faster
       ? "every repetition in fewer steps than every one of the \(reference.rawValue)'s"
       : "not every repetition in fewer steps than every one of the \(reference.rawValue)'s",
-    holds: decided && (faster ? below : !below))
+    holds: faster ? below : !below, decided: decided)
   chapter.log.scalar(
     "steps to the speed target, \(model.rawValue) / \(reference.rawValue) (ratio of means)", ratio)
 }
@@ -522,7 +522,7 @@ func noBetterClaim(
     text, paper: "Laurent et al. 2016, abstract", measured: difference, format: "%+.3f",
     unit: " \(symbolUnit)" + undecidedNote([model, .baseline], a, b),
     threshold: "not every repetition below every one of the LSTM's",
-    holds: decided && !a.isEntirelyBelow(b))
+    holds: !a.isEntirelyBelow(b), decided: decided)
   chapter.log.scalar("\(what), \(model.rawValue) − LSTM (mean)", difference)
 }
 

@@ -28,17 +28,20 @@ extension Chapter {
   // MARK: - Claims
 
   /// Declares a paper claim and whether it held in this run; printed now and in the table
-  /// at the end. A claim that fails is reported, not treated as an error.
+  /// at the end. A claim that fails is reported, not treated as an error. `decided: false`
+  /// marks a claim the measurement could not decide (its unit should say why).
   public func claim<V: BinaryFloatingPoint>(
     _ text: String, paper: String, measured: V, format: String = "%.4g", unit: String = "",
-    threshold: String, holds: Bool, kind: Claim.Kind = .paper
+    threshold: String, holds: Bool, kind: Claim.Kind = .paper, decided: Bool = true
   ) {
     let claim = Claim(
       text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
-      threshold: threshold, holds: holds, kind: kind)
+      threshold: threshold, holds: holds, kind: kind, decided: decided)
     record.access { $0.claims.append(claim) }
     let verdict =
-      kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
+      !decided
+      ? "is NOT decided"
+      : kind == .check ? (holds ? "passes" : "does NOT pass") : (holds ? "holds" : "does NOT hold")
     emit(
       "\(kind == .check ? "check" : kind == .postHoc ? "claim (post hoc)" : "claim"): \(text): \(claim.displayedValue) (\(threshold)) \(verdict)"
     )

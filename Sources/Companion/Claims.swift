@@ -41,23 +41,29 @@ public struct Claim: Codable, Sendable, Equatable {
   public var threshold: String
   public var holds: Bool
   public var kind: Kind
+  /// False when the measurement could not decide the claim — a run it needs stopped before it
+  /// converged, or never reached the level the claim is read at. Such a claim does not hold,
+  /// but it is not contradicted either: its verdict is "not decided", and tallies say how many.
+  public var decided: Bool
 
+  /// A claim that is not `decided` never `holds`.
   public init(
     text: String, paper: String, measured: Double, format: String = "%.4g", unit: String = "",
-    threshold: String, holds: Bool, kind: Kind = .paper
+    threshold: String, holds: Bool, kind: Kind = .paper, decided: Bool = true
   ) {
     self.kind = kind
+    self.decided = decided
     self.text = text
     self.paper = paper
     self.measured = measured
     self.format = format
     self.unit = unit
     self.threshold = threshold
-    self.holds = holds
+    self.holds = holds && decided
   }
 
   enum CodingKeys: String, CodingKey {
-    case text, paper, measured, format, unit, threshold, holds, kind
+    case text, paper, measured, format, unit, threshold, holds, kind, decided
   }
 
   /// Results written before claims had kinds read as the papers' claims.
@@ -71,6 +77,29 @@ public struct Claim: Codable, Sendable, Equatable {
     threshold = try c.decode(String.self, forKey: .threshold)
     holds = try c.decode(Bool.self, forKey: .holds)
     kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .paper
+    decided = try c.decodeIfPresent(Bool.self, forKey: .decided) ?? true
+    holds = holds && decided
+  }
+
+  /// `decided` is written only when false, so the results of chapters whose claims are all
+  /// decided read exactly as before the field existed.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(text, forKey: .text)
+    try c.encode(paper, forKey: .paper)
+    try c.encode(measured, forKey: .measured)
+    try c.encode(format, forKey: .format)
+    try c.encode(unit, forKey: .unit)
+    try c.encode(threshold, forKey: .threshold)
+    try c.encode(holds, forKey: .holds)
+    try c.encode(kind, forKey: .kind)
+    if !decided { try c.encode(decided, forKey: .decided) }
+  }
+
+  /// The verdict in a word: "holds", "fails", "passes" (a check) or "not decided".
+  public var verdict: String {
+    if !decided { return "not decided" }
+    return holds ? (kind == .check ? "passes" : "holds") : "fails"
   }
 
   /// Equal in every field, the measured value bit for bit — and a measure that is not a number
@@ -80,6 +109,7 @@ public struct Claim: Codable, Sendable, Equatable {
       a.measured.isNaN ? b.measured.isNaN : a.measured.bitPattern == b.measured.bitPattern
     return a.text == b.text && a.paper == b.paper && sameMeasure && a.format == b.format
       && a.unit == b.unit && a.threshold == b.threshold && a.holds == b.holds && a.kind == b.kind
+      && a.decided == b.decided
   }
 
   /// The measured value as the chapter wants it shown, e.g. "3.20e-08" or "97.1%".
@@ -107,7 +137,7 @@ public enum ClaimsTable {
     let header = ["", "Claim", "Measured", "Threshold", "Paper"]
     let rows = claims.map {
       [
-        $0.kind == .check ? ($0.holds ? "passes" : "FAILS") : ($0.holds ? "holds" : "FAILS"),
+        $0.verdict == "fails" ? "FAILS" : $0.verdict,
         $0.kind.label + $0.text, $0.displayedValue, $0.threshold,
         $0.paper,
       ]
@@ -125,20 +155,27 @@ public enum ClaimsTable {
     return line(header) + rule + rows.map(line).joined() + tally(claims) + "\n"
   }
 
-  /// "4 of 7 of the papers' claims hold; 1 of 1 claims tested after a first run holds; 2 of
-  /// 2 checks pass." (each part only if present).
+  /// "4 of 7 of the papers' claims hold (2 not decided); 1 of 1 claims tested after a first
+  /// run holds; 2 of 2 checks pass." (each part only if present).
   public static func tally(_ claims: [Claim]) -> String {
     let paper = claims.filter { $0.kind == .paper }
     let postHoc = claims.filter { $0.kind == .postHoc }
     let checks = claims.filter { $0.kind == .check }
+    /// " (2 not decided)", or nothing when every claim was decided.
+    func undecided(_ claims: [Claim]) -> String {
+      let count = claims.filter { !$0.decided }.count
+      return count == 0 ? "" : " (\(count) not decided)"
+    }
     var parts: [String] = []
     if !paper.isEmpty {
-      parts.append("\(paper.filter(\.holds).count) of \(paper.count) of the papers' claims hold")
+      parts.append(
+        "\(paper.filter(\.holds).count) of \(paper.count) of the papers' claims hold\(undecided(paper))"
+      )
     }
     if !postHoc.isEmpty {
       let held = postHoc.filter(\.holds).count
       parts.append(
-        "\(held) of \(postHoc.count) claims tested after a first run \(held == 1 ? "holds" : "hold") (post hoc, tallied apart)"
+        "\(held) of \(postHoc.count) claims tested after a first run \(held == 1 ? "holds" : "hold")\(undecided(postHoc)) (post hoc, tallied apart)"
       )
     }
     if !checks.isEmpty {
@@ -175,7 +212,7 @@ public enum ClaimsTable {
     for claim in claims {
       let cells = [
         claim.text, claim.paper, claim.displayedValue, claim.threshold,
-        claim.holds ? "yes" : "**no**",
+        claim.decided ? (claim.holds ? "yes" : "**no**") : "not decided",
       ]
       text += "| " + cells.map(escapeTableCell).joined(separator: " | ") + " |\n"
     }

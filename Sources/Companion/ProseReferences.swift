@@ -9,7 +9,7 @@ import Foundation
 ///     {{scalar "final gap, LSTM" | %+.3f}}          a scalar of the results
 ///     {{claim "BN reaches the baseline" | %.3f}}     the measured value of the claim whose
 ///                                                    text starts so (it must be one claim)
-///     {{verdict "BN reaches the baseline"}}          "holds" or "fails" ("passes" for a check)
+///     {{verdict "BN reaches the baseline"}}          "holds", "fails", "not decided" ("passes" for a check)
 ///     {{series "validation bpc" "LSTM" min | %.3f}}  a point of a series: `at STEP`, `first`,
 ///                                                    `last`, `min`, `max`, or the step of one
 ///                                                    of them, `argmin`, `argmax`
@@ -124,7 +124,7 @@ public enum ProseReferences {
       let claim = try self.claim(try words.quoted(), in: results)
       try words.end()
       guard parts.count == 1 else { throw CompanionError("a verdict takes no format") }
-      return claim.holds ? (claim.kind == .check ? "passes" : "holds") : "fails"
+      return claim.verdict
     default:
       break
     }

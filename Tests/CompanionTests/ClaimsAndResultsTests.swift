@@ -64,6 +64,32 @@ struct ClaimsAndResultsTests {
     #expect(roundTrip == check)
   }
 
+  /// A claim the measurement could not decide (a run stopped before it converged) is neither
+  /// held nor contradicted: its verdict says so everywhere, tallies count it, and it cannot
+  /// be made to hold by the rule that would have decided it.
+  @Test func aClaimNotDecidedSaysSoEverywhere() throws {
+    let undecided = Claim(
+      text: "BN is better at convergence", paper: "p", measured: 0.5, format: "%.1f",
+      unit: " points (a run did not converge)", threshold: "every repetition above",
+      holds: true, decided: false)
+    #expect(!undecided.holds, "not decided never holds")
+    #expect(undecided.verdict == "not decided")
+    #expect(Self.claims.map(\.verdict) == ["holds", "fails"])
+    let claims = Self.claims + [undecided]
+    let text = ClaimsTable.text(claims)
+    #expect(text.contains("not decided  BN is better at convergence"))
+    #expect(text.hasSuffix("1 of 3 of the papers' claims hold (1 not decided).\n"))
+    #expect(ClaimsTable.markdown([undecided]).contains("| not decided |"))
+    var results = Self.sampleResults()
+    results.claims = claims
+    #expect(results.claimsHeld == (held: 1, total: 3))
+    let json = String(decoding: try results.encoded(), as: UTF8.self)
+    #expect(json.components(separatedBy: "\"decided\"").count == 2, "written only when false")
+    let decoded = try Results.decode(try results.encoded())
+    #expect(decoded.claims == claims)
+    #expect(decoded.claims.map(\.decided) == [true, true, false])
+  }
+
   static func sampleResults() -> Results {
     Results(
       config: .init(
