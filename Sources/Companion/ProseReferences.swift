@@ -16,6 +16,8 @@ import Foundation
 ///     {{phase "character runs" | duration}}          a phase's wall time, in seconds
 ///     {{total | duration}}                           the chapter's wall time
 ///     {{table "inference"}}                          a table the chapter recorded, as Markdown
+///     {{long claims}}                                the claims tables with their tally, as
+///                                                    the page ends with the book preset's
 ///     {{held}}, {{passed}}                           "6 of 10": the papers' claims that held,
 ///                                                    the checks of our own code that passed
 ///     {{posthoc}}                                    the claims tested after a first run
@@ -110,6 +112,11 @@ public enum ProseReferences {
           "the results hold no table \"\(name)\"\(known(results.tables.map(\.name)))")
       }
       return table.markdown
+    case "claims":
+      try words.end()
+      guard parts.count == 1 else { throw CompanionError("the claims take no format") }
+      return results.claims.isEmpty
+        ? "This run tested no claims.\n" : ClaimsTable.markdown(results.claims)
     case "held", "passed", "posthoc":
       try words.end()
       guard parts.count == 1 else { throw CompanionError("a count takes no format") }
@@ -163,7 +170,7 @@ public enum ProseReferences {
       number = results.timings.totalSeconds
     default:
       throw CompanionError(
-        "\"\(kind)\" is not a kind of reference (scalar, claim, verdict, series, phase, total, table, held, passed)"
+        "\"\(kind)\" is not a kind of reference (scalar, claim, verdict, series, phase, total, table, claims, held, passed, posthoc)"
       )
     }
     try words.end()

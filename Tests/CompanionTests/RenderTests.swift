@@ -398,6 +398,21 @@ struct ProseReferenceTests {
     }
   }
 
+  /// `{{long claims}}` puts the long preset's claims tables on the page, the same tables the
+  /// page ends with for the book preset's run.
+  @Test func theLongPresetsClaimsCanBeShown() throws {
+    let long = Self.results(scale: 2)
+    let page = try PageRenderer.render(
+      source: "//: The long run:\n//:\n//: {{long claims}}", chapter: Catalog.chapter(number: 4)!,
+      results: Self.results(), long: long)
+    #expect(page.contains(ClaimsTable.markdown(long.claims)), "\(page)")
+    #expect {
+      try ProseReferences.expand(#"{{claims | %d}}"#, results: long)
+    } throws: { error in
+      "\(error)".contains("the claims take no format")
+    }
+  }
+
   @Test func aChapterNeverRunShowsNoNumbers() throws {
     let page = try page(nil)
     #expect(page.contains("The gap is (not run yet) bits"))
