@@ -20,10 +20,13 @@ public enum BNLSTMKernels {
   // MARK: Forward
 
   /// a_t ← γ_h x̂_h + (γ_x x̂_x + b): BN_h of step t's h_{t−1} W_h (in `a`), with its
-  /// statistics, its x̂ written to its tape, plus BN_x of step t's x_t W_x (`inputTerm`) with
-  /// the statistics `statisticsOfAllSteps` took, plus the bias. The staged form:
-  /// `recurrent.forward(step: t, a, into: a)`, then `a += γ_x x̂_x + b` with γ_x x̂_x from
-  /// BN_x's `forwardAll`.
+  /// statistics, its x̂ written to its tape, plus BN_x of step t's x_t W_x (`inputTerm`), with
+  /// its statistics too, plus the bias. The staged form: `recurrent.forward(step: t, a,
+  /// into: a)`, then `a += γ_x x̂_x + b` with γ_x x̂_x from BN_x's `forwardAll`.
+  ///
+  /// BN_x's statistics are taken here, step by step, although they could all be taken before
+  /// the loop: here x_t W_x comes from memory once, and stays in cache for the pass that
+  /// normalises it; before the loop, all T steps of it (80 MB at T = 784) would be read twice.
   @inlinable
   public static func addNormalizedTerms<T: Scalar>(
     step t: Int, _ a: MatrixView<T>, recurrent: RecurrentBatchNorm<T>,
@@ -35,13 +38,15 @@ public enum BNLSTMKernels {
     require(
       recurrent.beta == nil && input.beta == nil,
       "\(recurrent.name) and \(input.name) have a β: their outputs are not γ x̂")
+    let (meanX, inverseStdX) = input.statistics(
+      of: inputTerm, statisticRow: t, populationStep: t, mask: mask)
     let (mean, s) = recurrent.statistics(
       of: a, statisticRow: t, populationStep: t, mask: mask)
     let tapeH = recurrent.normalized.view.rows(t * a.rows..<(t + 1) * a.rows)
     let (mu, sh, gh, gx) = (
       mean.base, s.base, recurrent.gamma.valueView.base, input.gamma.valueView.base
     )
-    let (muX, sX) = (input.normalizingMean(step: t), input.stepInverseStd.view.row(t))
+    let (muX, sX) = (meanX.base, inverseStdX.base)
     let n = a.cols
     // page-span: fused terms
     for r in 0..<a.rows {
@@ -215,28 +220,6 @@ public enum BNLSTMKernels {
 }
 
 extension RecurrentBatchNorm {
-  /// BN_x's statistics of every step (tracked into the population if the policy says so),
-  /// as `forwardAll` takes them, and nothing else: x̂_x = (x W_x − μ_x) · s_x is recomputed
-  /// from x W_x where it is needed (`BNLSTMKernels.addNormalizedTerms`, `backwardAllInPlace`),
-  /// with the same operations, so neither x̂_x nor γ_x x̂_x — (T·B) × 4H each — is ever
-  /// written to memory and read back.
-  @inlinable
-  public func statisticsOfAllSteps(_ x: MatrixView<T>, mask: UnsafeBufferPointer<T>?) {
-    require(beta == nil, "\(name) has a β: its output is not γ x̂")
-    require(statistics != .sequenceWise, "\(name): per-step statistics only")
-    require(
-      x.rows == normalized.rows && x.cols == features,
-      "\(name): all steps given \(x.rows)×\(x.cols), expected \(normalized.rows)×\(features) (\(tapeSteps) steps of \(batch))"
-    )
-    if let mask { require(mask.count == x.rows, "\(name): a mask of \(mask.count) for \(x.rows)") }
-    for t in 0..<tapeSteps {
-      let rows = t * batch..<(t + 1) * batch
-      _ = statistics(
-        of: x.rows(rows), statisticRow: t, populationStep: t,
-        mask: mask.map { UnsafeBufferPointer(rebasing: $0[rows]) })
-    }
-  }
-
   /// The μ step t was normalised with: this batch's, or the population's.
   @inlinable
   func normalizingMean(step t: Int) -> UnsafeMutablePointer<T> {
@@ -244,7 +227,7 @@ extension RecurrentBatchNorm {
     return populationMeans.view.row(statistics == .perStep ? population.index(t) : 0)
   }
 
-  /// `backwardAll` of a `statisticsOfAllSteps` forward, written in place over `dy`, with x̂
+  /// `backwardAll` of BN_x as `addNormalizedTerms` runs it, written in place over `dy`, with x̂
   /// recomputed from the forward pass's input `x`; and Σ_rows ∂ℓ/∂y — every row, padding too
   /// — into `columnSums` (overwriting): the bias's gradient, taken in the pass that reads
   /// each row for BN's own sums, in the order `columnSums(of:into:)` adds them.
@@ -269,7 +252,7 @@ extension RecurrentBatchNorm {
     let (dg, db, scale) = (scratch.row(0), scratch.row(1), scratch.row(2))
     let (g, dGamma) = (gamma.valueView.base, gamma.gradientView.base)
     // x̂ of one step, recomputed as the forward pass computed it, into the first step's rows
-    // of the tape (unused: a `statisticsOfAllSteps` forward keeps no x̂), which stay in cache
+    // of the tape (unused: `addNormalizedTerms` keeps no x̂_x), which stay in cache
     // from one step to the next; the second pass reads them back instead of recomputing.
     let stepXHat = normalized.view.rows(0..<batch)
     let batchStatistics = policy.usesBatchStatistics

@@ -303,11 +303,9 @@ public final class RecurrentLayer<T: Scalar> {
   @inlinable
   func run() -> MatrixView<T> {
     let b = batch
-    // The input term's normalization covers all steps before the loop. (Where BN_h's pass
-    // adds it, only its statistics: that pass normalises x_t W_x as it adds it.)
-    if let (input, _) = fusedTerms {
-      input.statisticsOfAllSteps(inputTerm.view, mask: mask)
-    } else {
+    // The input term's normalization covers all steps before the loop, except where BN_h's
+    // pass adds it: that pass takes its statistics and normalises x_t W_x step by step.
+    if fusedTerms == nil {
       inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
     }
     let a = preactivation.view
