@@ -100,7 +100,9 @@ struct PyTorchReferenceTests {
       checked += 1
     }
     #expect(checked == c.parameters.count)
-    // ∂ℓ/∂x, through the layer's input gradient.
+    // ∂ℓ/∂x, through the layer's input gradient, after the forward pass again: a backward
+    // pass may spend the tape.
+    _ = model.forward(.dense(x.valueView), steps: steps, batch: batch, statistics: .batch)
     let top: MatrixView<Double> =
       c.head == "lm" ? model.readout.inputGradient.view : model.topGradient.view
     let dx = try #require(model.layers[0].backward(top, computesInputGradient: true))

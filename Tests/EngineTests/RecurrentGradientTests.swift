@@ -117,7 +117,9 @@ struct RecurrentGradientTests {
         _ = loss(forward(), model.loss)
         model.backward(model.loss.backwardView())
         if let input {
-          // ∂ℓ/∂x from the first layer, recomputed with the input gradient switched on.
+          // ∂ℓ/∂x from the first layer, recomputed with the input gradient switched on (after
+          // the forward pass again: a backward pass may spend the tape).
+          _ = loss(forward(), model.loss)
           let dx = model.layers[0].backward(
             Self.topGradient(model), computesInputGradient: true)!
           input.gradientView.copy(from: dx)

@@ -99,16 +99,22 @@ public enum BNLSTMKernels {
 
   // MARK: Backward
 
-  /// Step t of the BN-LSTM's backward pass from ∂ℓ/∂h_t (`hiddenGradient`) to ∂ℓ/∂ã_t
-  /// (`gateGradient`), ∂ℓ/∂(h_{t−1} W_h) (`recurrentGradient`) and ∂ℓ/∂c_{t−1} (written over
-  /// `nextCellGradient`, which holds ∂ℓ/∂c_t from step t + 1 on entry), adding into γ_c, β_c
-  /// and γ_h's gradients. `cellGradient` is B×H scratch. Three passes over the rows:
+  /// Step t of the BN-LSTM's backward pass from ∂ℓ/∂h_t (`hiddenGradient`) to ∂ℓ/∂ã_t, written
+  /// over step t's `gates`, ∂ℓ/∂(h_{t−1} W_h), written over BN_h's x̂ of step t, and ∂ℓ/∂c_{t−1}
+  /// (written over `nextCellGradient`, which holds ∂ℓ/∂c_t from step t + 1 on entry), adding
+  /// into γ_c, β_c and γ_h's gradients. `cellGradient` is B×H scratch. Three passes over the
+  /// rows:
   ///
   /// 1. through h_t = o ⊙ tanh(ĉ_t) (`LSTMKernels.outputBackward`), summing BN_c's Σ ∂ℓ/∂ĉ
   ///    and Σ ∂ℓ/∂ĉ · x̂_c;
   /// 2. through BN_c, plus ∂ℓ/∂c from step t + 1, then through c_t = f ⊙ c_{t−1} + i ⊙ g
   ///    (`LSTMKernels.cellBackward`), summing BN_h's Σ ∂ℓ/∂ã and Σ ∂ℓ/∂ã · x̂_h;
   /// 3. through BN_h.
+  ///
+  /// In place, because the step reads its gates and x̂_h for the last time here: a gradient
+  /// written into a fresh (T·B) × 4H buffer makes the CPU first read each of its lines from
+  /// memory (to own it), 80 MB per buffer at T = 784; written over a row it has just read, the
+  /// line is already in cache. The tape is spent: one backward pass per forward pass.
   ///
   /// For batch statistics only (training); with population statistics the layer runs the
   /// staged form.
@@ -117,16 +123,13 @@ public enum BNLSTMKernels {
     step t: Int, hiddenGradient dh: MatrixView<T>, gates: MatrixView<T>,
     tanhCell: MatrixView<T>, previousCell: MatrixView<T>, cellNorm: RecurrentBatchNorm<T>,
     recurrent: RecurrentBatchNorm<T>, mask: UnsafeBufferPointer<T>?,
-    gateGradient: MatrixView<T>, cellGradient: MatrixView<T>,
-    nextCellGradient: MatrixView<T>, recurrentGradient: MatrixView<T>
+    cellGradient: MatrixView<T>, nextCellGradient: MatrixView<T>
   ) {
     let (b, h) = (dh.rows, dh.cols)
     let g = 4 &* h
+    LSTMKernels.check(gates, gates: gates, cells: tanhCell, cellGradient, dh, rows: b, hidden: h)
     LSTMKernels.check(
-      gates, gates: gateGradient, cells: tanhCell, cellGradient, dh, rows: b, hidden: h)
-    LSTMKernels.check(
-      recurrentGradient, gates: gateGradient, cells: previousCell, nextCellGradient, nil, rows: b,
-      hidden: h)
+      gates, gates: gates, cells: previousCell, nextCellGradient, nil, rows: b, hidden: h)
     cellNorm.checkBackwardStep(t, rows: b, features: h)
     recurrent.checkBackwardStep(t, rows: b, features: g)
     require(
@@ -144,15 +147,17 @@ public enum BNLSTMKernels {
     dbC.update(repeating: 0, count: h)
     dgH.update(repeating: 0, count: g)
     dbH.update(repeating: 0, count: g)
-    // 1. ∂ℓ/∂ã_o and ∂ℓ/∂ĉ; BN_c's ∂ℓ/∂γ_c = Σ ∂ℓ/∂ĉ · x̂_c, ∂ℓ/∂β_c = Σ ∂ℓ/∂ĉ
+    // Each in-place loop reads and writes through one pointer: LLVM vectorises a loop whose
+    // source and destination are different pointers only after checking at run time that
+    // they do not overlap, and runs it scalar when they do — even exactly.
+    // 1. ∂ℓ/∂ĉ and ∂ℓ/∂ã_o; BN_c's ∂ℓ/∂γ_c = Σ ∂ℓ/∂ĉ · x̂_c, ∂ℓ/∂β_c = Σ ∂ℓ/∂ĉ
     var m = 0
     for r in 0..<b {
-      let (d, o, tc) = (dh.row(r), gates.row(r) + 2 &* h, tanhCell.row(r))
-      let (dao, dc) = (gateGradient.row(r) + 2 &* h, cellGradient.row(r))
-      // ∂ℓ/∂ã_o = ∂ℓ/∂h · tanh(ĉ) · σ'(ã_o)
-      for j in 0..<h { dao[j] = d[j] * tc[j] * o[j] * (1 - o[j]) }
+      let (d, o, tc, dc) = (dh.row(r), gates.row(r) + 2 &* h, tanhCell.row(r), cellGradient.row(r))
       // ∂ℓ/∂ĉ = ∂ℓ/∂h · o · tanh'(ĉ)
       for j in 0..<h { dc[j] = d[j] * o[j] * (1 - tc[j] * tc[j]) }
+      // ∂ℓ/∂ã_o = ∂ℓ/∂h · tanh(ĉ) · σ'(ã_o), over o
+      for j in 0..<h { o[j] = d[j] * tc[j] * o[j] * (1 - o[j]) }
       guard BatchNormalization.counts(mask, r) else { continue }
       let xh = tapeC.row(r)
       for j in 0..<h {
@@ -180,37 +185,38 @@ public enum BNLSTMKernels {
       }
       let act = gates.row(r)
       let (i, f, gg, cPrev) = (act, act + h, act + 3 &* h, previousCell.row(r))
-      let da = gateGradient.row(r)
-      let (dai, daf, dag) = (da, da + h, da + 3 &* h)
+      // ∂ℓ/∂ã_i and ∂ℓ/∂ã_g each read both i and g, so ∂ℓ/∂ã_i waits in the row of
+      // ∂ℓ/∂c_{t+1}, read above for the last time, until ∂ℓ/∂ã_g is over g.
       // ∂ℓ/∂ã_i = ∂ℓ/∂c · g · σ'(ã_i)
-      for j in 0..<h { dai[j] = dc[j] * gg[j] * i[j] * (1 - i[j]) }
-      // ∂ℓ/∂ã_f = ∂ℓ/∂c · c_{t−1} · σ'(ã_f)
-      for j in 0..<h { daf[j] = dc[j] * cPrev[j] * f[j] * (1 - f[j]) }
-      // ∂ℓ/∂ã_g = ∂ℓ/∂c · i · tanh'(ã_g)
-      for j in 0..<h { dag[j] = dc[j] * i[j] * (1 - gg[j] * gg[j]) }
+      for j in 0..<h { dcNext[j] = dc[j] * gg[j] * i[j] * (1 - i[j]) }
+      // ∂ℓ/∂ã_g = ∂ℓ/∂c · i · tanh'(ã_g), over g
+      for j in 0..<h { gg[j] = dc[j] * i[j] * (1 - gg[j] * gg[j]) }
+      i.update(from: dcNext, count: h)
       // ∂ℓ/∂c_{t−1} = ∂ℓ/∂c · f
       for j in 0..<h { dcNext[j] = dc[j] * f[j] }
+      // ∂ℓ/∂ã_f = ∂ℓ/∂c · c_{t−1} · σ'(ã_f), over f
+      for j in 0..<h { f[j] = dc[j] * cPrev[j] * f[j] * (1 - f[j]) }
       guard counted else { continue }
       // ∂ℓ/∂γ_h = Σ ∂ℓ/∂ã · x̂_h; Σ ∂ℓ/∂ã
       let xhh = tapeH.row(r)
       for j in 0..<g {
-        dgH[j] += da[j] * xhh[j]
-        dbH[j] += da[j]
+        dgH[j] += act[j] * xhh[j]
+        dbH[j] += act[j]
       }
       m += 1
     }
     let mH = T(m)
     let (gh, sh) = (recurrent.gamma.valueView.base, recurrent.stepInverseStd.view.row(t))
     for j in 0..<g { scaleH[j] = gh[j] * sh[j] / mH }
-    // 3. ∂ℓ/∂(h_{t−1} W_h) through BN_h
+    // 3. ∂ℓ/∂(h_{t−1} W_h) through BN_h, over x̂_h
     for r in 0..<b {
-      let out = recurrentGradient.row(r)
+      let xh = tapeH.row(r)
       guard BatchNormalization.counts(mask, r) else {
-        out.update(repeating: 0, count: g)
+        xh.update(repeating: 0, count: g)
         continue
       }
-      let (d, xh) = (gateGradient.row(r), tapeH.row(r))
-      for j in 0..<g { out[j] = scaleH[j] * (mH * d[j] - dbH[j] - xh[j] * dgH[j]) }
+      let d = gates.row(r)
+      for j in 0..<g { xh[j] = scaleH[j] * (mH * d[j] - dbH[j] - xh[j] * dgH[j]) }
     }
     let (dGammaC, dGammaH) = (cellNorm.gamma.gradientView.base, recurrent.gamma.gradientView.base)
     for j in 0..<h { dGammaC[j] += dgC[j] }

@@ -77,6 +77,8 @@ public final class RecurrentLayer<T: Scalar> {
   @usableFromInline var policy = StatisticsPolicy.batch
   @usableFromInline var mask: UnsafeBufferPointer<T>?
   @usableFromInline var startedFresh = true
+  /// Whether a backward pass has written its gradients over this forward pass's tape.
+  @usableFromInline var tapeSpent = false
   // The input: a dense view, or token ids.
   @usableFromInline var denseInput: MatrixView<T>?
   @usableFromInline var tokens: [Int] = []
@@ -92,6 +94,7 @@ public final class RecurrentLayer<T: Scalar> {
   @usableFromInline let carriedHidden = Buffer<T>()
   @usableFromInline let carriedCell = Buffer<T>()
   // Backward buffers.
+  // (The BN-LSTM's training writes these two over `gates` and BN_h's x̂.)
   @usableFromInline let preactivationGradient = Buffer<T>()  // (T·B) × G: ∂ℓ/∂a_t
   @usableFromInline let recurrentTermGradient = Buffer<T>()  // (T·B) × G: ∂ℓ/∂(h W_h)
   @usableFromInline let hiddenGradient = Buffer<T>()  // B × H: ∂ℓ/∂h_t
@@ -256,6 +259,7 @@ public final class RecurrentLayer<T: Scalar> {
     self.mask = mask
     policy = statistics
     startedFresh = !continues
+    tapeSpent = false
     inputTerm.reshape(rows: steps * batch, cols: g)
     gates.reshape(rows: steps * batch, cols: g)
     hiddens.reshape(rows: (steps + 1) * batch, cols: h)
@@ -448,11 +452,24 @@ public final class RecurrentLayer<T: Scalar> {
       "\(name): ∂ℓ/∂h of \(outputGradient.rows)×\(outputGradient.cols), expected \(steps * b)×\(h)"
     )
     for p in parameters { p.zeroGradient() }
-    let da = preactivationGradient.reshape(rows: steps * b, cols: g)
+    // The BN-LSTM's step in three passes (training's batch statistics only), writing ∂ℓ/∂a_t
+    // over the gates' tape and ∂ℓ/∂(h_{t−1} W_h) over BN_h's x̂ (`BNLSTMKernels.backwardStep`).
+    var fusedStep: (cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
+    if policy.usesBatchStatistics, let fusedCellNorm, let (_, recurrent) = fusedTerms {
+      fusedStep = (fusedCellNorm, recurrent)
+      require(!tapeSpent, "\(name): one backward pass per forward pass (the first spent the tape)")
+      tapeSpent = true
+    }
+    let da =
+      fusedStep != nil ? gates.view : preactivationGradient.reshape(rows: steps * b, cols: g)
     // ∂ℓ/∂(h_{t−1} W_h) is ∂ℓ/∂a_t (after the whole pre-activation's BN, if any) unless
     // BN_h stands between them.
     let dRecurrent =
-      recurrentNorm != nil ? recurrentTermGradient.reshape(rows: steps * b, cols: g) : da
+      if let (_, recurrent) = fusedStep {
+        recurrent.normalized.view
+      } else {
+        recurrentNorm != nil ? recurrentTermGradient.reshape(rows: steps * b, cols: g) : da
+      }
     let dh = hiddenGradient.reshape(rows: b, cols: h)
     let dhNext = nextHiddenGradient.reshape(rows: b, cols: h)
     let dc = cellGradient.reshape(rows: b, cols: h)
@@ -461,11 +478,6 @@ public final class RecurrentLayer<T: Scalar> {
     dcNext.fill(0)
     if recordsHiddenGradientNorms {
       gradientNorms = Array(repeating: 0, count: steps)
-    }
-    // The BN-LSTM's step in three passes (training's batch statistics only).
-    var fusedStep: (cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
-    if policy.usesBatchStatistics, let fusedCellNorm, let (_, recurrent) = fusedTerms {
-      fusedStep = (fusedCellNorm, recurrent)
     }
     // page-span: backward step
     for t in stride(from: steps - 1, through: 0, by: -1) {
@@ -480,10 +492,9 @@ public final class RecurrentLayer<T: Scalar> {
       if let (cellNorm, recurrent) = fusedStep {
         // the five lines below, then BN_h's backward, fused into three passes
         BNLSTMKernels.backwardStep(
-          step: t, hiddenGradient: dh, gates: gates.view.rows(rows),
-          tanhCell: tanhCells.view.rows(rows), previousCell: cells.view.rows(rows),
-          cellNorm: cellNorm, recurrent: recurrent, mask: stepMask, gateGradient: daT,
-          cellGradient: dc, nextCellGradient: dcNext, recurrentGradient: dRecurrentT)
+          step: t, hiddenGradient: dh, gates: daT, tanhCell: tanhCells.view.rows(rows),
+          previousCell: cells.view.rows(rows), cellNorm: cellNorm, recurrent: recurrent,
+          mask: stepMask, cellGradient: dc, nextCellGradient: dcNext)
       } else if isLSTM {
         let gatesT = gates.view.rows(rows)
         // through h_t = o ⊙ tanh(ĉ_t): ∂ℓ/∂ã_o and ∂ℓ/∂ĉ_t
