@@ -37,7 +37,7 @@ extension Chapter {
     let claim = Claim(
       text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
       threshold: threshold, holds: holds, kind: kind, decided: decided)
-    record.access { $0.claims.append(claim) }
+    record.access { $0.put(claim) }
     let verdict =
       !decided
       ? "is NOT decided"

@@ -46,6 +46,14 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
     tables.append(table)
   }
 
+  /// Records `claim`, replacing an earlier claim of the same text. A run resumed from a
+  /// checkpoint starts from the record the checkpoint saved, claims included, and then makes
+  /// again the claims that follow its last finished unit: each must stand once.
+  mutating func put(_ claim: Claim) {
+    claims.removeAll { $0.text == claim.text }
+    claims.append(claim)
+  }
+
   /// Records `figure`'s files, replacing an earlier record of the same name.
   mutating func put(_ figure: Results.FigureRecord) {
     figures.removeAll { $0.name == figure.name }
@@ -66,8 +74,8 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
     var counts: [String: Int] = [:]
     for series in series { counts[RecordMark.key(series)] = series.points.count }
     return RecordMark(
-      pointCounts: counts, scalars: scalars, tables: tables, figures: figures,
-      claims: claims.count, divergences: divergences.count, data: data.count)
+      pointCounts: counts, scalars: scalars, tables: tables, figures: figures, claims: claims,
+      divergences: divergences.count, data: data.count)
   }
 
   /// What was added since `mark` (a scalar counts as changed unless its bits are the same,
@@ -84,10 +92,11 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
       scalars: scalars.filter { name, value in
         mark.scalars[name].map { $0.bitPattern != value.bitPattern } ?? true
       },
-      // Tables and figures are replaced by name, so a new one may stand where an old one did:
+      // Tables, figures and claims are replaced by name (a claim's name is its text), so a new
+      // one may stand where an old one did:
       // what differs from the mark is what changed.
       tables: tables.filter { !mark.tables.contains($0) },
-      claims: Array(claims.dropFirst(mark.claims)),
+      claims: claims.filter { !mark.claims.contains($0) },
       divergences: Array(divergences.dropFirst(mark.divergences)),
       figures: figures.filter { !mark.figures.contains($0) },
       data: Array(data.dropFirst(mark.data)))
@@ -100,21 +109,23 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
     }
     for (name, value) in changes.scalars { scalars[name] = value }
     for table in changes.tables { put(table) }
-    claims += changes.claims
+    for claim in changes.claims { put(claim) }
     for divergence in changes.divergences { add(divergence) }
     for figure in changes.figures { put(figure) }
     data += changes.data
   }
 }
 
-/// How far a record had got: point counts per series, the scalars, tables and figures (which
-/// a later one of the same name replaces), and the lengths of the lists that only grow.
+/// How far a record had got: point counts per series, the scalars, tables, figures and
+/// claims (which a later one of the same name replaces), and the lengths of the lists that
+/// only grow.
 struct RecordMark: Sendable {
   let pointCounts: [String: Int]
   let scalars: [String: Double]
   let tables: [Results.Table]
   let figures: [Results.FigureRecord]
-  let claims, divergences, data: Int
+  let claims: [Claim]
+  let divergences, data: Int
 
   static func key(_ series: MetricSeries) -> String { series.metric + "\u{1F}" + series.run }
 }

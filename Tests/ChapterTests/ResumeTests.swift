@@ -61,13 +61,15 @@ struct ResumeTests {
     try Results.read(from: out.appendingPathComponent("\(chapter)-results.json"))
   }
 
-  /// Runs `chapter` (number `number`) in order on a generated corpus three times — whole;
-  /// stopped by SIGINT once its checkpoint names `unit` as in progress; resumed — and expects
-  /// the resumed run to end bit for bit where the whole one did. Returns the whole run's
-  /// results. (In order, --jobs 1: the checkpoint names the unit in progress, so the test
-  /// can stop the chapter inside the one it means. Side by side is Chapter 3's test below.)
+  /// Runs `chapter` (number `number`) in order on a generated corpus — whole; then stopped by
+  /// SIGINT once its checkpoint names `unit` as in progress, and again at each of
+  /// `alsoStopIn` after resuming; then resumed to the end — and expects the resumed run to end
+  /// bit for bit where the whole one did, every claim once. Returns the whole run's results.
+  /// (In order, --jobs 1: the checkpoint names the unit in progress, so the test can stop the
+  /// chapter inside the one it means. Side by side is Chapter 3's test below.)
   static func expectResumesInsideUnit(
-    _ unit: String, chapter: String, number: String, steps: Int, every: Int,
+    _ unit: String, alsoStopIn laterUnits: [String] = [], chapter: String, number: String,
+    steps: Int, every: Int,
     sourceLocation: SourceLocation = #_sourceLocation
   ) throws -> Results {
     let corpus = try PennTreebankFixture()
@@ -82,14 +84,20 @@ struct ResumeTests {
       "--preset", "smoke", "--steps", "\(steps)", "--checkpoint-every", "\(every)", "--quiet",
       "--corpus", corpus.path, "--jobs", "1",
     ]
-    let run = { (out: URL, stopAt: URL?) in
+    let run = { (out: URL, stopIn: String?) in
       try Self.run(
-        out: out, interruptAt: stopAt, once: "\"unit\":\"\(unit)\"", chapter: chapter,
-        options: options)
+        out: out,
+        interruptAt: stopIn.map { _ in
+          out.appendingPathComponent("\(number)-checkpoint.json")
+        }, once: stopIn.map { "\"unit\":\"\($0)\"" }, chapter: chapter, options: options)
     }
     #expect(try run(whole, nil).status == 0, sourceLocation: sourceLocation)
-    let stopped = try run(pieces, pieces.appendingPathComponent("\(number)-checkpoint.json"))
-    try #require(stopped.status == 130, "\(stopped.standardError)", sourceLocation: sourceLocation)
+    for stopIn in [unit] + laterUnits {
+      let stopped = try run(pieces, stopIn)
+      try #require(
+        stopped.status == 130, "stopped in \(stopIn): \(stopped.standardError)",
+        sourceLocation: sourceLocation)
+    }
     let resumed = try run(pieces, nil)
     #expect(resumed.status == 0, "\(resumed.standardError)", sourceLocation: sourceLocation)
     let (a, b) = (
@@ -100,18 +108,23 @@ struct ResumeTests {
       a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit",
       sourceLocation: sourceLocation)
     #expect(a.claims == b.claims, sourceLocation: sourceLocation)
+    #expect(
+      Set(b.claims.map(\.text)).count == b.claims.count, "every claim once",
+      sourceLocation: sourceLocation)
     return a
   }
 
   /// Chapter 5's runs keep more state than Chapter 3's — RMSProp's, the BN-LSTM's per-step
   /// populations, the initial-state noise generator of in-order MNIST, the best validation
   /// point's parameters, the language models' streams — and resume just as exactly. Stopped
-  /// inside the in-order BN-LSTM run: the one that draws initial-state noise.
+  /// inside the in-order BN-LSTM run: the one that draws initial-state noise. Then stopped
+  /// again inside the first character model, after the MNIST claims were made: the resumed
+  /// run starts from the checkpoint's record, claims included, and makes them again.
   @Test(.enabled(if: imageDataAvailable, imageDataMissing))
   func chapter5ResumesBitForBit() throws {
     let whole = try Self.expectResumesInsideUnit(
-      "BN-LSTM, sequential, rate 0.001", chapter: "ch05-recurrentbn", number: "05", steps: 12,
-      every: 5)
+      "BN-LSTM, sequential, rate 0.001", alsoStopIn: ["LSTM, rate 0.001"],
+      chapter: "ch05-recurrentbn", number: "05", steps: 12, every: 5)
     // Every run left its fingerprint: the classifiers' and the language models'.
     let runs = Set(
       whole.metrics.series.filter {
