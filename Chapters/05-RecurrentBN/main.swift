@@ -1391,7 +1391,8 @@ let (lengthRows, positions, statisticsDistance):
     }
     return (rows, curves, distance)
   }
-chapter.say("\nFigure 3(b): test bpc against sequence length (trained on \(charLength))")
+chapter.say(
+  "\nFigure 3(b): test bpc against sequence length (trained on sequences of \(charLength))")
 chapter.table(
   "test bpc against sequence length",
   header: ["length", "LSTM", "BN-LSTM, population statistics", "BN-LSTM, batch statistics"],
@@ -1630,7 +1631,8 @@ func mnistPanel(_ task: Task, validation: Bool, title: String) -> Panel {
   return Panel(
     title: title, xLabel: "training steps (batches of \(mnistBatch))",
     yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
-    yRange: validation ? 0...100 : nil, legend: validation ? .topLeft : .topRight,
+    // Accuracy rises from 10% and levels off high: the bottom right is the one empty corner.
+    yRange: validation ? 0...100 : nil, legend: validation ? .bottomRight : .topRight,
     series: series)
 }
 var mnistFigure = Figure(
@@ -1717,7 +1719,8 @@ let binWidth = max(1, longestLength / 20)
 /// LSTM's at the same position, averaged over the repetitions.
 let lstmByPosition = meanCurve(positions.lstm)
 let positionCurves: [(String, (x: [Double], y: [Double]), Role)] = [
-  ("BN-LSTM, population statistics (repeat-last past T_max)", positions.population, Role.batchNorm),
+  // Short labels: a legend as wide as the panel ran into its neighbour.
+  ("BN-LSTM, repeat-last population", positions.population, Role.batchNorm),
   ("BN-LSTM, batch statistics", positions.batch, .color(3)),
 ].map { label, curves, role in
   let difference = zip(meanCurve(curves), lstmByPosition).map { $0 - $1 }
@@ -1767,7 +1770,7 @@ if let statisticsDistance {
 var lengthFigure = Figure(
   name: "05-long-sequences",
   title:
-    "Figure 3(b): trained on \(charLength) characters, tested on \(lengthBatch) sequences of \(grouped(longestLength))",
+    "Figure 3(b): trained on sequences of \(charLength) characters, tested on \(lengthBatch) sequences of \(grouped(longestLength))",
   panels: lengthPanels, columns: 2)
 lengthFigure.width = 1400
 
@@ -2085,6 +2088,117 @@ for figure in [
  remaining wiggle is the sampling noise of 50 batches. The claim (less than 5% per step after
  step 10) **{{verdict "the per-step statistics settle"}}**.
 
+ ## The long preset: trained until they stop improving
+
+ The book preset's MNIST comparison is one of speed; Table 1 is a comparison of trained,
+ early-stopped models. `--preset long` trains every MNIST run until its validation accuracy
+ has not improved by 0.2 points for 2,000 steps (measured every 250 steps, at most
+ {{long scalar "MNIST step limit" | %,d}} steps — {{long scalar "epochs of the MNIST runs" | %.0f}}
+ epochs; 2,000 validation images), on a grid of three rates (3·10⁻³, 10⁻² and 3·10⁻²), three
+ repetitions each, and reads Table 1 at each run's best point. The character models train on
+ ten times the text — {{long scalar "training characters" | %,d}} characters, still
+ {{long scalar "character models' units" | %d}} units — the LSTM and the BN-LSTM at 0.002,
+ 0.004 and 0.008, measured every 100 steps, stopped after 2,000 steps without an improvement
+ of 0.002 bpc (at most {{long scalar "character step limit" | %,d}} steps). Every other part
+ of the chapter runs as in the book. Its grids, rules and claims were fixed before its only
+ run: none of its comparisons is post hoc (Figure 1's claim, the same computation as the
+ book's, still is). Results in `Figures/long/`, committed. The run was stopped four times
+ (for a quiet benchmark, a figure's title, the end of a working day, and the "not decided"
+ verdict below) and resumed from its checkpoints each time — training resumes bit for bit, but
+ the results record only the last segment's time ({{long total | duration}}). Its phases,
+ summed over the segments, took about an hour and a half of this machine's two cores: the
+ MNIST grid {{long phase "MNIST learning-rate grid" | duration}}, the repetitions
+ {{long phase "MNIST repetitions" | duration}}, the character grid
+ {{long phase "character learning-rate grid" | duration}}.
+
+ ![Figure 2, long preset](Figures/long/05-mnist.png)
+
+ {{long table "MNIST learning-rate grid"}}
+
+ {{long table "Table 1"}}
+
+ {{long table "MNIST repetitions"}}
+
+ Every model chose 10⁻², away from the grid's edges. But the rule we fixed did not stop most
+ runs: {{long scalar "runs converged, LSTM, sequential" | %d}},
+ {{long scalar "runs converged, BN-LSTM, sequential" | %d}},
+ {{long scalar "runs converged, LSTM, permuted" | %d}} and
+ {{long scalar "runs converged, BN-LSTM, permuted" | %d}} of the three repetitions converged
+ (LSTM and BN-LSTM, in order and permuted); the others were still setting new bests near
+ the step limit. So the MNIST claims are **not decided** by the test we set ourselves:
+ the BN-LSTM reaching the LSTM's best in fewer steps in order
+ ({{long claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}× the steps,
+ **{{long verdict "sequential MNIST: the BN-LSTM reaches"}}**) and permuted
+ (**{{long verdict "permuted MNIST: the BN-LSTM reaches"}}**: one BN-LSTM repetition never
+ reached the LSTM's lowest best), and Table 1's, test accuracy on permuted images at each
+ run's best point, BN − LSTM
+ {{long claim "permuted MNIST: the BN-LSTM's test accuracy" | %+.2f}} points
+ (**{{long verdict "permuted MNIST: the BN-LSTM's test accuracy"}}**; in order
+ {{long scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.2f}}).
+
+ *Why the rule did not stop them (our voice).* A tolerance of 0.2 points is 4 of 2,000
+ validation images, but one measurement's standard error near 83% accuracy is
+ $\sqrt{0.83 \cdot 0.17 / 2000} \approx 0.84$ points. On a plateau, noise alone sets a "new
+ best" every few measurements, and 2,000 steps is only eight of them. The rule was too strict
+ for its own noise; we report that instead of loosening it after seeing the outcome.
+
+ *What the runs say even so.* At 10,000 steps the curves are flat to within that noise, and
+ the Table 1 ranges overlap on both tasks: a tuned LSTM trained this long is as accurate as
+ the BN-LSTM at our scale (14×14 images, 64 units). The paper's gap on pMNIST (95.4% against
+ 90.2%) does not appear here — whether it needs the full 784-step sequences, 100 units and
+ ten times the training, or an LSTM baseline less tuned than ours, this run cannot tell. (In
+ panels (b) and (d) of the figure the legend box covers the curves' plateau above 80%; the
+ code now puts it in the empty bottom-right corner, and the next long run will draw it there.
+ The tables carry the numbers.)
+ The moving-average study and the γ sweep, rerun on these models, agree with the book's:
+
+ {{long table "moving averages"}}
+
+ and with γ = 1.0 the BN-LSTM trains slower than with 0.1 over the first
+ {{long scalar "γ sweep steps" | %d}} steps
+ ({{long claim "permuted MNIST: with initial γ = 1.0" | %+.3f}} nats,
+ **{{long verdict "permuted MNIST: with initial γ = 1.0"}}**).
+
+ ![Figure 3(a), long preset](Figures/long/05-characters.png)
+
+ {{long table "character learning-rate grid"}}
+
+ {{long table "character models at their rates"}}
+
+ On {{long scalar "training characters" | %,d}} characters the BN-LSTM reaches the LSTM's
+ training level in {{long claim "text: the BN-LSTM reaches" | %.2f}}× the steps
+ (**{{long verdict "text: the BN-LSTM reaches"}}**); its best validation bpc is
+ {{long claim "text: the BN-LSTM's best validation bpc" | %+.3f}} from the LSTM's
+ (**{{long verdict "text: the BN-LSTM's best validation bpc"}}**), and at equal fit
+ {{long claim "text: at equal training fit" | %+.3f}}
+ (**{{long verdict "text: at equal training fit"}}**);
+ {{long scalar "character runs that converged" | %d}} of
+ {{long scalar "character runs" | %d}} runs converged (every repetition did; three grid runs at the smaller rates were still
+ improving at the limit). On ten times the text the picture turns. The BN-LSTM is no faster
+ to the LSTM's training level: it levels off on the training batches while the LSTM keeps
+ fitting them (panel a). But it generalises better at both readings, in every repetition —
+ its best validation bpc is lower, and so is its validation bpc at the LSTM's level of fit
+ ({{long scalar "validation bpc at equal fit, BN-LSTM, mean" | %.3f}} against
+ {{long scalar "validation bpc at equal fit, LSTM, mean" | %.3f}}), the reading at which the
+ book's 30,000 characters showed no difference. On a text small enough to memorise, what BN
+ buys is speed; on one that is not, it is what the paper says, a model that generalises
+ better. One caveat: both models chose the grid's largest rate (0.008, marked *edge*), so
+ either might do better at a larger one.
+
+ ![Figure 3(b), long preset](Figures/long/05-long-sequences.png)
+
+ (This figure's title should read "trained on sequences of 100 characters", and its panel (a)
+ legend runs into panel (b): both are fixed in the code, for the next long run.)
+
+ Figure 3(b) on these models: past $T_{max}$ the BN-LSTM's per-position bpc, relative to the
+ LSTM's, moves by {{long claim "repeat-last works" | %+.3f}}
+ (**{{long verdict "repeat-last works"}}**), and batch statistics cost
+ {{long claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc at length 1,000
+ (**{{long verdict "with batch statistics the BN-LSTM is worse"}}**).
+
+ {{long claims}}
+
+
  ## The paper's data: real MNIST
 
  The book runs on Fashion-MNIST because it ships with Debian; the paper's numbers are
@@ -2099,7 +2213,7 @@ for figure in [
  result. MNIST is much easier than Fashion-MNIST, so both models should end far above the
  numbers here, and the gap the paper
  reports on pMNIST (95.4% against 90.2%) is the kind of difference the long preset's three
- repetitions can decide. The paper's own scale, 28×28 and 100 units for 200 epochs
+ repetitions can decide — if the runs converge, which on Fashion-MNIST most did not (above). The paper's own scale, 28×28 and 100 units for 200 epochs
  (`--preset paper`), is days of one core.
 
  ## Try this
@@ -2111,7 +2225,7 @@ for figure in [
  * A wider grid for the character models, above the edge of the BN-LSTM with γ = 1.0:
    `swift run -c release ch05-recurrentbn --rates 0.008,0.016,0.032`
  * More text: `swift run -c release ch05-recurrentbn --training-characters 300000`
- * The long preset (about an hour on two cores, resumable):
+ * The long preset (about an hour and a half on two cores, resumable):
    `swift run -c release ch05-recurrentbn --preset long`
 
  ## Summary
