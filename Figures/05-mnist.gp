@@ -68,7 +68,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [0:100]
-  set key inside top left
+  set key inside bottom right
   plot \
     data index 4 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 7 using 1:2:3 with filledcurves ls 2 notitle, \
@@ -107,7 +107,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
   set yrange [0:100]
-  set key inside top left
+  set key inside bottom right
   plot \
     data index 15 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 18 using 1:2:3 with filledcurves ls 2 notitle, \
