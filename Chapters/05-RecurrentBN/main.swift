@@ -2244,7 +2244,7 @@ for figure in [
  {{claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}× the steps) and on text
  ({{claim "text: the BN-LSTM reaches" | %.2f}}×), but on permuted pixels a tuned LSTM nearly
  keeps up. Whether it **generalises** better is a narrower question than the paper's figures
- suggest: on text, at the same fit to the training data it does not
+ suggest: on 30,000 characters of text, at the same fit to the training data it does not
  ({{claim "text: at equal training fit" | %+.3f}} bpc); it fits further before it overfits.
  The long preset asks both questions again of models trained until they stop improving. On
  MNIST it cannot decide them — most runs were still inching up at 10,000 steps — but a tuned
@@ -2254,7 +2254,8 @@ for figure in [
  faster to the LSTM's training level: on a text a model can memorise BN buys speed, on one it
  cannot, generalisation.
  Repeat-last statistics serve sequences ten times longer than training, at a small cost
- against the LSTM; a batch's own statistics are worse still
+ against the LSTM in the book preset and none in the long one; a batch's own statistics are
+ worse still
  ({{claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc at 1,000 characters). And one lesson the paper leaves in its code: evaluate with
  statistics re-estimated for the current weights. The moving averages training leaves behind
  lag the weights, and with the authors' momentum in a short run they also still remember
