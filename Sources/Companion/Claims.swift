@@ -185,8 +185,10 @@ public enum ClaimsTable {
   }
 
   /// The claims as Markdown for the rendered chapter page: the papers' claims in one table,
-  /// the checks of our own derivations and code in another, and the tally.
+  /// the checks of our own derivations and code in another, and the tally (or a line saying
+  /// the run tested none). Both the page's closing section and `{{long claims}}` show this.
   public static func markdown(_ claims: [Claim]) -> String {
+    guard !claims.isEmpty else { return "This run tested no claims.\n" }
     let paper = claims.filter { $0.kind == .paper }
     let postHoc = claims.filter { $0.kind == .postHoc }
     let checks = claims.filter { $0.kind == .check }

@@ -115,8 +115,7 @@ public enum ProseReferences {
     case "claims":
       try words.end()
       guard parts.count == 1 else { throw CompanionError("the claims take no format") }
-      return results.claims.isEmpty
-        ? "This run tested no claims.\n" : ClaimsTable.markdown(results.claims)
+      return ClaimsTable.markdown(results.claims)
     case "held", "passed", "posthoc":
       try words.end()
       guard parts.count == 1 else { throw CompanionError("a count takes no format") }

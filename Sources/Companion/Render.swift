@@ -79,8 +79,7 @@ public enum PageRenderer {
     guard let results else {
       return text + "Not run yet: run `companion run \(chapter.number)`.\n"
     }
-    text +=
-      results.claims.isEmpty ? "This run tested no claims.\n" : ClaimsTable.markdown(results.claims)
+    text += ClaimsTable.markdown(results.claims)
     let config = results.config
     let threads = config.threads == 1 ? "1 thread" : "\(config.threads) threads"
     var run =

@@ -26,6 +26,7 @@ struct ClaimsAndResultsTests {
       """
     #expect(ClaimsTable.text(Self.claims) == expected)
     #expect(ClaimsTable.text([]) == "No claims tested.\n")
+    #expect(ClaimsTable.markdown([]) == "This run tested no claims.\n")
   }
 
   @Test func theMarkdownTableEscapesPipes() {
