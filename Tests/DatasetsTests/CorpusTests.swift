@@ -90,6 +90,40 @@ import Testing
     if kind == "random bytes" { #expect(text.contains("offset 2"), "\(text)") }
   }
 
+  /// A word file of exactly 1,000 characters of which `unknown` are the unknown symbol:
+  /// `unknown` words `<unk>`, each followed by a space, then a word of `a`s and a newline.
+  static func wordFile(unknown: Int) -> String {
+    String(repeating: "<unk> ", count: unknown)
+      + String(repeating: "a", count: 1_000 - 2 * unknown - 1) + "\n"
+  }
+
+  /// At most 5% of a corpus may fall outside the vocabulary (Penn Treebank's own `<unk>` is
+  /// about 1%): 4.9% loads, 5.1% is refused, naming the file and the count. Fixtures on both
+  /// sides of the line, so that the line cannot move unnoticed.
+  @Test(arguments: [(49, true), (50, true), (51, false), (60, false)])
+  func theUnknownShareIsHeldAtFivePercent(unknown: Int, loads: Bool) throws {
+    let text = Self.wordFile(unknown: unknown)
+    let ids = CharCorpus.pennTreebankWordText(text)
+    try #require(ids.count == 1_000)
+    try #require(ids.filter { $0 == vocabulary.unknown }.count == unknown)
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    for split in ["train", "test"] { try dir.write("ptb.\(split).txt", " some words here \n") }
+    try dir.write("ptb.valid.txt", text)
+    if loads {
+      let corpus = try CharCorpus.loadPennTreebank(directory: dir.path)
+      #expect(corpus.valid.count == 1_000)
+    } else {
+      let error = #expect(throws: DatasetError.self) {
+        try CharCorpus.loadPennTreebank(directory: dir.path)
+      }
+      let message = error?.description ?? ""
+      #expect(message.contains(dir.file("ptb.valid.txt")), "\(message)")
+      #expect(message.contains("\(unknown) of 1000 fall outside"), "\(message)")
+      #expect(message.contains("at most 5% may"), "\(message)")
+    }
+  }
+
   /// A fortunes directory as Debian lays it out, plus the things that must be skipped.
   private func fortuneFixture() throws -> TemporaryDirectory {
     let dir = try TemporaryDirectory()
