@@ -19,8 +19,9 @@ struct ChapterSession {
   let binaries = ChapterBinaries.directoryOfRunningExecutable()
 
   func run(_ chapters: [ChapterInfo]) throws {
-    // Stay alive on Ctrl-C: the chapter (in its own process group) gets the signal from us,
-    // writes its partial results, and only then do we stop.
+    // Stay alive on Ctrl-C (and SIGTERM, SIGHUP): the chapter (in its own process group) gets
+    // the signal from us, writes its partial results, and only then do we stop. Killed
+    // outright, we cannot pass anything on: the chapter watches for that (`RunnerWatch`).
     Interruption.installHandlers(exitOnSecondSignal: false)
     let calibration = announceEstimate(chapters)
     var summary = RunSummary()
@@ -127,18 +128,20 @@ struct ChapterSession {
     let outcome: RunSummary.Outcome =
       switch status {
       case 0: results.map { .finished($0.status) } ?? .noResults
-      case 130, 143: .interrupted(exitStatus: status)
+      case 128 + SIGINT, 128 + SIGTERM, 128 + SIGHUP: .interrupted(exitStatus: status)
       default: .failed(exitStatus: status)
       }
     return .init(chapter: chapter, seconds: seconds, results: results, outcome: outcome)
   }
 
-  /// Runs the chapter with our standard output and error, passing on every SIGINT/SIGTERM
-  /// we receive; returns its exit status (128 + signal if a signal ended it).
+  /// Runs the chapter with our standard output and error, passing on every stopping signal
+  /// we receive; returns its exit status (128 + signal if a signal ended it). The chapter is
+  /// told our process id, so that it stops if we are killed outright.
   private func runProcess(_ executable: URL, arguments: [String]) throws -> Int32 {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    process.environment = RunnerWatch.environment()
     fflush(nil)  // our banner before the chapter's output, also when stdout is a pipe
     try process.run()
     var forwarded = Interruption.signalCount
