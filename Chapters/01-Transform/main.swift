@@ -458,7 +458,7 @@ let scaleReference = BatchNormalization.forward(
 ).output
 chapter.log.scalar("scale batch largest absolute x̂, ε = 1e-5", Double(scaleReference.maxAbs))
 
-try chapter.save(
+chapter.save(
   Figure(
     name: "01-scale-invariance",
     title: "BN((aW)u) vs BN(Wu): scale invariance holds until ε/a² reaches σ²",
@@ -730,7 +730,7 @@ var batchNoiseFigure =
     ], columns: 3)
 batchNoiseFigure.width = 1500
 batchNoiseFigure.height = 600
-try chapter.save(batchNoiseFigure)
+chapter.save(batchNoiseFigure)
 
 /*:
  ![Batch noise](Figures/01-batch-noise.png)
@@ -847,7 +847,7 @@ chapter.claim(
 
 let updates = (1...conventionBatches).map(Double.init)
 let conventionRoles: [Role] = [.batchNorm, .color(2), .color(4)]
-try chapter.save(
+chapter.save(
   Figure(
     name: "01-conventions",
     title:
@@ -1000,7 +1000,7 @@ distributionFigure.width = 1500
 chapter.log.scalar("ink unit smallest x̂", sortedAfter.first!)
 chapter.log.scalar("ink unit largest x̂", sortedAfter.last!)
 chapter.log.scalar("normal quantile of the batch's lowest rank", normalQuantiles.first!)
-try chapter.save(distributionFigure)
+chapter.save(distributionFigure)
 
 /*:
  ![Distribution before and after BN](Figures/01-distribution.png)

@@ -501,7 +501,7 @@ chapter.claim(
   paper: "Ioffe & Szegedy 2015, §3.3", measured: slopeBN, format: "%.4f",
   threshold: "|slope + 1| ≤ 0.01", holds: abs(slopeBN + 1) <= 0.01)
 
-try chapter.save(
+chapter.save(
   Figure(
     name: "02-gradient-scale",
     title: "Gradient w.r.t. the weights when the weights are scaled by a",
@@ -646,7 +646,7 @@ chapter.claim(
   threshold: "> 1", holds: smallestSpeedUp > 1, kind: .check)
 
 let timingX = timingSizes.map(Double.init)
-try chapter.save(
+chapter.save(
   Figure(
     name: "02-backward-cost",
     title:

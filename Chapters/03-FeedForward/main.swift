@@ -2068,7 +2068,7 @@ figureSensitivity.width = 1400
 for figure in [
   figureAccuracy, figurePercentiles, figureRates, figureGrowth, figureDepth, figureSensitivity,
 ] {
-  chapter.attempt { try chapter.save(figure) }
+  chapter.save(figure)
 }
 
 /*:

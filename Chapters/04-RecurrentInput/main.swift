@@ -1056,7 +1056,7 @@ if let spread {
     title: "Whole \(documentName) as sequences (at most \(cap) characters, 64 per batch)",
     panels: [runningPanel, meanSpreadPanel, varianceSpreadPanel, wholeDocumentsPanel], columns: 2)
   figureVariable.height = 1000
-  chapter.attempt { try chapter.save(figureVariable) }
+  chapter.save(figureVariable)
 }
 
 /*:
@@ -1216,7 +1216,7 @@ figureFrontier.width = 1200
 figures.append(figureFrontier)
 
 for figure in figures {
-  chapter.attempt { try chapter.save(figure) }
+  chapter.save(figure)
 }
 
 /*:

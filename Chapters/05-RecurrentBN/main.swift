@@ -1837,7 +1837,7 @@ gammaFigure.width = 1400
 for figure in [
   figureGradients, mnistFigure, characterFigure, lengthFigure, statisticsFigure, gammaFigure,
 ] {
-  chapter.attempt { try chapter.save(figure) }
+  chapter.save(figure)
 }
 
 /*:

@@ -59,6 +59,8 @@ public final class Chapter: @unchecked Sendable {
     var checkpoints: CheckpointStore?
     /// Set in a child process of `independently`.
     var child: ChildProcess?
+    /// The hold on the output directory of a chapter run from its command line.
+    var outputClaim: OutputClaim?
   }
 
   /// What a child process of `independently` keeps for the chapter's own process.
@@ -74,7 +76,10 @@ public final class Chapter: @unchecked Sendable {
   // MARK: - Starting
 
   /// Parses the process's command line (printing usage and exiting 64 on a bad option), pins
-  /// the OpenBLAS thread count, installs the Ctrl-C handler and prints a header.
+  /// the OpenBLAS thread count, installs the Ctrl-C handler, prints a header, and claims the
+  /// output directory: one that cannot be written, or that another run of this chapter is
+  /// writing into, ends the run here, before any work (`OutputClaim`). Started by
+  /// `companion`, the chapter stops when its runner is gone (`RunnerWatch`).
   public convenience init(number: Int) {
     self.init(number: number, arguments: Array(CommandLine.arguments.dropFirst()))
   }
@@ -88,6 +93,8 @@ public final class Chapter: @unchecked Sendable {
       progressSink: options.quiet ? nil : .standardError,
       installSignalHandlers: true,
       printer: { print($0) })
+    claimOutputDirectory()
+    RunnerWatch.start()
   }
 
   /// As `init(number:arguments:)`, printing through `printer`, without signal handlers or a
@@ -130,6 +137,18 @@ public final class Chapter: @unchecked Sendable {
         CompanionError(
           "chapter \(number) has no long preset: its book preset already decides its claims (use --preset book)"
         ))
+    }
+  }
+
+  /// Takes the output directory for this run (see `OutputClaim`), or ends it with the reason.
+  func claimOutputDirectory() {
+    do {
+      let claim = try OutputClaim(
+        outputDirectory, chapter: info,
+        holder: Self.portableCommandLine().joined(separator: " "))
+      lock.withLock { state.outputClaim = claim }
+    } catch {
+      fail(error)
     }
   }
 
@@ -203,8 +222,9 @@ public final class Chapter: @unchecked Sendable {
     narrator.progress(label, total: total)
   }
 
-  /// True once Ctrl-C or SIGTERM arrived: finish the current step and leave the loop. (In a
-  /// child of `independently`, also once the chapter's own process is gone.)
+  /// True once Ctrl-C, SIGTERM or SIGHUP arrived, or the runner that started the chapter is
+  /// gone: finish the current step and leave the loop. (In a child of `independently`, also
+  /// once the chapter's own process is gone.)
   public var shouldStop: Bool { Interruption.requested || orphaned }
 
   /// Whether this is a child of `independently` whose parent has gone (killed outright).
@@ -214,7 +234,7 @@ public final class Chapter: @unchecked Sendable {
   }
 
   /// If a stop was requested, writes the results so far (status "interrupted") and exits
-  /// with 130 (SIGINT) or 143 (SIGTERM). Call it after a loop that polls `shouldStop`.
+  /// with 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP, or the runner gone). Call it after a loop that polls `shouldStop`.
   public func stopIfInterrupted() {
     guard Interruption.requested || orphaned else { return }
     finish()
@@ -280,10 +300,14 @@ public final class Chapter: @unchecked Sendable {
       let file = try writeResults(status: status)
       emit("results: \(displayPath(file))")
     } catch {
-      fail(error)
+      fail(
+        CompanionError(
+          "could not write the results \(displayPath(resultsFile)): \(Chapter.oneLine(error))"
+            + checkpointKeptNote))
     }
     // A finished run leaves no checkpoint behind: the same command reruns it from the start.
     if status == .complete { lock.withLock { state.checkpoints }?.remove() }
+    lock.withLock { state.outputClaim }?.release()
     if status == .interrupted {
       reportError("interrupted; partial results written")
       exit(Interruption.exitStatus)
@@ -292,6 +316,13 @@ public final class Chapter: @unchecked Sendable {
   }
 
   // MARK: - Errors
+
+  /// What a failed write tells the user about the run's work: kept in the checkpoint, if the
+  /// run has one (a rerun of the same command resumes from it).
+  var checkpointKeptNote: String {
+    guard let store = lock.withLock({ state.checkpoints }) else { return "" }
+    return "; the training is kept in \(displayPath(store.file)): rerun the same command to finish"
+  }
 
   /// Runs `body`; a thrown error becomes a one-line message and exit status 1 instead of a
   /// crash with a stack trace:
@@ -308,10 +339,12 @@ public final class Chapter: @unchecked Sendable {
   /// Prints `<executable>: error: <message>` on stderr and exits 1.
   public func fail(_ error: any Error) -> Never {
     reportError(Chapter.oneLine(error))
+    lock.withLock { state.outputClaim }?.release()
     exit(1)
   }
 
   private func reportError(_ message: String) {
+    fflush(nil)  // what the chapter printed comes first, also when stdout is a file
     FileHandle.standardError.write(Data("\(info.executable): error: \(message)\n".utf8))
   }
 

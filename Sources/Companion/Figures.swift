@@ -5,8 +5,17 @@ extension Chapter {
   /// Writes `figure` into the output directory (`.dat`, `.gp`, and `.png`/`.svg` when gnuplot
   /// is installed), records it in the results and prints where it went. Without gnuplot the
   /// data and script are still written and the install hint is printed once.
-  public func save(_ figure: Figure, gnuplot: GnuplotLocator = .fromPath) throws {
-    let rendered = try figure.write(to: outputDirectory, gnuplot: gnuplot)
+  ///
+  /// A figure that cannot be written (the disk filled up during the run: the directory was
+  /// checked before any work) ends the run with a line naming the figure and the file, and
+  /// the checkpoint is kept, so the same command finishes the run once there is room.
+  public func save(_ figure: Figure, gnuplot: GnuplotLocator = .fromPath) {
+    let rendered: RenderedFigure
+    do {
+      rendered = try figure.write(to: outputDirectory, gnuplot: gnuplot)
+    } catch {
+      fail(CompanionError(Chapter.oneLine(error) + checkpointKeptNote))
+    }
     let files = [rendered.png, rendered.svg, rendered.script, rendered.dat].compactMap { $0 }
     recordFigure(name: figure.name, files: files)
     say("figure: \(displayPath(rendered.png ?? rendered.script))")

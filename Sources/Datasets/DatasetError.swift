@@ -9,6 +9,8 @@ import Foundation
 public enum DatasetError: Error, Equatable, Sendable {
   /// The path does not exist or could not be read.
   case unreadable(file: String, reason: String)
+  /// A file the run writes (a pixel permutation) could not be written.
+  case unwritable(file: String, reason: String)
   /// The bytes start like gzip but zlib could not inflate them.
   case badGzip(file: String, reason: String)
   /// The IDX magic number (0x0000 followed by type and rank bytes) is wrong.
@@ -46,6 +48,8 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
     switch self {
     case .unreadable(let file, let reason):
       return "\(file): cannot read file: \(reason)"
+    case .unwritable(let file, let reason):
+      return "\(file): cannot write file: \(reason)"
     case .notText(let file, let found):
       return "\(file): not a text corpus: \(found)"
     case .badGzip(let file, let reason):

@@ -55,10 +55,15 @@ public struct PixelPermutation: Codable, Equatable, Sendable {
   public func save(toDirectory directory: String, fileName: String = defaultFileName) throws
     -> String
   {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = (directory as NSString).appendingPathComponent(fileName)
     let text = order.map(String.init).joined(separator: "\n") + "\n"
-    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    do {
+      try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true)
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw DatasetError.unwritable(file: path, reason: describe(error))
+    }
     return path
   }
 

@@ -18,8 +18,8 @@ struct FiguresAndDataTests {
     let temporary = try TemporaryDirectory()
     let output = TextCollector()
     let chapter = try TestChapter.make(["--out", temporary.url.path], output: output)
-    try chapter.save(Self.figure("01-loss"), gnuplot: .none)
-    try chapter.save(Self.figure("01-accuracy"), gnuplot: .none)
+    chapter.save(Self.figure("01-loss"), gnuplot: .none)
+    chapter.save(Self.figure("01-accuracy"), gnuplot: .none)
     let figures = chapter.results(status: .complete).figures
     #expect(figures.map(\.name) == ["01-loss", "01-accuracy"])
     #expect(

@@ -90,3 +90,74 @@ struct OutputDirectoryTests {
     #expect(short.resultsFile.path.hasSuffix("/runs/03-book-seed1-custom/03-results.json"))
   }
 }
+
+/// A chapter claims its output directory before any work: one that cannot be written is
+/// refused with the path and the reason, and one that another run of the chapter holds is
+/// refused with that run's process id and command line.
+@Suite("Claiming the output directory")
+struct OutputClaimTests {
+  let chapter = Catalog.chapter(number: 4)!
+
+  @Test func aMissingDirectoryIsMadeAndTheLockNamesItsHolder() throws {
+    let base = try TemporaryDirectory()
+    let out = base.url.appendingPathComponent("a/b")
+    let claim = try OutputClaim(out, chapter: chapter, holder: "ch04 --out a/b")
+    let lock = try String(contentsOf: claim.lockFile, encoding: .utf8)
+    #expect(lock.hasPrefix("\(getpid())\nch04 --out a/b\n"))
+    #expect(claim.lockFile.lastPathComponent == ".04-run.lock")
+    // The probe file is gone: only the lock is there.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == [".04-run.lock"])
+    claim.release()
+    #expect(!FileManager.default.fileExists(atPath: claim.lockFile.path))
+  }
+
+  @Test func aDirectoryInUseIsRefusedUntilItsHolderLetsGo() throws {
+    let base = try TemporaryDirectory()
+    let first = try OutputClaim(base.url, chapter: chapter, holder: "ch04 --steps 400")
+    let error = #expect(throws: CompanionError.self) {
+      try OutputClaim(base.url, chapter: chapter, holder: "ch04 again")
+    }
+    let message = error?.description ?? ""
+    #expect(message.contains("\(base.url.path) is in use by another run"), "\(message)")
+    #expect(message.contains("process \(getpid()): ch04 --steps 400, since"), "\(message)")
+    #expect(message.contains("kill \(getpid())"), "\(message)")
+    // Another chapter's lock is its own: the book's chapters all write into Figures/.
+    let other = try OutputClaim(
+      base.url, chapter: Catalog.chapter(number: 5)!, holder: "ch05")
+    other.release()
+    first.release()
+    let again = try OutputClaim(base.url, chapter: chapter, holder: "ch04 again")
+    again.release()
+  }
+
+  @Test func aLockFileLeftBehindBlocksNobody() throws {
+    let base = try TemporaryDirectory()
+    try "999999\nch04 killed with -9\n2026-01-01T00:00:00Z\n".write(
+      to: OutputClaim.lockFile(in: base.url, chapter: chapter), atomically: true,
+      encoding: .utf8)
+    let claim = try OutputClaim(base.url, chapter: chapter, holder: "ch04")
+    #expect(try String(contentsOf: claim.lockFile, encoding: .utf8).hasPrefix("\(getpid())\n"))
+    claim.release()
+  }
+
+  @Test func aFileOrAPathUnderAFileIsRefusedWithThePath() throws {
+    let base = try TemporaryDirectory()
+    let file = base.url.appendingPathComponent("figures.txt")
+    try "not a directory".write(to: file, atomically: true, encoding: .utf8)
+    let asFile = #expect(throws: CompanionError.self) {
+      try OutputClaim(file, chapter: chapter, holder: "ch04")
+    }
+    #expect(
+      asFile?.description
+        == "the output directory \(file.path) is a file; pass --out a directory (it is made if missing)"
+    )
+    let under = file.appendingPathComponent("run/out")
+    let underFile = #expect(throws: CompanionError.self) {
+      try OutputClaim(under, chapter: chapter, holder: "ch04")
+    }
+    #expect(
+      underFile?.description
+        == "cannot make the output directory \(under.path): \(file.path) is a file, not a directory"
+    )
+  }
+}
