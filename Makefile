@@ -14,7 +14,7 @@ RELEASE := .build/release
 APT_PACKAGES := gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist fortunes
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build book render test bench smoke clean
+.PHONY: all deps engine-changes build book render test bench smoke clean
 
 all: book render
 
@@ -29,7 +29,22 @@ deps:
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
 	fi
 
-build: deps
+# The engine's @inlinable kernels are compiled into every optimised target that uses them
+# (Companion, the runner, the chapters), but after a change to an inlinable body SwiftPM's
+# incremental build recompiles the engine alone: those targets keep the old copy, and a local
+# test run exercises stale code. So when the engine's sources differ from the last build's,
+# the dependents' objects are removed first and rebuilt. (A clean clone is not affected.)
+ENGINE_STAMP := .build/engine-sources.sha256
+INLINING := Companion CompanionCLI Ch[0-9]*
+engine-changes:
+	@sum=$$(find Sources/Engine -name '*.swift' | LC_ALL=C sort | xargs cat | sha256sum | cut -d' ' -f1); \
+	if [ -f $(ENGINE_STAMP) ] && [ "$$(cat $(ENGINE_STAMP))" != "$$sum" ]; then \
+	  echo "The engine changed since the last build: rebuilding the targets that inline it"; \
+	  for target in $(INLINING); do rm -rf .build/*/debug/$$target.build .build/*/release/$$target.build; done; \
+	fi; \
+	mkdir -p .build && echo "$$sum" > $(ENGINE_STAMP)
+
+build: deps engine-changes
 	$(SWIFT) build -c release $(MANIFEST)
 
 book: build
@@ -44,7 +59,7 @@ smoke: build
 bench: build
 	$(RELEASE)/companion bench
 
-test: deps
+test: deps engine-changes
 	$(SWIFT) test $(MANIFEST)
 
 clean:
