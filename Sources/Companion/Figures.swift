@@ -14,7 +14,7 @@ extension Chapter {
     do {
       rendered = try figure.write(to: outputDirectory, gnuplot: gnuplot)
     } catch {
-      fail(CompanionError(Chapter.oneLine(error) + checkpointKeptNote))
+      fail(CompanionError(Chapter.oneLine(error) + spaceNote + checkpointKeptNote))
     }
     let files = [rendered.png, rendered.svg, rendered.script, rendered.dat].compactMap { $0 }
     recordFigure(name: figure.name, files: files)
@@ -25,5 +25,19 @@ extension Chapter {
       )
     }
     if let warning = rendered.warning { showOnce(warning) }
+  }
+}
+
+extension Chapter {
+  /// "; N KB free on …" when the output directory's file system is (nearly) full: the reason
+  /// a tool such as gnuplot may fail without saying so.
+  var spaceNote: String {
+    guard
+      let attributes = try? FileManager.default.attributesOfFileSystem(
+        forPath: outputDirectory.path),
+      let free = (attributes[.systemFreeSize] as? NSNumber)?.int64Value, free < 1 << 20
+    else { return "" }
+    return
+      "; the disk holding \(displayPath(outputDirectory)) is nearly full (\(free / 1024) KB free)"
   }
 }
