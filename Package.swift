@@ -10,7 +10,8 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// The chapters are whatever lives under Chapters/NN-Name/main.swift: adding a chapter is
 /// adding its directory. `01-Transform` becomes the executable `ch01-transform` and the target
 /// `Ch01Transform` (the same rule as `ChapterInfo.executable` in Sources/Companion), and a
-/// chapter depends on exactly the book's libraries its main.swift imports. SwiftPM caches a
+/// chapter depends on exactly the book's libraries its Swift files import (main.swift, the
+/// page, and the files beside it that hold its plumbing: figures, tables). SwiftPM caches a
 /// manifest by its text, so after adding a chapter's directory build once with
 /// `--manifest-cache none` (the Makefile always does) or the new chapter is not seen.
 struct ChapterTarget {
@@ -52,8 +53,14 @@ let chapters: [ChapterTarget] = {
   let folder = packageRoot.appendingPathComponent("Chapters")
   let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
   return names.sorted().compactMap { name in
-    let main = folder.appendingPathComponent(name).appendingPathComponent("main.swift")
-    guard let source = try? String(contentsOf: main, encoding: .utf8) else { return nil }
+    let directory = folder.appendingPathComponent(name)
+    let main = directory.appendingPathComponent("main.swift")
+    guard FileManager.default.fileExists(atPath: main.path) else { return nil }
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+      .filter { $0.hasSuffix(".swift") }
+    let source = files.compactMap {
+      try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)
+    }.joined(separator: "\n")
     let imports = source.split(separator: "\n").compactMap { line -> String? in
       let words = line.split(separator: " ")
       return words.count == 2 && words[0] == "import" ? String(words[1]) : nil
