@@ -86,7 +86,7 @@ let chapter = Chapter(number: 4)
 /// re-estimated ones: a moving average with PyTorch's momentum 0.1.
 let tracking = BatchNormConvention.pytorch
 /// γ at initialisation for the BN variants: 1, as in Ioffe & Szegedy (`--gamma` to change).
-let initialGamma = chapter.gamma(default: 1)
+let initialGamma = chapter.gamma()
 
 /// The models compared, by the names the figures use.
 enum Variant: String, CaseIterable, Codable {

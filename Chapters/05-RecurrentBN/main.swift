@@ -1078,7 +1078,7 @@ enum CharacterModel: String, CaseIterable {
 /// The long preset keeps the comparison the paper's claim is about.
 let characterModels: [CharacterModel] =
   chapter.preset == .long ? [.lstm, .bnLSTM] : CharacterModel.allCases
-let bnGamma = chapter.gamma(default: 0.1)
+let bnGamma = chapter.gamma()
 
 func characterNormalization(_ model: CharacterModel) -> RecurrentNormalization {
   switch model {

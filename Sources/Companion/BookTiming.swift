@@ -72,12 +72,12 @@ public struct StepCalibration: Codable, Equatable, Sendable {
     return fastestMilliseconds(repeats: repeats, count: count, body)
   }
 
-  /// The step that dominates chapter `number`'s time.
-  public func milliseconds(forChapter number: Int) -> Double {
-    switch number {
-    case 4: characterLSTM
-    case 5: pixelLSTM
-    default: mlp
+  /// Milliseconds of `step`.
+  public func milliseconds(_ step: TimedStep) -> Double {
+    switch step {
+    case .mlp: mlp
+    case .pixelLSTM: pixelLSTM
+    case .characterLSTM: characterLSTM
     }
   }
 
@@ -137,17 +137,20 @@ public struct BookTiming: Codable, Sendable {
 
   public var totalSeconds: Double { chapters.map(\.seconds).reduce(0, +) }
 
-  /// This machine's estimate for `numbers`: each chapter's reference time scaled by its
-  /// dominant step, here against there, and by the runs side by side, there against here.
-  public func estimate(_ numbers: [Int], here: StepCalibration, jobs hereJobs: Int) -> [(
-    Int, Double
-  )] {
-    numbers.compactMap { number in
-      guard let reference = chapters.first(where: { $0.number == number }) else { return nil }
-      let speed =
-        here.milliseconds(forChapter: number) / calibration.milliseconds(forChapter: number)
-      let sideBySide = Double(jobs) / Double(max(hereJobs, 1))
-      return (number, reference.seconds * speed * (number >= 3 ? sideBySide : 1))
+  /// This machine's estimate for `chapters`: each one's reference time scaled by the step
+  /// its catalog entry says dominates it, here against there, and, for a chapter whose runs
+  /// train side by side, by the runs side by side there against here.
+  public func estimate(_ chapters: [ChapterInfo], here: StepCalibration, jobs hereJobs: Int)
+    -> [(Int, Double)]
+  {
+    chapters.compactMap { chapter in
+      guard let reference = self.chapters.first(where: { $0.number == chapter.number }) else {
+        return nil
+      }
+      let step = chapter.timedStep
+      let speed = here.milliseconds(step) / calibration.milliseconds(step)
+      let sideBySide = chapter.trainsSideBySide ? Double(jobs) / Double(max(hereJobs, 1)) : 1
+      return (chapter.number, reference.seconds * speed * sideBySide)
     }
   }
 }

@@ -138,6 +138,15 @@ public final class Chapter: @unchecked Sendable {
           "chapter \(number) has no long preset: its book preset already decides its claims (use --preset book)"
         ))
     }
+    // Said before the run, from the declarations, not after it.
+    let undeclared = options.givenKnobs.filter { flag in
+      !info.knobs.contains { $0.flag.rawValue == flag }
+    }
+    if !undeclared.isEmpty {
+      narrator.say(
+        "note: chapter \(number) has no use for \(undeclared.joined(separator: ", ")); it is ignored\n"
+      )
+    }
   }
 
   /// Takes the output directory for this run (see `OutputClaim`), or ends it with the reason.
@@ -174,20 +183,37 @@ public final class Chapter: @unchecked Sendable {
 
   /// `--rates` if given, otherwise `grid`.
   public func learningRates(default grid: [Double]) -> [Double] {
-    lock.withLock { _ = state.readKnobs.insert("--rates") }
+    read(.rates)
     return options.rates?.rates ?? grid
   }
 
   /// `--training-characters` if given, otherwise `defaultCount`.
   public func trainingCharacters(default defaultCount: Int) -> Int {
-    lock.withLock { _ = state.readKnobs.insert("--training-characters") }
+    read(.trainingCharacters)
     return options.trainingCharacters ?? defaultCount
   }
 
-  /// `--gamma` if given, otherwise `defaultGamma`.
-  public func gamma(default defaultGamma: Double) -> Double {
-    lock.withLock { _ = state.readKnobs.insert("--gamma") }
-    return options.gamma ?? defaultGamma
+  /// `--gamma` if given, otherwise the default the chapter's catalog entry declares.
+  public func gamma() -> Double {
+    let declared = read(.gamma).defaultValue
+    guard let value = options.gamma ?? declared else {
+      fail(CompanionError("chapter \(info.number)'s catalog entry declares no default for --gamma"))
+    }
+    return value
+  }
+
+  /// Notes that the chapter read `flag`, which its catalog entry must declare (the CLI's
+  /// help is made from the declarations, so an undeclared knob would be undocumented).
+  @discardableResult
+  func read(_ flag: Knob.Flag) -> Knob {
+    lock.withLock { _ = state.readKnobs.insert(flag.rawValue) }
+    guard let knob = info.knob(flag) else {
+      fail(
+        CompanionError(
+          "chapter \(info.number) reads \(flag.rawValue), which its catalog entry does not declare")
+      )
+    }
+    return knob
   }
 
   /// `--steps` if given, otherwise `defaultSteps` (usually a `pick`).
@@ -286,7 +312,11 @@ public final class Chapter: @unchecked Sendable {
       _exit(Interruption.requested ? Interruption.exitStatus : orphaned ? 137 : 0)
     }
     let status: Results.Status = Interruption.requested ? .interrupted : .complete
-    let unread = options.givenKnobs.filter { !lock.withLock { state.readKnobs }.contains($0) }
+    // A knob the chapter declares but did not read this run (a preset that skips its use).
+    let unread = options.givenKnobs.filter { flag in
+      info.knobs.contains { $0.flag.rawValue == flag }
+        && !lock.withLock { state.readKnobs }.contains(flag)
+    }
     if !unread.isEmpty {
       emit(
         "note: chapter \(info.number) has no use for \(unread.joined(separator: ", ")); it was ignored"

@@ -7,9 +7,9 @@ import Foundation
 /// `companion --help` describe the same flags with the same words.
 public struct ChapterOptions: ParsableArguments, Sendable {
   @Option(
-    help:
-      "Run size: smoke (seconds), book (the book's figures), long (chapters 4-5: to convergence, about an hour) or paper (hours)."
-  )
+    help: ArgumentHelp(
+      "Run size: smoke (seconds), book (the book's figures), long (\(Catalog.longTierChapters()): to convergence, about an hour) or paper (hours)."
+    ))
   public var preset: Preset = .book
 
   @Option(help: "Seed of every random draw; the same seed and thread count reproduce a run.")
@@ -53,19 +53,19 @@ public struct ChapterOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
-      "Learning rates a chapter tries, comma-separated (replaces its grid: chapter 4's models, chapter 5's character models).",
+      "Learning rates a chapter tries, comma-separated, replacing its grid\(Catalog.knobHelp(.rates)).",
       valueName: "r1,r2,…"))
   public var rates: RateList?
 
   @Option(
     help: ArgumentHelp(
-      "Characters of training text (chapters 4 and 5: the first N of the training split).",
+      "Characters of training text\(Catalog.knobHelp(.trainingCharacters)).",
       valueName: "N"))
   public var trainingCharacters: Int?
 
   @Option(
     help: ArgumentHelp(
-      "Initial γ of the batch-normalization layers (chapter 4's input BN, default 1; chapter 5's BN-LSTM on text, default 0.1).",
+      "Initial γ of the normalization layers\(Catalog.knobHelp(.gamma)).",
       valueName: "γ"))
   public var gamma: Double?
 
@@ -73,9 +73,9 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   /// read one says so rather than silently ignoring it.
   public var givenKnobs: [String] {
     [
-      rates == nil ? nil : "--rates", trainingCharacters == nil ? nil : "--training-characters",
-      gamma == nil ? nil : "--gamma",
-    ].compactMap { $0 }
+      rates == nil ? nil : Knob.Flag.rates, trainingCharacters == nil ? nil : .trainingCharacters,
+      gamma == nil ? nil : .gamma,
+    ].compactMap { $0?.rawValue }
   }
 
   /// Whether the run differs from its preset's own configuration (it then writes to a

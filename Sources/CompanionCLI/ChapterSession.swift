@@ -63,8 +63,7 @@ struct ChapterSession {
       )
       return calibration
     }
-    let numbers = chapters.map(\.number)
-    let estimates = reference.estimate(numbers, here: calibration, jobs: options.parallelJobs)
+    let estimates = reference.estimate(chapters, here: calibration, jobs: options.parallelJobs)
     let total = estimates.map(\.1).reduce(0, +)
     let parts = estimates.filter { $0.1 >= 30 }.map { "Chapter \($0.0) \(durationText($0.1))" }
     print(

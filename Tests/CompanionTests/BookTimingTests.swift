@@ -18,7 +18,8 @@ struct BookTimingTests {
     // Twice as slow an MLP, the same LSTMs, half the cores.
     let here = StepCalibration(mlp: 0.8, pixelLSTM: 40, characterLSTM: 10)
     let estimate = Dictionary(
-      uniqueKeysWithValues: Self.reference.estimate([1, 3, 4, 5], here: here, jobs: 1))
+      uniqueKeysWithValues: Self.reference.estimate(
+        [1, 3, 4, 5].compactMap(Catalog.chapter(number:)), here: here, jobs: 1))
     func expectNear(_ value: Double?, _ expected: Double) {
       #expect(
         abs((value ?? .nan) - expected) < 1e-9, "\(String(describing: value)) against \(expected)")
@@ -27,6 +28,24 @@ struct BookTimingTests {
     expectNear(estimate[3], 600 * 2 * 2)
     expectNear(estimate[4], 180 * 0.5 * 2)
     expectNear(estimate[5], 500 * 1 * 2)
+  }
+
+  /// A chapter the harness has never heard of: its entry alone says which step times it and
+  /// whether its runs go side by side.
+  @Test("the estimate reads a chapter's declaration, not its number")
+  func estimateReadsTheDeclaration() {
+    let newcomer = ChapterInfo(
+      number: 9, directory: "09-Newcomer", title: "A new normaliser", paper: "",
+      timedStep: .characterLSTM, trainsSideBySide: true)
+    let reference = BookTiming(
+      date: "", preset: "book", jobs: 2, calibration: Self.reference.calibration,
+      chapters: [.init(number: 9, seconds: 100)])
+    let here = StepCalibration(mlp: 0.4, pixelLSTM: 40, characterLSTM: 30)
+    let estimate = reference.estimate([newcomer], here: here, jobs: 1)
+    #expect(estimate.count == 1 && estimate[0].0 == 9)
+    #expect(abs(estimate[0].1 - 100 * 1.5 * 2) < 1e-9)
+    let alone = ChapterInfo(number: 9, directory: "09-Newcomer", title: "", paper: "")
+    #expect(reference.estimate([alone], here: here, jobs: 1)[0].1 == 100)
   }
 
   @Test("a timing written beside a run's results reads back; none is nil")

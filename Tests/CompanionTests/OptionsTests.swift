@@ -127,4 +127,25 @@ struct OptionsTests {
       #expect(throws: (any Error).self, "\(bad)") { try ChapterOptions.parse(bad) }
     }
   }
+
+  /// What a chapter declares in its catalog entry reaches `--help` without the help naming
+  /// the chapter: the knobs it reads, what they set in it, their defaults, its long tier.
+  @Test func theHelpIsMadeFromTheChaptersDeclarations() {
+    let help = ChapterOptions.helpMessage(columns: 1_000)
+    for chapter in Catalog.chapters {
+      for knob in chapter.knobs {
+        #expect(help.contains(knob.help(chapter: chapter.number)), "\(knob.flag): \(help)")
+      }
+    }
+    #expect(help.contains("chapter 4: its input BN's, default 1"))
+    #expect(help.contains("long (\(Catalog.longTierChapters()):"))
+    let newcomer = ChapterInfo(
+      number: 9, directory: "09-Newcomer", title: "", paper: "", hasLongTier: true,
+      knobs: [Knob(.gamma, "its layer norm's gain", defaultValue: 0.5)])
+    #expect(
+      Catalog.knobHelp(.gamma, in: [newcomer]) == " (chapter 9: its layer norm's gain, default 0.5)"
+    )
+    #expect(Catalog.knobHelp(.rates, in: [newcomer]) == "")
+    #expect(Catalog.longTierChapters(in: [newcomer]) == "chapter 9")
+  }
 }
