@@ -16,6 +16,14 @@
  All gradient checks run in `Double`, where central differences are accurate to about
  $10^{-10}$; the engine's code is generic, so the very same kernels run in `Float` in training.
  The chapter needs no data set and runs in seconds (`swift run -c release ch02-backprop`).
+
+ This page is `main.swift`: the derivation, the experiments and the claims. The tools it
+ calls live beside it, off the page: random matrices and formatting in
+ [Support.swift](Support.swift), the finite-difference check in
+ [GradientCheck.swift](GradientCheck.swift), the two identities of §4 in
+ [Properties.swift](Properties.swift), the timing loop in [Timing.swift](Timing.swift), the
+ printed tables in [Report.swift](Report.swift) and the figures in
+ [Figures.swift](Figures.swift).
  */
 import Companion
 import Engine
@@ -25,23 +33,6 @@ import Plot
 import Randomness
 
 let chapter = Chapter(number: 2)
-
-/// A matrix of independent standard normal entries, times `scale`, plus `offset`.
-func gaussianMatrix(
-  _ rows: Int, _ cols: Int, scale: Double = 1, offset: Double = 0,
-  using generator: inout RandomGenerator
-) -> Matrix<Double> {
-  Matrix(rows: rows, cols: cols) { x in
-    for k in x.indices { x[k] = offset + scale * generator.nextGaussian() }
-  }
-}
-
-/// ‖a − b‖∞ / ‖b‖∞.
-func relativeDifference(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
-  (a - b).maxAbs / b.maxAbs
-}
-
-func formatted(_ value: Double, _ format: String) -> String { String(format: format, value) }
 
 /*:
  ## 1. The computation graph and the chain rule, node by node
@@ -242,52 +233,11 @@ for _ in 0..<20 {
 }
 let inferencePopulation = accumulatedPopulation
 
-/// ℓ = Σ R ⊙ tanh(y) and ∂ℓ/∂y = R ⊙ (1 − tanh²(y)).
-func readoutLoss(_ y: Matrix<Double>, readout: Matrix<Double>) -> (
-  loss: Double, gradient: Matrix<Double>
-) {
-  let t = y.mapped { Double.tanh($0) }
-  let loss = t.dot(readout)
-  return (loss, readout.zipped(with: t) { r, th in r * (1 - th * th) })
-}
-
-/// Finite-difference check of BN's backward with batch statistics (training) or population
-/// statistics (inference); returns the max relative error per tensor (x, γ, β).
-func gradientCheck(training: Bool, generator: inout RandomGenerator) -> [GradientCheck] {
-  let x = Parameter(
-    "x", gaussianMatrix(checkRows, checkFeatures, scale: 2, offset: 1, using: &generator))
-  let g = Parameter("γ", gaussianMatrix(1, checkFeatures, scale: 0.5, offset: 1, using: &generator))
-  let b = Parameter("β", gaussianMatrix(1, checkFeatures, using: &generator))
-  func forward() -> (Matrix<Double>, BatchNormalization.Cache<Double>) {
-    training
-      ? BatchNormalization.forward(
-        training: x.value, gamma: g.value, beta: b.value, epsilon: epsilon)
-      : BatchNormalization.forward(
-        inference: x.value, gamma: g.value, beta: b.value, population: inferencePopulation)
-  }
-  return checkGradients(
-    of: [x, g, b], step: 1e-5,
-    loss: { readoutLoss(forward().0, readout: readout).loss },
-    gradients: {
-      let (y, cache) = forward()
-      let dy = readoutLoss(y, readout: readout).gradient
-      let grads = BatchNormalization.backward(dy, cache: cache, gamma: g.value, form: .fused)
-      x.gradient = grads.input
-      g.gradient = grads.gamma
-      b.gradient = grads.beta
-    })
-}
-
-chapter.say(
-  "\nfinite-difference check (central, h = 1e-5, Double), \(checkRows)×\(checkFeatures) batch:")
-chapter.say("mode        ∂ℓ/∂x      ∂ℓ/∂γ      ∂ℓ/∂β   (max relative error)")
+printGradientCheckHeader()
 for (training, name) in [(true, "training"), (false, "inference")] {
   let checks = gradientCheck(training: training, generator: &checkRNG)
-  chapter.say(
-    name.padding(toLength: 10, withPad: " ", startingAt: 0)
-      + checks.map { formatted($0.maxRelativeError, "%10.2e") }.joined(separator: " "))
+  printGradientChecks(checks, mode: name)
   for check in checks {
-    chapter.log.scalar("gradient check \(name) \(check.name)", check.maxRelativeError)
     chapter.claim(
       "finite differences confirm ∂ℓ/∂\(check.name) in \(name) mode (max relative error)",
       paper: training ? "Ioffe & Szegedy 2015, §3" : "Ioffe & Szegedy 2015, Alg. 2",
@@ -319,50 +269,10 @@ for (training, name) in [(true, "training"), (false, "inference")] {
  with standard deviation 0.05. We check the property at $\epsilon = 0$, and at
  $\epsilon = 10^{-5}$ we check that the residual is exactly the predicted one.
  */
-func gradientProperties(epsilon: Double) -> (
-  sumResidual: Double, orthogonalityResidual: Double, predictedResidualError: Double,
-  largestResidual: Double
-) {
-  let (_, cache) = BatchNormalization.forward(
-    training: batch, gamma: gamma, beta: beta, epsilon: epsilon)
-  let grads = BatchNormalization.backwardFused(upstream, cache: cache, gamma: gamma)
-  var sumResidual = 0.0
-  var orthogonalityResidual = 0.0
-  var predictedResidualError = 0.0
-  var largestResidual = 0.0
-  for j in 0..<n {
-    let dx = grads.input.column(j)
-    let xhat = cache.normalized.column(j)
-    let scale = dx.map(abs).reduce(0, +)
-    // Σ_i ∂ℓ/∂x_i, relative to Σ_i |∂ℓ/∂x_i|
-    sumResidual = max(sumResidual, abs(dx.reduce(0, +)) / scale)
-    // Σ_i x̂_i ∂ℓ/∂x_i, relative to Σ_i |x̂_i ∂ℓ/∂x_i|
-    let projection = zip(xhat, dx).map { $0 * $1 }.reduce(0, +)
-    let projectionScale = zip(xhat, dx).map { abs($0 * $1) }.reduce(0, +)
-    orthogonalityResidual = max(orthogonalityResidual, abs(projection) / projectionScale)
-    largestResidual = max(largestResidual, abs(projection) / projectionScale)
-    // predicted: γ·∂ℓ/∂γ·ε/(σ² + ε)^(3/2)
-    let predicted =
-      gamma[0, j] * grads.gamma[0, j] * epsilon / pow(cache.variance[j] + epsilon, 1.5)
-    predictedResidualError = max(
-      predictedResidualError, abs(projection - predicted) / projectionScale)
-  }
-  return (sumResidual, orthogonalityResidual, predictedResidualError, largestResidual)
-}
 
 let exact = gradientProperties(epsilon: 0)
 let withEpsilon = gradientProperties(epsilon: epsilon)
-chapter.say(
-  "\nper feature, relative to the sum of magnitudes:   ε = 0        ε = 1e-5")
-chapter.say(
-  "  |Σ_i ∂ℓ/∂x_i|                                 \(formatted(exact.sumResidual, "%9.1e"))    \(formatted(withEpsilon.sumResidual, "%9.1e"))"
-)
-chapter.say(
-  "  |Σ_i x̂_i ∂ℓ/∂x_i|                             \(formatted(exact.orthogonalityResidual, "%9.1e"))    \(formatted(withEpsilon.orthogonalityResidual, "%9.1e"))"
-)
-chapter.say(
-  "  |Σ_i x̂_i ∂ℓ/∂x_i − γ·∂ℓ/∂γ·ε/(σ²+ε)^(3/2)|     \(formatted(exact.predictedResidualError, "%9.1e"))    \(formatted(withEpsilon.predictedResidualError, "%9.1e"))"
-)
+printGradientProperties(exact: exact, withEpsilon: withEpsilon)
 chapter.log.scalar(
   "orthogonality residual at ε = 1e-5 (largest over features, relative)",
   withEpsilon.largestResidual)
@@ -481,12 +391,9 @@ let slopeBaseline = logLogSlope(
   x: largeScales.map { gradientScales[$0] }, y: largeScales.map { normsBaseline[$0] })
 let slopeBNEpsilon = logLogSlope(
   x: claimedScales.map { gradientScales[$0] }, y: claimedScales.map { normsBNEpsilon[$0] })
-chapter.say(
-  "\nscale a ∈ [1e-2, 1e2], ε = 0: max relative change of ∂ℓ/∂u \(formatted(inputGradientChange, "%.1e")), of a·∂ℓ/∂(aW) \(formatted(weightGradientChange, "%.1e"))"
-)
-chapter.say(
-  "log-log slope of ‖∂ℓ/∂(aW)‖ vs a: with BN (ε = 0) \(formatted(slopeBN, "%.4f")), with BN (ε = 1e-5) \(formatted(slopeBNEpsilon, "%.4f")), without BN (a ≥ 1) \(formatted(slopeBaseline, "%.4f"))"
-)
+printGradientScaling(
+  inputChange: inputGradientChange, weightChange: weightGradientChange,
+  slopes: (slopeBN, slopeBNEpsilon, slopeBaseline))
 chapter.log.scalar("gradient-norm log-log slope without BN, a ≥ 1", slopeBaseline)
 chapter.claim(
   "∂BN((aW)u)/∂u = ∂BN(Wu)/∂u for a ∈ [1e-2, 1e2] (ε = 0; max relative difference)",
@@ -502,26 +409,9 @@ chapter.claim(
   threshold: "|slope + 1| ≤ 0.01", holds: abs(slopeBN + 1) <= 0.01)
 
 chapter.save(
-  Figure(
-    name: "02-gradient-scale",
-    title: "Gradient w.r.t. the weights when the weights are scaled by a",
-    panel: Panel(
-      xLabel: "weight scale a", yLabel: "‖∂ℓ/∂(aW)‖ (Frobenius norm)", xLog: true, yLog: true,
-      legend: .topRight,
-      series: [
-        .linePoints(
-          "without BN (slope \(formatted(slopeBaseline, "%+.2f")) for a ≥ 1)", x: gradientScales,
-          y: normsBaseline, role: .baseline),
-        .linePoints(
-          "with BN, ε = 0 (slope \(formatted(slopeBN, "%+.2f")))", x: gradientScales, y: normsBN,
-          role: .batchNorm),
-        .line(
-          "with BN, ε = 1e-5", x: gradientScales, y: normsBNEpsilon, role: .color(2)),
-        .line(
-          "slope −1 (guide, ×½)", x: gradientScales,
-          y: gradientScales.map { 0.5 * normsBN[12] / $0 },
-          role: .reference),
-      ])))
+  gradientScaleFigure(
+    scales: gradientScales, withBN: normsBN, withBNEpsilon: normsBNEpsilon,
+    without: normsBaseline, slopes: (slopeBN, slopeBaseline)))
 
 /*:
  ![Gradient norm vs weight scale](Figures/02-gradient-scale.png)
@@ -545,129 +435,25 @@ chapter.save(
  loops), the fused form two reductions and one element-wise pass. We time both on `Float`
  batches of 256 features, median of many repetitions per batch size, on one core.
  */
-#if DEBUG
-  let buildKind = "debug"
-  chapter.say(
-    "\nWARNING: this is a DEBUG build; timings below are not representative. Build with -c release."
-  )
-#else
-  let buildKind = "release"
-#endif
 let timingFeatures = 256
 let timingSizes = chapter.pick(
   smoke: [16, 64, 256], book: [16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
   paper: [16, 32, 64, 128, 256, 512, 1024, 2048, 4096])
 let timingRepetitions = chapter.pick(smoke: 7, book: 41, paper: 101)
-
-/// Median wall time in seconds of `body` over `repetitions` runs.
-func medianTime(repetitions: Int, _ body: () -> Float) -> (seconds: Double, checksum: Float) {
-  let clock = ContinuousClock()
-  var times: [Double] = []
-  var checksum: Float = 0
-  for _ in 0..<repetitions {
-    let start = clock.now
-    checksum += body()
-    let elapsed = clock.now - start
-    times.append(
-      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-  }
-  times.sort()
-  return (times[times.count / 2], checksum)
-}
-
+// Median times of both forms at each m, on the same batches (see Timing.swift).
 var timingRNG = chapter.makeGenerator("timing")
-var stagedTimes: [Double] = []
-var fusedTimes: [Double] = []
-var timingProgress = chapter.progress("timing", total: timingSizes.count)
-chapter.phase("timing") {
-  for (k, size) in timingSizes.enumerated() {
-    let x = Matrix<Float>(
-      gaussianMatrix(size, timingFeatures, scale: 2, offset: 1, using: &timingRNG))
-    let dy = Matrix<Float>(gaussianMatrix(size, timingFeatures, using: &timingRNG))
-    let g = Matrix<Float>(rows: 1, cols: timingFeatures, repeating: 1.5)
-    let (_, timingCache) = BatchNormalization.forward(
-      training: x, gamma: g, beta: Matrix(rows: 1, cols: timingFeatures), epsilon: 1e-5)
-    let stagedRun = medianTime(repetitions: timingRepetitions) {
-      BatchNormalization.backwardStaged(dy, cache: timingCache, gamma: g).input[0, 0]
-    }
-    let fusedRun = medianTime(repetitions: timingRepetitions) {
-      BatchNormalization.backwardFused(dy, cache: timingCache, gamma: g).input[0, 0]
-    }
-    // The checksums keep the optimiser from dropping the timed work; finite, they add nothing.
-    require(
-      stagedRun.checksum.isFinite && fusedRun.checksum.isFinite,
-      "a timed backward pass returned \(stagedRun.checksum) and \(fusedRun.checksum)")
-    stagedTimes.append(stagedRun.seconds)
-    fusedTimes.append(fusedRun.seconds)
-    timingProgress.update(k + 1)
-  }
-}
-timingProgress.finish()
-let speedUps = zip(stagedTimes, fusedTimes).map { $0 / $1 }
-chapter.say(
-  "\nbackward time per call, \(timingFeatures) features, Float, median of \(timingRepetitions) (\(buildKind) build):"
-)
-chapter.say("     m    staged (µs)    fused (µs)   speed-up")
-for (k, size) in timingSizes.enumerated() {
-  chapter.say(
-    "\(String(format: "%6d", size))  \(formatted(stagedTimes[k] * 1e6, "%12.1f"))  \(formatted(fusedTimes[k] * 1e6, "%12.1f"))  \(formatted(speedUps[k], "%8.2f"))x"
-  )
-  chapter.log.record("staged backward seconds", run: "staged", step: size, value: stagedTimes[k])
-  chapter.log.record("fused backward seconds", run: "fused", step: size, value: fusedTimes[k])
-}
+let timings = timeBackwardForms(
+  sizes: timingSizes, features: timingFeatures, repetitions: timingRepetitions,
+  generator: &timingRNG)
+let speedUps = zip(timings.staged, timings.fused).map { $0 / $1 }
+recordTimings(timings, sizes: timingSizes, speedUps: speedUps)
 let largeBatches = timingSizes.indices.filter { timingSizes[$0] >= 64 }
 let smallestSpeedUp = largeBatches.map { speedUps[$0] }.min()!
-let medianSpeedUp = speedUps.sorted()[speedUps.count / 2]
-chapter.log.scalar("median speed-up fused over staged", medianSpeedUp)
-// What the page says about this run's timings: the speed-up from m = 256 on (and where it is
-// largest there) and at m ≤ 64, and how the times grow with m from m = 256 on.
-let fromLarge = timingSizes.indices.filter { timingSizes[$0] >= 256 }
-let upToSmall = timingSizes.indices.filter { timingSizes[$0] <= 64 }
-let largeSpeedUps = fromLarge.map { speedUps[$0] }.sorted()
-let smallSpeedUps = upToSmall.map { speedUps[$0] }
-chapter.log.scalar(
-  "median speed-up fused over staged, m ≥ 256", largeSpeedUps[largeSpeedUps.count / 2])
-chapter.log.scalar("smallest speed-up fused over staged, m ≥ 256", largeSpeedUps.first!)
-chapter.log.scalar("largest speed-up fused over staged, m ≥ 256", largeSpeedUps.last!)
-chapter.log.scalar("smallest speed-up fused over staged, m ≤ 64", smallSpeedUps.min()!)
-chapter.log.scalar("largest speed-up fused over staged, m ≤ 64", smallSpeedUps.max()!)
-let fastestLarge = fromLarge.max { speedUps[$0] < speedUps[$1] }!
-chapter.log.scalar("batch size of the largest speed-up, m ≥ 256", Double(timingSizes[fastestLarge]))
-if fromLarge.count >= 2 {
-  for (name, times) in [("staged", stagedTimes), ("fused", fusedTimes)] {
-    chapter.log.scalar(
-      "log-log slope of \(name) backward seconds against m, m ≥ 256",
-      logLogSlope(x: fromLarge.map { Double(timingSizes[$0]) }, y: fromLarge.map { times[$0] }))
-  }
-}
 chapter.claim(
   "fused backward is faster than staged at every batch size ≥ 64 (smallest speed-up, median timings, 1 core, \(buildKind) build; the book's numbers are from a release build)",
   paper: "production kernels", measured: smallestSpeedUp, format: "%.2f", unit: "x",
   threshold: "> 1", holds: smallestSpeedUp > 1, kind: .check)
-
-let timingX = timingSizes.map(Double.init)
-chapter.save(
-  Figure(
-    name: "02-backward-cost",
-    title:
-      "Backward pass time, staged (paper's six equations) vs fused (two reductions), \(buildKind) build",
-    panels: [
-      Panel(
-        title: "time per call (\(timingFeatures) features, Float, 1 core)", xLabel: "batch size m",
-        yLabel: "median time (µs)", xLog: true, yLog: true, legend: .topLeft,
-        series: [
-          .linePoints("staged", x: timingX, y: stagedTimes.map { $0 * 1e6 }, role: .color(4)),
-          .linePoints("fused", x: timingX, y: fusedTimes.map { $0 * 1e6 }, role: .color(2)),
-        ]),
-      Panel(
-        title: "speed-up of the fused form", xLabel: "batch size m",
-        yLabel: "staged time / fused time", xLog: true,
-        yRange: 0...(speedUps.max()! + 1), legend: .bottomRight,
-        series: [
-          .linePoints("speed-up", x: timingX, y: speedUps, role: .color(2)),
-          .line("no speed-up", x: timingX, y: timingX.map { _ in 1 }, role: .reference),
-        ]),
-    ], columns: 2))
+chapter.save(backwardCostFigure(timings, sizes: timingSizes, speedUps: speedUps))
 
 /*:
  ![Backward cost](Figures/02-backward-cost.png)
