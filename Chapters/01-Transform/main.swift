@@ -18,6 +18,13 @@
  this page comes from that run with the default seed, on Fashion-MNIST (Debian's
  `dataset-fashion-mnist`) unless stated otherwise. To use real MNIST instead, run
  `companion fetch mnist` and pass `--mnist DIR`.
+
+ This page is `main.swift`: the transform, the experiments and the claims. The tools it
+ calls live beside it, off the page: moments, shapes and batches drawn from a set in
+ [Support.swift](Support.swift), the measured and predicted deviation from scale invariance
+ in [ScaleInvariance.swift](ScaleInvariance.swift), the batch-noise study of §3 in
+ [BatchNoise.swift](BatchNoise.swift), the printed tables and recorded numbers in
+ [Report.swift](Report.swift), and the figures in [Figures.swift](Figures.swift).
  */
 import Companion
 import Engine
@@ -34,74 +41,6 @@ let chapter = Chapter(number: 1)
  accumulate in `Double`, so that the measurement does not add its own rounding to the
  numbers we are checking.
  */
-
-/// Per-column mean and biased variance, accumulated in Double.
-func columnMoments(_ x: Matrix<Float>) -> (mean: [Double], variance: [Double]) {
-  let (m, n) = (x.rows, x.cols)
-  var mean = [Double](repeating: 0, count: n)
-  var variance = [Double](repeating: 0, count: n)
-  x.withUnsafeBufferPointer { xs in
-    for i in 0..<m { for j in 0..<n { mean[j] += Double(xs[i * n + j]) } }
-    for j in 0..<n { mean[j] /= Double(m) }
-    for i in 0..<m {
-      for j in 0..<n {
-        let d = Double(xs[i * n + j]) - mean[j]
-        variance[j] += d * d
-      }
-    }
-    for j in 0..<n { variance[j] /= Double(m) }
-  }
-  return (mean, variance)
-}
-
-/// Standardised third and fourth moments (skewness, kurtosis) of a sample.
-func shape(of values: [Double]) -> (skewness: Double, kurtosis: Double) {
-  let n = Double(values.count)
-  let mean = values.reduce(0, +) / n
-  var (m2, m3, m4) = (0.0, 0.0, 0.0)
-  for v in values {
-    let d = v - mean
-    m2 += d * d
-    m3 += d * d * d
-    m4 += d * d * d * d
-  }
-  m2 /= n
-  m3 /= n
-  m4 /= n
-  return (m3 / pow(m2, 1.5), m4 / (m2 * m2))
-}
-
-/// γ = 1 and β = 0 for `n` features: the transform without its affine step.
-func unitAffine(_ n: Int) -> (gamma: Matrix<Float>, beta: Matrix<Float>) {
-  (Matrix(rows: 1, cols: n, repeating: 1), Matrix(rows: 1, cols: n))
-}
-
-/// Logarithmically spaced values from 10^lower to 10^upper, `perDecade` per decade.
-func logSpace(from lower: Double, to upper: Double, perDecade: Int) -> [Double] {
-  let count = Int(((upper - lower) * Double(perDecade)).rounded())
-  return (0...count).map { pow(10, lower + Double($0) / Double(perDecade)) }
-}
-
-/// Rows of `x` at `indices`, as a new matrix (a mini-batch drawn from a larger set).
-func gather(_ x: Matrix<Float>, rows indices: [Int]) -> Matrix<Float> {
-  let n = x.cols
-  return x.withUnsafeBufferPointer { source in
-    Matrix(rows: indices.count, cols: n) { target in
-      for (r, i) in indices.enumerated() {
-        for j in 0..<n { target[r * n + j] = source[i * n + j] }
-      }
-    }
-  }
-}
-
-/// `count` indices drawn uniformly with replacement from 0..<range.
-func sampleIndices(_ count: Int, from range: Int, using generator: inout RandomGenerator) -> [Int] {
-  (0..<count).map { _ in Int(generator.next() % UInt64(range)) }
-}
-
-func formatted(_ value: Double, _ format: String = "%9.4f") -> String {
-  String(format: format, value)
-}
 
 /*:
  ## 1. Normalise, then scale and shift
@@ -156,17 +95,7 @@ let (affineOutput, _) = BatchNormalization.forward(
 let inputMoments = columnMoments(syntheticBatch)
 let normalizedMoments = columnMoments(transformCache.normalized)
 let affineMoments = columnMoments(affineOutput)
-chapter.say("Alg. 1 on a batch of \(transformBatchSize) examples, 6 features, ε = \(epsilon):")
-chapter.say(
-  "feature    mean(x)     std(x)   mean(x̂)      var(x̂)      γ       β   mean(y)    std(y)")
-for j in featureMeans.indices {
-  chapter.say(
-    "\(j)        \(formatted(inputMoments.mean[j])) \(formatted(inputMoments.variance[j].squareRoot()))"
-      + " \(formatted(normalizedMoments.mean[j], "%9.1e")) \(formatted(normalizedMoments.variance[j], "%11.8f"))"
-      + " \(formatted(Double(chosenGamma[0, j]), "%6.2f")) \(formatted(Double(chosenBeta[0, j]), "%7.2f"))"
-      + " \(formatted(affineMoments.mean[j])) \(formatted(affineMoments.variance[j].squareRoot()))"
-  )
-}
+printTransformTable()
 let worstMean = normalizedMoments.mean.map(abs).max()!
 let worstVariance = normalizedMoments.variance.map { abs($0 - 1) }.max()!
 chapter.claim(
@@ -176,25 +105,7 @@ chapter.claim(
   "x̂ has per-feature variance 1 (max |var − 1|, Float)", paper: "Ioffe & Szegedy 2015, Alg. 1",
   measured: worstVariance, format: "%.2e", threshold: "≤ 1e-3", holds: worstVariance <= 1e-3,
   kind: .check)
-chapter.log.scalar("max |mean(x̂)|", worstMean)
-chapter.log.scalar("max |var(x̂) - 1|", worstVariance)
-// Which features those are, and the batch statistics the prose explains them with.
-let shortFeature = featureMeans.indices.max {
-  abs(normalizedMoments.variance[$0] - 1) < abs(normalizedMoments.variance[$1] - 1)
-}!
-let offCentreFeature = featureMeans.indices.max {
-  abs(normalizedMoments.mean[$0]) < abs(normalizedMoments.mean[$1])
-}!
-chapter.log.scalar("feature with the largest var(x̂) shortfall", Double(shortFeature))
-chapter.log.scalar(
-  "batch std of the feature with the largest var(x̂) shortfall",
-  inputMoments.variance[shortFeature].squareRoot())
-chapter.log.scalar(
-  "ε/σ²_B of the feature with the largest var(x̂) shortfall",
-  Double(epsilon) / inputMoments.variance[shortFeature])
-chapter.log.scalar("feature with the largest mean(x̂) offset", Double(offCentreFeature))
-chapter.log.scalar(
-  "batch mean of the feature with the largest mean(x̂) offset", inputMoments.mean[offCentreFeature])
+recordTransformExtremes()
 
 /*:
  The largest $|\mathrm{var}(\hat x) - 1|$ comes from the feature with the smallest spread
@@ -363,33 +274,6 @@ let scaleInputs = gather(
 let scales = logSpace(from: -4, to: 2, perDecade: 4).filter { abs($0 - 1) > 1e-9 }
 let scaleEpsilons: [Float] = [0, 1e-5, 1e-3]
 
-/// max |BN((aW)u) − BN(Wu)|, measured with the engine at one ε.
-func measuredScaleDeviation(a: Double, epsilon: Float, inputs: Matrix<Float>, weight: Matrix<Float>)
-  -> Double
-{
-  let (gamma, beta) = unitAffine(weight.cols)
-  let reference = BatchNormalization.forward(
-    training: matmul(inputs, weight), gamma: gamma, beta: beta, epsilon: epsilon
-  ).output
-  let scaled = BatchNormalization.forward(
-    training: matmul(inputs, Float(a) * weight), gamma: gamma, beta: beta, epsilon: epsilon
-  ).output
-  return Double((scaled - reference).maxAbs)
-}
-
-/// The same deviation from the formula above, in Double.
-func predictedScaleDeviation(a: Double, epsilon: Double, preActivations z: Matrix<Float>) -> Double
-{
-  let (mean, variance) = columnMoments(z)
-  var largest = 0.0
-  for j in 0..<z.cols {
-    let factor =
-      1 / (variance[j] + epsilon / (a * a)).squareRoot() - 1 / (variance[j] + epsilon).squareRoot()
-    for i in 0..<z.rows { largest = max(largest, abs((Double(z[i, j]) - mean[j]) * factor)) }
-  }
-  return largest
-}
-
 let scalePreActivations = matmul(scaleInputs, firstLayer)
 var deviations: [[Double]] = []
 var predictions: [[Double]] = []
@@ -403,13 +287,7 @@ for eps in scaleEpsilons {
       predictedScaleDeviation(a: $0, epsilon: Double(eps), preActivations: scalePreActivations)
     })
 }
-chapter.say("max |BN((aW)u) − BN(Wu)| for a batch of \(scaleBatchSize) images:")
-chapter.say("       a      ε = 0   ε = 1e-5 (predicted)   ε = 1e-3 (predicted)")
-for (k, a) in scales.enumerated() where k % 2 == 0 {
-  chapter.say(
-    "\(formatted(a, "%8.0e"))  \(formatted(deviations[0][k], "%9.1e"))  \(formatted(deviations[1][k], "%9.1e")) (\(formatted(predictions[1][k], "%8.1e")))"
-      + "   \(formatted(deviations[2][k], "%9.1e")) (\(formatted(predictions[2][k], "%8.1e")))")
-}
+printScaleTable()
 
 let claimedRange = scales.indices.filter { scales[$0] >= 1e-2 * 0.999 && scales[$0] <= 1e2 * 1.001 }
 let exactInvariance = claimedRange.map { deviations[0][$0] }.max()!
@@ -429,50 +307,9 @@ chapter.claim(
   "with ε > 0, the deviation from invariance is the predicted ε/a² effect, a ∈ [1e-4, 1e2] (worst |measured − predicted| in units of 1e-5 + 1% of predicted)",
   paper: "Ioffe & Szegedy 2015, §3.3", measured: worstMismatch, format: "%.2f",
   threshold: "≤ 1", holds: worstMismatch <= 1, kind: .check)
-let smallestVariance = columnMoments(scalePreActivations).variance.min()!
-let breakingScale = (1e-5 / smallestVariance).squareRoot()
-/// The largest a on the grid at which `deviation` exceeds `level`.
-func largestScale(above level: Double, scales: [Double], deviation: [Double]) -> Double {
-  scales.indices.last { deviation[$0] > level }.map { scales[$0] } ?? 0
-}
-chapter.say(
-  "with ε = 1e-5 the deviation exceeds 1e-3 for a ≤ \(formatted(largestScale(above: 1e-3, scales: scales, deviation: deviations[1]), "%.2g")) and 0.1 for a ≤ \(formatted(largestScale(above: 0.1, scales: scales, deviation: deviations[1]), "%.2g")); "
-    + "√(ε/σ²_min) = \(formatted(breakingScale, "%.2g")) (smallest batch variance \(formatted(smallestVariance, "%.3f")))"
-)
-chapter.log.scalar("scale invariance, ε = 0, max deviation on [1e-2, 1e2]", exactInvariance)
-chapter.log.scalar("scale invariance, ε = 0, max deviation on [1e-4, 1e2]", deviations[0].max()!)
-/// The index of `a` on the grid of scales.
-func scaleIndex(_ a: Double) -> Int { scales.indices.first { abs(scales[$0] / a - 1) < 1e-9 }! }
-for (e, name) in [(1, "1e-5"), (2, "1e-3")] {
-  chapter.log.scalar(
-    "scale invariance, ε = \(name), deviation at the largest a", deviations[e].last!)
-}
-for a in [0.1, 0.01] {
-  chapter.log.scalar(
-    "scale invariance, ε = 1e-5, deviation at a = \(a)", deviations[1][scaleIndex(a)])
-}
-// The limit of the deviation as a → 0, where BN((aW)u) → 0: max |x̂| of BN(Wu) at ε = 1e-5.
-let scaleReference = BatchNormalization.forward(
-  training: scalePreActivations, gamma: unitAffine(units).gamma, beta: unitAffine(units).beta,
-  epsilon: scaleEpsilons[1]
-).output
-chapter.log.scalar("scale batch largest absolute x̂, ε = 1e-5", Double(scaleReference.maxAbs))
+recordScaleInvariance(exactInvariance: exactInvariance)
 
-chapter.save(
-  Figure(
-    name: "01-scale-invariance",
-    title: "BN((aW)u) vs BN(Wu): scale invariance holds until ε/a² reaches σ²",
-    panel: Panel(
-      xLabel: "weight scale a", yLabel: "max |BN((aW)u) − BN(Wu)|", xLog: true, yLog: true,
-      legend: .topRight,
-      series: [
-        .linePoints("ε = 0, measured", x: scales, y: deviations[0], role: .color(6)),
-        .points(
-          "ε = 1e-5 (paper, PyTorch), measured", x: scales, y: deviations[1], role: .batchNorm),
-        .points("ε = 1e-3 (Keras), measured", x: scales, y: deviations[2], role: .color(2)),
-        .line("predicted from the formula", x: scales, y: predictions[1], role: .reference),
-        .line("", x: scales, y: predictions[2], role: .reference),
-      ])))
+chapter.save(scaleInvarianceFigure())
 
 /*:
  ![Scale invariance](Figures/01-scale-invariance.png)
@@ -531,88 +368,6 @@ let batchSizes = chapter.pick(
   paper: [4, 8, 16, 32, 64, 128, 256, 512, 1024])
 let repetitions = chapter.pick(smoke: 1500, book: 6000, paper: 20000)
 
-struct BatchSizeStudy {
-  var meanSpread: Double  // std of μ_B over batches, in units of σ, averaged over units
-  var varianceSpread: Double  // std of σ²_B over batches, in units of σ², averaged over units
-  var trainInferenceGap: Double  // RMS of x̂(batch stats) − x̂(population stats, Alg. 2)
-  var unbiasedOutputVariance: Double  // population variance of inference x̂ with m/(m−1)
-  var biasedOutputVariance: Double  // the same without Bessel's correction
-}
-
-/// Draws `repetitions` batches of size `m`, estimates population statistics per Alg. 2 from
-/// them, then measures on fresh batches how far training-mode and inference-mode outputs are.
-func studyBatchSize(
-  _ m: Int, repetitions: Int, population: Matrix<Float>,
-  truth: (mean: [Double], variance: [Double]), epsilon: Double,
-  generator: inout RandomGenerator
-) -> BatchSizeStudy {
-  let n = population.cols
-  var sumMean = [Double](repeating: 0, count: n)
-  var sumMeanSquare = [Double](repeating: 0, count: n)
-  var sumVariance = [Double](repeating: 0, count: n)
-  var sumVarianceSquare = [Double](repeating: 0, count: n)
-  for _ in 0..<repetitions {
-    let batch = gather(population, rows: sampleIndices(m, from: population.rows, using: &generator))
-    let (mu, sigma2) = columnMoments(batch)
-    for j in 0..<n {
-      sumMean[j] += mu[j]
-      sumMeanSquare[j] += mu[j] * mu[j]
-      sumVariance[j] += sigma2[j]
-      sumVarianceSquare[j] += sigma2[j] * sigma2[j]
-    }
-  }
-  let r = Double(repetitions)
-  var meanSpread = 0.0
-  var varianceSpread = 0.0
-  var inferenceMean = [Double](repeating: 0, count: n)
-  var unbiasedVariance = [Double](repeating: 0, count: n)
-  var biasedVariance = [Double](repeating: 0, count: n)
-  for j in 0..<n {
-    let meanOfMeans = sumMean[j] / r
-    let meanOfVariances = sumVariance[j] / r
-    meanSpread +=
-      (sumMeanSquare[j] / r - meanOfMeans * meanOfMeans).squareRoot()
-      / truth.variance[j].squareRoot()
-    varianceSpread +=
-      (sumVarianceSquare[j] / r - meanOfVariances * meanOfVariances).squareRoot()
-      / truth.variance[j]
-    // Alg. 2: E[x] ← E_B[μ_B],  Var[x] ← m/(m−1)·E_B[σ²_B]
-    inferenceMean[j] = meanOfMeans
-    unbiasedVariance[j] = Double(m) / Double(m - 1) * meanOfVariances
-    biasedVariance[j] = meanOfVariances
-  }
-  // Variance of the inference output over the whole population, per unit, averaged:
-  // (σ² + (μ − E[x])²) / (Var[x] + ε).
-  var unbiasedOutput = 0.0
-  var biasedOutput = 0.0
-  for j in 0..<n {
-    let offset = truth.mean[j] - inferenceMean[j]
-    let spread = truth.variance[j] + offset * offset
-    unbiasedOutput += spread / (unbiasedVariance[j] + epsilon)
-    biasedOutput += spread / (biasedVariance[j] + epsilon)
-  }
-  // The train/inference gap on fresh batches.
-  let gapBatches = max(repetitions / 10, 50)
-  var squaredGap = 0.0
-  for _ in 0..<gapBatches {
-    let batch = gather(population, rows: sampleIndices(m, from: population.rows, using: &generator))
-    let (mu, sigma2) = columnMoments(batch)
-    for i in 0..<m {
-      for j in 0..<n {
-        let x = Double(batch[i, j])
-        let trainingOutput = (x - mu[j]) / (sigma2[j] + epsilon).squareRoot()
-        let inferenceOutput = (x - inferenceMean[j]) / (unbiasedVariance[j] + epsilon).squareRoot()
-        squaredGap += (trainingOutput - inferenceOutput) * (trainingOutput - inferenceOutput)
-      }
-    }
-  }
-  return BatchSizeStudy(
-    meanSpread: meanSpread / Double(n), varianceSpread: varianceSpread / Double(n),
-    trainInferenceGap: (squaredGap / Double(gapBatches * m * n)).squareRoot(),
-    unbiasedOutputVariance: unbiasedOutput / Double(n),
-    biasedOutputVariance: biasedOutput / Double(n))
-}
-
 var noiseRNG = chapter.makeGenerator("batch noise")
 var studies: [BatchSizeStudy] = []
 var noiseProgress = chapter.progress("batch sizes", total: batchSizes.count)
@@ -627,19 +382,7 @@ chapter.phase("batch noise") {
 }
 noiseProgress.finish()
 
-chapter.say("\nbatch statistics vs batch size (\(repetitions) batches per size, \(units) units):")
-chapter.say(
-  "    m   spread(μ_B)/σ  spread(σ²_B)/σ²  RMS train−inference  Var(x̂_inf) unbiased  biased")
-for (m, s) in zip(batchSizes, studies) {
-  chapter.say(
-    "\(String(format: "%5d", m))  \(formatted(s.meanSpread, "%13.4f"))  \(formatted(s.varianceSpread, "%15.4f"))"
-      + "  \(formatted(s.trainInferenceGap, "%19.4f"))  \(formatted(s.unbiasedOutputVariance, "%19.4f"))  \(formatted(s.biasedOutputVariance, "%6.4f"))"
-  )
-  chapter.log.record("spread of batch mean / σ", run: "batch", step: m, value: s.meanSpread)
-  chapter.log.record(
-    "spread of batch variance / σ²", run: "batch", step: m, value: s.varianceSpread)
-  chapter.log.record("train-inference RMS gap", run: "batch", step: m, value: s.trainInferenceGap)
-}
+recordBatchNoise()
 
 let sizes = batchSizes.map(Double.init)
 // The mean's spread is σ/√m at every m; the variance's only asymptotically (finite-m terms of
@@ -667,70 +410,13 @@ chapter.claim(
   paper: "Ioffe & Szegedy 2015, Alg. 2", measured: gapSlope, format: "%.3f",
   threshold: "|slope + 0.5| ≤ 0.05", holds: abs(gapSlope + 0.5) <= 0.05, kind: .check)
 let worstUnbiased = studies.map { abs($0.unbiasedOutputVariance - 1) }.max()!
-// The variance estimate's relative spread against the mean's (√(μ₄/σ⁴ − 1) to leading order),
-// over the sizes where the leading order holds, and the units' μ₄/σ⁴ over the population.
-chapter.log.scalar(
-  "spread of batch variance / spread of batch mean, mean over m ≥ 16",
-  asymptotic.map { studies[$0].varianceSpread / studies[$0].meanSpread }.reduce(0, +)
-    / Double(asymptotic.count))
-chapter.log.scalar(
-  "population kurtosis of the pre-activations, mean over units",
-  (0..<units).map { shape(of: population.column($0)).kurtosis }.reduce(0, +) / Double(units))
+recordVarianceSpread(asymptotic: asymptotic)
 chapter.claim(
   "with Alg. 2's m/(m−1), inference outputs have variance 1 over the population at every m (max |var − 1|)",
   paper: "Ioffe & Szegedy 2015, Alg. 2", measured: worstUnbiased, format: "%.3f",
   threshold: "≤ 0.03", holds: worstUnbiased <= 0.03, kind: .check)
 
-// The guides run parallel to the data, half as high, so that both stay visible.
-let referenceLine = sizes.map { 0.5 * studies[0].meanSpread * (sizes[0] / $0).squareRoot() }
-var batchNoiseFigure =
-  Figure(
-    name: "01-batch-noise",
-    title:
-      "Mini-batch statistics are noisy estimates (\(dataName) pre-activations, \(units) units)",
-    panels: [
-      Panel(
-        title: "spread of batch estimates", xLabel: "mini-batch size m",
-        yLabel: "standard deviation over batches (relative)", xLog: true, yLog: true,
-        legend: .bottomLeft,
-        series: [
-          .linePoints(
-            "μ_B / σ (slope \(formatted(meanSlope, "%.2f")))", x: sizes,
-            y: studies.map(\.meanSpread), role: .color(2)),
-          .linePoints(
-            "σ²_B / σ² (slope \(formatted(varianceSlope, "%.2f")))", x: sizes,
-            y: studies.map(\.varianceSpread), role: .color(3)),
-          .line("slope −1/2 (guide, ×½)", x: sizes, y: referenceLine, role: .reference),
-        ]),
-      Panel(
-        title: "training vs inference normalisation", xLabel: "mini-batch size m",
-        yLabel: "RMS of x̂(batch) − x̂(population)", xLog: true, yLog: true, legend: .bottomLeft,
-        series: [
-          .linePoints(
-            "RMS gap (slope \(formatted(gapSlope, "%.2f")))", x: sizes,
-            y: studies.map(\.trainInferenceGap), role: .batchNorm),
-          .line(
-            "slope −1/2 (guide, ×½)", x: sizes,
-            y: sizes.map { 0.5 * studies[0].trainInferenceGap * (sizes[0] / $0).squareRoot() },
-            role: .reference),
-        ]),
-      Panel(
-        title: "why Alg. 2 multiplies by m/(m−1)", xLabel: "mini-batch size m",
-        yLabel: "variance of inference output x̂", xLog: true, yRange: 0.95...1.4,
-        legend: .topRight,
-        series: [
-          .linePoints(
-            "m/(m−1)·E[σ²_B] (Alg. 2)", x: sizes,
-            y: studies.map(\.unbiasedOutputVariance), role: .batchNorm),
-          .linePoints(
-            "E[σ²_B] (biased)", x: sizes, y: studies.map(\.biasedOutputVariance),
-            role: .baseline),
-          .line("m/(m−1)", x: sizes, y: sizes.map { $0 / ($0 - 1) }, role: .reference),
-        ]),
-    ], columns: 3)
-batchNoiseFigure.width = 1500
-batchNoiseFigure.height = 600
-chapter.save(batchNoiseFigure)
+chapter.save(batchNoiseFigure(slopes: (meanSlope, varianceSlope, gapSlope)))
 
 /*:
  ![Batch noise](Figures/01-batch-noise.png)
@@ -797,24 +483,7 @@ for t in 1...conventionBatches {
 }
 let trueMean = populationMoments.mean[conventionUnit]
 let trueVariance = populationMoments.variance[conventionUnit]
-chapter.say(
-  "\nrunning statistics of unit \(conventionUnit) (population mean \(formatted(trueMean, "%.4f")), variance \(formatted(trueVariance, "%.4f"))), batches of \(conventionBatchSize):"
-)
-chapter.log.scalar("convention stream: population mean of the unit", trueMean)
-chapter.log.scalar("convention stream: population variance of the unit", trueVariance)
-let conventionNames = BatchNormConvention.all.map(\.name)
-chapter.table(
-  "running statistics per update",
-  header: ["update", "mean: \(conventionNames[0])"] + conventionNames.dropFirst()
-    + ["variance: \(conventionNames[0])"] + conventionNames.dropFirst(),
-  rows: [1, 2, 5, 10, 20, 50, 100, 200, 500].filter { $0 <= conventionBatches }.map { t in
-    ["\(t)"] + runningMeans.map { formatted($0[t - 1], "%.4f") }
-      + runningVariances.map { formatted($0[t - 1], "%.4f") }
-  })
-let kerasIndex = conventionNames.firstIndex(of: "keras")!
-chapter.log.scalar(
-  "keras stored variance after 100 updates / population variance",
-  runningVariances[kerasIndex][99] / trueVariance)
+recordConventions()
 
 /*:
  After one batch the three disagree completely, and the table shows why. `paper` has
@@ -845,35 +514,7 @@ chapter.claim(
   paper: "Ioffe & Szegedy 2015, Alg. 2; library docs", measured: firstUpdateError,
   format: "%.1e", threshold: "≤ 1e-12", holds: firstUpdateError <= 1e-12, kind: .check)
 
-let updates = (1...conventionBatches).map(Double.init)
-let conventionRoles: [Role] = [.batchNorm, .color(2), .color(4)]
-chapter.save(
-  Figure(
-    name: "01-conventions",
-    title:
-      "One stream of batches, three conventions (unit \(conventionUnit), m = \(conventionBatchSize), \(dataName))",
-    panels: [
-      Panel(
-        title: "stored mean", xLabel: "batches seen (updates)", yLabel: "running mean",
-        xLog: true, yRange: 0...0.5, legend: .topLeft,
-        series: zip(BatchNormConvention.all, conventionRoles).enumerated().map { k, pair in
-          Series.line(pair.0.name, x: updates, y: runningMeans[k], role: pair.1)
-        } + [
-          .line(
-            "population mean", x: updates, y: updates.map { _ in trueMean }, role: .reference)
-        ]),
-      Panel(
-        title: "stored variance", xLabel: "batches seen (updates)",
-        yLabel: "running variance (log scale)", xLog: true, yLog: true, yRange: 0.05...2,
-        legend: .topRight,
-        series: zip(BatchNormConvention.all, conventionRoles).enumerated().map { k, pair in
-          Series.line(pair.0.name, x: updates, y: runningVariances[k], role: pair.1)
-        } + [
-          .line(
-            "population variance", x: updates, y: updates.map { _ in trueVariance },
-            role: .reference)
-        ]),
-    ], columns: 2))
+chapter.save(conventionsFigure())
 
 /*:
  ![Conventions](Figures/01-conventions.png)
@@ -916,17 +557,6 @@ let inkWeights = Matrix<Float>(
 let histogramBatch = matmul(histogramImages, inkWeights)
 let randomUnitsBatch = matmul(histogramImages, firstLayer)
 
-/// Largest change of skewness or kurtosis of any column under training-mode BN.
-func largestShapeChange(_ z: Matrix<Float>, epsilon: Float) -> Double {
-  let (gamma, beta) = unitAffine(z.cols)
-  let (output, _) = BatchNormalization.forward(
-    training: z, gamma: gamma, beta: beta, epsilon: epsilon)
-  return (0..<z.cols).map { j in
-    let (b, a) = (shape(of: z.column(j)), shape(of: output.column(j)))
-    return max(abs(a.skewness - b.skewness), abs(a.kurtosis - b.kurtosis))
-  }.max()!
-}
-
 let (histogramGamma, histogramBeta) = unitAffine(1)
 let (histogramOutput, _) = BatchNormalization.forward(
   training: histogramBatch, gamma: histogramGamma, beta: histogramBeta, epsilon: epsilon)
@@ -935,14 +565,7 @@ let after = histogramOutput.column(0)
 let shapeBefore = shape(of: before)
 let shapeAfter = shape(of: after)
 let afterMoments = columnMoments(histogramOutput)
-chapter.say(
-  "\nink unit over \(histogramBatchSize) images: before BN mean \(formatted(before.reduce(0, +) / Double(before.count), "%.4f")), "
-    + "skewness \(formatted(shapeBefore.skewness, "%.4f")), kurtosis \(formatted(shapeBefore.kurtosis, "%.4f")); "
-    + "after BN mean \(formatted(afterMoments.mean[0], "%.1e")), variance \(formatted(afterMoments.variance[0], "%.6f")), "
-    + "skewness \(formatted(shapeAfter.skewness, "%.4f")), kurtosis \(formatted(shapeAfter.kurtosis, "%.4f"))"
-)
-chapter.log.scalar("ink unit skewness before BN", shapeBefore.skewness)
-chapter.log.scalar("ink unit kurtosis before BN", shapeBefore.kurtosis)
+recordInkUnit(before: before, shapeBefore: shapeBefore, shapeAfter: shapeAfter)
 let shapeChange = max(
   largestShapeChange(histogramBatch, epsilon: epsilon),
   largestShapeChange(randomUnitsBatch, epsilon: epsilon))
@@ -951,56 +574,7 @@ chapter.claim(
   paper: "Ioffe & Szegedy 2015, Alg. 1 (per-feature affine)", measured: shapeChange,
   format: "%.1e", threshold: "≤ 1e-4", holds: shapeChange <= 1e-4, kind: .check)
 
-/// The standard normal quantile Φ⁻¹(p), by Newton's method on Φ(x) = ½·erfc(−x/√2), which
-/// converges to Double precision in a few steps from x = 0 for p in (0, 1).
-func normalQuantile(_ p: Double) -> Double {
-  var x = 0.0
-  for _ in 0..<50 {
-    let cdf = 0.5 * erfc(-x / 2.0.squareRoot())
-    let density = exp(-x * x / 2) / (2 * Double.pi).squareRoot()
-    let step = (cdf - p) / density
-    x -= step
-    if abs(step) < 1e-12 { break }
-  }
-  return x
-}
-// Q-Q plot: the i-th smallest x̂ against the normal quantile of (i + ½)/n. A Gaussian input
-// would lie on the diagonal; a skewed one bends away from it at the ends.
-let sortedAfter = after.sorted()
-let normalQuantiles = sortedAfter.indices.map {
-  normalQuantile((Double($0) + 0.5) / Double(sortedAfter.count))
-}
-let gaussianX = stride(from: -4.0, through: 4.0, by: 0.05).map { $0 }
-let gaussianY = gaussianX.map { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }
-var distributionFigure =
-  Figure(
-    name: "01-distribution",
-    title: "One unit's pre-activations over a batch of \(histogramBatchSize) \(dataName) images",
-    panels: [
-      Panel(
-        title: "before BN: z = w·u, w ≥ 0", xLabel: "pre-activation z", yLabel: "density",
-        legend: .topRight,
-        series: [.histogram("ink unit, before BN", samples: before, bins: 50, role: .baseline)]),
-      Panel(
-        title: "after BN: x̂ = (z − μ_B)/√(σ²_B + ε)", xLabel: "normalised pre-activation x̂",
-        yLabel: "density", yRange: 0...0.55, legend: .topRight,
-        series: [
-          .histogram("ink unit, after BN", samples: after, bins: 50, role: .batchNorm),
-          .line("N(0, 1)", x: gaussianX, y: gaussianY, role: .reference),
-        ]),
-      Panel(
-        title: "after BN against a Gaussian (Q-Q plot)", xLabel: "standard normal quantile",
-        yLabel: "quantile of x̂", xRange: -4...4, yRange: -4...4, legend: .topLeft,
-        series: [
-          .points("ink unit, after BN", x: normalQuantiles, y: sortedAfter, role: .batchNorm),
-          .line("a Gaussian x̂ (the diagonal)", x: [-4, 4], y: [-4, 4], role: .reference),
-        ]),
-    ], columns: 3)
-distributionFigure.width = 1500
-chapter.log.scalar("ink unit smallest x̂", sortedAfter.first!)
-chapter.log.scalar("ink unit largest x̂", sortedAfter.last!)
-chapter.log.scalar("normal quantile of the batch's lowest rank", normalQuantiles.first!)
-chapter.save(distributionFigure)
+chapter.save(distributionFigure(before: before, after: after))
 
 /*:
  ![Distribution before and after BN](Figures/01-distribution.png)
