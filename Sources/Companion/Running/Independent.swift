@@ -231,21 +231,6 @@ extension Chapter {
   }
 }
 
-/// A checkpoint unit a child finished: its name and encoded result.
-struct CompletedUnit: Codable {
-  var unit: String
-  var result: Data
-}
-
-/// What a child of `independently` sends back: its result, the lines it would have printed,
-/// what it added to the record, the checkpoint units it finished.
-struct IndependentReport: Codable {
-  var result: Data
-  var lines: [String]
-  var record: RecordChanges
-  var completed: [CompletedUnit]
-}
-
 /// The child's side of `independently`: what a child process keeps for the chapter's own.
 extension Chapter {
   // MARK: - In a child process of `independently`

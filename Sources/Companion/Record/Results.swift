@@ -252,10 +252,3 @@ public struct Results: Codable, Sendable, Equatable {
     return formatter.string(from: date)
   }
 }
-
-/// An error with a message meant for the reader, shown as one line.
-public struct CompanionError: Error, CustomStringConvertible, LocalizedError {
-  public let description: String
-  public init(_ description: String) { self.description = description }
-  public var errorDescription: String? { description }
-}

@@ -1,9 +1,3 @@
-/// A piece of a literate chapter: Markdown prose or Swift code.
-public enum LiterateSegment: Sendable, Equatable {
-  case prose(String)
-  case code(String)
-}
-
 /// Splits a chapter's `main.swift` into prose and code, the way Xcode playgrounds read it.
 ///
 /// Prose is written in playground markup: `/*: ... */` blocks and `//:` line comments.
