@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 
 /// The options every chapter takes, and the runner passes through unchanged.
@@ -65,7 +66,7 @@ public struct ChapterOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
-      "Initial γ of the batch-normalization layers (chapter 4's input BN, default 1; chapter 5's BN-LSTM on text, default 0.1).",
+      "Initial γ of the batch-normalization layers (chapter 4's input BN, default 1; chapter 5's BN-LSTM on text, default \(CooijmansLSTM.initialGamma)).",
       valueName: "γ"))
   public var gamma: Double?
 
