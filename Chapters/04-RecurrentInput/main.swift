@@ -72,7 +72,15 @@ let chapter = Chapter(number: 4)
  `RecurrentLayer` (`.frameWise`, `.sequenceWise`, `.naiveHidden`), built from the three BN
  kernels of Chapters 1-2; padded frames count in no statistic and in no loss. The backward
  passes through time are written out by hand and checked against finite differences and
- against PyTorch (`Tests/EngineTests`).
+ against PyTorch (`Tests/EngineTests`). Before the time loop, the layer normalises the input
+ term of every step at once:
+
+ @include Sources/Engine/Recurrent/RecurrentLayer.swift#input term
+
+ and the normaliser chooses its statistics, one per step or one for every real frame (the
+ mask leaves padding out of both):
+
+ @include Sources/Engine/Recurrent/RecurrentBatchNorm.swift#input term's statistics
 
  *A control (ours).* The plain LSTM's $W_x$ is orthogonal, so for a one-hot $x_t$ the input
  term $W_x x_t$ is a row of $W_x$ with entries of about {{scalar "input term's initial scale, LSTM (std of W_x's entries)" | %.3f}};
@@ -176,39 +184,24 @@ enum Variant: String, CaseIterable, Codable {
 let corpus = chapter.attempt { try chapter.loadCorpus() }
 /// The character model Chapter 5 trains too (`CharacterModels`): batches of 64 sequences
 /// of 100 characters (the smoke preset uses 30: it only has to run every line, fast), Adam,
-/// clipping at 1; the models of one repetition share their initial weights and batches.
-let reestimationBatches = chapter.pick(smoke: 2, book: 5, paper: 20, long: 10)
-let characters: CharacterModels = {
-  var models = CharacterModels(
-    chapter: chapter, corpus: corpus,
-    hidden: chapter.pick(smoke: 16, book: 64, paper: 256, long: 128))
-  models.statistics = .reestimated(batches: reestimationBatches)
-  return models
-}()
+/// clipping at 1; the models of one repetition share their initial weights and batches. Its
+/// size, step limit, grid and text per preset: `CharacterExperiment`, Laurent et al.'s column.
+let experiment = CharacterExperiment(.laurent, in: chapter, corpus: corpus)
+let characters = experiment.models(in: chapter, corpus: corpus)
 let (vocabulary, hidden, batch, length, sampleBatches) = (
   characters.vocabulary, characters.hidden, characters.batch, characters.length,
   characters.sampleBatches
 )
-let maxSteps = chapter.steps(
-  default: chapter.pick(smoke: 60, book: 5_000, paper: 20_000, long: 12_000))
-let measureEvery = chapter.pick(smoke: 10, book: 100, paper: 500, long: 200)
-let convergence = Convergence(
-  patience: chapter.pick(smoke: 20, book: 800, paper: 5_000, long: 2_000),
-  tolerance: chapter.pick(smoke: 0, book: 0, paper: 0.002, long: 0.002))
-let learningRates = chapter.learningRates(
-  default: chapter.pick(
-    smoke: [1e-3, 2e-3, 4e-3, 8e-3], book: [1e-3, 2e-3, 4e-3, 8e-3], paper: [1e-3, 2e-3, 4e-3],
-    long: [2e-3, 4e-3, 8e-3, 1.6e-2]))
+let (maxSteps, measureEvery, convergence, learningRates, reestimationBatches) = (
+  experiment.steps, experiment.measureEvery, experiment.convergence, experiment.rates,
+  experiment.reestimationBatches
+)
 let repetitions = chapter.pick(smoke: 2, book: 3, paper: 1, long: 3)
 /// The models each preset trains: the long preset keeps the comparison the paper's headline is
 /// about (the LSTM, its scale control and sequence-wise input BN) to fit its budget.
 let variants: [Variant] =
   chapter.preset == .long ? [.baseline, .scaledInput, .sequenceWise] : Variant.allCases
-let trainingText = Array(
-  corpus.train.prefix(
-    chapter.trainingCharacters(
-      default: chapter.pick(
-        smoke: 20_000, book: 30_000, paper: corpus.train.count, long: 600_000))))
+let trainingText = Array(corpus.train.prefix(experiment.trainingCharacters))
 let trainingSample = characters.sample(of: trainingText)
 let validationSample = characters.validationSample
 chapter.say(
@@ -248,7 +241,7 @@ if chapter.preset == .paper || chapter.preset == .long {
  from one window to the next, SGD at rate 1 halved every epoch after the fourth, 13 epochs,
  the gradient norm clipped at 5, every weight uniform on [−0.1, 0.1]. Curves are in bits per
  *word* (log₂ of the perplexity), so the same measures apply, on one seed and one rate. It runs
- for hours and resumes from its checkpoints.
+ for hours and resumes from its checkpoints; its code is in [WordModel.swift](WordModel.swift).
  */
 
 /// The word files, when the paper preset is given them.
@@ -265,86 +258,6 @@ let wordCorpus: WordCorpus? = {
 }()
 /// What the curves' unit is called.
 let symbolUnit = wordCorpus == nil ? "bpc" : "bits per word"
-
-/// The paper preset's word-level run of one variant, resumable.
-func trainWords(_ variant: Variant, corpus words: WordCorpus) -> LanguageModelCurve {
-  let (streams, window, width, epochs) = (20, 20, 200, 13)
-  let streamLength = (words.train.count - 1) / streams
-  let windowsPerEpoch = streamLength / window
-  let totalSteps = chapter.steps(default: chapter.epochs(default: epochs) * windowsPerEpoch)
-  var generator = chapter.makeGenerator("word weights")
-  let configuration = RecurrentLayerConfiguration(
-    cell: .lstm, inputs: width, hidden: width,
-    normalization: variant.normalization(maxSteps: window),
-    inputWeights: .uniform(limit: 0.1), recurrentWeights: .uniform(limit: 0.1))
-  let model = SequenceModel<Float>(
-    layers: [configuration, configuration], head: .everyStep(classes: words.vocabularySize),
-    embedding: (words.vocabularySize, width), readoutWeights: .uniform(limit: 0.1),
-    using: &generator)
-  /// Window k of a token stream cut into `streams` rows: time-major inputs and targets.
-  func windowAt(_ k: Int, of tokens: [Int]) -> (inputs: [Int], targets: [Int]) {
-    let rows = (tokens.count - 1) / streams
-    var inputs = [Int](repeating: 0, count: streams * window)
-    var targets = inputs
-    for b in 0..<streams {
-      for t in 0..<window {
-        inputs[t * streams + b] = tokens[b * rows + k * window + t]
-        targets[t * streams + b] = tokens[b * rows + k * window + t + 1]
-      }
-    }
-    return (inputs, targets)
-  }
-  /// Bits per word over the first `windows` windows of `tokens`, the state carried through.
-  func bitsPerWord(_ tokens: [Int], windows: Int) -> Double {
-    var nats = 0.0
-    let count = min(windows, (tokens.count - 1) / streams / window)
-    for k in 0..<count {
-      let (inputs, targets) = windowAt(k, of: tokens)
-      nats += Double(
-        model.evaluate(
-          .tokens(inputs), targets: targets, steps: window, batch: streams,
-          start: k == 0 ? .fresh : .continuing
-        ).loss)
-    }
-    return nats / Double(count) / log(2)
-  }
-  // The state carries from one window to the next (the model's carried states are part of
-  // its checkpointed state); SGD keeps none of its own, its rate follows from the step.
-  let run = TrainingRun(
-    name: "\(variant.rawValue), words", steps: totalSteps,
-    schedule: EvaluationSchedule(total: totalSteps, points: 2 * epochs), model: model,
-    record: LanguageModelCurve(name: variant.rawValue, log: chapter.log, unit: "bits per word"),
-    step: { step in
-      let (epoch, k) = ((step - 1) / windowsPerEpoch, (step - 1) % windowsPerEpoch)
-      // Rate 1, halved every epoch after the fourth.
-      var optimizer = SGD<Float>(learningRate: pow(0.5, Double(max(0, epoch - 3))))
-      let (inputs, targets) = windowAt(k, of: words.train)
-      return Double(
-        model.trainStep(
-          .tokens(inputs), targets: targets, steps: window, batch: streams,
-          optimizer: &optimizer, clipNorm: 5, start: k == 0 ? .fresh : .continuing
-        ).loss)
-    },
-    measure: { step, meanLoss, curve in
-      // Measuring runs its own windows: the training stream's state is put back after.
-      let carried = model.carriedStates
-      let (training, validation) = (
-        bitsPerWord(words.train, windows: 200), bitsPerWord(words.valid, windows: .max)
-      )
-      model.carriedStates = carried
-      curve.record(
-        step: step, trainingBatches: meanLoss / log(2), training: training,
-        validation: validation)
-      return [("valid ppl", pow(2, validation))]
-    })
-  let record = chapter.attempt { try run.run(in: chapter) { $0 } }
-  let best = record.bestValidation
-  chapter.say(
-    String(
-      format: "%@ (words): best validation perplexity %.1f at step %d", variant.rawValue,
-      pow(2, best.bpc), best.step))
-  return record
-}
 
 /*:
  ## Training: a learning-rate grid, then repetitions
@@ -566,60 +479,8 @@ if variants.contains(.naiveHidden) {
     what: "best validation bpc")
 }
 
-// The tables: every repetition, and each model's mean and range.
-var repetitionRows: [[String]] = []
-var summaryRows: [[String]] = []
-for variant in variants {
-  for (k, r) in readings[variant]!.enumerated() {
-    repetitionRows.append([
-      variant.rawValue, "\(k + 1)", cell("%.3f", r.best) + " (" + grouped(r.bestStep) + ")",
-      cell("%.3f", r.trainingAtBest),
-      r.stepsToTarget.isFinite ? grouped(Int(r.stepsToTarget)) : "not reached",
-      r.validationAtFit.isFinite ? cell("%.3f", r.validationAtFit) : "not reached",
-      r.converged ? grouped(r.stoppedAt) : "not converged",
-    ])
-    let suffix = k == 0 ? "" : ", repetition \(k + 1)"
-    chapter.log.scalar("best validation bpc, \(variant.rawValue)\(suffix)", r.best)
-    chapter.log.scalar(
-      "step of best validation bpc, \(variant.rawValue)\(suffix)", Double(r.bestStep))
-  }
-  let best = spread(variant, \.best)
-  let steps = spread(variant, \.stepsToTarget)
-  let atFit = spread(variant, \.validationAtFit)
-  let trainingAtBest = spread(variant, \.trainingAtBest)
-  summaryRows.append([
-    variant.rawValue, rateText(chosenRate[variant]!), best.meanAndRange("%.3f"),
-    trainingAtBest.meanAndRange("%.3f"), steps.meanAndRange("steps"),
-    atFit.meanAndRange("%.3f"),
-  ])
-  chapter.log.scalar("best validation bpc, \(variant.rawValue), mean", best.mean)
-  chapter.log.scalar("best validation bpc, \(variant.rawValue), lowest", best.low)
-  chapter.log.scalar("best validation bpc, \(variant.rawValue), highest", best.high)
-  chapter.log.scalar(
-    "training bpc at the best validation, \(variant.rawValue), mean", trainingAtBest.mean)
-  chapter.log.scalar("steps to the speed target, \(variant.rawValue), mean", steps.mean)
-  chapter.log.scalar("validation bpc at equal fit, \(variant.rawValue), mean", atFit.mean)
-  chapter.log.scalar("validation bpc at equal fit, \(variant.rawValue), lowest", atFit.low)
-  chapter.log.scalar("validation bpc at equal fit, \(variant.rawValue), highest", atFit.high)
-  chapter.log.scalar(
-    "runs converged, \(variant.rawValue)", Double(readings[variant]!.filter(\.converged).count))
-}
-chapter.table(
-  "models at their rates",
-  header: [
-    "model", "rate", "best validation \(symbolUnit)", "training \(symbolUnit) there",
-    "steps to the target", "validation \(symbolUnit) at equal fit",
-  ], rows: summaryRows)
-chapter.table(
-  "every repetition",
-  header: [
-    "model", "repetition", "best validation \(symbolUnit) (step)", "training \(symbolUnit) there",
-    "steps to the target", "validation at equal fit", "stopped at (converged)",
-  ], rows: repetitionRows)
-chapter.log.scalar(
-  "runs that converged (of all)",
-  Double(runs.allTrials.filter { converged($0.curve) }.count))
-chapter.log.scalar("runs (of all)", Double(runs.allTrials.count))
+// Every repetition, and each model's mean and range: Tables.swift.
+recordModelTables()
 
 /*:
  ## Why the naive hidden-to-hidden normalization might fail
@@ -654,28 +515,8 @@ chapter.log.scalar("runs (of all)", Double(runs.allTrials.count))
  the table gives the difference (moving averages − re-estimated), mean over the repetitions.
  */
 
-var statisticsRows: [[String]] = []
-var largestStatisticsGap = 0.0
-for variant in variants where variant != .baseline && variant != .scaledInput {
-  let differences = Spread(
-    values: trials[variant]!.map { trial in
-      let i = trial.curve.bestIndex
-      let moving = trial.curve.validationMovingAverages
-      return i < moving.count ? moving[i] - trial.curve.validation[i] : .nan
-    })
-  largestStatisticsGap = max(largestStatisticsGap, abs(differences.low), abs(differences.high))
-  statisticsRows.append([
-    variant.rawValue, differences.meanAndRange("%+.4f"),
-  ])
-}
-if !statisticsRows.isEmpty {
-  chapter.table(
-    "statistics at evaluation",
-    header: ["model", "validation bpc at its best: moving averages − re-estimated"],
-    rows: statisticsRows)
-}
-chapter.log.scalar(
-  "largest |moving averages − re-estimated| validation bpc at a best point", largestStatisticsGap)
+// The table, and the largest gap: Tables.swift.
+recordStatisticsAtEvaluation()
 
 /*:
  ## The trained models: samples, and sequences of other lengths
@@ -784,7 +625,8 @@ if let frame = bpcByLength[.frameWise], let sequence = bpcByLength[.sequenceWise
  $W_x x_t$, the spread across batches (standard deviation) of the frame-wise batch mean and
  variance at each step $t$, against the spread of the sequence-wise batch statistics of the
  same units on the same batches — both relative to the unit's mean and variance over all the
- frames, so that units compare.
+ frames, so that units compare ([StatisticsSpread.swift](StatisticsSpread.swift) computes
+ them).
  */
 
 /// What one document of the corpus is: a fortune, or a Penn Treebank sentence.
@@ -822,80 +664,10 @@ let variableRecords: [Variant: LanguageModelRecord] =
   }
 let variableCurves = variableRecords.mapValues(\.curve)
 
-/// For each step t < cap: how many of a batch's sequences are still running (on average over
-/// the batches), and for each probed unit the spread across batches of the frame-wise mean
-/// and variance at t, relative to the unit's mean and variance over all frames; beside them the
-/// spread of the sequence-wise batch mean and variance.
-struct StatisticsSpread {
-  var running: [Double]
-  var frameMean: [[Double]]
-  var frameVariance: [[Double]]
-  var sequenceMean: [Double]
-  var sequenceVariance: [Double]
-}
-
 let probedUnits = [0, 1, 2, 3]
 let spreadBatches = chapter.pick(smoke: 4, book: 40, paper: 80)
 
-/// The input term W_x x_t of the trained frame-wise network is row x_t of its W_x, so its
-/// per-step and pooled batch statistics follow from the tokens alone; we compute them in
-/// Double.
-func statisticsSpread() -> StatisticsSpread {
-  let weights = variableRecords[.frameWise]!.parameters!["layer1.Wx"]!
-  var stream = DocumentStream(batchSize: batch, cap: cap, seed: chapter.seed(for: "spread"))
-  var running = [Double](repeating: 0, count: cap)
-  // Per unit, per step: the batch means and variances seen, one per batch.
-  var frameMeans = [[[Double]]](
-    repeating: [[Double]](repeating: [], count: cap), count: probedUnits.count)
-  var frameVariances = frameMeans
-  var sequenceMeans = [[Double]](repeating: [], count: probedUnits.count)
-  var sequenceVariances = sequenceMeans
-  var allValues = [[Double]](repeating: [], count: probedUnits.count)
-  for _ in 0..<spreadBatches {
-    let padded = stream.next(from: trainingDocuments)
-    for t in 0..<cap { running[t] += Double(padded.lengths.filter { $0 > t }.count) }
-    for (k, unit) in probedUnits.enumerated() {
-      var pooled: [Double] = []
-      for t in 0..<padded.steps {
-        let values = (0..<batch).filter { padded.mask[t * batch + $0] != 0 }.map {
-          Double(weights[padded.inputs[t * batch + $0], unit])
-        }
-        pooled += values
-        guard values.count >= 1 else { continue }
-        let mean = values.reduce(0, +) / Double(values.count)
-        frameMeans[k][t].append(mean)
-        frameVariances[k][t].append(
-          values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count))
-      }
-      let mean = pooled.reduce(0, +) / Double(pooled.count)
-      sequenceMeans[k].append(mean)
-      sequenceVariances[k].append(
-        pooled.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(pooled.count))
-      allValues[k] += pooled
-    }
-  }
-  func spread(_ values: [Double]) -> Double {
-    guard values.count >= 2 else { return .nan }
-    let mean = values.reduce(0, +) / Double(values.count)
-    return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1))
-      .squareRoot()
-  }
-  var result = StatisticsSpread(
-    running: running.map { $0 / Double(spreadBatches) }, frameMean: [], frameVariance: [],
-    sequenceMean: [], sequenceVariance: [])
-  for k in probedUnits.indices {
-    let all = allValues[k]
-    let mean = all.reduce(0, +) / Double(all.count)
-    let variance = all.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(all.count)
-    let scale = (mean: variance.squareRoot(), variance: variance)
-    result.frameMean.append(frameMeans[k].map { spread($0) / scale.mean })
-    result.frameVariance.append(frameVariances[k].map { spread($0) / scale.variance })
-    result.sequenceMean.append(spread(sequenceMeans[k]) / scale.mean)
-    result.sequenceVariance.append(spread(sequenceVariances[k]) / scale.variance)
-  }
-  return result
-}
-
+/// What frame-wise and sequence-wise statistics see on the same batches: [StatisticsSpread.swift](StatisticsSpread.swift).
 let spread: StatisticsSpread? =
   runsVariableLength ? chapter.phase("statistics spread") { statisticsSpread() } : nil
 
@@ -906,15 +678,6 @@ let spread: StatisticsSpread? =
  probed units and steps, divided by the sequence-wise batch mean's spread. Above 1: the
  frame-wise statistics at late steps vary more from batch to batch.
  */
-
-/// A training run's training (dashed) and validation (solid) curves.
-func curveSeries(_ curve: LanguageModelCurve, label: String, role: Role) -> [Series] {
-  let x = curve.steps.map(Double.init)
-  return [
-    Series.line("\(label), training", x: x, y: curve.training, role: role).dashed(),
-    .line("\(label), validation", x: x, y: curve.validation, role: role),
-  ]
-}
 
 if let spread {
   /// The steps the measure covers: up to the last one at which at least 4 sequences of a
@@ -1006,57 +769,8 @@ if let spread {
     variableCurves[.frameWise]!.bestValidation.bpc
       - variableCurves[.sequenceWise]!.bestValidation.bpc)
 
-  let stepAxis = (0..<cap).map(Double.init)
-
-  /// The frame-wise spreads of the probed units at every step, and the sequence-wise spread as
-  /// a flat line, for one panel.
-  func spreadSeries(frameWise: [[Double]], sequenceWise: Double) -> [Series] {
-    var series: [Series] = []
-    for k in probedUnits.indices {
-      // One colour and one legend entry for the units: the contrast is frame-wise against
-      // sequence-wise, and the units agree.
-      let label = k == 0 ? "frame-wise, units \(probedUnits.first!)-\(probedUnits.last!)" : ""
-      series.append(.line(label, x: stepAxis, y: frameWise[k], role: .color(2)))
-    }
-    series.append(
-      .line(
-        "sequence-wise (mean of the units)", x: [0, Double(cap - 1)],
-        y: [sequenceWise, sequenceWise], role: .batchNorm))
-    return series
-  }
-
-  let runningPanel = Panel(
-    title: "(a) sequences of a batch still running at step t", xLabel: "time step t",
-    yLabel: "sequences (of \(batch))", legend: .none,
-    series: [.line("running", x: stepAxis, y: spread.running, role: .color(6))])
-  let meanSpreadPanel = Panel(
-    title: "(b) spread across batches of the batch mean", xLabel: "time step t",
-    yLabel: "std across batches / unit's σ", yLog: true, yRange: 0.005...5, legend: .topLeft,
-    series: spreadSeries(frameWise: spread.frameMean, sequenceWise: sequenceSpread))
-  let varianceSpreadPanel = Panel(
-    title: "(c) spread across batches of the batch variance", xLabel: "time step t",
-    yLabel: "std across batches / unit's σ²", yLog: true, yRange: 0.005...5, legend: .topLeft,
-    series: spreadSeries(
-      frameWise: spread.frameVariance, sequenceWise: meanOfFinite(spread.sequenceVariance)))
-  // From just below the lowest point, 2 bits up: the first steps (near log₂ of the
-  // vocabulary) would squash the rest.
-  let documentValues = documentVariants.flatMap {
-    variableCurves[$0]!.training + variableCurves[$0]!.validation
-  }.filter(\.isFinite)
-  let documentFloor = (documentValues.min() ?? 0) - 0.1
-  let wholeDocumentsPanel = Panel(
-    title: "(d) training on whole \(documentName)",
-    xLabel: "training steps (batches of 64 \(documentName))",
-    yLabel: "bits per character", yRange: documentFloor...(documentFloor + 2), legend: .topRight,
-    series: documentVariants.flatMap {
-      curveSeries(variableCurves[$0]!, label: $0.rawValue, role: $0.role)
-    })
-  var figureVariable = Figure(
-    name: "04-variable-length",
-    title: "Whole \(documentName) as sequences (at most \(cap) characters, 64 per batch)",
-    panels: [runningPanel, meanSpreadPanel, varianceSpreadPanel, wholeDocumentsPanel], columns: 2)
-  figureVariable.height = 1000
-  chapter.save(figureVariable)
+  // Figure: how the batches run out and what the two statistics see: Figures.swift.
+  drawVariableLengthFigure(spread, sequenceSpread: sequenceSpread)
 }
 
 /*:
@@ -1070,160 +784,14 @@ if let spread {
  more than our fortunes).
  */
 
-// MARK: - Figures
-
-let bpcAxis =
-  wordCorpus == nil
-  ? "bits per character (population statistics, re-estimated)"
-  : "bits per word (population statistics)"
-let stepsAxis =
-  wordCorpus == nil
-  ? "training steps (batches of 64 sequences of \(length) characters)"
-  : "training steps (windows of 20 words in 20 streams)"
-let dataLabel = corpus.source.name
-
-/// Every run's curves of one model and measure, as a band (lowest to highest repetition) round
-/// the mean, and each repetition's best validation point marked.
-func bandSeries(
-  _ variant: Variant, values: (LanguageModelCurve) -> [Double], marksBest: Bool
-) -> [Series] {
-  let repeated = Repeated(results: trials[variant]!.map(\.curve))
-  let band = repeated.band(steps: \.steps, values: values)
-  let x = band.steps.map(Double.init)
-  var series: [Series] = [
-    .band("", x: x, low: band.low, high: band.high, role: variant.role),
-    .line(variant.rawValue, x: x, y: band.mean, role: variant.role),
-  ]
-  if marksBest {
-    let bests = trials[variant]!.map(\.curve.bestValidation)
-    series.append(
-      .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: variant.role))
-  }
-  return series
-}
-
-let longestRun = Double(trials.values.flatMap { $0.map { $0.curve.steps.last ?? 0 } }.max() ?? 1)
-
-/// The plotted values' range, shared by the panels that are compared: from just below the
-/// lowest to a ceiling that keeps the first steps (at about log₂ of the vocabulary) from
-/// squashing the rest.
-func sharedRange(_ models: [Variant]) -> ClosedRange<Double> {
-  let curves = models.flatMap { trials[$0]!.map(\.curve) }
-  let values = curves.flatMap { $0.trainingBatches + $0.validation }.filter(\.isFinite)
-  let low = (values.min() ?? 0) - 0.1
-  // The ceiling: what the curves are at a tenth of the longest run, or anything higher later
-  // in them (a validation curve turning up), whichever is higher.
-  let early = curves.flatMap { curve in
-    zip(curve.steps, zip(curve.trainingBatches, curve.validation)).first {
-      Double($0.0) >= 0.1 * longestRun
-    }.map { [$0.1.0, $0.1.1] } ?? []
-  }
-  let late = curves.flatMap { curve in
-    (curve.trainingBatches + curve.validation).enumerated().filter {
-      $0.offset % curve.steps.count >= curve.steps.count / 2
-    }.map(\.element)
-  }
-  let ceiling = min(values.max() ?? 5, ((early + late).filter(\.isFinite).max() ?? 5) + 0.1)
-  return low...max(ceiling, low + 0.5)
-}
-
-/// Figure: training batches (a) and validation (b) of `models`, sharing both axes.
-func curvesFigure(name: String, title: String, models: [Variant]) -> Figure {
-  let range = sharedRange(models)
-  var figure = Figure(
-    name: name, title: title,
-    panels: [
-      Panel(
-        title: "(a) training batches (what the optimiser sees)", xLabel: stepsAxis,
-        yLabel: "bits per character (batch statistics)", xRange: 0...longestRun,
-        yRange: range, legend: .topRight,
-        series: models.flatMap { bandSeries($0, values: \.trainingBatches, marksBest: false) }),
-      Panel(
-        title: "(b) validation text (dots: each repetition's best)", xLabel: stepsAxis,
-        yLabel: bpcAxis, xRange: 0...longestRun, yRange: range, legend: .topRight,
-        series: models.flatMap { bandSeries($0, values: \.validation, marksBest: true) }),
-    ], columns: 2)
-  figure.width = 1400
-  figure.height = 650
-  return figure
-}
-
-let curveModels = variants.filter { $0 != .naiveHidden }
-var figures = [
-  curvesFigure(
-    name: "04-curves",
-    title:
-      "Input-to-hidden BN: mean of \(repetitionText) (band: lowest to highest), each at its best rate, \(dataLabel)",
-    models: curveModels)
-]
-if variants.contains(.naiveHidden) {
-  figures.append(
-    curvesFigure(
-      name: "04-hidden",
-      title:
-        "Naive hidden-to-hidden BN (γ = 1, one population for all steps), \(repetitionText), \(dataLabel)",
-      models: [.baseline, .naiveHidden]))
-}
-
-/// The frontier: validation against training-sample bpc, every repetition, training moving
-/// from right to left; the level of equal fit as a vertical line.
-var frontierSeries: [Series] = []
-for variant in curveModels {
-  for (k, trial) in trials[variant]!.enumerated() {
-    // From the first measurement below 4.5 bpc: the first steps are off to the right.
-    let points = zip(trial.curve.training, trial.curve.validation).filter { $0.0 < 4.5 }
-    frontierSeries.append(
-      .line(
-        k == 0 ? variant.rawValue : "", x: points.map(\.0), y: points.map(\.1),
-        role: variant.role))
-  }
-  let bests = trials[variant]!.map {
-    ($0.curve.training[$0.curve.bestIndex], $0.curve.bestValidation.bpc)
-  }
-  frontierSeries.append(.points("", x: bests.map(\.0), y: bests.map(\.1), role: variant.role))
-}
-// Training bpc from just below the lowest to three times the lowest's distance from the level
-// of equal fit above it: the neighbourhood of that level, where the curves are compared.
-let frontierTraining = frontierSeries.flatMap(\.x).filter(\.isFinite)
-let lowestTraining = frontierTraining.min() ?? 0
-let frontierTop = min(
-  (frontierTraining.max() ?? 5) + 0.05, fitLevel + 3 * max(fitLevel - lowestTraining, 0.1))
-let frontierDomain = (lowestTraining - 0.05)...frontierTop
-let frontierValues = frontierSeries.flatMap { series in
-  zip(series.x, series.values[0]).filter { frontierDomain.contains($0.0) }.map(\.1)
-}.filter(\.isFinite)
-let frontierRange = ((frontierValues.min() ?? 0) - 0.03)...((frontierValues.max() ?? 5) + 0.03)
-frontierSeries.append(
-  .line(
-    "equal fit: the LSTM's training bpc at its best", x: [fitLevel, fitLevel],
-    y: [frontierRange.lowerBound, frontierRange.upperBound], role: .reference))
-// Validation = training, where it crosses the plotted range.
-if frontierRange.lowerBound < frontierDomain.upperBound {
-  let from = max(frontierDomain.lowerBound, frontierRange.lowerBound)
-  let to = min(frontierDomain.upperBound, frontierRange.upperBound)
-  frontierSeries.append(
-    .line("validation = training", x: [from, to], y: [from, to], role: .reference).dashed())
-}
-var figureFrontier = Figure(
-  name: "04-frontier",
-  title:
-    "Generalization at equal fit: validation against training bpc, \(repetitionText) (dots: best validation)",
-  panel: Panel(
-    xLabel: "training-sample bits per character (training runs from right to left)",
-    yLabel: bpcAxis, xRange: frontierDomain, yRange: frontierRange, legend: .outside,
-    series: frontierSeries))
-figureFrontier.width = 1200
-figures.append(figureFrontier)
-
-for figure in figures {
-  chapter.save(figure)
-}
+drawFigures()
 
 /*:
  ## Reading the figures
 
  The figures and numbers here come from the book preset (seed 1, one BLAS thread) on
- Debian's fortunes; regenerate them with `ch04-recurrentinput` (or `companion run 4`), on
+ Debian's fortunes, drawn by [Figures.swift](Figures.swift) (the tables by
+ [Tables.swift](Tables.swift)); regenerate them with `ch04-recurrentinput` (or `companion run 4`), on
  Penn Treebank's character files with `--corpus DIR`. The chapter took {{total | duration}} of
  wall time on the two cores of a quiet machine in the book's own run (`make`), two runs at a
  time: {{phase "learning-rate grid" | %.0f}} s for the learning-rate grid (every model at every

@@ -187,22 +187,8 @@ func gradientCheckOfTheBNLSTM() -> [GradientCheck] {
 
 let gradientChecks = chapter.phase("gradient check") { gradientCheckOfTheBNLSTM() }
 let gradientTolerance = 1e-6
-chapter.say("\ngradient check of the BN-LSTM (Double, T 5, batch 4, hidden 3):")
-var gradientCheckRows: [[String]] = []
-for check in gradientChecks {
-  // Where the true gradient is 0 (h_0, see above) only the absolute error means anything.
-  let zeroGradient = check.maxAbsoluteError <= 1e-10 && check.maxRelativeError > 1e-3
-  gradientCheckRows.append([
-    "`\(check.name)`", "\(check.entries)", cell("%.1e", check.maxRelativeError),
-    cell("%.1e", check.maxAbsoluteError), zeroGradient ? "true gradient 0" : "",
-  ])
-  chapter.log.scalar("gradient check relative error, \(check.name)", check.maxRelativeError)
-  chapter.log.scalar("gradient check absolute error, \(check.name)", check.maxAbsoluteError)
-}
-chapter.table(
-  "gradient check",
-  header: ["tensor", "entries", "max relative error", "max absolute error", "note"],
-  rows: gradientCheckRows)
+// The table of every tensor, and its errors as scalars: Tables.swift.
+recordGradientChecks()
 let worstCheck =
   gradientChecks.map {
     $0.maxAbsoluteError <= 1e-10 ? 0 : $0.maxRelativeError
@@ -276,7 +262,8 @@ func hiddenGradientNorms(gamma: Double) -> [Double] {
         normalization: RecurrentNormalization(
           placement: .wholePreactivation, statistics: .perStep, initialGamma: gamma,
           maxSteps: fig1Steps),
-        recurrentWeights: .identity, initialState: .learned, initialStateNoise: 0.1)
+        recurrentWeights: .identity, initialState: .learned,
+        initialStateNoise: CooijmansLSTM.initialStateNoise)
     ], head: .lastStep(classes: 10), using: &generator)
   model.layers[0].recordsHiddenGradientNorms = true
   var sums = [Double](repeating: 0, count: fig1Steps)
@@ -303,29 +290,8 @@ let gradientNorms = chapter.phase("figure 1") {
 /// ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖: how much of the last step's gradient reaches the first.
 func firstOverLast(_ norms: [Double]) -> Double { norms.first! / norms.last! }
 let gradientRatios = gradientNorms.map(firstOverLast)
-chapter.say("\nFigure 1(a): ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖ at initialisation, T = \(fig1Steps)")
-var gradientRows: [[String]] = []
-for (gamma, norms) in zip(gammas, gradientNorms) {
-  chapter.say(
-    String(
-      format: "  γ = %.1f   ‖∂ℓ/∂h_T‖ %.2e   ‖∂ℓ/∂h_1‖ %.2e   ratio %.2e", gamma, norms.last!,
-      norms.first!, firstOverLast(norms)))
-  chapter.log.scalar(String(format: "gradient ratio h_1/h_T, γ %.1f", gamma), firstOverLast(norms))
-  chapter.log.scalar(String(format: "gradient norm ‖∂ℓ/∂h_T‖, γ %.1f", gamma), norms.last!)
-  chapter.log.scalar(String(format: "gradient norm ‖∂ℓ/∂h_1‖, γ %.1f", gamma), norms.first!)
-  gradientRows.append([
-    String(format: "%.1f", gamma), cell("%.3f", norms.last!), cell("%.2e", norms.first!),
-    cell("%.2e", firstOverLast(norms)),
-  ])
-}
-chapter.table(
-  "gradient through time",
-  header: ["initial γ", "‖∂ℓ/∂h_T‖", "‖∂ℓ/∂h_1‖", "‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖"], rows: gradientRows)
-chapter.log.scalar(
-  "gradient norm ‖∂ℓ/∂h_T‖, smallest over γ", gradientNorms.map { $0.last! }.min() ?? .nan)
-chapter.log.scalar(
-  "gradient norm ‖∂ℓ/∂h_T‖, largest over γ", gradientNorms.map { $0.last! }.max() ?? .nan)
-
+// Each γ's ‖∂ℓ/∂h_T‖, ‖∂ℓ/∂h_1‖ and ratio, as a table and scalars: Tables.swift.
+recordGradientFlow()
 /*:
  How to read the claim off ten curves. Comparing the two ends (γ = 0.1 against γ = 1.0) is
  what the paper's figure invites, but it would hold for any picture in which the largest γ is
@@ -350,22 +316,6 @@ chapter.claim(
   unit: cleanSplit ? "" : " (no single γ separates them)",
   threshold: "one γ separates them, 0.1 ≤ γ < 1.0",
   holds: cleanSplit && survivingUpTo >= 0.1 && survivingUpTo < 1.0, kind: .postHoc)
-/// Spearman's rank correlation of γ with the ratio (ties do not occur in practice).
-func rankCorrelation(_ a: [Double], _ b: [Double]) -> Double {
-  func ranks(_ values: [Double]) -> [Double] {
-    var result = [Double](repeating: 0, count: values.count)
-    for (rank, index) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() {
-      result[index] = Double(rank)
-    }
-    return result
-  }
-  let (ra, rb) = (ranks(a), ranks(b))
-  let n = Double(a.count)
-  let mean = (n - 1) / 2
-  let covariance = zip(ra, rb).map { ($0 - mean) * ($1 - mean) }.reduce(0, +)
-  let variance = ra.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
-  return covariance / variance
-}
 chapter.log.scalar(
   "rank correlation of γ with the gradient ratio", rankCorrelation(gammas, gradientRatios))
 let survivingRatios = zip(gammas, gradientRatios).filter { $0.0 <= survivingUpTo }.map(\.1)
@@ -394,18 +344,8 @@ let tanhDerivatives = spreads.map {
     spread: $0, samples: chapter.pick(smoke: 1_000, book: 20_000, paper: 100_000),
     using: &tanhGenerator)
 }
-chapter.say(
-  String(
-    format:
-      "Figure 1(b): E[tanh'(x)] for x ~ N(0, s²): %.3f at s = 0.1, %.3f at s = 0.5, %.3f at s = 1",
-    tanhDerivatives[5].mean, tanhDerivatives[25].mean, tanhDerivatives[50].mean))
-for (index, s) in [(5, "0.1"), (25, "0.5"), (50, "1.0")] {
-  chapter.log.scalar("mean tanh'(x) for x ~ N(0, s²), s \(s)", tanhDerivatives[index].mean)
-}
-chapter.log.scalar("25th percentile of tanh'(x) for x ~ N(0, s²), s 1.0", tanhDerivatives[50].lower)
-chapter.log.scalar(
-  "mean tanh'(x) at s = 1, to the power of Figure 1's sequence length",
-  pow(tanhDerivatives[50].mean, Double(fig1Steps)))
+// The mean and quartiles at a few spreads, as scalars: Tables.swift.
+recordTanhDerivatives()
 
 /*:
  ## Sequential and permuted MNIST (Figure 2, Table 1)
@@ -450,18 +390,32 @@ chapter.log.scalar(
  weights (Alg. 2 of Chapter 1). Every measurement here does that (10 training batches, the
  same ones each time; the weights are not touched), and every BN-LSTM run also measures
  itself with the moving averages, for the study of why they fail, below.
+
+ The model, the training run and the test are the library's `PixelClassifiers`
+ ([PixelClassifiers.swift](../../Sources/Companion/PixelClassifiers.swift)), the LSTM and
+ BN-LSTM initialised by the engine's `CooijmansLSTM`
+ ([CooijmansLSTM.swift](../../Sources/Engine/Recurrent/CooijmansLSTM.swift)), which the
+ benchmark times too; here are the experiment's settings.
  */
 
-let side = chapter.pick(smoke: 14, book: 14, paper: 28, long: 14)
-let mnistHidden = chapter.pick(smoke: 8, book: 64, paper: 100, long: 64)
-let mnistBatch = chapter.pick(smoke: 16, book: 64, paper: 100, long: 64)
+/// The experiment (`PixelClassifiers`): the authors' LSTM and BN-LSTM (`CooijmansLSTM`), RMSProp,
+/// clipping at 1, validation accuracy with re-estimated statistics; here its settings.
+let pixels = PixelClassifiers(
+  chapter: chapter, images: images,
+  test: chapter.pick(
+    smoke: images.test.subset(Array(0..<64)), book: images.test, paper: images.test),
+  validationCount: chapter.pick(smoke: 64, book: 1_000, paper: 5_000, long: 2_000),
+  side: chapter.pick(smoke: 14, book: 14, paper: 28, long: 14),
+  hidden: chapter.pick(smoke: 8, book: 64, paper: 100, long: 64),
+  batch: chapter.pick(smoke: 16, book: 64, paper: 100, long: 64),
+  evaluationInterval: chapter.pick(smoke: 4, book: 40, paper: 2_000, long: 250),
+  // Book: an equal budget of steps. Long: until the validation error stops improving.
+  convergence: chapter.pick(
+    smoke: nil, book: nil, paper: Convergence(patience: 20_000, tolerance: 0.2),
+    long: Convergence(patience: 2_000, tolerance: 0.2)),
+  reestimationBatches: chapter.pick(smoke: 2, book: 10, paper: 50, long: 10))
 let mnistSteps = chapter.steps(
   default: chapter.pick(smoke: 12, book: 600, paper: 110_000, long: 10_000))
-let mnistInterval = chapter.pick(smoke: 4, book: 40, paper: 2_000, long: 250)
-/// Book: an equal budget of steps. Long: until the validation error stops improving.
-let mnistConvergence: Convergence? = chapter.pick(
-  smoke: nil, book: nil, paper: Convergence(patience: 20_000, tolerance: 0.2),
-  long: Convergence(patience: 2_000, tolerance: 0.2))
 let mnistRates = chapter.pick(
   smoke: [1e-3, 3e-3], book: [3e-3, 1e-2, 3e-2], paper: [1e-3],
   long: [3e-3, 1e-2, 3e-2])
@@ -469,48 +423,19 @@ let mnistRates = chapter.pick(
 /// tuned comparisons are tallied as post hoc; the long preset's were fixed before its run.
 let tunedKind: Claim.Kind = chapter.preset == .long || chapter.preset == .paper ? .paper : .postHoc
 let repetitions = chapter.pick(smoke: 2, book: 3, paper: 1, long: 3)
-let validationCount = chapter.pick(smoke: 64, book: 1_000, paper: 5_000, long: 2_000)
-let reestimationBatches = chapter.pick(smoke: 2, book: 10, paper: 50, long: 10)
 chapter.log.scalar("MNIST step limit", Double(mnistSteps))
 chapter.log.scalar("repetitions", Double(repetitions))
-
-func atScale(_ set: ImageSet) -> ImageSet { side == 28 ? set : set.downsampled2x2() }
-let (trainImages, validationImages) = chapter.attempt {
-  let (train, validation) = try images.train.split(validationCount: validationCount, seed: 17)
-  return (atScale(train), atScale(validation))
-}
-let testImages = atScale(
-  chapter.pick(
-    smoke: images.test.subset(Array(0..<64)), book: images.test, paper: images.test))
-let permutation = PixelPermutation(count: side * side, seed: chapter.seed(for: "permutation"))
 _ = chapter.attempt {
-  try permutation.save(
+  try pixels.permutation.save(
     toDirectory: chapter.outputDirectory.path, fileName: "05-pixel-permutation.txt")
 }
 chapter.log.scalar(
-  "epochs of the MNIST runs", Double(mnistSteps * mnistBatch) / Double(trainImages.count))
+  "epochs of the MNIST runs", Double(mnistSteps * pixels.batch) / Double(pixels.trainImages.count))
 
-/// The two tasks: the pixels in order, and in one fixed random order.
-enum Task: String, CaseIterable {
-  case sequential = "sequential"
-  case permuted = "permuted"
-
-  var permutationUsed: PixelPermutation? { self == .permuted ? permutation : nil }
-  func data(_ set: ImageSet) -> PixelSequences {
-    PixelSequences(images: set, permutation: permutationUsed)
-  }
-}
-
-/// One model of the MNIST comparison: LSTM or BN-LSTM, on one task.
-struct PixelModel: Hashable {
-  var task: Task
-  var batchNorm: Bool
-  var kind: String { batchNorm ? "BN-LSTM" : "LSTM" }
-  var name: String { "\(kind), \(task.rawValue)" }
-}
-let pixelModels = Task.allCases.flatMap { task in
-  [PixelModel(task: task, batchNorm: false), PixelModel(task: task, batchNorm: true)]
-}
+typealias Task = PixelClassifiers.Task
+typealias PixelModel = PixelClassifiers.Model
+let pixelModels = PixelClassifiers.models
+let mnistConvergence = pixels.convergence
 
 /// PyTorch's bookkeeping with the authors' momentum: the moving averages take 1% of each new
 /// batch instead of 10%.
@@ -518,65 +443,9 @@ let authorsMovingAverage = BatchNormConvention(
   name: "authors' momentum", epsilon: 1e-5, update: .movingAverage(momentum: 0.01),
   storesUnbiasedVariance: true)
 
-/// LSTM or BN-LSTM for pixel sequences, initialised as the authors' code does, from the
-/// initial weights of `repetition`.
-func pixelModel(
-  batchNorm: Bool, gamma: Double = 0.1, noise: Bool, repetition: Repetition = Repetition(1),
-  convention: BatchNormConvention = .pytorch
-) -> SequenceModel<Float> {
-  var generator = chapter.makeGenerator("mnist weights", repetition: repetition)
-  let steps = side * side
-  return SequenceModel<Float>(
-    layers: [
-      RecurrentLayerConfiguration(
-        cell: .lstm, inputs: 1, hidden: mnistHidden,
-        normalization: batchNorm
-          ? .cooijmans(maxSteps: steps, initialGamma: gamma, convention: convention) : .none,
-        recurrentWeights: .identity, initialState: .learned,
-        initialStateNoise: batchNorm && noise ? 0.1 : 0)
-    ], head: .lastStep(classes: 10), using: &generator)
-}
-
-/// One resumable MNIST run: `model` at `rate` in `repetition`, for at most `steps` steps.
-func trainPixels(
-  _ name: String, _ model: PixelModel, rate: Double, repetition: Repetition, steps: Int,
-  gamma: Double = 0.1, convention: BatchNormConvention = .pytorch,
-  convergence: Convergence? = mnistConvergence
-) -> ClassifierRecord {
-  var run = SequenceClassifierTraining(
-    name: name, steps: steps, batch: mnistBatch,
-    optimizer: .cooijmans(learningRate: rate), clipNorm: 1, evaluations: 1,
-    seed: chapter.seed(for: "mnist batches", repetition: repetition),
-    statistics: .reestimated(batches: reestimationBatches),
-    measuresMovingAverage: model.batchNorm)
-  run.evaluationInterval = min(mnistInterval, steps)
-  run.convergence = convergence
-  let record = chapter.attempt {
-    try run.run(
-      in: chapter,
-      model: pixelModel(
-        batchNorm: model.batchNorm, gamma: gamma, noise: model.task == .sequential,
-        repetition: repetition, convention: convention),
-      training: model.task.data(trainImages), validation: model.task.data(validationImages))
-  }
-  let best = record.curve.bestValidation
-  chapter.say(
-    String(
-      format: "%@: best validation accuracy %.2f%% at step %d, last %.2f%% (%.1f s)", name,
-      best.accuracy, best.step, record.curve.validation.last ?? Double.nan, record.curve.seconds))
-  return record
-}
-
 /// "LSTM, permuted, rate 0.001 #2": a run's name.
 func runName(_ model: String, rate: Double, repetition: Repetition) -> String {
   "\(model), rate \(rateText(rate))" + (repetition.index > 1 ? " #\(repetition.index)" : "")
-}
-
-/// Whether a classifier run converged by the long preset's rule (never, without one).
-func converged(_ record: ClassifierRecord) -> Bool {
-  guard let mnistConvergence else { return false }
-  return mnistConvergence.hasConverged(
-    steps: record.curve.steps, values: record.curve.validation.map { 100 - $0 })
 }
 
 /// Whether to say how long the long runs will take, and how to resume them.
@@ -584,20 +453,9 @@ let announcesLongRuns =
   chapter.preset == .paper || chapter.preset == .long
   || chapter.options.checkpointInterval != nil
 if announcesLongRuns {
-  let probe = pixelModel(batchNorm: true, noise: true)
-  var optimizer = RMSProp<Float>.cooijmans()
-  let (inputs, labels) = Task.permuted.data(trainImages).batch(Array(0..<mnistBatch))
-  let rate = inputs.withView { x in
-    chapter.secondsPerStep {
-      _ = probe.trainStep(
-        .dense(x), targets: labels, steps: side * side, batch: mnistBatch, optimizer: &optimizer,
-        clipNorm: 1)
-    }
-  }
-  chapter.announceLongRun(
+  pixels.announceLongRun(
     "Chapter 5's MNIST runs (up to; most stop earlier)",
-    steps: pixelModels.count * (mnistRates.count + repetitions - 1) * mnistSteps,
-    secondsPerStep: rate, sideBySide: true)
+    steps: pixelModels.count * (mnistRates.count + repetitions - 1) * mnistSteps)
 }
 
 /// Every MNIST run: each model at every rate, then its repetitions at its own best rate.
@@ -607,21 +465,10 @@ let mnist: TunedRuns<PixelModel, ClassifierRecord> = chapter.attempt {
     gridPhase: "MNIST learning-rate grid", repetitionsPhase: "MNIST repetitions",
     score: { -$0.curve.bestValidation.accuracy },
     train: { model, rate, repetition in
-      trainPixels(
+      pixels.train(
         runName(model.name, rate: rate, repetition: repetition), model, rate: rate,
         repetition: repetition, steps: mnistSteps)
     })
-}
-
-/// Test accuracy of a run's best validation point, with its population statistics.
-func testAccuracy(_ trial: Trial<PixelModel, ClassifierRecord>) -> Double {
-  let model = pixelModel(
-    batchNorm: trial.model.batchNorm, noise: false, repetition: trial.repetition)
-  chapter.attempt {
-    try NamedValues.restore(model.parameters, from: trial.record.bestParameters)
-  }
-  model.populations = trial.record.bestPopulations
-  return model.classify(trial.model.task.data(testImages), batch: mnistBatch).accuracy
 }
 
 /*:
@@ -638,16 +485,6 @@ func testAccuracy(_ trial: Trial<PixelModel, ClassifierRecord>) -> Double {
    In the long preset a claim over runs that did not all converge is not decided.
  */
 
-/// What the MNIST claims read off one run.
-struct PixelReading {
-  var best: Double
-  var bestStep: Int
-  var stepsToTarget: Double
-  var test: Double
-  var converged: Bool
-  var stoppedAt: Int
-}
-
 /// The lowest best validation accuracy of the LSTM's repetitions, per task.
 let mnistTarget: [Task: Double] = Dictionary(
   uniqueKeysWithValues: Task.allCases.map { task in
@@ -658,24 +495,14 @@ let mnistTarget: [Task: Double] = Dictionary(
       }.low
     )
   })
-let pixelReadings: [PixelModel: [PixelReading]] = chapter.phase("test accuracy") {
+/// Each run read at its best validation point, its speed measured to its task's target.
+let pixelReadings: [PixelModel: [PixelClassifiers.Reading]] = chapter.phase("test accuracy") {
   Dictionary(
     uniqueKeysWithValues: pixelModels.map { model in
-      (
-        model,
-        mnist.trials[model]!.map { trial in
-          let curve = trial.record.curve
-          let target = mnistTarget[model.task]!
-          let reached = zip(curve.steps, curve.validation).first { $0.1 >= target }?.0
-          return PixelReading(
-            best: curve.bestValidation.accuracy, bestStep: curve.bestValidation.step,
-            stepsToTarget: reached.map(Double.init) ?? .nan, test: testAccuracy(trial),
-            converged: converged(trial.record), stoppedAt: curve.steps.last ?? 0)
-        }
-      )
+      (model, mnist.trials[model]!.map { pixels.reading($0, target: mnistTarget[model.task]!) })
     })
 }
-func pixelSpread(_ model: PixelModel, _ measure: (PixelReading) -> Double) -> Spread {
+func pixelSpread(_ model: PixelModel, _ measure: (PixelClassifiers.Reading) -> Double) -> Spread {
   Spread(values: pixelReadings[model]!.map(measure))
 }
 /// Whether a claim over these models can be decided: always at an equal budget (book), only
@@ -715,85 +542,8 @@ for task in Task.allCases {
   }
 }
 
-// The tables: the grid, Table 1, every repetition.
-mnist.log(
-  in: chapter, metric: "MNIST grid: best validation accuracy", name: \.name,
-  value: { $0.curve.bestValidation.accuracy })
-let mnistGridRows = mnist.gridRows(
-  name: \.name,
-  text: {
-    cell("%.1f%%", $0.curve.bestValidation.accuracy) + " ("
-      + grouped($0.curve.bestValidation.step) + ")"
-  },
-  // At an equal budget no run is expected to converge: no note.
-  converged: { mnistConvergence == nil || converged($0) })
-chapter.table(
-  "MNIST learning-rate grid",
-  header: ["model"] + mnistRates.map { "rate \(rateText($0)): best validation accuracy (step)" },
-  rows: mnistGridRows)
-
-chapter.say("\nTable 1 analogue: test accuracy (%) at the best validation point, \(budgetText)")
-chapter.table(
-  "Table 1",
-  header: [
-    "model", "sequential", "permuted",
-    "paper (MNIST / pMNIST, 784 steps, 100 units, early-stopped)",
-  ],
-  rows: [("LSTM", false, "98.9% / 90.2%"), ("BN-LSTM", true, "99.0% / 95.4%")].map {
-    name, batchNorm, paper in
-    [name]
-      + Task.allCases.map { task in
-        pixelSpread(PixelModel(task: task, batchNorm: batchNorm), \.test).meanAndRange("%.1f")
-          + "%"
-      } + [paper]
-  })
-var mnistRepetitionRows: [[String]] = []
-for model in pixelModels {
-  for (k, r) in pixelReadings[model]!.enumerated() {
-    mnistRepetitionRows.append([
-      model.name, "\(k + 1)", cell("%.1f%%", r.best) + " (" + grouped(r.bestStep) + ")",
-      r.stepsToTarget.isFinite ? grouped(Int(r.stepsToTarget)) : "not reached",
-      cell("%.1f%%", r.test),
-      grouped(r.stoppedAt)
-        + (mnistConvergence == nil ? "" : r.converged ? " (converged)" : " (not converged)"),
-    ])
-    let suffix = k == 0 ? "" : ", repetition \(k + 1)"
-    chapter.log.scalar("test accuracy at best validation, \(model.name)\(suffix)", r.test)
-  }
-  chapter.log.scalar(
-    "test accuracy at best validation, \(model.name), mean", pixelSpread(model, \.test).mean)
-  chapter.log.scalar(
-    "best validation accuracy, \(model.name), mean", pixelSpread(model, \.best).mean)
-  chapter.log.scalar(
-    "steps to the LSTM's best validation accuracy, \(model.name), mean",
-    pixelSpread(model, \.stepsToTarget).mean)
-  chapter.log.scalar(
-    "runs converged, \(model.name)", Double(pixelReadings[model]!.filter(\.converged).count))
-}
-chapter.table(
-  "MNIST repetitions",
-  header: [
-    "model", "repetition", "best validation accuracy (step)", "steps to the LSTM's best",
-    "test accuracy there", "stopped at",
-  ], rows: mnistRepetitionRows)
-
-/// The largest change between consecutive validation measurements, after the first interval
-/// (from the untrained network), over the chosen-rate runs of one kind of model.
-func largestJump(batchNorm: Bool) -> Double {
-  pixelModels.filter { $0.batchNorm == batchNorm }.flatMap { model in
-    mnist.trials[model]!.flatMap { trial in
-      let v = trial.record.curve.validation
-      return zip(v.dropFirst(), v.dropFirst(2)).map { abs($1 - $0) }
-    }
-  }.max() ?? .nan
-}
-chapter.log.scalar(
-  "largest jump between validation measurements after the first, LSTM",
-  largestJump(batchNorm: false))
-chapter.log.scalar(
-  "largest jump between validation measurements after the first, BN-LSTM",
-  largestJump(batchNorm: true))
-
+// The grid, Table 1 and every repetition: Tables.swift.
+recordMNISTTables()
 /*:
  ### Moving averages: lag or noise?
 
@@ -823,7 +573,7 @@ let studyModel = PixelModel(task: .permuted, batchNorm: true)
 let studyRate = mnist.chosenRate[studyModel]!
 let studyRun = mnist.trials[studyModel]![0].record
 let slowTwin: ClassifierRecord = chapter.phase("moving averages") {
-  trainPixels(
+  pixels.train(
     runName(studyModel.name, rate: studyRate, repetition: Repetition(1))
       + ", moving averages 0.01", studyModel, rate: studyRate, repetition: Repetition(1),
     steps: mnistSteps, convention: authorsMovingAverage)
@@ -842,18 +592,22 @@ chapter.claim(
 /// `convention`'s momentum, fed `batches` training batches from fresh (mean 0, variance 1) at
 /// those frozen weights.
 func frozenAccuracy(_ convention: BatchNormConvention, batches: Int) -> Double {
-  let model = pixelModel(batchNorm: true, noise: false, convention: convention)
+  let model = pixels.model(batchNorm: true, noise: false, convention: convention)
   chapter.attempt { try NamedValues.restore(model.parameters, from: studyRun.bestParameters) }
-  let data = Task.permuted.data(trainImages)
+  let data = pixels.sequences(.permuted, of: pixels.trainImages)
   var order = MiniBatchStream(
-    count: trainImages.count, batchSize: mnistBatch, seed: chapter.seed(for: "frozen weights"))
+    count: pixels.trainImages.count, batchSize: pixels.batch,
+    seed: chapter.seed(for: "frozen weights"))
   for _ in 0..<batches {
     let (inputs, _) = data.batch(Array(order.next()))
     _ = inputs.withView { x in
-      model.forward(.dense(x), steps: side * side, batch: mnistBatch, statistics: .batchAndTrack)
+      model.forward(.dense(x), steps: pixels.steps, batch: pixels.batch, statistics: .batchAndTrack)
     }
   }
-  return model.classify(Task.permuted.data(validationImages), batch: mnistBatch).accuracy
+  return model.classify(
+    pixels.sequences(.permuted, of: pixels.validationImages), batch: pixels.batch
+  )
+  .accuracy
 }
 /// Enough batches for the start's share, (1 − momentum)ⁿ, to fall below 10⁻⁶: even at a
 /// step whose variance is about 0, where BN divides an error in the mean by √ε ≈ 0.003,
@@ -899,30 +653,8 @@ let studyValues: [(String, String, Double)] = [
     "moving averages, momentum 0.01, at frozen weights, start faded", "noise", frozen.slow
   ),
 ]
-chapter.table(
-  "moving averages",
-  header: ["statistics", "what differs from the reference", "validation accuracy"],
-  rows: studyValues.map { [$0.0, $0.1, cell("%.1f%%", $0.2)] })
-for (name, _, value) in studyValues {
-  chapter.log.scalar("validation accuracy at the best point, \(name)", value)
-  chapter.log.scalar(
-    "validation accuracy at the best point, \(name) − re-estimated", value - studyValues[0].2)
-}
-chapter.log.scalar("step of the study's best point", Double(studySteps))
-/// Over a whole run: moving averages − re-estimated, at every measurement after the first.
-func movingGap(_ record: ClassifierRecord) -> Spread {
-  Spread(
-    values: zip(record.curve.validationMovingAverage, record.curve.validation).dropFirst().map {
-      $0 - $1
-    })
-}
-for (name, record) in [("momentum 0.1", studyRun), ("momentum 0.01", slowTwin)] {
-  let gap = movingGap(record)
-  chapter.log.scalar("moving averages − re-estimated over the run, \(name), lowest", gap.low)
-  chapter.log.scalar("moving averages − re-estimated over the run, \(name), highest", gap.high)
-  chapter.log.scalar("moving averages − re-estimated over the run, \(name), mean", gap.mean)
-}
-
+// The table, and moving averages − re-estimated over whole runs: Tables.swift.
+recordMovingAverageStudy()
 /*:
  ## The initial γ in training (appendix B)
 
@@ -942,12 +674,12 @@ let sweep: [[ClassifierRecord]] = chapter.phase("γ sweep") {
   let cells = sweepGammas.flatMap { gamma in (1...repetitions).map { (gamma, Repetition($0)) } }
   let records = chapter.attempt {
     try chapter.independently("γ sweep", cells) { gamma, repetition in
-      trainPixels(
+      pixels.train(
         runName(
           String(format: "BN-LSTM γ %.1f, permuted", gamma), rate: sweepRate,
           repetition: repetition),
         studyModel, rate: sweepRate, repetition: repetition, steps: sweepSteps, gamma: gamma,
-        convergence: nil)
+        stopsAtConvergence: false)
     }
   }
   return sweepGammas.indices.map { g in Array(records[g * repetitions..<(g + 1) * repetitions]) }
@@ -957,30 +689,8 @@ let sweepLoss = sweep.map { runs in Spread(values: runs.map { $0.curve.trainingL
 let sweepAccuracy = sweep.map { runs in
   Spread(values: runs.map { $0.curve.bestValidation.accuracy })
 }
-chapter.table(
-  "γ sweep",
-  header: [
-    "initial γ", "training loss at step \(grouped(sweepSteps)) (nats)",
-    "best validation accuracy",
-  ],
-  rows: sweepGammas.indices.map { g in
-    [
-      String(format: "%.1f", sweepGammas[g]), sweepLoss[g].meanAndRange("%.3f"),
-      sweepAccuracy[g].meanAndRange("%.1f") + "%",
-    ]
-  })
-for (g, gamma) in sweepGammas.enumerated() {
-  chapter.log.scalar(
-    String(format: "γ sweep training loss, γ %.1f, mean", gamma), sweepLoss[g].mean)
-  chapter.log.scalar(
-    String(format: "γ sweep best validation accuracy, γ %.1f, mean", gamma), sweepAccuracy[g].mean)
-}
-chapter.log.scalar(
-  "γ sweep: neighbouring pairs in γ's order, training loss (means)",
-  Double(zip(sweepLoss, sweepLoss.dropFirst()).filter { $0.mean < $1.mean }.count))
-chapter.log.scalar(
-  "γ sweep: neighbouring pairs in γ's order, best validation accuracy (means)",
-  Double(zip(sweepAccuracy, sweepAccuracy.dropFirst()).filter { $0.mean > $1.mean }.count))
+// The table and each γ's means: Tables.swift.
+recordGammaSweep()
 let (smallGammaLoss, largeGammaLoss) = (sweepLoss.first!, sweepLoss.last!)
 chapter.claim(
   "permuted MNIST: with initial γ = 1.0 the BN-LSTM trains slower than with 0.1 (training loss after \(sweepSteps) steps, γ 1.0 − γ 0.1, mean of \(repetitions))",
@@ -1029,33 +739,16 @@ chapter.claim(
  */
 
 let corpus = chapter.attempt { try chapter.loadCorpus() }
-let characters: CharacterModels = {
-  var models = CharacterModels(
-    chapter: chapter, corpus: corpus,
-    hidden: chapter.pick(smoke: 16, book: 64, paper: 1_000, long: 64))
-  models.statistics = .reestimated(
-    batches: chapter.pick(smoke: 2, book: 5, paper: 20, long: 10))
-  return models
-}()
-let charReestimation = chapter.pick(smoke: 2, book: 5, paper: 20, long: 10)
+/// Chapter 4's character models (`CharacterModels`); size, step limit, grid and text per preset:
+/// `CharacterExperiment`, Cooijmans et al.'s column.
+let textExperiment = CharacterExperiment(.cooijmans, in: chapter, corpus: corpus)
+let characters = textExperiment.models(in: chapter, corpus: corpus)
 let (charBatch, charLength) = (characters.batch, characters.length)
-let charSteps = chapter.steps(
-  default: chapter.pick(smoke: 60, book: 5_000, paper: 50_000, long: 10_000))
-/// The BN-LSTM overfits the book's small text within a few hundred steps: measured every 50
-/// steps, its best point is not a coarse guess.
-let charEvery = chapter.pick(smoke: 10, book: 50, paper: 500, long: 100)
-let charConvergence = Convergence(
-  patience: chapter.pick(smoke: 20, book: 800, paper: 5_000, long: 2_000),
-  tolerance: chapter.pick(smoke: 0, book: 0, paper: 0.002, long: 0.002))
-let charRates = chapter.learningRates(
-  default: chapter.pick(
-    smoke: [1e-3, 4e-3], book: [2e-3, 4e-3, 8e-3, 1.6e-2], paper: [2e-3],
-    long: [2e-3, 4e-3, 8e-3]))
-let trainingText = Array(
-  corpus.train.prefix(
-    chapter.trainingCharacters(
-      default: chapter.pick(
-        smoke: 20_000, book: 30_000, paper: corpus.train.count, long: 300_000))))
+let (charSteps, charEvery, charConvergence, charRates, charReestimation) = (
+  textExperiment.steps, textExperiment.measureEvery, textExperiment.convergence,
+  textExperiment.rates, textExperiment.reestimationBatches
+)
+let trainingText = Array(corpus.train.prefix(textExperiment.trainingCharacters))
 let trainingSample = characters.sample(of: trainingText)
 chapter.log.scalar("training characters", Double(trainingText.count))
 chapter.log.scalar("character models' units", Double(characters.hidden))
@@ -1178,86 +871,8 @@ if characterModels.contains(.gammaOne) {
     threshold: "not every repetition of γ 0.1 below every one of γ 1.0")
 }
 
-// The tables: the grid, the models at their rates, every repetition, statistics at evaluation.
-textRuns.log(
-  in: chapter, metric: "character grid: best validation bpc", name: \.rawValue,
-  value: { $0.curve.bestValidation.bpc })
-let charGridRows = textRuns.gridRows(
-  name: \.rawValue,
-  text: {
-    cell("%.3f", $0.curve.bestValidation.bpc) + " (" + grouped($0.curve.bestValidation.step)
-      + ")"
-  },
-  converged: { charConvergence.hasConverged(steps: $0.curve.steps, values: $0.curve.validation) })
-chapter.table(
-  "character learning-rate grid",
-  header: ["model"] + charRates.map { "rate \(rateText($0)): best validation bpc (step)" },
-  rows: charGridRows)
-var charSummaryRows: [[String]] = []
-var charRepetitionRows: [[String]] = []
-for model in characterModels {
-  let (best, atFit, steps) = (
-    charSpread(model, \.best), charSpread(model, \.validationAtFit),
-    charSpread(model, \.stepsToTarget)
-  )
-  charSummaryRows.append([
-    model.rawValue, rateText(textRuns.chosenRate[model]!), best.meanAndRange("%.3f"),
-    charSpread(model, \.trainingAtBest).meanAndRange("%.3f"), steps.meanAndRange("steps"),
-    atFit.meanAndRange("%.3f"),
-  ])
-  chapter.log.scalar("best validation bpc, \(model.rawValue), mean", best.mean)
-  chapter.log.scalar("validation bpc at equal fit, \(model.rawValue), mean", atFit.mean)
-  chapter.log.scalar("steps to the speed target, \(model.rawValue), mean", steps.mean)
-  chapter.log.scalar(
-    "training bpc at the best validation, \(model.rawValue), mean",
-    charSpread(model, \.trainingAtBest).mean)
-  for (k, r) in charReadings[model]!.enumerated() {
-    charRepetitionRows.append([
-      model.rawValue, "\(k + 1)", cell("%.3f", r.best) + " (" + grouped(r.bestStep) + ")",
-      cell("%.3f", r.trainingAtBest),
-      r.stepsToTarget.isFinite ? grouped(Int(r.stepsToTarget)) : "not reached",
-      r.validationAtFit.isFinite ? cell("%.3f", r.validationAtFit) : "not reached",
-      grouped(r.stoppedAt) + (r.converged ? " (converged)" : " (not converged)"),
-    ])
-  }
-}
-chapter.table(
-  "character models at their rates",
-  header: [
-    "model", "rate", "best validation bpc", "training bpc there", "steps to the target",
-    "validation bpc at equal fit",
-  ], rows: charSummaryRows)
-chapter.table(
-  "character repetitions",
-  header: [
-    "model", "repetition", "best validation bpc (step)", "training bpc there",
-    "steps to the target", "validation at equal fit", "stopped at",
-  ], rows: charRepetitionRows)
-let allCharacterRuns = textRuns.allTrials
-chapter.log.scalar(
-  "character runs that converged",
-  Double(
-    allCharacterRuns.filter {
-      charConvergence.hasConverged(
-        steps: $0.record.curve.steps, values: $0.record.curve.validation)
-    }.count))
-chapter.log.scalar("character runs", Double(allCharacterRuns.count))
-/// Moving averages − re-estimated, validation bpc at each BN model's best points.
-var largestCharacterGap = 0.0
-for model in characterModels where model != .lstm {
-  for trial in textRuns.trials[model]! {
-    let curve = trial.record.curve
-    let moving = curve.validationMovingAverages
-    if curve.bestIndex < moving.count {
-      largestCharacterGap = max(
-        largestCharacterGap, abs(moving[curve.bestIndex] - curve.validation[curve.bestIndex]))
-    }
-  }
-}
-chapter.log.scalar(
-  "largest |moving averages − re-estimated| validation bpc at a best point, text",
-  largestCharacterGap)
-
+// The grid, the models at their rates and every repetition: Tables.swift.
+recordCharacterTables()
 /*:
  What the models write, at their best points (repetition 1): each continues the first
  {{scalar "prompt length (characters)" | %d}} characters of the validation text, drawing
@@ -1314,41 +929,8 @@ let longestLength = lengths.max()!
 let lengthBatch = min(charBatch, (corpus.test.count - 1) / longestLength)
 let lengthText = Array(corpus.test.prefix(lengthBatch * longestLength + 1))
 
-/// Bits per character at each position, per repetition.
-struct PositionCurves {
-  var lstm: [[Double]] = []
-  var population: [[Double]] = []
-  var batch: [[Double]] = []
-}
-struct LengthRow {
-  var length: Int
-  var lstm: Spread
-  var population: Spread
-  var batch: Spread
-}
-/// The distance of the test batch's statistics at each step from the population, for BN_h
-/// and BN_c of repetition 1.
-struct StatisticsDistance {
-  var recurrent: [Double]
-  var cell: [Double]
-}
-
-/// The mean over units of |μ_t − μ_pop| / σ_pop for every step of the last forward pass,
-/// against the population of min(t, T_max).
-func distanceFromPopulation(_ norm: RecurrentBatchNorm<Float>, steps: Int) -> [Double] {
-  (0..<steps).map { t in
-    let batchStatistics = norm.lastStatistics(step: t)
-    let population = norm.population[min(t, norm.population.maxSteps - 1)]
-    var total = 0.0
-    for unit in 0..<norm.features {
-      let sigma = population.variance[unit].squareRoot()
-      guard sigma > 1e-6 else { continue }
-      total += abs(Double(batchStatistics.mean[unit]) - population.mean[unit]) / sigma
-    }
-    return total / Double(norm.features)
-  }
-}
-
+// What the measurement returns, and the distance of a batch's statistics from the
+// population: Measures.swift.
 let (lengthRows, positions, statisticsDistance):
   ([LengthRow], PositionCurves, StatisticsDistance?) = chapter.phase("longer sequences") {
     if lengthBatch < 2 {
@@ -1391,23 +973,8 @@ let (lengthRows, positions, statisticsDistance):
     }
     return (rows, curves, distance)
   }
-chapter.say(
-  "\nFigure 3(b): test bpc against sequence length (trained on sequences of \(charLength))")
-chapter.table(
-  "test bpc against sequence length",
-  header: ["length", "LSTM", "BN-LSTM, population statistics", "BN-LSTM, batch statistics"],
-  rows: lengthRows.map { row in
-    [
-      grouped(row.length), row.lstm.meanAndRange("%.3f"), row.population.meanAndRange("%.3f"),
-      row.batch.meanAndRange("%.3f"),
-    ]
-  })
-for row in lengthRows {
-  chapter.log.scalar("test bpc at length \(row.length), LSTM", row.lstm.mean)
-  chapter.log.scalar("test bpc at length \(row.length), BN-LSTM population", row.population.mean)
-  chapter.log.scalar(
-    "test bpc at length \(row.length), BN-LSTM batch statistics", row.batch.mean)
-}
+// The table of every length: Tables.swift.
+recordLengthTable()
 /// Mean bpc past T_max minus mean bpc up to it, per repetition.
 func pastMinusWithin(_ curves: [[Double]]) -> Spread {
   Spread(
@@ -1482,22 +1049,6 @@ let reestimated: [String: TimeStepStatistics] = chapter.phase("statistics over t
   return model.populations
 }
 let statisticsUnits = [0, 1, 2, 3]
-/// Mean over units and steps t ≥ `from` of |μ_{t+1} − μ_t| / σ and |σ²_{t+1} / σ²_t − 1|.
-func drift(_ population: TimeStepStatistics, steps: Range<Int>) -> (mean: Double, variance: Double)
-{
-  var (meanMoves, varianceMoves) = ([Double](), [Double]())
-  for unit in 0..<population.features {
-    for t in steps where t + 1 < population.maxSteps {
-      let (now, next) = (population[t], population[t + 1])
-      // W_h h_0 is the same row for every sequence: no variance at the first step.
-      guard now.variance[unit] > 1e-12 else { continue }
-      meanMoves.append(abs(next.mean[unit] - now.mean[unit]) / now.variance[unit].squareRoot())
-      varianceMoves.append(abs(next.variance[unit] / now.variance[unit] - 1))
-    }
-  }
-  let average = { (values: [Double]) in values.reduce(0, +) / Double(max(values.count, 1)) }
-  return (average(meanMoves), average(varianceMoves))
-}
 let settledFrom = min(10, charLength / 3)
 let statisticNames = reestimated.keys.sorted().filter {
   $0.hasSuffix("bn_h") || $0.hasSuffix("bn_c")
@@ -1519,37 +1070,8 @@ for name in statisticNames {
   worstSettledDrift = max(worstSettledDrift, late.mean, late.variance)
 }
 
-/// The step (counted from 1, as the figure does) from which one unit's per-step statistic stays
-/// within 10% of its plateau, the average over the steps from `settledFrom` on: the mean in
-/// units of the plateau's standard deviation, the variance relative to the plateau's. (The
-/// plateau's own per-step wiggle is a few percent, the claim's measure above.)
-func plateauStep(_ population: TimeStepStatistics, unit: Int, variance: Bool) -> Int {
-  let tolerance = 0.1
-  let settled = population.steps[settledFrom...]
-  let plateauVariance = settled.map { $0.variance[unit] }.reduce(0, +) / Double(settled.count)
-  let values = population.steps.map { variance ? $0.variance[unit] : $0.mean[unit] }
-  let plateau =
-    variance ? plateauVariance : settled.map { $0.mean[unit] }.reduce(0, +) / Double(settled.count)
-  let scale = variance ? plateauVariance : plateauVariance.squareRoot()
-  let lastOutside = values.indices.last { abs(values[$0] - plateau) > tolerance * scale }
-  return (lastOutside ?? -1) + 2
-}
-// For the page: when the four plotted units' statistics reach their plateaus, the earliest
-// and the latest unit.
-for name in statisticNames {
-  for variance in [false, true] {
-    let steps = statisticsUnits.filter { $0 < reestimated[name]!.features }.map {
-      plateauStep(reestimated[name]!, unit: $0, variance: variance)
-    }
-    let statistic = variance ? "variance" : "mean"
-    chapter.log.scalar(
-      "step from which the \(statistic) stays on its plateau, \(name), earliest unit",
-      Double(steps.min() ?? 0))
-    chapter.log.scalar(
-      "step from which the \(statistic) stays on its plateau, \(name), latest unit",
-      Double(steps.max() ?? 0))
-  }
-}
+// When the plotted units reach their plateaus, for the page: Tables.swift.
+recordPlateaus()
 chapter.claim(
   "the per-step statistics settle: after step \(settledFrom) the population mean and variance change by less than 5% per step (worst of mean/σ and relative variance, over the normalizations)",
   paper: "Cooijmans et al. 2017, appendix A", measured: 100 * worstSettledDrift, format: "%.1f",
@@ -1575,276 +1097,15 @@ chapter.claim(
  batch's own (except where the figure says "batch statistics", on purpose).
  */
 
-// MARK: - Figures
-
-/// Figure 1(a) draws six of the ten γ, each in its own colour: ten on a colour ramp could not
-/// be told apart. The table on the page has all ten.
-let plottedGammas = [0.1, 0.3, 0.5, 0.6, 0.8, 1.0]
-let gradientPanel = Panel(
-  title: "(a) ‖∂loss/∂h_t‖ at initialisation, BN tanh-RNN, \(fig1Steps) steps",
-  xLabel: "time step t", yLabel: "‖∂loss/∂h_t‖ (mean of \(fig1Batches) batches)", yLog: true,
-  legend: .bottomRight,
-  series: plottedGammas.enumerated().compactMap { k, gamma in
-    guard let index = gammas.firstIndex(where: { abs($0 - gamma) < 1e-9 }) else { return nil }
-    return Series.line(
-      String(format: "γ = %.1f", gamma), x: (1...fig1Steps).map(Double.init),
-      y: gradientNorms[index], role: .color(k))
-  })
-let tanhPanel = Panel(
-  title: "(b) tanh'(x) for x ~ N(0, s²)", xLabel: "input standard deviation s",
-  yLabel: "tanh'(x): mean and interquartile range", yRange: 0...1.05, legend: .bottomLeft,
-  series: [
-    .line("mean", x: spreads, y: tanhDerivatives.map(\.mean), role: .batchNorm),
-    .line("25th percentile", x: spreads, y: tanhDerivatives.map(\.lower), role: .color(3))
-      .dashed(),
-    .line("75th percentile", x: spreads, y: tanhDerivatives.map(\.upper), role: .color(4))
-      .dashed(),
-  ])
-var figureGradients = Figure(
-  name: "05-gradient-flow",
-  title: "Figure 1: γ and the gradient through time (\(images.source.name))",
-  panels: [gradientPanel, tanhPanel], columns: 2)
-figureGradients.width = 1400
-
-/// One task's LSTM and BN-LSTM as bands over the repetitions (each at its own rate).
-func mnistPanel(_ task: Task, validation: Bool, title: String) -> Panel {
-  var series: [Series] = []
-  for (batchNorm, role) in [(false, Role.baseline), (true, Role.batchNorm)] {
-    let model = PixelModel(task: task, batchNorm: batchNorm)
-    let runs = mnist.repeated(model)
-    let label = "\(model.kind), rate \(rateText(mnist.chosenRate[model]!))"
-    series += runs.band(
-      steps: \.curve.steps, values: { validation ? $0.curve.validation : $0.curve.trainingLoss }
-    ).series(label, role: role)
-    guard validation else { continue }
-    let bests = runs.results.map(\.curve.bestValidation)
-    series.append(
-      .points("", x: bests.map { Double($0.step) }, y: bests.map(\.accuracy), role: role))
-    if batchNorm, let first = runs.results.first {
-      series.append(
-        Series.line(
-          "BN-LSTM #1, moving averages (momentum 0.1)", x: first.curve.steps.map(Double.init),
-          y: first.curve.validationMovingAverage, role: .color(3)
-        ).dashed())
-    }
-  }
-  return Panel(
-    title: title, xLabel: "training steps (batches of \(mnistBatch))",
-    yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
-    // Accuracy rises from 10% and levels off high: the bottom right is the one empty corner.
-    yRange: validation ? 0...100 : nil, legend: validation ? .bottomRight : .topRight,
-    series: series)
-}
-var mnistFigure = Figure(
-  name: "05-mnist",
-  title:
-    "Figure 2: \(side)×\(side) \(images.source.name) read pixel by pixel (\(side * side) steps), \(mnistHidden) units; mean of \(repetitions) (band: lowest to highest), dots: each repetition's best",
-  panels: [
-    mnistPanel(.sequential, validation: false, title: "(a) sequential: training loss"),
-    mnistPanel(.sequential, validation: true, title: "(b) sequential: validation accuracy"),
-    mnistPanel(.permuted, validation: false, title: "(c) permuted: training loss"),
-    mnistPanel(.permuted, validation: true, title: "(d) permuted: validation accuracy"),
-  ], columns: 2)
-mnistFigure.width = 1400
-mnistFigure.height = 1000
-
-/// A range for bits-per-character panels that are compared side by side: from just below the
-/// lowest value to the highest value reached after the first tenth of the longest run (the
-/// first measurements, near log₂ of the vocabulary, would squash everything else).
-let characterCurves = characterModels.flatMap { textRuns.trials[$0]!.map(\.record.curve) }
-let longestCharacterRun = Double(characterCurves.compactMap(\.steps.last).max() ?? 1)
-let characterRange: ClosedRange<Double> = {
-  let pairs = characterCurves.flatMap { curve in
-    curve.steps.indices.map {
-      (Double(curve.steps[$0]), [curve.trainingBatches[$0], curve.validation[$0]])
-    }
-  }
-  let values = pairs.flatMap(\.1).filter(\.isFinite)
-  let later = pairs.filter { $0.0 >= 0.1 * longestCharacterRun }.flatMap(\.1).filter(\.isFinite)
-  let low = (values.min() ?? 0) - 0.1
-  return low...max((later.max() ?? 5) + 0.1, low + 0.5)
-}()
-let characterAxis = "training steps (batches of \(charBatch) sequences of \(charLength) characters)"
-func characterPanel(validation: Bool, title: String) -> Panel {
-  var series: [Series] = []
-  for model in characterModels {
-    let runs = textRuns.repeated(model)
-    series += runs.band(
-      steps: \.curve.steps, values: { validation ? $0.curve.validation : $0.curve.trainingBatches }
-    ).series("\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role)
-    if validation {
-      let bests = runs.results.map(\.curve.bestValidation)
-      series.append(
-        .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: model.role))
-    }
-  }
-  return Panel(
-    title: title, xLabel: characterAxis,
-    yLabel: validation
-      ? "bits per character (validation text, re-estimated statistics)"
-      : "bits per character (training batches, batch statistics)",
-    xRange: 0...longestCharacterRun, yRange: characterRange,
-    legend: validation ? .bottomLeft : .bottomRight, series: series)
-}
-var characterFigure = Figure(
-  name: "05-characters",
-  title:
-    "Figure 3(a): \(grouped(trainingText.count)) training characters of \(corpus.source.name), \(characters.hidden) units; mean of \(repetitions) (band: lowest to highest), each at its best rate",
-  panels: [
-    characterPanel(validation: false, title: "(a) training batches (what the optimiser sees)"),
-    characterPanel(validation: true, title: "(b) validation text (dots: each repetition's best)"),
-  ], columns: 2)
-characterFigure.width = 1400
-characterFigure.height = 650
-
-/// Per-position values averaged over bins of `width` positions: the x is the bin's middle.
-func binned(_ values: [Double], width: Int) -> (x: [Double], y: [Double]) {
-  let starts = Array(stride(from: 0, to: values.count, by: width))
-  return (
-    starts.map { Double($0) + Double(min(width, values.count - $0)) / 2 + 0.5 },
-    starts.map { start in
-      let bin = values[start..<min(start + width, values.count)]
-      return bin.reduce(0, +) / Double(bin.count)
-    }
-  )
-}
-/// The mean over repetitions at each position.
-func meanCurve(_ curves: [[Double]]) -> [Double] {
-  guard let first = curves.first else { return [] }
-  return first.indices.map { t in curves.map { $0[t] }.reduce(0, +) / Double(curves.count) }
-}
-let binWidth = max(1, longestLength / 20)
-/// The text's own difficulty changes from position to position far more than the models
-/// differ; the LSTM, which has no T_max, is the yardstick: each BN-LSTM's bpc minus the
-/// LSTM's at the same position, averaged over the repetitions.
-let lstmByPosition = meanCurve(positions.lstm)
-let positionCurves: [(String, (x: [Double], y: [Double]), Role)] = [
-  // Short labels: a legend as wide as the panel ran into its neighbour.
-  ("BN-LSTM, repeat-last population", positions.population, Role.batchNorm),
-  ("BN-LSTM, batch statistics", positions.batch, .color(3)),
-].map { label, curves, role in
-  let difference = zip(meanCurve(curves), lstmByPosition).map { $0 - $1 }
-  return (label + " − LSTM", binned(difference, width: binWidth), role)
-}
-let positionValues = positionCurves.flatMap(\.1.y).filter(\.isFinite) + [0]
-let positionSpan = max((positionValues.max() ?? 0) - (positionValues.min() ?? 0), 0.05)
-// Headroom above the curves for the legend.
-let positionFloor = (positionValues.min() ?? 0) - 0.1 * positionSpan
-let positionCeiling = (positionValues.max() ?? 0) + 0.6 * positionSpan
-let positionRange = positionFloor...positionCeiling
-let xPositions = [1.0, Double(longestLength)]
-var lengthPanels = [
-  Panel(
-    title:
-      "(a) bpc minus the LSTM's, per position (means of \(binWidth) positions, \(repetitions) repetitions)",
-    xLabel: "position in the test sequence (characters)",
-    yLabel: "bits per character − LSTM's (test text)", yRange: positionRange, legend: .topLeft,
-    series: positionCurves.map { label, curve, role in
-      Series.linePoints(label, x: curve.x, y: curve.y, role: role)
-    } + [
-      .line("LSTM (0)", x: xPositions, y: [0, 0], role: .baseline),
-      .line(
-        "T_max = \(charLength)", x: [Double(charLength), Double(charLength)],
-        y: [positionRange.lowerBound, positionRange.upperBound], role: .reference),
-    ])
-]
-if let statisticsDistance {
-  let top = (statisticsDistance.recurrent + statisticsDistance.cell).filter(\.isFinite).max() ?? 1
-  lengthPanels.append(
-    Panel(
-      title: "(b) the test batch's statistics against the population (of step t, or T_max's)",
-      xLabel: "time step t", yLabel: "mean over units of |μ_t − μ_pop| / σ_pop",
-      yRange: 0...(top * 1.1), legend: .topRight,
-      series: [
-        ("BN_h (W_h h_{t-1})", statisticsDistance.recurrent, Role.batchNorm),
-        ("BN_c (c_t)", statisticsDistance.cell, Role.color(2)),
-      ].map { label, values, role in
-        let curve = binned(values, width: max(1, binWidth / 2))
-        return Series.line(label, x: curve.x, y: curve.y, role: role)
-      } + [
-        .line(
-          "T_max", x: [Double(charLength), Double(charLength)], y: [0, top * 1.1],
-          role: .reference)
-      ]))
-}
-var lengthFigure = Figure(
-  name: "05-long-sequences",
-  title:
-    "Figure 3(b): trained on sequences of \(charLength) characters, tested on \(lengthBatch) sequences of \(grouped(longestLength))",
-  panels: lengthPanels, columns: 2)
-lengthFigure.width = 1400
-
-/// Four units' per-step population mean (or variance) of one normalization.
-func statisticsPanel(
-  _ name: String, variance: Bool, title: String, legend: LegendPosition = .none
-) -> Panel {
-  let population = reestimated[name]!
-  let steps = (1...population.maxSteps).map(Double.init)
-  return Panel(
-    title: title, xLabel: "time step t",
-    yLabel: variance ? "population variance" : "population mean",
-    legend: legend,
-    series: statisticsUnits.filter { $0 < population.features }.enumerated().map { k, unit in
-      Series.line(
-        "unit \(unit)", x: steps,
-        y: population.steps.map { variance ? $0.variance[unit] : $0.mean[unit] }, role: .color(k))
-    })
-}
-let recurrentName = statisticNames.first { $0.hasSuffix("bn_h") } ?? statisticNames[0]
-let cellName = statisticNames.first { $0.hasSuffix("bn_c") } ?? statisticNames[0]
-var statisticsFigure = Figure(
-  name: "05-statistics",
-  title:
-    "Appendix A: per-step population statistics of four units, BN-LSTM (\(corpus.source.name))",
-  panels: [
-    statisticsPanel(
-      recurrentName, variance: false, title: "(a) mean of W_h h_{t-1}", legend: .outside),
-    statisticsPanel(
-      recurrentName, variance: true, title: "(b) variance of W_h h_{t-1}", legend: .outside),
-    statisticsPanel(cellName, variance: false, title: "(c) mean of c_t", legend: .outside),
-    statisticsPanel(cellName, variance: true, title: "(d) variance of c_t", legend: .outside),
-  ], columns: 2)
-statisticsFigure.width = 1400
-statisticsFigure.height = 900
-
-/// One band per initial γ of the sweep: `value` picks training loss or validation accuracy.
-func sweepPanel(
-  _ title: String, yLabel: String, legend: LegendPosition,
-  value: @escaping (ClassifierCurve) -> [Double]
-) -> Panel {
-  Panel(
-    title: title, xLabel: "training steps (batches of \(mnistBatch))", yLabel: yLabel,
-    legend: legend,
-    series: zip(sweepGammas, sweep).enumerated().flatMap { k, pair in
-      Repeated(results: pair.1).band(steps: \.curve.steps, values: { value($0.curve) })
-        .series(String(format: "γ = %.1f", pair.0), role: .color(k))
-    })
-}
-var gammaFigure = Figure(
-  name: "05-gamma",
-  title:
-    "Appendix B: initial γ, BN-LSTM on permuted \(images.source.name) (\(side * side) steps), mean of \(repetitions) (band: lowest to highest)",
-  panels: [
-    sweepPanel(
-      "(a) training loss (batches)", yLabel: "cross-entropy (nats)", legend: .topRight,
-      value: \.trainingLoss),
-    sweepPanel(
-      "(b) validation accuracy", yLabel: "validation accuracy (%)", legend: .bottomRight,
-      value: \.validation),
-  ], columns: 2)
-gammaFigure.width = 1400
-
-for figure in [
-  figureGradients, mnistFigure, characterFigure, lengthFigure, statisticsFigure, gammaFigure,
-] {
-  chapter.save(figure)
-}
+drawFigures()
 
 /*:
  ## Reading the figures
 
  The figures and numbers here come from the book preset (seed 1, one BLAS thread) on
- Fashion-MNIST and Debian's fortunes; regenerate them with `ch05-recurrentbn` (or `companion
+ Fashion-MNIST and Debian's fortunes, drawn by [Figures.swift](Figures.swift) (the tables by
+ [Tables.swift](Tables.swift), from the measures in [Measures.swift](Measures.swift));
+ regenerate them with `ch05-recurrentbn` (or `companion
  run 5`). The chapter took {{total | duration}} of wall time on the two cores of this
  machine, two runs at a time: {{phase "figure 1" | %.0f}} s for Figure 1,
  {{phase "MNIST learning-rate grid" | %.0f}} s for the MNIST grid and

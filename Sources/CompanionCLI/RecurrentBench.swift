@@ -44,11 +44,9 @@ struct RecurrentBench {
       }
     let model = SequenceModel<Float>(
       layers: [
-        RecurrentLayerConfiguration(
-          cell: .lstm, inputs: inputs, hidden: hidden, tokenInput: tokenInput,
-          normalization: batchNorm ? .cooijmans(maxSteps: steps) : .none,
-          recurrentWeights: .identity, initialState: .learned,
-          initialStateNoise: batchNorm ? 0.1 : 0)
+        CooijmansLSTM.layer(
+          inputs: inputs, hidden: hidden, tokenInput: tokenInput, steps: steps,
+          batchNorm: batchNorm)
       ], head: head, using: &generator)
     let rows = steps * batch
     let pixels = Matrix<Float>(rows: rows, cols: 1) { v in

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// All chapters, in reading order.
@@ -28,7 +29,7 @@ public enum Catalog {
       knobs: [
         Knob(.rates, "its character models' grid"),
         Knob(.trainingCharacters, "the first N of the training split"),
-        Knob(.gamma, "its BN-LSTM's on text", defaultValue: 0.1),
+        Knob(.gamma, "its BN-LSTM's on text", defaultValue: CooijmansLSTM.initialGamma),
       ]),
   ]
 

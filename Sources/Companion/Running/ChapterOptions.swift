@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 
 /// The options every chapter takes, and the runner passes through unchanged.

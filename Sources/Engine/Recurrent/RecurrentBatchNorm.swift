@@ -109,16 +109,20 @@ public final class RecurrentBatchNorm<T: Scalar> {
       x.rows == normalized.rows && x.cols == features && y.rows == x.rows && y.cols == features,
       "\(name): all steps given \(x.rows)×\(x.cols) into \(y.rows)×\(y.cols), expected \(normalized.rows)×\(features) (\(tapeSteps) steps of \(batch))"
     )
+    // page-span: input term's statistics
     if statistics == .sequenceWise {
+      // Sequence-wise: μ = (1/n) Σ_b Σ_{t ≤ T_b} x_{b,t} over every real frame, one statistic
       normalize(x, into: y, tape: 0..<x.rows, statisticRow: 0, populationStep: 0, mask: mask)
       return
     }
+    // Frame-wise: μ_t = (1/B) Σ_b x_{b,t}, one statistic per step
     for t in 0..<steps {
       let rows = t * batch..<(t + 1) * batch
       forward(
         step: t, x.rows(rows), into: y.rows(rows),
         mask: mask.map { UnsafeBufferPointer(rebasing: $0[rows]) })
     }
+    // end page-span: input term's statistics
   }
 
   @inlinable

@@ -73,9 +73,11 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
     Self(placement: .wholePreactivation, statistics: .shared, convention: convention)
   }
 
-  /// Cooijmans et al.'s BN-LSTM: γ = 0.1, statistics per step up to T_max.
+  /// Cooijmans et al.'s BN-LSTM: γ = 0.1 (`CooijmansLSTM.initialGamma`), statistics per step
+  /// up to T_max.
   public static func cooijmans(
-    maxSteps: Int, initialGamma: Double = 0.1, convention: BatchNormConvention = .paper
+    maxSteps: Int, initialGamma: Double = CooijmansLSTM.initialGamma,
+    convention: BatchNormConvention = .paper
   ) -> Self {
     Self(
       placement: .separate, statistics: .perStep, initialGamma: initialGamma,

@@ -307,11 +307,14 @@ public final class RecurrentLayer<T: Scalar> {
   @inlinable
   func run() -> MatrixView<T> {
     let b = batch
+    // page-span: input term
     // The input term's normalization covers all steps before the loop, except where BN_h's
     // pass adds it: that pass takes its statistics and normalises x_t W_x step by step.
+    // BN(x_t W_x; γ, β) for every t at once (x_t W_x is already in `inputTerm`)
     if fusedTerms == nil {
       inputNorm?.forwardAll(inputTerm.view, into: inputTerm.view, mask: mask)
     }
+    // end page-span: input term
     let a = preactivation.view
     // page-span: forward step
     for t in 0..<steps {
