@@ -148,7 +148,7 @@ let curvePopulation = fixedBatches(
 /// Alg. 2, step 10: resets each BN layer's population statistics and averages the batch
 /// means and unbiased batch variances of `batches` (forward passes only; nothing learns).
 func estimatePopulation(of network: FeedForwardNetwork<Float>, over batches: [Matrix<Float>]) {
-  for norm in network.norms { norm?.population.reset() }
+  for norm in network.batchNorms { norm.population.reset() }
   for x in batches { _ = network.forward(x, statistics: .batchAndTrack) }
 }
 
@@ -368,7 +368,7 @@ func makeNetwork(_ spec: RunSpec) -> FeedForwardNetwork<Float> {
   let network = FeedForwardNetwork<Float>(
     .init(
       inputs: spec.training.imageSize, hidden: spec.hidden, outputs: 10, activation: .sigmoid,
-      batchNorm: spec.batchNorm ? .paper : nil,
+      normalization: spec.batchNorm ? .batch(.paper) : nil,
       initializer: .normal(standardDeviation: spec.initialStandardDeviation)),
     using: &generator)
   return network
@@ -446,7 +446,7 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
   var optimizer = SGD<Float>(learningRate: spec.learningRate)
   var batches = ImageBatchStream(
     spec.training, size: spec.batchSize, seed: batchSeed(replicate: spec.replicate))
-  let bnLayers = network.norms.compactMap { $0 }
+  let bnLayers = network.batchNorms
   var moving = bnLayers.map { PopulationStatistics(features: $0.features, convention: .pytorch) }
   // Keras's momentum (a hundredth of each new batch), PyTorch's ε and variance.
   let slowConvention = BatchNormConvention(
@@ -505,7 +505,7 @@ func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
         let (accuracy, probe, normalized) = measure(network, spec: spec, statistics: policy)
         if let probe { result.probe.append(probe) }
         if let normalized { result.probeNormalized.append(normalized) }
-        if spec.recordsProbe, let last = network.norms.last, let norm = last {
+        if spec.recordsProbe, let last = network.norms.last, let norm = last as? BatchNorm<Float> {
           result.gamma.append(norm.gamma.value.storage.map(Double.init))
           result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
         }
@@ -1308,7 +1308,7 @@ chapter.claim(
 func accuracy(
   _ network: FeedForwardNetwork<Float>, with statistics: [PopulationStatistics]
 ) -> Double {
-  let bnLayers = network.norms.compactMap { $0 }
+  let bnLayers = network.batchNorms
   let saved = bnLayers.map(\.population)
   for (norm, population) in zip(bnLayers, statistics) { norm.population = population }
   defer { for (norm, population) in zip(bnLayers, saved) { norm.population = population } }
@@ -1321,7 +1321,7 @@ let inferenceRows: [(method: String, page: String, accuracy: Double)] = chapter.
   "inference table"
 ) {
   let network = batchNormed.network!
-  let bnLayers = network.norms.compactMap { $0 }
+  let bnLayers = network.batchNorms
   let fullPass = fixedBatches(
     trainingSet, count: fullPassBatches, size: batchSize, seed: populationSeed)
   estimatePopulation(of: network, over: fullPass)
@@ -1421,7 +1421,7 @@ chapter.claim(
   for (k, layer) in network.hiddenLayers.enumerated() {
     var weight = layer.weight.value
     var bias = layer.bias?.value ?? Matrix<Float>(rows: 1, cols: weight.cols)
-    if let norm = network.norms[k] {
+    if let norm = network.norms[k] as? BatchNorm<Float> {
       let population = norm.population
       for j in 0..<weight.cols {
         // s = γ / √(Var[z] + ε)
