@@ -163,40 +163,6 @@ func estimatePopulation(of network: FeedForwardNetwork<Float>, over batches: [Ma
  and the mean training loss between points.
  */
 
-/// The 15th, 50th and 85th percentiles of one unit's input over the probe set.
-struct Percentiles: Codable {
-  var p15: Double
-  var p50: Double
-  var p85: Double
-}
-
-/// The `q`-quantile (0...1) of sorted values, interpolating linearly between neighbours.
-func quantile(_ sorted: [Float], _ q: Double) -> Double {
-  let position = q * Double(sorted.count - 1)
-  let below = Int(position.rounded(.down))
-  let above = min(below + 1, sorted.count - 1)
-  let fraction = position - Double(below)
-  return Double(sorted[below]) * (1 - fraction) + Double(sorted[above]) * fraction
-}
-
-/// Percentiles of every column of `z` (rows are examples, columns are units).
-func columnPercentiles(_ z: Matrix<Float>) -> [Percentiles] {
-  (0..<z.cols).map { unit in
-    let column = (0..<z.rows).map { z.storage[$0 * z.cols + unit] }.sorted()
-    return Percentiles(
-      p15: quantile(column, 0.15), p50: quantile(column, 0.50), p85: quantile(column, 0.85))
-  }
-}
-
-/// The steps at which a run of `total` steps is measured: step 0, three early points, then
-/// every 1/`points` of training (100 points in the book: enough for a smooth curve).
-func evaluationSchedule(total: Int, points: Int) -> [Int] {
-  let every = max(total / points, 1)
-  let early = [every / 4, every / 2, 3 * every / 4].filter { $0 > 0 }
-  return Array(Set([0] + early + Array(stride(from: every, through: total, by: every)) + [total]))
-    .sorted()
-}
-
 /*:
  ## Reading a noisy curve
 
@@ -258,7 +224,9 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
 /*:
  ## A training run
 
- One function trains every network of the chapter: build it from the seed, then for each step
+ One function trains every network of the chapter, `FeedForwardExperiment`'s in the library
+ ([FeedForwardExperiment.swift](../../Sources/Companion/FeedForwardRuns/FeedForwardExperiment.swift),
+ for any normaliser): build it from the seed, then for each step
  fill a batch, run `trainStep` (forward, loss, hand-derived backward, SGD update — Chapter 2's
  gradient inside), and at each scheduled step measure test accuracy and, if asked, the probe
  percentiles. A loss that stops being a number ends the run; `checkFinite` records where.
@@ -270,281 +238,29 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
  average over all of training (Alg. 2's formula, but applied to a moving target).
  */
 
-struct RunResult: TrainingRecord {
-  /// The run's accuracy curve, a view of the chapter's record (series `metric` of the run),
-  /// where the results file and the figures read it too.
-  var curves: RecordedCurves
-  var metric: String
-  var name: String { curves.run }
-  /// The steps at which the run was evaluated.
-  var steps: [Int] { curves.steps(metric) }
-  /// Test (or held-out) accuracy in percent at each of `steps`.
-  var accuracy: [Double] { curves.values(metric) }
-  /// Per evaluation point, the probe percentiles of every unit of the last hidden layer.
-  var probe: [[Percentiles]] = []
-  /// The same for x̂, the last BN layer's normalised value before γ and β (BN runs only).
-  var probeNormalized: [[Percentiles]] = []
-  /// Per evaluation point, the last BN layer's γ and β of every unit (BN runs with a probe).
-  var gamma: [[Double]] = []
-  var beta: [[Double]] = []
-  /// The mean training loss of the mini-batches since the previous evaluation point.
-  var trainingLoss: [Double] = []
-  /// Accuracy in percent on a fixed sample of training images (runs that record it).
-  var trainingAccuracy: [Double] = []
-  /// Per evaluation point and hidden layer: ‖W‖ (Frobenius) and ‖∂ℓ/∂W‖ of the last step.
-  var weightNorms: [[Double]] = []
-  var gradientNorms: [[Double]] = []
-  /// ‖∂ℓ/∂W‖ of every hidden layer in the first step: the gradient at initialisation.
-  var firstStepGradientNorms: [Double] = []
-  var divergedAt: Int?
-  var seconds: Double = 0
-  /// The mean accuracy over the whole run: the area under the accuracy curve, per step
-  /// (trapezoids between evaluation points), a measure of speed with no target to pick.
-  var areaUnderCurve: Double {
-    guard steps.count >= 2, let last = steps.last, last > 0, divergedAt == nil else {
-      return divergedAt == nil ? .nan : 0
-    }
-    let (steps, accuracy) = (self.steps, self.accuracy)
-    var area = 0.0
-    for i in 1..<steps.count {
-      area += Double(steps[i] - steps[i - 1]) * (accuracy[i] + accuracy[i - 1]) / 2
-    }
-    return area / Double(last)
-  }
-  /// The last single evaluation (the previous, noise-sensitive measure).
-  var lastAccuracy: Double { accuracy.last ?? .nan }
-  /// The best single evaluation (the previous, upward-biased measure).
-  var bestRawAccuracy: Double { accuracy.filter(\.isFinite).max() ?? .nan }
-  /// The accuracy curve smoothed by a trailing moving average over `smoothingWindow` points.
-  var smoothed: [Double] { movingAverage(accuracy, window: smoothingWindow) }
-  /// The mean of the last `smoothingWindow` evaluations: "the final accuracy".
-  var finalAccuracy: Double { mean(accuracy.suffix(smoothingWindow)) }
-  /// The maximum of the smoothed curve: "the best accuracy".
-  var bestAccuracy: Double { smoothed.filter(\.isFinite).max() ?? .nan }
+/// A run of the chapter's network: with BN (Alg. 1 under the paper's convention, ε = 10⁻⁵) or
+/// without, on the chapter's training images, evaluated on its test images unless told.
+func runSpec(
+  name: String, hidden: [Int] = hiddenWidths, batchNorm: Bool, learningRate: Double,
+  steps: Int, replicate: Int = 1, batchSize: Int = 60, initialStandardDeviation: Double = 0.1,
+  decayEvery: Double? = nil, recordsProbe: Bool = false, recordsTraining: Bool = false,
+  training: ImageSet = trainingSet, evaluationX: Matrix<Float> = testX,
+  evaluationLabels: [Int] = testSet.labels, evaluationName: String = "test",
+  keepsNetwork: Bool = false
+) -> FeedForwardRunSpec {
+  FeedForwardRunSpec(
+    name: name, hidden: hidden, normalization: batchNorm ? .batch(.paper) : nil,
+    learningRate: learningRate, steps: steps, replicate: replicate, batchSize: batchSize,
+    initialStandardDeviation: initialStandardDeviation, decayEvery: decayEvery,
+    recordsProbe: recordsProbe, recordsTraining: recordsTraining, training: training,
+    evaluationX: evaluationX, evaluationLabels: evaluationLabels,
+    evaluationName: evaluationName, keepsNetwork: keepsNetwork)
 }
 
-struct RunSpec {
-  var name: String
-  var hidden: [Int] = hiddenWidths
-  var batchNorm: Bool
-  var learningRate: Double
-  var steps: Int
-  /// Which of the chapter's independent repetitions this is (1, 2, 3, ...): each draws its
-  /// own initial weights and mini-batch order; repetition 1 uses the chapter's own.
-  var replicate = 1
-  var batchSize = 60
-  var initialStandardDeviation = 0.1
-  /// Multiply the rate by 0.96 every `decayEvery` steps (continuously), or keep it fixed.
-  var decayEvery: Double? = nil
-  var recordsProbe = false
-  /// Whether to measure accuracy on a fixed sample of training images at every point.
-  var recordsTraining = false
-  var training: ImageSet = trainingSet
-  var evaluationX: Matrix<Float> = testX
-  var evaluationLabels: [Int] = testSet.labels
-  /// What the evaluation set is, for labels: "test", or "held-out" in the sweep, which must
-  /// not look at the test set.
-  var evaluationName = "test"
-  /// Whether later sections use the trained network itself (not only its curves), so a
-  /// checkpoint keeps its parameters.
-  var keepsNetwork = false
-}
-
-/// A trained network with what the inference table needs beside it.
-struct Trained {
-  /// The network, for the runs that keep it (`RunSpec.keepsNetwork`).
-  var network: FeedForwardNetwork<Float>?
-  var result: RunResult
-  /// Per BN layer: moving averages (momentum 0.1 and 0.01) and a plain average over all of
-  /// training.
-  var movingAverages: [PopulationStatistics]
-  var slowMovingAverages: [PopulationStatistics]
-  var trainingAverages: [PopulationStatistics]
-}
-
-func makeNetwork(_ spec: RunSpec) -> FeedForwardNetwork<Float> {
-  var generator = chapter.makeGenerator(
-    "initial weights", repetition: Repetition(spec.replicate))
-  let network = FeedForwardNetwork<Float>(
-    .init(
-      inputs: spec.training.imageSize, hidden: spec.hidden, outputs: 10, activation: .sigmoid,
-      normalization: spec.batchNorm ? .batch(.paper) : nil,
-      initializer: .normal(standardDeviation: spec.initialStandardDeviation)),
-    using: &generator)
-  return network
-}
-
-/// The mini-batch order of repetition `replicate` (the first: the chapter's own).
-func batchSeed(replicate: Int) -> UInt64 {
-  chapter.seed(for: "mini-batch order", repetition: Repetition(replicate))
-}
-
-/// Test accuracy (percent) and, if asked, probe percentiles, with the statistics `policy`
-/// (the population re-estimated from `curvePopulation`, see `trainRun`).
-func measure(
-  _ network: FeedForwardNetwork<Float>, spec: RunSpec, statistics policy: StatisticsPolicy
-) -> (accuracy: Double, probe: [Percentiles]?, normalized: [Percentiles]?) {
-  let accuracy =
-    100
-    * network.accuracy(
-      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000, statistics: policy)
-  guard spec.recordsProbe else { return (accuracy, nil, nil) }
-  // The probe pass below also leaves x̂ in the last BN layer, for the drift's second measure.
-  _ = network.forward(probeX, statistics: policy)
-  // x̂ = (z − E[z]) / sqrt(Var[z] + ε) with the population statistics, before γ and β.
-  let normalized = network.norms.last.flatMap { $0?.lastNormalized }
-  return (
-    accuracy, columnPercentiles(network.nonlinearityInput(network.hiddenLayers.count - 1)),
-    normalized.map(columnPercentiles)
-  )
-}
-
-/// What a finished run leaves for the rest of the chapter. With checkpoints on, it is saved,
-/// and a resumed chapter rebuilds the network from it instead of training it again.
-struct TrainedRecord: Codable {
-  /// The final parameters and populations, for a run whose network is kept.
-  var parameters: [String: Matrix<Float>]?
-  var populations: [String: PopulationStatistics]
-  var result: RunResult
-  var movingAverages: [PopulationStatistics]
-  var slowMovingAverages: [PopulationStatistics]
-  var trainingAverages: [PopulationStatistics]
-}
-
-/// Trains the runs `specs` describe, side by side on the machine's cores (`--jobs`; they are
-/// independent, and the results are the same bit for bit as one after another) — or,
-/// resuming an interrupted chapter, continues them or takes their saved results
-/// (`Chapter.resumable`).
-func train(_ label: String, _ specs: [RunSpec]) -> [Trained] {
-  let records = chapter.attempt {
-    try chapter.independently(label, specs) { spec in try trainRun(spec) }
-  }
-  return zip(specs, records).map(trained)
-}
-
-/// A finished run's record with its network rebuilt, if it kept one.
-func trained(_ spec: RunSpec, _ record: TrainedRecord) -> Trained {
-  var network: FeedForwardNetwork<Float>? = nil
-  if let parameters = record.parameters {
-    let kept = makeNetwork(spec)
-    chapter.attempt { try NamedValues.restore(kept.parameters, from: parameters) }
-    kept.populations = record.populations
-    network = kept
-  }
-  return Trained(
-    network: network, result: record.result, movingAverages: record.movingAverages,
-    slowMovingAverages: record.slowMovingAverages, trainingAverages: record.trainingAverages)
-}
-
-/// One run, as the book's training loop runs it (`TrainingRun`): SGD on the stream of
-/// mini-batches, the three population estimates tracked beside it, and at each point of the
-/// schedule the accuracy, the probe and the norms.
-func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
-  let network = makeNetwork(spec)
-  chapter.log.scalar(
-    "batch-normalized layers, \(spec.name)", Double(network.norms.compactMap { $0 }.count))
-  var optimizer = SGD<Float>(learningRate: spec.learningRate)
-  var batches = ImageBatchStream(
-    spec.training, size: spec.batchSize, seed: batchSeed(replicate: spec.replicate))
-  let bnLayers = network.batchNorms
-  var moving = bnLayers.map { PopulationStatistics(features: $0.features, convention: .pytorch) }
-  // Keras's momentum (a hundredth of each new batch), PyTorch's ε and variance.
-  let slowConvention = BatchNormConvention(
-    name: "moving average, momentum 0.01", epsilon: BatchNormConvention.pytorch.epsilon,
-    update: .movingAverage(momentum: 0.01), storesUnbiasedVariance: true)
-  var slow = bnLayers.map {
-    PopulationStatistics(features: $0.features, convention: slowConvention)
-  }
-  var average = bnLayers.map { PopulationStatistics(features: $0.features, convention: .paper) }
-  // Beside the network's own state, what moves as it trains: the batches' place in their
-  // order and the population estimates. (SGD keeps no state; its rate follows from the step.)
-  let state = RunState()
-  state.track("batches", get: { batches.indices }, set: { batches.indices = $0 })
-  state.track("moving averages", get: { moving }, set: { moving = $0 })
-  state.track("slow moving averages", get: { slow }, set: { slow = $0 })
-  state.track("training averages", get: { average }, set: { average = $0 })
-
-  let run = TrainingRun(
-    name: spec.name, steps: spec.steps,
-    schedule: EvaluationSchedule(
-      total: spec.steps, steps: evaluationSchedule(total: spec.steps, points: evaluationPoints)),
-    model: network, state: state,
-    record: RunResult(
-      curves: RecordedCurves(run: spec.name, log: chapter.log),
-      metric: "\(spec.evaluationName) accuracy (%)"),
-    step: { step in
-      if let decayEvery = spec.decayEvery {
-        // η_t = η · 0.96^(t / decayEvery): the paper's exponential decay, made continuous.
-        optimizer.learningRate = spec.learningRate * pow(0.96, Double(step - 1) / decayEvery)
-      }
-      let batch = batches.next()
-      return Double(
-        network.trainStep(
-          batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch))
-    },
-    afterStep: { step, result in
-      if step == 1 {
-        result.firstStepGradientNorms = network.hiddenLayers.map {
-          frobeniusNorm($0.weight.gradient)
-        }
-      }
-      for (l, norm) in bnLayers.enumerated() {
-        let (mean, variance) = norm.lastBatchStatistics
-        moving[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-        slow[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-        average[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-      }
-    },
-    measure: { step, trainingLoss, result in
-      // Evaluated with the population re-estimated at the current weights over the fixed
-      // batches of `curvePopulation` (Alg. 2's average), the same batches every time.
-      let accuracy = network.evaluating(
-        .reestimated(batches: curvePopulation.count),
-        feed: { _ = network.forward(curvePopulation[$0], statistics: .batchAndTrack) }
-      ) { policy in
-        let (accuracy, probe, normalized) = measure(network, spec: spec, statistics: policy)
-        if let probe { result.probe.append(probe) }
-        if let normalized { result.probeNormalized.append(normalized) }
-        if spec.recordsProbe, let last = network.norms.last, let norm = last as? BatchNorm<Float> {
-          result.gamma.append(norm.gamma.value.storage.map(Double.init))
-          result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
-        }
-        result.trainingLoss.append(trainingLoss)
-        if spec.recordsTraining {
-          // The same population statistics serve here too.
-          result.trainingAccuracy.append(
-            100
-              * network.accuracy(
-                trainingSampleX, labels: trainingSample.labels, batchSize: 1000,
-                statistics: policy))
-        }
-        return accuracy
-      }
-      result.weightNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.value) })
-      result.gradientNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.gradient) })
-      result.curves.record(result.metric, step: step, value: accuracy)
-      return [("loss", trainingLoss), ("\(spec.evaluationName) acc", accuracy)]
-    })
-  return try run.run(in: chapter) { result in
-    if !chapter.shouldStop {
-      let ending = result.divergedAt.map { "diverged at step \($0)" } ?? "final"
-      chapter.say(
-        "\(spec.name): \(ending) \(spec.evaluationName) accuracy "
-          + String(
-            format:
-              "%.2f%% (mean of last %d %.2f%%, best smoothed %.2f%%, best single %.2f%%), %.1f s",
-            result.lastAccuracy, smoothingWindow, result.finalAccuracy, result.bestAccuracy,
-            result.bestRawAccuracy, result.seconds))
-      chapter.log.scalar(
-        "final \(spec.evaluationName) accuracy (%), \(spec.name)", result.finalAccuracy)
-    }
-    return TrainedRecord(
-      parameters: spec.keepsNetwork ? NamedValues.of(network.parameters) : nil,
-      populations: network.populations,
-      result: result, movingAverages: moving, slowMovingAverages: slow,
-      trainingAverages: average)
-  }
-}
+let experiment = FeedForwardExperiment(
+  chapter: chapter, evaluationPoints: evaluationPoints, smoothingWindow: smoothingWindow,
+  probeX: probeX, trainingSampleX: trainingSampleX, trainingSampleLabels: trainingSample.labels,
+  curvePopulation: curvePopulation)
 
 /*:
  ## Choosing the learning rate
@@ -570,7 +286,8 @@ let deepSteps = chapter.pick(smoke: 100, book: 20_000, paper: 50_000)
 
 /// Seconds per training step of the three-layer BN network, from 100 timed steps.
 func secondsPerStep() -> Double {
-  let network = makeNetwork(RunSpec(name: "timing", batchNorm: true, learningRate: 0.1, steps: 1))
+  let network = experiment.makeNetwork(
+    runSpec(name: "timing", batchNorm: true, learningRate: 0.1, steps: 1))
   var optimizer = SGD<Float>(learningRate: 0.1)
   var batches = ImageBatchStream(trainingSet, size: batchSize, seed: batchSeed)
   let batch = batches.next()
@@ -630,12 +347,12 @@ let sweepValidation = prefix(sweepData.validation, testCount)
 
 let sweep: [(rate: Double, accuracy: Double, last: Double)] = chapter.phase("learning-rate sweep") {
   let specs = sweepRates.map { rate in
-    RunSpec(
+    runSpec(
       name: "sweep η=\(rate)", batchNorm: false, learningRate: rate, steps: sweepSteps,
       training: sweepData.train, evaluationX: matrix(of: sweepValidation),
       evaluationLabels: sweepValidation.labels, evaluationName: "held-out")
   }
-  return zip(sweepRates, train("learning-rate sweep", specs)).map { rate, trained in
+  return zip(sweepRates, experiment.train("learning-rate sweep", specs)).map { rate, trained in
     let diverged = trained.result.divergedAt != nil
     let score = diverged ? .nan : trained.result.finalAccuracy
     let last = diverged ? .nan : trained.result.lastAccuracy
@@ -724,7 +441,7 @@ func runName(_ variant: Variant, replicate: Int) -> String {
 let mainSpecs = (1...replicates).flatMap { replicate in
   (figureVariants + rateVariants).map { variant in
     let isFigure = figureVariants.contains(variant)
-    return RunSpec(
+    return runSpec(
       name: runName(variant, replicate: replicate), batchNorm: variant.batchNorm,
       learningRate: variant.multiplier * baseRate, steps: steps, replicate: replicate,
       decayEvery: variant.decays ? decayEvery : nil, recordsProbe: isFigure,
@@ -732,10 +449,10 @@ let mainSpecs = (1...replicates).flatMap { replicate in
   }
 }
 let mainRuns = chapter.phase("Figure 1 and learning-rate runs") {
-  train("Figure 1 and learning-rate runs", mainSpecs)
+  experiment.train("Figure 1 and learning-rate runs", mainSpecs)
 }
 /// Every variant's runs, repetition 1 first.
-let runs: [String: [RunResult]] = Dictionary(
+let runs: [String: [FeedForwardRunResult]] = Dictionary(
   grouping: zip(mainSpecs, mainRuns), by: { pair in pair.0.name.components(separatedBy: " #")[0] }
 ).mapValues { $0.map(\.1.result) }
 let baselineRuns = runs["baseline"]!
@@ -750,7 +467,7 @@ func padded(_ text: String, _ width: Int) -> String {
 }
 
 /// The first evaluation step at which `run`'s smoothed curve reaches `target` percent.
-func stepsToReach(_ target: Double, _ run: RunResult) -> Int? {
+func stepsToReach(_ target: Double, _ run: FeedForwardRunResult) -> Int? {
   zip(run.steps, run.smoothed).first { $0.1 >= target }?.0
 }
 
@@ -899,7 +616,7 @@ chapter.claim(
 /// The mean of the last `smoothingWindow` values of a curve.
 func finalValue(_ values: [Double]) -> Double { mean(values.suffix(smoothingWindow)) }
 
-func generalisationGap(_ run: RunResult) -> Double {
+func generalisationGap(_ run: FeedForwardRunResult) -> Double {
   finalValue(run.trainingAccuracy) - run.finalAccuracy
 }
 let baselineGaps = Spread(values: baselineRuns.map(generalisationGap))
@@ -912,8 +629,8 @@ chapter.say(
     + "%")
 chapter.say(
   "final training loss: baseline "
-    + Spread(values: baselineRuns.map { finalValue($0.trainingLoss) }).text("%.4f") + ", BN "
-    + Spread(values: bnRuns.map { finalValue($0.trainingLoss) }).text("%.4f"))
+    + Spread(values: baselineRuns.map { finalValue($0.trainingLoss.values) }).text("%.4f") + ", BN "
+    + Spread(values: bnRuns.map { finalValue($0.trainingLoss.values) }).text("%.4f"))
 chapter.say(
   "train − test gap: baseline " + baselineGaps.text("%.2f") + ", BN " + bnGaps.text("%.2f")
     + " points")
@@ -926,7 +643,8 @@ for (name, figureRuns) in [("baseline", baselineRuns), ("BN", bnRuns)] {
   }
   chapter.log.scalar("final training accuracy (%), \(name), mean", trainingAccuracies.mean)
   chapter.log.scalar(
-    "final training loss, \(name), mean", mean(figureRuns.map { finalValue($0.trainingLoss) }))
+    "final training loss, \(name), mean",
+    mean(figureRuns.map { finalValue($0.trainingLoss.values) }))
 }
 for r in 0..<replicates {
   chapter.log.scalar("train − test gap, baseline, repetition \(r + 1)", baselineGaps.values[r])
@@ -1079,7 +797,8 @@ chapter.say(
     baseRate))
 chapter.log.scalar("baseline final test accuracy (%), mean of repetitions", meanBaselineFinal)
 /// Mean over repetitions of the steps to `target`, and how many reached it.
-func stepsToTarget(_ runs: [RunResult], _ target: Double) -> (mean: Double, reached: Int) {
+func stepsToTarget(_ runs: [FeedForwardRunResult], _ target: Double) -> (mean: Double, reached: Int)
+{
   let reached = runs.compactMap { stepsToReach(target, $0) }
   return (
     reached.isEmpty ? .nan : Double(reached.reduce(0, +)) / Double(reached.count),
@@ -1238,7 +957,7 @@ chapter.say(
   String(
     format: "\nBN layers' ‖W‖: largest relative decrease between two points %.2e", largestShrink))
 /// η_t / ‖W‖², averaged over the hidden layers, at every point of `run`.
-func effectiveRates(_ run: RunResult, _ variant: Variant) -> [Double] {
+func effectiveRates(_ run: FeedForwardRunResult, _ variant: Variant) -> [Double] {
   zip(run.steps, run.weightNorms).map { step, norms in
     let rate =
       variant.multiplier * baseRate
@@ -1521,13 +1240,13 @@ chapter.claim(
  */
 
 let deepSpecs = [false, true].map { usesBN in
-  RunSpec(
+  runSpec(
     name: usesBN ? "BN, 10 layers" : "baseline, 10 layers",
     hidden: Array(repeating: 100, count: 10), batchNorm: usesBN, learningRate: baseRate,
     steps: deepSteps)
 }
-let deepRuns: [RunResult] = chapter.phase("deep runs") {
-  train("ten-layer runs", deepSpecs).map(\.result)
+let deepRuns: [FeedForwardRunResult] = chapter.phase("deep runs") {
+  experiment.train("ten-layer runs", deepSpecs).map(\.result)
 }
 let deepGap = deepRuns[1].finalAccuracy - deepRuns[0].finalAccuracy
 chapter.say(
@@ -1540,7 +1259,7 @@ for run in deepRuns {
       + run.firstStepGradientNorms.map { String(format: "%.1e", $0) }.joined(separator: " "))
 }
 /// How much smaller layer 1's gradient is than layer 10's, in the first step.
-func gradientDecay(_ run: RunResult) -> Double {
+func gradientDecay(_ run: FeedForwardRunResult) -> Double {
   guard let first = run.firstStepGradientNorms.first, let last = run.firstStepGradientNorms.last
   else { return .nan }
   return last / first
@@ -1602,17 +1321,17 @@ chapter.claim(
 
 let initialisationSpecs = [false, true].flatMap { usesBN in
   initialScales.map { scale in
-    RunSpec(
+    runSpec(
       name: "\(usesBN ? "BN" : "baseline"), init σ \(scale)", batchNorm: usesBN,
       learningRate: baseRate, steps: sweepSteps, initialStandardDeviation: scale)
   }
 }
 /// Trains `specs` — the baseline's runs, then as many of BN's — as one group, and returns
 /// the runs and each half's final accuracies.
-func trainPairs(_ label: String, _ specs: [RunSpec]) -> (
-  runs: [RunResult], baseline: [Double], bn: [Double]
+func trainPairs(_ label: String, _ specs: [FeedForwardRunSpec]) -> (
+  runs: [FeedForwardRunResult], baseline: [Double], bn: [Double]
 ) {
-  let runs = chapter.phase(label) { train(label, specs).map(\.result) }
+  let runs = chapter.phase(label) { experiment.train(label, specs).map(\.result) }
   let half = runs.count / 2
   return (runs, runs.prefix(half).map(\.finalAccuracy), runs.suffix(half).map(\.finalAccuracy))
 }
@@ -1663,7 +1382,7 @@ let smallBatchSizes = chapter.pick(smoke: [8, 60], book: [4, 8, 16, 60], paper: 
 let smallBatchExamples = chapter.pick(smoke: 6_000, book: 300_000, paper: 300_000)
 let smallBatchSpecs = [false, true].flatMap { usesBN in
   smallBatchSizes.map { size in
-    RunSpec(
+    runSpec(
       name: "\(usesBN ? "BN" : "baseline"), batches of \(size)", batchNorm: usesBN,
       learningRate: baseRate * Double(size) / Double(batchSize),
       steps: smallBatchExamples / size, batchSize: size)
@@ -1696,7 +1415,9 @@ let dataLabel = dataName == "MNIST" ? "MNIST" : "Fashion-MNIST"
 
 /// A run's accuracy curve as a plot series, up to where it stopped (diverged runs stop early):
 /// smoothed as the claims read it, or the single evaluations.
-func accuracySeries(_ run: RunResult, label: String? = nil, role: Role, smoothed: Bool = true)
+func accuracySeries(
+  _ run: FeedForwardRunResult, label: String? = nil, role: Role, smoothed: Bool = true
+)
   -> Series
 {
   .line(
@@ -1705,12 +1426,12 @@ func accuracySeries(_ run: RunResult, label: String? = nil, role: Role, smoothed
 }
 
 /// A run's single evaluations as small points under its smoothed line.
-func singleEvaluations(_ run: RunResult, label: String, role: Role) -> Series {
+func singleEvaluations(_ run: FeedForwardRunResult, label: String, role: Role) -> Series {
   .points(label, x: run.steps.map(Double.init), y: run.accuracy, role: role)
 }
 
 /// The repetitions' smoothed curves of one network: the first labelled, the others not.
-func repetitionSeries(_ runs: [RunResult], label: String, role: Role) -> [Series] {
+func repetitionSeries(_ runs: [FeedForwardRunResult], label: String, role: Role) -> [Series] {
   runs.enumerated().map { k, run in
     accuracySeries(run, label: k == 0 ? label : "", role: role)
   }
@@ -1718,7 +1439,7 @@ func repetitionSeries(_ runs: [RunResult], label: String, role: Role) -> [Series
 
 /// A y range that shows where curves differ: from the lowest accuracy any reaches after the
 /// first 2% of training (rounded down to 5%) to the highest (rounded up).
-func zoomedAccuracyRange(_ runs: [RunResult]) -> ClosedRange<Double> {
+func zoomedAccuracyRange(_ runs: [FeedForwardRunResult]) -> ClosedRange<Double> {
   let late = runs.flatMap { run in
     zip(run.steps, run.accuracy).filter { $0.0 >= steps / 50 && $0.1.isFinite }.map(\.1)
   }
@@ -1760,9 +1481,11 @@ let trainingPanel = Panel(
     accuracySeries(bnRuns[0], label: "with BN, test images", role: .batchNorm),
   ])
 /// Mean training loss between points, every repetition, log scale.
-func lossSeries(_ runs: [RunResult], label: String, role: Role) -> [Series] {
+func lossSeries(_ runs: [FeedForwardRunResult], label: String, role: Role) -> [Series] {
   runs.enumerated().map { k, run in
-    let points = zip(run.steps, run.trainingLoss).filter { $0.1.isFinite && $0.0 > 0 }
+    let points = zip(run.trainingLoss.steps, run.trainingLoss.values).filter {
+      $0.1.isFinite && $0.0 > 0
+    }
     return .line(
       k == 0 ? label : "", x: points.map { Double($0.0) }, y: points.map(\.1), role: role)
   }
@@ -1907,7 +1630,7 @@ func rateSeries(_ name: String, x: [Double], y: [Double]) -> Series {
 }
 
 /// The pointwise mean of the repetitions' smoothed curves (up to the shortest).
-func meanCurve(_ runs: [RunResult]) -> (x: [Double], y: [Double]) {
+func meanCurve(_ runs: [FeedForwardRunResult]) -> (x: [Double], y: [Double]) {
   let length = runs.map(\.smoothed.count).min() ?? 0
   let x = runs.first.map { Array($0.steps.prefix(length)).map(Double.init) } ?? []
   let y = (0..<length).map { i in mean(runs.map { $0.smoothed[i] }) }
@@ -1986,7 +1709,7 @@ figureGrowth.width = 1400
 
 /// The ten-layer runs' ‖∂ℓ/∂W_l‖ per layer: in the first step, and averaged over the run's
 /// last evaluation points.
-func gradientSeries(_ run: RunResult, label: String, role: Role) -> [Series] {
+func gradientSeries(_ run: FeedForwardRunResult, label: String, role: Role) -> [Series] {
   let layers = run.firstStepGradientNorms.indices.map { Double($0 + 1) }
   let late = run.gradientNorms.suffix(smoothingWindow)
   let lateMean = layers.indices.map { l in mean(late.map { $0[l] }) }

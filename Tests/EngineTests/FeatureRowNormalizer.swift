@@ -48,6 +48,7 @@ final class FeatureRowNormalizer: FeedForwardNormalizer {
     shift = Parameter("\(name).β", Matrix(rows: 1, cols: features))
   }
 
+  var scale: Parameter<Double>? { gamma }
   var parameters: [Parameter<Double>] { [gamma] + (shift.map { [$0] } ?? []) }
   var lastNormalized: Matrix<Double> { normalized.matrix }
   var lastNonlinearityInput: Matrix<Double> { preactivation.matrix }

@@ -13,6 +13,8 @@ public protocol FeedForwardNormalizer<Element>: Layer {
   var name: String { get }
   /// The width of the pre-activation it normalises.
   var features: Int { get }
+  /// Its learned scale γ, if it has one.
+  var scale: Parameter<Element>? { get }
   /// Its shift β, if it has one: a normalised layer has no bias of its own, the shift
   /// takes its place.
   var shift: Parameter<Element>? { get }

@@ -75,6 +75,8 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
   /// x̂ of the last forward pass, (x − μ)/√(σ² + ε) with the statistics it used.
   public var lastNormalized: Matrix<T> { normalized.matrix }
 
+  /// γ, the learned scale.
+  public var scale: Parameter<T>? { gamma }
   /// β, the shift that takes the bias's place.
   public var shift: Parameter<T>? { beta }
   /// ε, the convention's.
