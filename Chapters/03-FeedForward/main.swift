@@ -61,6 +61,13 @@ let dataName = images.source.name
    baseline (below).
  * *ε* is $10^{-5}$ (the paper gives none).
 
+ A hidden layer with BN is the engine's `BatchNorm` layer with the sigmoid fused in: it takes
+ the batch's moments (or, at inference, the population's), then writes $\hat x$ and
+ $g(\gamma \hat x + \beta)$ in one pass over the batch. The network asks only the normaliser
+ protocol of it, so another normalisation would be another case of the configuration.
+
+ @include Sources/Engine/Normalization/BatchNorm.swift#forward
+
  The book preset runs the paper's full 50,000 steps; the engine does one step of this network
  in about half a millisecond on one core.
  */
@@ -676,70 +683,17 @@ chapter.claim(
  Beside it, the same for $\hat x$, the BN layer's normalised value before $\gamma$ and $\beta$.
  $\hat x$ is standardised by construction — mean 0 and variance 1 over the population at every
  point — so its stability is no evidence for the claim: it only shows where any movement of
- the sigmoid input comes from ($\gamma$ and $\beta$, which are learned).
+ the sigmoid input comes from ($\gamma$ and $\beta$, which are learned). The measure is
+ computed in [Drift.swift](Drift.swift).
  */
 
-/// Per unit: (path length, net drift), each in units of the unit's mean 15–85 spread.
-func unitDrifts(_ probe: [[Percentiles]]) -> [(path: Double, net: Double)] {
-  guard probe.count >= 2 else { return [] }
-  return probe[0].indices.map { unit in
-    let medians = probe.map { $0[unit].p50 }
-    let spread = mean(probe.map { $0[unit].p85 - $0[unit].p15 })
-    let path = zip(medians.dropFirst(), medians).map { abs($0 - $1) }.reduce(0, +)
-    return (path / spread, abs(medians.last! - medians[0]) / spread)
-  }
-}
-/// The median over units of a drift measure.
-func medianOverUnits(_ values: [Double]) -> Double {
-  let sorted = values.filter(\.isFinite).sorted()
-  return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
-}
-/// A probe's drift: the median over units of path length and of net drift.
-func medianDrift(_ probe: [[Percentiles]]) -> (path: Double, net: Double) {
-  let drifts = unitDrifts(probe)
-  return (medianOverUnits(drifts.map(\.path)), medianOverUnits(drifts.map(\.net)))
-}
 /// Per repetition: the baseline's sigmoid inputs, BN's, and BN's x̂.
 let driftTable = zip(baselineRuns, bnRuns).map { base, bn in
   (base: medianDrift(base.probe), bn: medianDrift(bn.probe), xhat: medianDrift(bn.probeNormalized))
 }
 let pathRatios = Spread(values: driftTable.map { $0.bn.path / $0.base.path })
 let netRatios = Spread(values: driftTable.map { $0.bn.net / $0.base.net })
-chapter.say(
-  "\nFigure 1(b, c): median over the last layer's units of the distance the median input "
-    + "travels, in units of its own 15–85 spread (path; net drift):")
-chapter.table(
-  "drift",
-  header: [
-    "repetition", "path: without BN", "path: with BN", "path: BN's $\\hat x$",
-    "net drift: without BN", "net drift: with BN", "net drift: $\\hat x$",
-  ],
-  rows: driftTable.enumerated().map { r, row in
-    ["\(r + 1)"]
-      + [row.base.path, row.bn.path, row.xhat.path, row.base.net, row.bn.net, row.xhat.net].map {
-        cell("%.2f", $0)
-      }
-  })
-for (r, row) in driftTable.enumerated() {
-  chapter.log.scalar("drift path, baseline, repetition \(r + 1)", row.base.path)
-  chapter.log.scalar("drift path, BN, repetition \(r + 1)", row.bn.path)
-  chapter.log.scalar("drift path, BN x̂, repetition \(r + 1)", row.xhat.path)
-  chapter.log.scalar("drift net, baseline, repetition \(r + 1)", row.base.net)
-  chapter.log.scalar("drift net, BN, repetition \(r + 1)", row.bn.net)
-  chapter.log.scalar("drift net, BN x̂, repetition \(r + 1)", row.xhat.net)
-  chapter.log.scalar("drift path ratio BN / baseline, repetition \(r + 1)", pathRatios.values[r])
-}
-chapter.say(
-  "  BN / baseline: path " + pathRatios.text("%.3f") + ", net drift " + netRatios.text("%.3f"))
-chapter.log.scalar("drift net ratio BN / baseline, mean", netRatios.mean)
-chapter.log.scalar("drift net ratio BN / baseline, lowest of the repetitions", netRatios.low)
-chapter.log.scalar("drift net ratio BN / baseline, highest of the repetitions", netRatios.high)
-/// Per repetition, the baseline's path over its net drift: how much of its travel is jitter.
-let baselineJitter = Spread(values: driftTable.map { $0.base.path / $0.base.net })
-chapter.log.scalar(
-  "drift, baseline path / net drift, lowest of the repetitions", baselineJitter.low)
-chapter.log.scalar(
-  "drift, baseline path / net drift, highest of the repetitions", baselineJitter.high)
+tabulateDrift()
 chapter.claim(
   "With BN the sigmoid inputs' distributions move less than without: path length of each unit's median in its own spreads, median over units, BN / baseline (mean of \(replicates) repetitions)",
   paper: "Ioffe & Szegedy 2015, §4.1, Fig. 1(b, c)", measured: pathRatios.mean, format: "%.3f",
@@ -880,56 +834,10 @@ for (name, advantage) in decayAdvantages {
  ### Would one seed have decided differently?
 
  Each claim above is decided on all repetitions. Here is each repetition's own measure and
- the verdict it alone would have given.
+ the verdict it alone would have given ([PerRepetition.swift](PerRepetition.swift)).
  */
 
-/// One claim's measure in each repetition, and the test each must pass.
-struct RepetitionRow {
-  var claim: String
-  var values: [Double]
-  var format: String
-  var holds: (Double) -> Bool
-}
-let worstRatios = (0..<replicates).map { r in speedRows.map { $0.ratios.values[r] }.max() ?? .nan }
-var perRepetition = [
-  RepetitionRow(
-    claim: "fewer steps (largest ratio over the \(targetOffsets.count) targets)",
-    values: worstRatios, format: "%.3f×",
-    holds: { $0 < 1 }),
-  RepetitionRow(
-    claim: "ends higher (BN − baseline)", values: finalGaps.values, format: "%+.2f",
-    holds: { $0 > 0 }),
-  RepetitionRow(
-    claim: "smaller train − test gap (BN − baseline)", values: gapDifference.values,
-    format: "%+.2f", holds: { $0 < 0 }),
-  RepetitionRow(
-    claim: "sigmoid inputs travel less (path ratio)", values: pathRatios.values,
-    format: "%.3f", holds: { $0 < 0.5 }),
-  RepetitionRow(
-    claim: "trains at 30× (BN ×30 − baseline ×30)", values: trainsAt30.values, format: "%+.2f",
-    holds: { $0 >= 20 }),
-]
-for (name, advantage) in decayAdvantages {
-  perRepetition.append(
-    RepetitionRow(
-      claim: "\(name) faster than BN (mean accuracy)", values: advantage.values,
-      format: "%+.2f", holds: { $0 > 0 }))
-}
-chapter.say("\nClaims per repetition (the verdict each repetition alone would give):")
-chapter.table(
-  "claims per repetition", header: ["claim"] + (1...replicates).map { "repetition \($0)" },
-  rows: perRepetition.map { row in
-    [row.claim]
-      + row.values.map {
-        cell(row.format, $0) + ($0.isFinite && row.holds($0) ? " holds" : " fails")
-      }
-  })
-chapter.log.scalar(
-  "claims per repetition, rows whose repetitions agree (count)",
-  Double(
-    perRepetition.filter { row in
-      Set(row.values.map { $0.isFinite && row.holds($0) }).count == 1
-    }.count))
+tabulateClaimsPerRepetition()
 
 /*:
  ### Why BN ×5 ends where BN does: the weights grow
@@ -1020,99 +928,11 @@ chapter.claim(
 
  The paper's claim is that inference with population statistics gives the deterministic
  network the training-mode network approximates; we check that it lands within half a
- percentage point of large-batch evaluation.
+ percentage point of large-batch evaluation. The evaluations and the table are in
+ [Inference.swift](Inference.swift).
  */
 
-/// Test accuracy (percent) of `network` using `statistics` as every BN layer's population.
-func accuracy(
-  _ network: FeedForwardNetwork<Float>, with statistics: [PopulationStatistics]
-) -> Double {
-  let bnLayers = network.batchNorms
-  let saved = bnLayers.map(\.population)
-  for (norm, population) in zip(bnLayers, statistics) { norm.population = population }
-  defer { for (norm, population) in zip(bnLayers, saved) { norm.population = population } }
-  return 100
-    * network.accuracy(testX, labels: testSet.labels, batchSize: 1000, statistics: .population)
-}
-
-/// Each way of inference: its name (in the scalars' names), the page's wording, the accuracy.
-let inferenceRows: [(method: String, page: String, accuracy: Double)] = chapter.phase(
-  "inference table"
-) {
-  let network = batchNormed.network!
-  let bnLayers = network.batchNorms
-  let fullPass = fixedBatches(
-    trainingSet, count: fullPassBatches, size: batchSize, seed: populationSeed)
-  estimatePopulation(of: network, over: fullPass)
-  let full = bnLayers.map(\.population)
-  estimatePopulation(of: network, over: curvePopulation)
-  let subset = bnLayers.map(\.population)
-  let batchStatistics = { (size: Int) in
-    100 * network.accuracy(testX, labels: testSet.labels, batchSize: size, statistics: .batch)
-  }
-  let fullPassName =
-    fullPass.count == trainingSet.count / batchSize
-    ? "population statistics, full training pass (Alg. 2)"
-    : "population statistics, \(fullPass.count) batches (Alg. 2; smoke run)"
-  let rows = [
-    (fullPassName, fullPassName, accuracy(network, with: full)),
-    (
-      "population statistics, \(curvePopulation.count) batches (the curves)",
-      "population statistics, \(curvePopulation.count) training batches (the curves)",
-      accuracy(network, with: subset)
-    ),
-    (
-      "moving averages during training (momentum 0.1)",
-      "moving averages during training (momentum 0.1)",
-      accuracy(network, with: batchNormed.movingAverages)
-    ),
-    (
-      "moving averages during training (momentum 0.01)",
-      "moving averages during training (momentum 0.01)",
-      accuracy(network, with: batchNormed.slowMovingAverages)
-    ),
-    (
-      "average over all training steps",
-      "plain average over all \(grouped(Double(steps))) training steps",
-      accuracy(network, with: batchNormed.trainingAverages)
-    ),
-    (
-      "batch statistics, test batches of 60", "batch statistics, test batches of 60",
-      batchStatistics(60)
-    ),
-    (
-      "batch statistics, test batches of 1000", "batch statistics, test batches of 1,000",
-      batchStatistics(1000)
-    ),
-    (
-      "batch statistics, whole test set (\(testSet.count))",
-      "batch statistics, the whole test set", batchStatistics(testSet.count)
-    ),
-  ]
-  // Leave the network with the statistics Alg. 2 prescribes.
-  for (norm, population) in zip(bnLayers, full) { norm.population = population }
-  return rows
-}
-chapter.say("\nInference with the trained BN network (test accuracy):")
-chapter.table(
-  "inference", header: ["statistics used at inference", "test accuracy"],
-  rows: inferenceRows.map { [$0.page, cell("%.2f%%", $0.accuracy)] })
-for (method, _, value) in inferenceRows {
-  chapter.log.scalar("inference accuracy (%), \(method)", value)
-}
-// What each alternative costs against Alg. 2's full pass (a positive number is a loss).
-let fullPassAccuracy = inferenceRows[0].accuracy
-chapter.log.scalar(
-  "inference accuracy, distance of the curves' batches from the full pass (points)",
-  abs(fullPassAccuracy - inferenceRows[1].accuracy))
-for (k, name) in [
-  (2, "moving averages (momentum 0.1)"), (3, "moving averages (momentum 0.01)"),
-  (4, "average over all training steps"), (5, "batch statistics of 60"),
-] {
-  chapter.log.scalar(
-    "inference accuracy, full pass − \(name) (points)",
-    fullPassAccuracy - inferenceRows[k].accuracy)
-}
+let inferenceRows = inferenceTable()
 let populationGap = abs(inferenceRows[0].accuracy - inferenceRows.last!.accuracy)
 chapter.claim(
   "Population-statistics accuracy is within 0.5 points of large-batch evaluation",
@@ -1129,51 +949,8 @@ chapter.claim(
  $W' = W\,\mathrm{diag}(s)$ and $b' = s \odot (b - \mathrm{E}[z]) + \beta$. A deployed BN
  network costs nothing extra at inference. We fold the trained network (with the full-pass
  statistics) and check that the folded one, run with plain matrix products, gives the same
- logits up to `Float` rounding and the same test accuracy.
+ logits up to `Float` rounding and the same test accuracy ([Folding.swift](Folding.swift)).
  */
-
-/// The logits of `network` on `x` with every BN layer folded into the weights before it.
-@MainActor func foldedLogits(_ network: FeedForwardNetwork<Float>, _ x: Matrix<Float>)
-  -> Matrix<Float>
-{
-  var h = x
-  for (k, layer) in network.hiddenLayers.enumerated() {
-    var weight = layer.weight.value
-    var bias = layer.bias?.value ?? Matrix<Float>(rows: 1, cols: weight.cols)
-    if let norm = network.norms[k] as? BatchNorm<Float> {
-      let population = norm.population
-      for j in 0..<weight.cols {
-        // s = γ / √(Var[z] + ε)
-        let scale =
-          Double(norm.gamma.value[0, j])
-          / (population.variance[j] + population.convention.epsilon).squareRoot()
-        // W' = W·diag(s)
-        for i in 0..<weight.rows { weight[i, j] = Float(Double(weight[i, j]) * scale) }
-        // b' = s ⊙ (b − E[z]) + β
-        bias[0, j] = Float(
-          scale * (Double(bias[0, j]) - population.mean[j]) + Double(norm.beta?.value[0, j] ?? 0))
-      }
-    }
-    var z = matmul(h, weight)
-    for i in 0..<z.rows {
-      for j in 0..<z.cols { z[i, j] += bias[0, j] }
-    }
-    var activated = z
-    z.withView { zView in
-      activated.withMutableView { out in
-        activate(network.configuration.activation, zView, into: out)
-      }
-    }
-    h = activated
-  }
-  var logits = matmul(h, network.outputLayer.weight.value)
-  if let bias = network.outputLayer.bias?.value {
-    for i in 0..<logits.rows {
-      for j in 0..<logits.cols { logits[i, j] += bias[0, j] }
-    }
-  }
-  return logits
-}
 
 let foldingCheck: (maxDifference: Double, accuracyDifference: Double) = chapter.phase(
   "BN folding"

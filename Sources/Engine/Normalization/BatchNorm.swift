@@ -99,6 +99,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
     }
   }
 
+  // page-span: forward
   @inlinable
   public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
     require(
@@ -128,6 +129,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
       normalized: xh, output: y, activation: activation)
     return y
   }
+  // end page-span: forward
 
   @inlinable
   public func backward(_ dy: MatrixView<T>) -> MatrixView<T> {
