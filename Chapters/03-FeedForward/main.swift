@@ -61,6 +61,13 @@ let dataName = images.source.name
    baseline (below).
  * *ε* is $10^{-5}$ (the paper gives none).
 
+ A hidden layer with BN is the engine's `BatchNorm` layer with the sigmoid fused in: it takes
+ the batch's moments (or, at inference, the population's), then writes $\hat x$ and
+ $g(\gamma \hat x + \beta)$ in one pass over the batch. The network asks only the normaliser
+ protocol of it, so another normalisation would be another case of the configuration.
+
+ @include Sources/Engine/Normalization/BatchNorm.swift#forward
+
  The book preset runs the paper's full 50,000 steps; the engine does one step of this network
  in about half a millisecond on one core.
  */
@@ -148,7 +155,7 @@ let curvePopulation = fixedBatches(
 /// Alg. 2, step 10: resets each BN layer's population statistics and averages the batch
 /// means and unbiased batch variances of `batches` (forward passes only; nothing learns).
 func estimatePopulation(of network: FeedForwardNetwork<Float>, over batches: [Matrix<Float>]) {
-  for norm in network.norms { norm?.population.reset() }
+  for norm in network.batchNorms { norm.population.reset() }
   for x in batches { _ = network.forward(x, statistics: .batchAndTrack) }
 }
 
@@ -162,40 +169,6 @@ func estimatePopulation(of network: FeedForwardNetwork<Float>, over batches: [Ma
  and $\beta$, and for the training curves the accuracy on a fixed sample of training images
  and the mean training loss between points.
  */
-
-/// The 15th, 50th and 85th percentiles of one unit's input over the probe set.
-struct Percentiles: Codable {
-  var p15: Double
-  var p50: Double
-  var p85: Double
-}
-
-/// The `q`-quantile (0...1) of sorted values, interpolating linearly between neighbours.
-func quantile(_ sorted: [Float], _ q: Double) -> Double {
-  let position = q * Double(sorted.count - 1)
-  let below = Int(position.rounded(.down))
-  let above = min(below + 1, sorted.count - 1)
-  let fraction = position - Double(below)
-  return Double(sorted[below]) * (1 - fraction) + Double(sorted[above]) * fraction
-}
-
-/// Percentiles of every column of `z` (rows are examples, columns are units).
-func columnPercentiles(_ z: Matrix<Float>) -> [Percentiles] {
-  (0..<z.cols).map { unit in
-    let column = (0..<z.rows).map { z.storage[$0 * z.cols + unit] }.sorted()
-    return Percentiles(
-      p15: quantile(column, 0.15), p50: quantile(column, 0.50), p85: quantile(column, 0.85))
-  }
-}
-
-/// The steps at which a run of `total` steps is measured: step 0, three early points, then
-/// every 1/`points` of training (100 points in the book: enough for a smooth curve).
-func evaluationSchedule(total: Int, points: Int) -> [Int] {
-  let every = max(total / points, 1)
-  let early = [every / 4, every / 2, 3 * every / 4].filter { $0 > 0 }
-  return Array(Set([0] + early + Array(stride(from: every, through: total, by: every)) + [total]))
-    .sorted()
-}
 
 /*:
  ## Reading a noisy curve
@@ -258,7 +231,9 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
 /*:
  ## A training run
 
- One function trains every network of the chapter: build it from the seed, then for each step
+ One function trains every network of the chapter, `FeedForwardExperiment`'s in the library
+ ([FeedForwardExperiment.swift](../../Sources/Companion/FeedForwardRuns/FeedForwardExperiment.swift),
+ for any normaliser): build it from the seed, then for each step
  fill a batch, run `trainStep` (forward, loss, hand-derived backward, SGD update — Chapter 2's
  gradient inside), and at each scheduled step measure test accuracy and, if asked, the probe
  percentiles. A loss that stops being a number ends the run; `checkFinite` records where.
@@ -270,281 +245,29 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
  average over all of training (Alg. 2's formula, but applied to a moving target).
  */
 
-struct RunResult: TrainingRecord {
-  /// The run's accuracy curve, a view of the chapter's record (series `metric` of the run),
-  /// where the results file and the figures read it too.
-  var curves: RecordedCurves
-  var metric: String
-  var name: String { curves.run }
-  /// The steps at which the run was evaluated.
-  var steps: [Int] { curves.steps(metric) }
-  /// Test (or held-out) accuracy in percent at each of `steps`.
-  var accuracy: [Double] { curves.values(metric) }
-  /// Per evaluation point, the probe percentiles of every unit of the last hidden layer.
-  var probe: [[Percentiles]] = []
-  /// The same for x̂, the last BN layer's normalised value before γ and β (BN runs only).
-  var probeNormalized: [[Percentiles]] = []
-  /// Per evaluation point, the last BN layer's γ and β of every unit (BN runs with a probe).
-  var gamma: [[Double]] = []
-  var beta: [[Double]] = []
-  /// The mean training loss of the mini-batches since the previous evaluation point.
-  var trainingLoss: [Double] = []
-  /// Accuracy in percent on a fixed sample of training images (runs that record it).
-  var trainingAccuracy: [Double] = []
-  /// Per evaluation point and hidden layer: ‖W‖ (Frobenius) and ‖∂ℓ/∂W‖ of the last step.
-  var weightNorms: [[Double]] = []
-  var gradientNorms: [[Double]] = []
-  /// ‖∂ℓ/∂W‖ of every hidden layer in the first step: the gradient at initialisation.
-  var firstStepGradientNorms: [Double] = []
-  var divergedAt: Int?
-  var seconds: Double = 0
-  /// The mean accuracy over the whole run: the area under the accuracy curve, per step
-  /// (trapezoids between evaluation points), a measure of speed with no target to pick.
-  var areaUnderCurve: Double {
-    guard steps.count >= 2, let last = steps.last, last > 0, divergedAt == nil else {
-      return divergedAt == nil ? .nan : 0
-    }
-    let (steps, accuracy) = (self.steps, self.accuracy)
-    var area = 0.0
-    for i in 1..<steps.count {
-      area += Double(steps[i] - steps[i - 1]) * (accuracy[i] + accuracy[i - 1]) / 2
-    }
-    return area / Double(last)
-  }
-  /// The last single evaluation (the previous, noise-sensitive measure).
-  var lastAccuracy: Double { accuracy.last ?? .nan }
-  /// The best single evaluation (the previous, upward-biased measure).
-  var bestRawAccuracy: Double { accuracy.filter(\.isFinite).max() ?? .nan }
-  /// The accuracy curve smoothed by a trailing moving average over `smoothingWindow` points.
-  var smoothed: [Double] { movingAverage(accuracy, window: smoothingWindow) }
-  /// The mean of the last `smoothingWindow` evaluations: "the final accuracy".
-  var finalAccuracy: Double { mean(accuracy.suffix(smoothingWindow)) }
-  /// The maximum of the smoothed curve: "the best accuracy".
-  var bestAccuracy: Double { smoothed.filter(\.isFinite).max() ?? .nan }
+/// A run of the chapter's network: with BN (Alg. 1 under the paper's convention, ε = 10⁻⁵) or
+/// without, on the chapter's training images, evaluated on its test images unless told.
+func runSpec(
+  name: String, hidden: [Int] = hiddenWidths, batchNorm: Bool, learningRate: Double,
+  steps: Int, replicate: Int = 1, batchSize: Int = 60, initialStandardDeviation: Double = 0.1,
+  decayEvery: Double? = nil, recordsProbe: Bool = false, recordsTraining: Bool = false,
+  training: ImageSet = trainingSet, evaluationX: Matrix<Float> = testX,
+  evaluationLabels: [Int] = testSet.labels, evaluationName: String = "test",
+  keepsNetwork: Bool = false
+) -> FeedForwardRunSpec {
+  FeedForwardRunSpec(
+    name: name, hidden: hidden, normalization: batchNorm ? .batch(.paper) : nil,
+    learningRate: learningRate, steps: steps, replicate: replicate, batchSize: batchSize,
+    initialStandardDeviation: initialStandardDeviation, decayEvery: decayEvery,
+    recordsProbe: recordsProbe, recordsTraining: recordsTraining, training: training,
+    evaluationX: evaluationX, evaluationLabels: evaluationLabels,
+    evaluationName: evaluationName, keepsNetwork: keepsNetwork)
 }
 
-struct RunSpec {
-  var name: String
-  var hidden: [Int] = hiddenWidths
-  var batchNorm: Bool
-  var learningRate: Double
-  var steps: Int
-  /// Which of the chapter's independent repetitions this is (1, 2, 3, ...): each draws its
-  /// own initial weights and mini-batch order; repetition 1 uses the chapter's own.
-  var replicate = 1
-  var batchSize = 60
-  var initialStandardDeviation = 0.1
-  /// Multiply the rate by 0.96 every `decayEvery` steps (continuously), or keep it fixed.
-  var decayEvery: Double? = nil
-  var recordsProbe = false
-  /// Whether to measure accuracy on a fixed sample of training images at every point.
-  var recordsTraining = false
-  var training: ImageSet = trainingSet
-  var evaluationX: Matrix<Float> = testX
-  var evaluationLabels: [Int] = testSet.labels
-  /// What the evaluation set is, for labels: "test", or "held-out" in the sweep, which must
-  /// not look at the test set.
-  var evaluationName = "test"
-  /// Whether later sections use the trained network itself (not only its curves), so a
-  /// checkpoint keeps its parameters.
-  var keepsNetwork = false
-}
-
-/// A trained network with what the inference table needs beside it.
-struct Trained {
-  /// The network, for the runs that keep it (`RunSpec.keepsNetwork`).
-  var network: FeedForwardNetwork<Float>?
-  var result: RunResult
-  /// Per BN layer: moving averages (momentum 0.1 and 0.01) and a plain average over all of
-  /// training.
-  var movingAverages: [PopulationStatistics]
-  var slowMovingAverages: [PopulationStatistics]
-  var trainingAverages: [PopulationStatistics]
-}
-
-func makeNetwork(_ spec: RunSpec) -> FeedForwardNetwork<Float> {
-  var generator = chapter.makeGenerator(
-    "initial weights", repetition: Repetition(spec.replicate))
-  let network = FeedForwardNetwork<Float>(
-    .init(
-      inputs: spec.training.imageSize, hidden: spec.hidden, outputs: 10, activation: .sigmoid,
-      batchNorm: spec.batchNorm ? .paper : nil,
-      initializer: .normal(standardDeviation: spec.initialStandardDeviation)),
-    using: &generator)
-  return network
-}
-
-/// The mini-batch order of repetition `replicate` (the first: the chapter's own).
-func batchSeed(replicate: Int) -> UInt64 {
-  chapter.seed(for: "mini-batch order", repetition: Repetition(replicate))
-}
-
-/// Test accuracy (percent) and, if asked, probe percentiles, with the statistics `policy`
-/// (the population re-estimated from `curvePopulation`, see `trainRun`).
-func measure(
-  _ network: FeedForwardNetwork<Float>, spec: RunSpec, statistics policy: StatisticsPolicy
-) -> (accuracy: Double, probe: [Percentiles]?, normalized: [Percentiles]?) {
-  let accuracy =
-    100
-    * network.accuracy(
-      spec.evaluationX, labels: spec.evaluationLabels, batchSize: 1000, statistics: policy)
-  guard spec.recordsProbe else { return (accuracy, nil, nil) }
-  // The probe pass below also leaves x̂ in the last BN layer, for the drift's second measure.
-  _ = network.forward(probeX, statistics: policy)
-  // x̂ = (z − E[z]) / sqrt(Var[z] + ε) with the population statistics, before γ and β.
-  let normalized = network.norms.last.flatMap { $0?.lastNormalized }
-  return (
-    accuracy, columnPercentiles(network.nonlinearityInput(network.hiddenLayers.count - 1)),
-    normalized.map(columnPercentiles)
-  )
-}
-
-/// What a finished run leaves for the rest of the chapter. With checkpoints on, it is saved,
-/// and a resumed chapter rebuilds the network from it instead of training it again.
-struct TrainedRecord: Codable {
-  /// The final parameters and populations, for a run whose network is kept.
-  var parameters: [String: Matrix<Float>]?
-  var populations: [String: PopulationStatistics]
-  var result: RunResult
-  var movingAverages: [PopulationStatistics]
-  var slowMovingAverages: [PopulationStatistics]
-  var trainingAverages: [PopulationStatistics]
-}
-
-/// Trains the runs `specs` describe, side by side on the machine's cores (`--jobs`; they are
-/// independent, and the results are the same bit for bit as one after another) — or,
-/// resuming an interrupted chapter, continues them or takes their saved results
-/// (`Chapter.resumable`).
-func train(_ label: String, _ specs: [RunSpec]) -> [Trained] {
-  let records = chapter.attempt {
-    try chapter.independently(label, specs) { spec in try trainRun(spec) }
-  }
-  return zip(specs, records).map(trained)
-}
-
-/// A finished run's record with its network rebuilt, if it kept one.
-func trained(_ spec: RunSpec, _ record: TrainedRecord) -> Trained {
-  var network: FeedForwardNetwork<Float>? = nil
-  if let parameters = record.parameters {
-    let kept = makeNetwork(spec)
-    chapter.attempt { try NamedValues.restore(kept.parameters, from: parameters) }
-    kept.populations = record.populations
-    network = kept
-  }
-  return Trained(
-    network: network, result: record.result, movingAverages: record.movingAverages,
-    slowMovingAverages: record.slowMovingAverages, trainingAverages: record.trainingAverages)
-}
-
-/// One run, as the book's training loop runs it (`TrainingRun`): SGD on the stream of
-/// mini-batches, the three population estimates tracked beside it, and at each point of the
-/// schedule the accuracy, the probe and the norms.
-func trainRun(_ spec: RunSpec) throws -> TrainedRecord {
-  let network = makeNetwork(spec)
-  chapter.log.scalar(
-    "batch-normalized layers, \(spec.name)", Double(network.norms.compactMap { $0 }.count))
-  var optimizer = SGD<Float>(learningRate: spec.learningRate)
-  var batches = ImageBatchStream(
-    spec.training, size: spec.batchSize, seed: batchSeed(replicate: spec.replicate))
-  let bnLayers = network.norms.compactMap { $0 }
-  var moving = bnLayers.map { PopulationStatistics(features: $0.features, convention: .pytorch) }
-  // Keras's momentum (a hundredth of each new batch), PyTorch's ε and variance.
-  let slowConvention = BatchNormConvention(
-    name: "moving average, momentum 0.01", epsilon: BatchNormConvention.pytorch.epsilon,
-    update: .movingAverage(momentum: 0.01), storesUnbiasedVariance: true)
-  var slow = bnLayers.map {
-    PopulationStatistics(features: $0.features, convention: slowConvention)
-  }
-  var average = bnLayers.map { PopulationStatistics(features: $0.features, convention: .paper) }
-  // Beside the network's own state, what moves as it trains: the batches' place in their
-  // order and the population estimates. (SGD keeps no state; its rate follows from the step.)
-  let state = RunState()
-  state.track("batches", get: { batches.indices }, set: { batches.indices = $0 })
-  state.track("moving averages", get: { moving }, set: { moving = $0 })
-  state.track("slow moving averages", get: { slow }, set: { slow = $0 })
-  state.track("training averages", get: { average }, set: { average = $0 })
-
-  let run = TrainingRun(
-    name: spec.name, steps: spec.steps,
-    schedule: EvaluationSchedule(
-      total: spec.steps, steps: evaluationSchedule(total: spec.steps, points: evaluationPoints)),
-    model: network, state: state,
-    record: RunResult(
-      curves: RecordedCurves(run: spec.name, log: chapter.log),
-      metric: "\(spec.evaluationName) accuracy (%)"),
-    step: { step in
-      if let decayEvery = spec.decayEvery {
-        // η_t = η · 0.96^(t / decayEvery): the paper's exponential decay, made continuous.
-        optimizer.learningRate = spec.learningRate * pow(0.96, Double(step - 1) / decayEvery)
-      }
-      let batch = batches.next()
-      return Double(
-        network.trainStep(
-          batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch))
-    },
-    afterStep: { step, result in
-      if step == 1 {
-        result.firstStepGradientNorms = network.hiddenLayers.map {
-          frobeniusNorm($0.weight.gradient)
-        }
-      }
-      for (l, norm) in bnLayers.enumerated() {
-        let (mean, variance) = norm.lastBatchStatistics
-        moving[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-        slow[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-        average[l].update(batchMean: mean, batchVariance: variance, batchSize: spec.batchSize)
-      }
-    },
-    measure: { step, trainingLoss, result in
-      // Evaluated with the population re-estimated at the current weights over the fixed
-      // batches of `curvePopulation` (Alg. 2's average), the same batches every time.
-      let accuracy = network.evaluating(
-        .reestimated(batches: curvePopulation.count),
-        feed: { _ = network.forward(curvePopulation[$0], statistics: .batchAndTrack) }
-      ) { policy in
-        let (accuracy, probe, normalized) = measure(network, spec: spec, statistics: policy)
-        if let probe { result.probe.append(probe) }
-        if let normalized { result.probeNormalized.append(normalized) }
-        if spec.recordsProbe, let last = network.norms.last, let norm = last {
-          result.gamma.append(norm.gamma.value.storage.map(Double.init))
-          result.beta.append(norm.beta?.value.storage.map(Double.init) ?? [])
-        }
-        result.trainingLoss.append(trainingLoss)
-        if spec.recordsTraining {
-          // The same population statistics serve here too.
-          result.trainingAccuracy.append(
-            100
-              * network.accuracy(
-                trainingSampleX, labels: trainingSample.labels, batchSize: 1000,
-                statistics: policy))
-        }
-        return accuracy
-      }
-      result.weightNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.value) })
-      result.gradientNorms.append(network.hiddenLayers.map { frobeniusNorm($0.weight.gradient) })
-      result.curves.record(result.metric, step: step, value: accuracy)
-      return [("loss", trainingLoss), ("\(spec.evaluationName) acc", accuracy)]
-    })
-  return try run.run(in: chapter) { result in
-    if !chapter.shouldStop {
-      let ending = result.divergedAt.map { "diverged at step \($0)" } ?? "final"
-      chapter.say(
-        "\(spec.name): \(ending) \(spec.evaluationName) accuracy "
-          + String(
-            format:
-              "%.2f%% (mean of last %d %.2f%%, best smoothed %.2f%%, best single %.2f%%), %.1f s",
-            result.lastAccuracy, smoothingWindow, result.finalAccuracy, result.bestAccuracy,
-            result.bestRawAccuracy, result.seconds))
-      chapter.log.scalar(
-        "final \(spec.evaluationName) accuracy (%), \(spec.name)", result.finalAccuracy)
-    }
-    return TrainedRecord(
-      parameters: spec.keepsNetwork ? NamedValues.of(network.parameters) : nil,
-      populations: network.populations,
-      result: result, movingAverages: moving, slowMovingAverages: slow,
-      trainingAverages: average)
-  }
-}
+let experiment = FeedForwardExperiment(
+  chapter: chapter, evaluationPoints: evaluationPoints, smoothingWindow: smoothingWindow,
+  probeX: probeX, trainingSampleX: trainingSampleX, trainingSampleLabels: trainingSample.labels,
+  curvePopulation: curvePopulation)
 
 /*:
  ## Choosing the learning rate
@@ -570,7 +293,8 @@ let deepSteps = chapter.pick(smoke: 100, book: 20_000, paper: 50_000)
 
 /// Seconds per training step of the three-layer BN network, from 100 timed steps.
 func secondsPerStep() -> Double {
-  let network = makeNetwork(RunSpec(name: "timing", batchNorm: true, learningRate: 0.1, steps: 1))
+  let network = experiment.makeNetwork(
+    runSpec(name: "timing", batchNorm: true, learningRate: 0.1, steps: 1))
   var optimizer = SGD<Float>(learningRate: 0.1)
   var batches = ImageBatchStream(trainingSet, size: batchSize, seed: batchSeed)
   let batch = batches.next()
@@ -630,12 +354,12 @@ let sweepValidation = prefix(sweepData.validation, testCount)
 
 let sweep: [(rate: Double, accuracy: Double, last: Double)] = chapter.phase("learning-rate sweep") {
   let specs = sweepRates.map { rate in
-    RunSpec(
+    runSpec(
       name: "sweep η=\(rate)", batchNorm: false, learningRate: rate, steps: sweepSteps,
       training: sweepData.train, evaluationX: matrix(of: sweepValidation),
       evaluationLabels: sweepValidation.labels, evaluationName: "held-out")
   }
-  return zip(sweepRates, train("learning-rate sweep", specs)).map { rate, trained in
+  return zip(sweepRates, experiment.train("learning-rate sweep", specs)).map { rate, trained in
     let diverged = trained.result.divergedAt != nil
     let score = diverged ? .nan : trained.result.finalAccuracy
     let last = diverged ? .nan : trained.result.lastAccuracy
@@ -724,7 +448,7 @@ func runName(_ variant: Variant, replicate: Int) -> String {
 let mainSpecs = (1...replicates).flatMap { replicate in
   (figureVariants + rateVariants).map { variant in
     let isFigure = figureVariants.contains(variant)
-    return RunSpec(
+    return runSpec(
       name: runName(variant, replicate: replicate), batchNorm: variant.batchNorm,
       learningRate: variant.multiplier * baseRate, steps: steps, replicate: replicate,
       decayEvery: variant.decays ? decayEvery : nil, recordsProbe: isFigure,
@@ -732,10 +456,10 @@ let mainSpecs = (1...replicates).flatMap { replicate in
   }
 }
 let mainRuns = chapter.phase("Figure 1 and learning-rate runs") {
-  train("Figure 1 and learning-rate runs", mainSpecs)
+  experiment.train("Figure 1 and learning-rate runs", mainSpecs)
 }
 /// Every variant's runs, repetition 1 first.
-let runs: [String: [RunResult]] = Dictionary(
+let runs: [String: [FeedForwardRunResult]] = Dictionary(
   grouping: zip(mainSpecs, mainRuns), by: { pair in pair.0.name.components(separatedBy: " #")[0] }
 ).mapValues { $0.map(\.1.result) }
 let baselineRuns = runs["baseline"]!
@@ -750,7 +474,7 @@ func padded(_ text: String, _ width: Int) -> String {
 }
 
 /// The first evaluation step at which `run`'s smoothed curve reaches `target` percent.
-func stepsToReach(_ target: Double, _ run: RunResult) -> Int? {
+func stepsToReach(_ target: Double, _ run: FeedForwardRunResult) -> Int? {
   zip(run.steps, run.smoothed).first { $0.1 >= target }?.0
 }
 
@@ -899,7 +623,7 @@ chapter.claim(
 /// The mean of the last `smoothingWindow` values of a curve.
 func finalValue(_ values: [Double]) -> Double { mean(values.suffix(smoothingWindow)) }
 
-func generalisationGap(_ run: RunResult) -> Double {
+func generalisationGap(_ run: FeedForwardRunResult) -> Double {
   finalValue(run.trainingAccuracy) - run.finalAccuracy
 }
 let baselineGaps = Spread(values: baselineRuns.map(generalisationGap))
@@ -912,8 +636,8 @@ chapter.say(
     + "%")
 chapter.say(
   "final training loss: baseline "
-    + Spread(values: baselineRuns.map { finalValue($0.trainingLoss) }).text("%.4f") + ", BN "
-    + Spread(values: bnRuns.map { finalValue($0.trainingLoss) }).text("%.4f"))
+    + Spread(values: baselineRuns.map { finalValue($0.trainingLoss.values) }).text("%.4f") + ", BN "
+    + Spread(values: bnRuns.map { finalValue($0.trainingLoss.values) }).text("%.4f"))
 chapter.say(
   "train − test gap: baseline " + baselineGaps.text("%.2f") + ", BN " + bnGaps.text("%.2f")
     + " points")
@@ -926,7 +650,8 @@ for (name, figureRuns) in [("baseline", baselineRuns), ("BN", bnRuns)] {
   }
   chapter.log.scalar("final training accuracy (%), \(name), mean", trainingAccuracies.mean)
   chapter.log.scalar(
-    "final training loss, \(name), mean", mean(figureRuns.map { finalValue($0.trainingLoss) }))
+    "final training loss, \(name), mean",
+    mean(figureRuns.map { finalValue($0.trainingLoss.values) }))
 }
 for r in 0..<replicates {
   chapter.log.scalar("train − test gap, baseline, repetition \(r + 1)", baselineGaps.values[r])
@@ -958,70 +683,17 @@ chapter.claim(
  Beside it, the same for $\hat x$, the BN layer's normalised value before $\gamma$ and $\beta$.
  $\hat x$ is standardised by construction — mean 0 and variance 1 over the population at every
  point — so its stability is no evidence for the claim: it only shows where any movement of
- the sigmoid input comes from ($\gamma$ and $\beta$, which are learned).
+ the sigmoid input comes from ($\gamma$ and $\beta$, which are learned). The measure is
+ computed in [Drift.swift](Drift.swift).
  */
 
-/// Per unit: (path length, net drift), each in units of the unit's mean 15–85 spread.
-func unitDrifts(_ probe: [[Percentiles]]) -> [(path: Double, net: Double)] {
-  guard probe.count >= 2 else { return [] }
-  return probe[0].indices.map { unit in
-    let medians = probe.map { $0[unit].p50 }
-    let spread = mean(probe.map { $0[unit].p85 - $0[unit].p15 })
-    let path = zip(medians.dropFirst(), medians).map { abs($0 - $1) }.reduce(0, +)
-    return (path / spread, abs(medians.last! - medians[0]) / spread)
-  }
-}
-/// The median over units of a drift measure.
-func medianOverUnits(_ values: [Double]) -> Double {
-  let sorted = values.filter(\.isFinite).sorted()
-  return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
-}
-/// A probe's drift: the median over units of path length and of net drift.
-func medianDrift(_ probe: [[Percentiles]]) -> (path: Double, net: Double) {
-  let drifts = unitDrifts(probe)
-  return (medianOverUnits(drifts.map(\.path)), medianOverUnits(drifts.map(\.net)))
-}
 /// Per repetition: the baseline's sigmoid inputs, BN's, and BN's x̂.
 let driftTable = zip(baselineRuns, bnRuns).map { base, bn in
   (base: medianDrift(base.probe), bn: medianDrift(bn.probe), xhat: medianDrift(bn.probeNormalized))
 }
 let pathRatios = Spread(values: driftTable.map { $0.bn.path / $0.base.path })
 let netRatios = Spread(values: driftTable.map { $0.bn.net / $0.base.net })
-chapter.say(
-  "\nFigure 1(b, c): median over the last layer's units of the distance the median input "
-    + "travels, in units of its own 15–85 spread (path; net drift):")
-chapter.table(
-  "drift",
-  header: [
-    "repetition", "path: without BN", "path: with BN", "path: BN's $\\hat x$",
-    "net drift: without BN", "net drift: with BN", "net drift: $\\hat x$",
-  ],
-  rows: driftTable.enumerated().map { r, row in
-    ["\(r + 1)"]
-      + [row.base.path, row.bn.path, row.xhat.path, row.base.net, row.bn.net, row.xhat.net].map {
-        cell("%.2f", $0)
-      }
-  })
-for (r, row) in driftTable.enumerated() {
-  chapter.log.scalar("drift path, baseline, repetition \(r + 1)", row.base.path)
-  chapter.log.scalar("drift path, BN, repetition \(r + 1)", row.bn.path)
-  chapter.log.scalar("drift path, BN x̂, repetition \(r + 1)", row.xhat.path)
-  chapter.log.scalar("drift net, baseline, repetition \(r + 1)", row.base.net)
-  chapter.log.scalar("drift net, BN, repetition \(r + 1)", row.bn.net)
-  chapter.log.scalar("drift net, BN x̂, repetition \(r + 1)", row.xhat.net)
-  chapter.log.scalar("drift path ratio BN / baseline, repetition \(r + 1)", pathRatios.values[r])
-}
-chapter.say(
-  "  BN / baseline: path " + pathRatios.text("%.3f") + ", net drift " + netRatios.text("%.3f"))
-chapter.log.scalar("drift net ratio BN / baseline, mean", netRatios.mean)
-chapter.log.scalar("drift net ratio BN / baseline, lowest of the repetitions", netRatios.low)
-chapter.log.scalar("drift net ratio BN / baseline, highest of the repetitions", netRatios.high)
-/// Per repetition, the baseline's path over its net drift: how much of its travel is jitter.
-let baselineJitter = Spread(values: driftTable.map { $0.base.path / $0.base.net })
-chapter.log.scalar(
-  "drift, baseline path / net drift, lowest of the repetitions", baselineJitter.low)
-chapter.log.scalar(
-  "drift, baseline path / net drift, highest of the repetitions", baselineJitter.high)
+tabulateDrift()
 chapter.claim(
   "With BN the sigmoid inputs' distributions move less than without: path length of each unit's median in its own spreads, median over units, BN / baseline (mean of \(replicates) repetitions)",
   paper: "Ioffe & Szegedy 2015, §4.1, Fig. 1(b, c)", measured: pathRatios.mean, format: "%.3f",
@@ -1079,7 +751,8 @@ chapter.say(
     baseRate))
 chapter.log.scalar("baseline final test accuracy (%), mean of repetitions", meanBaselineFinal)
 /// Mean over repetitions of the steps to `target`, and how many reached it.
-func stepsToTarget(_ runs: [RunResult], _ target: Double) -> (mean: Double, reached: Int) {
+func stepsToTarget(_ runs: [FeedForwardRunResult], _ target: Double) -> (mean: Double, reached: Int)
+{
   let reached = runs.compactMap { stepsToReach(target, $0) }
   return (
     reached.isEmpty ? .nan : Double(reached.reduce(0, +)) / Double(reached.count),
@@ -1161,56 +834,10 @@ for (name, advantage) in decayAdvantages {
  ### Would one seed have decided differently?
 
  Each claim above is decided on all repetitions. Here is each repetition's own measure and
- the verdict it alone would have given.
+ the verdict it alone would have given ([PerRepetition.swift](PerRepetition.swift)).
  */
 
-/// One claim's measure in each repetition, and the test each must pass.
-struct RepetitionRow {
-  var claim: String
-  var values: [Double]
-  var format: String
-  var holds: (Double) -> Bool
-}
-let worstRatios = (0..<replicates).map { r in speedRows.map { $0.ratios.values[r] }.max() ?? .nan }
-var perRepetition = [
-  RepetitionRow(
-    claim: "fewer steps (largest ratio over the \(targetOffsets.count) targets)",
-    values: worstRatios, format: "%.3f×",
-    holds: { $0 < 1 }),
-  RepetitionRow(
-    claim: "ends higher (BN − baseline)", values: finalGaps.values, format: "%+.2f",
-    holds: { $0 > 0 }),
-  RepetitionRow(
-    claim: "smaller train − test gap (BN − baseline)", values: gapDifference.values,
-    format: "%+.2f", holds: { $0 < 0 }),
-  RepetitionRow(
-    claim: "sigmoid inputs travel less (path ratio)", values: pathRatios.values,
-    format: "%.3f", holds: { $0 < 0.5 }),
-  RepetitionRow(
-    claim: "trains at 30× (BN ×30 − baseline ×30)", values: trainsAt30.values, format: "%+.2f",
-    holds: { $0 >= 20 }),
-]
-for (name, advantage) in decayAdvantages {
-  perRepetition.append(
-    RepetitionRow(
-      claim: "\(name) faster than BN (mean accuracy)", values: advantage.values,
-      format: "%+.2f", holds: { $0 > 0 }))
-}
-chapter.say("\nClaims per repetition (the verdict each repetition alone would give):")
-chapter.table(
-  "claims per repetition", header: ["claim"] + (1...replicates).map { "repetition \($0)" },
-  rows: perRepetition.map { row in
-    [row.claim]
-      + row.values.map {
-        cell(row.format, $0) + ($0.isFinite && row.holds($0) ? " holds" : " fails")
-      }
-  })
-chapter.log.scalar(
-  "claims per repetition, rows whose repetitions agree (count)",
-  Double(
-    perRepetition.filter { row in
-      Set(row.values.map { $0.isFinite && row.holds($0) }).count == 1
-    }.count))
+tabulateClaimsPerRepetition()
 
 /*:
  ### Why BN ×5 ends where BN does: the weights grow
@@ -1238,7 +865,7 @@ chapter.say(
   String(
     format: "\nBN layers' ‖W‖: largest relative decrease between two points %.2e", largestShrink))
 /// η_t / ‖W‖², averaged over the hidden layers, at every point of `run`.
-func effectiveRates(_ run: RunResult, _ variant: Variant) -> [Double] {
+func effectiveRates(_ run: FeedForwardRunResult, _ variant: Variant) -> [Double] {
   zip(run.steps, run.weightNorms).map { step, norms in
     let rate =
       variant.multiplier * baseRate
@@ -1301,99 +928,11 @@ chapter.claim(
 
  The paper's claim is that inference with population statistics gives the deterministic
  network the training-mode network approximates; we check that it lands within half a
- percentage point of large-batch evaluation.
+ percentage point of large-batch evaluation. The evaluations and the table are in
+ [Inference.swift](Inference.swift).
  */
 
-/// Test accuracy (percent) of `network` using `statistics` as every BN layer's population.
-func accuracy(
-  _ network: FeedForwardNetwork<Float>, with statistics: [PopulationStatistics]
-) -> Double {
-  let bnLayers = network.norms.compactMap { $0 }
-  let saved = bnLayers.map(\.population)
-  for (norm, population) in zip(bnLayers, statistics) { norm.population = population }
-  defer { for (norm, population) in zip(bnLayers, saved) { norm.population = population } }
-  return 100
-    * network.accuracy(testX, labels: testSet.labels, batchSize: 1000, statistics: .population)
-}
-
-/// Each way of inference: its name (in the scalars' names), the page's wording, the accuracy.
-let inferenceRows: [(method: String, page: String, accuracy: Double)] = chapter.phase(
-  "inference table"
-) {
-  let network = batchNormed.network!
-  let bnLayers = network.norms.compactMap { $0 }
-  let fullPass = fixedBatches(
-    trainingSet, count: fullPassBatches, size: batchSize, seed: populationSeed)
-  estimatePopulation(of: network, over: fullPass)
-  let full = bnLayers.map(\.population)
-  estimatePopulation(of: network, over: curvePopulation)
-  let subset = bnLayers.map(\.population)
-  let batchStatistics = { (size: Int) in
-    100 * network.accuracy(testX, labels: testSet.labels, batchSize: size, statistics: .batch)
-  }
-  let fullPassName =
-    fullPass.count == trainingSet.count / batchSize
-    ? "population statistics, full training pass (Alg. 2)"
-    : "population statistics, \(fullPass.count) batches (Alg. 2; smoke run)"
-  let rows = [
-    (fullPassName, fullPassName, accuracy(network, with: full)),
-    (
-      "population statistics, \(curvePopulation.count) batches (the curves)",
-      "population statistics, \(curvePopulation.count) training batches (the curves)",
-      accuracy(network, with: subset)
-    ),
-    (
-      "moving averages during training (momentum 0.1)",
-      "moving averages during training (momentum 0.1)",
-      accuracy(network, with: batchNormed.movingAverages)
-    ),
-    (
-      "moving averages during training (momentum 0.01)",
-      "moving averages during training (momentum 0.01)",
-      accuracy(network, with: batchNormed.slowMovingAverages)
-    ),
-    (
-      "average over all training steps",
-      "plain average over all \(grouped(Double(steps))) training steps",
-      accuracy(network, with: batchNormed.trainingAverages)
-    ),
-    (
-      "batch statistics, test batches of 60", "batch statistics, test batches of 60",
-      batchStatistics(60)
-    ),
-    (
-      "batch statistics, test batches of 1000", "batch statistics, test batches of 1,000",
-      batchStatistics(1000)
-    ),
-    (
-      "batch statistics, whole test set (\(testSet.count))",
-      "batch statistics, the whole test set", batchStatistics(testSet.count)
-    ),
-  ]
-  // Leave the network with the statistics Alg. 2 prescribes.
-  for (norm, population) in zip(bnLayers, full) { norm.population = population }
-  return rows
-}
-chapter.say("\nInference with the trained BN network (test accuracy):")
-chapter.table(
-  "inference", header: ["statistics used at inference", "test accuracy"],
-  rows: inferenceRows.map { [$0.page, cell("%.2f%%", $0.accuracy)] })
-for (method, _, value) in inferenceRows {
-  chapter.log.scalar("inference accuracy (%), \(method)", value)
-}
-// What each alternative costs against Alg. 2's full pass (a positive number is a loss).
-let fullPassAccuracy = inferenceRows[0].accuracy
-chapter.log.scalar(
-  "inference accuracy, distance of the curves' batches from the full pass (points)",
-  abs(fullPassAccuracy - inferenceRows[1].accuracy))
-for (k, name) in [
-  (2, "moving averages (momentum 0.1)"), (3, "moving averages (momentum 0.01)"),
-  (4, "average over all training steps"), (5, "batch statistics of 60"),
-] {
-  chapter.log.scalar(
-    "inference accuracy, full pass − \(name) (points)",
-    fullPassAccuracy - inferenceRows[k].accuracy)
-}
+let inferenceRows = inferenceTable()
 let populationGap = abs(inferenceRows[0].accuracy - inferenceRows.last!.accuracy)
 chapter.claim(
   "Population-statistics accuracy is within 0.5 points of large-batch evaluation",
@@ -1410,51 +949,8 @@ chapter.claim(
  $W' = W\,\mathrm{diag}(s)$ and $b' = s \odot (b - \mathrm{E}[z]) + \beta$. A deployed BN
  network costs nothing extra at inference. We fold the trained network (with the full-pass
  statistics) and check that the folded one, run with plain matrix products, gives the same
- logits up to `Float` rounding and the same test accuracy.
+ logits up to `Float` rounding and the same test accuracy ([Folding.swift](Folding.swift)).
  */
-
-/// The logits of `network` on `x` with every BN layer folded into the weights before it.
-@MainActor func foldedLogits(_ network: FeedForwardNetwork<Float>, _ x: Matrix<Float>)
-  -> Matrix<Float>
-{
-  var h = x
-  for (k, layer) in network.hiddenLayers.enumerated() {
-    var weight = layer.weight.value
-    var bias = layer.bias?.value ?? Matrix<Float>(rows: 1, cols: weight.cols)
-    if let norm = network.norms[k] {
-      let population = norm.population
-      for j in 0..<weight.cols {
-        // s = γ / √(Var[z] + ε)
-        let scale =
-          Double(norm.gamma.value[0, j])
-          / (population.variance[j] + population.convention.epsilon).squareRoot()
-        // W' = W·diag(s)
-        for i in 0..<weight.rows { weight[i, j] = Float(Double(weight[i, j]) * scale) }
-        // b' = s ⊙ (b − E[z]) + β
-        bias[0, j] = Float(
-          scale * (Double(bias[0, j]) - population.mean[j]) + Double(norm.beta?.value[0, j] ?? 0))
-      }
-    }
-    var z = matmul(h, weight)
-    for i in 0..<z.rows {
-      for j in 0..<z.cols { z[i, j] += bias[0, j] }
-    }
-    var activated = z
-    z.withView { zView in
-      activated.withMutableView { out in
-        activate(network.configuration.activation, zView, into: out)
-      }
-    }
-    h = activated
-  }
-  var logits = matmul(h, network.outputLayer.weight.value)
-  if let bias = network.outputLayer.bias?.value {
-    for i in 0..<logits.rows {
-      for j in 0..<logits.cols { logits[i, j] += bias[0, j] }
-    }
-  }
-  return logits
-}
 
 let foldingCheck: (maxDifference: Double, accuracyDifference: Double) = chapter.phase(
   "BN folding"
@@ -1521,13 +1017,13 @@ chapter.claim(
  */
 
 let deepSpecs = [false, true].map { usesBN in
-  RunSpec(
+  runSpec(
     name: usesBN ? "BN, 10 layers" : "baseline, 10 layers",
     hidden: Array(repeating: 100, count: 10), batchNorm: usesBN, learningRate: baseRate,
     steps: deepSteps)
 }
-let deepRuns: [RunResult] = chapter.phase("deep runs") {
-  train("ten-layer runs", deepSpecs).map(\.result)
+let deepRuns: [FeedForwardRunResult] = chapter.phase("deep runs") {
+  experiment.train("ten-layer runs", deepSpecs).map(\.result)
 }
 let deepGap = deepRuns[1].finalAccuracy - deepRuns[0].finalAccuracy
 chapter.say(
@@ -1540,7 +1036,7 @@ for run in deepRuns {
       + run.firstStepGradientNorms.map { String(format: "%.1e", $0) }.joined(separator: " "))
 }
 /// How much smaller layer 1's gradient is than layer 10's, in the first step.
-func gradientDecay(_ run: RunResult) -> Double {
+func gradientDecay(_ run: FeedForwardRunResult) -> Double {
   guard let first = run.firstStepGradientNorms.first, let last = run.firstStepGradientNorms.last
   else { return .nan }
   return last / first
@@ -1602,17 +1098,17 @@ chapter.claim(
 
 let initialisationSpecs = [false, true].flatMap { usesBN in
   initialScales.map { scale in
-    RunSpec(
+    runSpec(
       name: "\(usesBN ? "BN" : "baseline"), init σ \(scale)", batchNorm: usesBN,
       learningRate: baseRate, steps: sweepSteps, initialStandardDeviation: scale)
   }
 }
 /// Trains `specs` — the baseline's runs, then as many of BN's — as one group, and returns
 /// the runs and each half's final accuracies.
-func trainPairs(_ label: String, _ specs: [RunSpec]) -> (
-  runs: [RunResult], baseline: [Double], bn: [Double]
+func trainPairs(_ label: String, _ specs: [FeedForwardRunSpec]) -> (
+  runs: [FeedForwardRunResult], baseline: [Double], bn: [Double]
 ) {
-  let runs = chapter.phase(label) { train(label, specs).map(\.result) }
+  let runs = chapter.phase(label) { experiment.train(label, specs).map(\.result) }
   let half = runs.count / 2
   return (runs, runs.prefix(half).map(\.finalAccuracy), runs.suffix(half).map(\.finalAccuracy))
 }
@@ -1663,7 +1159,7 @@ let smallBatchSizes = chapter.pick(smoke: [8, 60], book: [4, 8, 16, 60], paper: 
 let smallBatchExamples = chapter.pick(smoke: 6_000, book: 300_000, paper: 300_000)
 let smallBatchSpecs = [false, true].flatMap { usesBN in
   smallBatchSizes.map { size in
-    RunSpec(
+    runSpec(
       name: "\(usesBN ? "BN" : "baseline"), batches of \(size)", batchNorm: usesBN,
       learningRate: baseRate * Double(size) / Double(batchSize),
       steps: smallBatchExamples / size, batchSize: size)
@@ -1690,386 +1186,14 @@ for (k, size) in smallBatchSizes.enumerated() {
 
 /*:
  ## Figures
+
+ Six figures, drawn from the runs above: Figure 1(a) with the training curves, Figure 1(b, c)
+ with $\hat x$, $\gamma$ and $\beta$ beside the sigmoid inputs, the learning rates, the
+ weights' growth, the ten-layer network and the two sensitivity sweeps. Their panels, axes
+ and colours are [plumbing of their own](Plots.swift); what they show is read below.
  */
 
-let dataLabel = dataName == "MNIST" ? "MNIST" : "Fashion-MNIST"
-
-/// A run's accuracy curve as a plot series, up to where it stopped (diverged runs stop early):
-/// smoothed as the claims read it, or the single evaluations.
-func accuracySeries(_ run: RunResult, label: String? = nil, role: Role, smoothed: Bool = true)
-  -> Series
-{
-  .line(
-    label ?? run.name, x: run.steps.map(Double.init),
-    y: smoothed ? run.smoothed : run.accuracy, role: role)
-}
-
-/// A run's single evaluations as small points under its smoothed line.
-func singleEvaluations(_ run: RunResult, label: String, role: Role) -> Series {
-  .points(label, x: run.steps.map(Double.init), y: run.accuracy, role: role)
-}
-
-/// The repetitions' smoothed curves of one network: the first labelled, the others not.
-func repetitionSeries(_ runs: [RunResult], label: String, role: Role) -> [Series] {
-  runs.enumerated().map { k, run in
-    accuracySeries(run, label: k == 0 ? label : "", role: role)
-  }
-}
-
-/// A y range that shows where curves differ: from the lowest accuracy any reaches after the
-/// first 2% of training (rounded down to 5%) to the highest (rounded up).
-func zoomedAccuracyRange(_ runs: [RunResult]) -> ClosedRange<Double> {
-  let late = runs.flatMap { run in
-    zip(run.steps, run.accuracy).filter { $0.0 >= steps / 50 && $0.1.isFinite }.map(\.1)
-  }
-  let low = ((late.min() ?? 0) / 5).rounded(.down) * 5
-  let high = min(((late.max() ?? 100) / 5).rounded(.up) * 5, 100)
-  return low...max(high, low + 5)
-}
-
-let repetitionsNote = "\(replicates) repetitions, one line each"
-/// Figure 1(a)'s test accuracy: repetition 1's single evaluations as points, every
-/// repetition's smoothed line (the panel titles say so).
-func accuracyPanel(
-  title: String, xLog: Bool, yRange: ClosedRange<Double>, legend: LegendPosition
-) -> Panel {
-  Panel(
-    title: title,
-    xLabel: "training steps (mini-batches of 60\(xLog ? ", log scale" : ""))",
-    yLabel: "test accuracy (%)", xLog: xLog, yRange: yRange, legend: legend,
-    series: [
-      singleEvaluations(baseline, label: "without BN, single evaluations", role: .baseline),
-      singleEvaluations(bnRuns[0], label: "with BN, single evaluations", role: .batchNorm),
-    ]
-      + repetitionSeries(baselineRuns, label: "without BN, trailing average", role: .baseline)
-      + repetitionSeries(bnRuns, label: "with BN, trailing average", role: .batchNorm))
-}
-/// Training accuracy (10,000 training images) beside test accuracy, repetition 1.
-let trainingPanel = Panel(
-  title: "(c) training vs test accuracy, repetition 1 (trailing averages)",
-  xLabel: "training steps (mini-batches of 60)", yLabel: "accuracy (%)",
-  yRange: zoomedAccuracyRange(baselineRuns + bnRuns).lowerBound...100, legend: .bottomRight,
-  series: [
-    .line(
-      "without BN, training images", x: baseline.steps.map(Double.init),
-      y: movingAverage(baseline.trainingAccuracy, window: smoothingWindow), role: .color(4)),
-    .line(
-      "with BN, training images", x: bnRuns[0].steps.map(Double.init),
-      y: movingAverage(bnRuns[0].trainingAccuracy, window: smoothingWindow), role: .color(3)),
-    accuracySeries(baseline, label: "without BN, test images", role: .baseline),
-    accuracySeries(bnRuns[0], label: "with BN, test images", role: .batchNorm),
-  ])
-/// Mean training loss between points, every repetition, log scale.
-func lossSeries(_ runs: [RunResult], label: String, role: Role) -> [Series] {
-  runs.enumerated().map { k, run in
-    let points = zip(run.steps, run.trainingLoss).filter { $0.1.isFinite && $0.0 > 0 }
-    return .line(
-      k == 0 ? label : "", x: points.map { Double($0.0) }, y: points.map(\.1), role: role)
-  }
-}
-let lossPanel = Panel(
-  title: "(d) training loss (mean over the mini-batches between points)",
-  xLabel: "training steps (mini-batches of 60, log scale)",
-  yLabel: "cross-entropy (nats, log scale)", xLog: true, yLog: true, legend: .bottomLeft,
-  series: lossSeries(baselineRuns, label: "without BN (\(repetitionsNote))", role: .baseline)
-    + lossSeries(bnRuns, label: "with BN (\(repetitionsNote))", role: .batchNorm))
-var figureAccuracy = Figure(
-  name: "03-accuracy",
-  title:
-    "Figure 1(a): the 3x100 sigmoid net with and without BN (\(dataLabel), η = \(baseRate), \(replicates) repetitions)",
-  panels: [
-    accuracyPanel(
-      title:
-        "(a) test accuracy, all of training (dots: repetition 1; lines: \(repetitionsNote))",
-      xLog: true, yRange: 0...100,
-      legend: .bottomRight),
-    accuracyPanel(
-      title: "(b) test accuracy, zoomed: the late differences", xLog: false,
-      yRange: zoomedAccuracyRange(baselineRuns + bnRuns), legend: .none),
-    trainingPanel, lossPanel,
-  ], columns: 2)
-figureAccuracy.width = 1400
-figureAccuracy.height = 1100
-
-/// The unit whose path length is the median of its run's units (the "typical" sigmoid).
-func medianUnit(_ probe: [[Percentiles]]) -> Int {
-  let paths = unitDrifts(probe).map(\.path)
-  guard !paths.isEmpty else { return 0 }
-  let order = paths.indices.sorted { paths[$0] < paths[$1] }
-  return order[order.count / 2]
-}
-/// Figure 1(b) or (c): the 15/50/85th percentiles of one unit over training.
-func percentilePanel(
-  _ probe: [[Percentiles]], steps runSteps: [Int], unit: Int, title: String, yLabel: String,
-  role: Role, range: ClosedRange<Double>?
-) -> Panel {
-  let values = probe.map { $0[unit] }
-  let x = runSteps.prefix(values.count).map(Double.init)
-  return Panel(
-    title: title, xLabel: "training steps", yLabel: yLabel, yRange: range, legend: .topRight,
-    series: [
-      .band(
-        "15th–85th percentile", x: x, low: values.map(\.p15), high: values.map(\.p85), role: role),
-      .line("median", x: x, y: values.map(\.p50), role: role),
-    ])
-}
-let baselineUnit = medianUnit(baseline.probe)
-let bnUnit = medianUnit(bnRuns[0].probe)
-// What the page reads off Figure 1(b, c, d): the typical units of repetition 1 over training.
-if !baseline.probe.isEmpty {
-  let medians = baseline.probe.map { $0[baselineUnit].p50 }
-  chapter.log.scalar("typical sigmoid, baseline: median input at step 0", medians[0])
-  // At the first measurement after the start (step 125 in the book).
-  if medians.count > 1 {
-    chapter.log.scalar(
-      "typical sigmoid, baseline: median input at step \(baseline.steps[1])", medians[1])
-  }
-  if let i = baseline.steps.firstIndex(of: 500), i < medians.count {
-    chapter.log.scalar("typical sigmoid, baseline: median input at step 500", medians[i])
-  }
-  chapter.log.scalar("typical sigmoid, baseline: median input at the end", medians.last!)
-  // The median's jumps from one point to the next, after the first 1% of training (where the
-  // points are evenly spaced).
-  let every = max(steps / evaluationPoints, 1)
-  let medianJumps = jumps(steps: baseline.steps, values: medians, after: every)
-  chapter.log.scalar(
-    "typical sigmoid, baseline: jump of the median between points, 25th percentile",
-    quantile(of: medianJumps, 0.25))
-  chapter.log.scalar(
-    "typical sigmoid, baseline: jump of the median between points, 75th percentile",
-    quantile(of: medianJumps, 0.75))
-}
-if !bnRuns[0].probe.isEmpty {
-  let values = bnRuns[0].probe.map { $0[bnUnit] }
-  chapter.log.scalar("typical sigmoid, BN: median input at step 0", values[0].p50)
-  chapter.log.scalar("typical sigmoid, BN: median input at the end", values.last!.p50)
-  chapter.log.scalar("typical sigmoid, BN: 15–85 spread at step 0", values[0].p85 - values[0].p15)
-  chapter.log.scalar(
-    "typical sigmoid, BN: 15–85 spread at the end", values.last!.p85 - values.last!.p15)
-}
-if let gamma = bnRuns[0].gamma.last, let beta = bnRuns[0].beta.last, bnUnit < gamma.count,
-  bnUnit < beta.count
-{
-  chapter.log.scalar("typical sigmoid, BN: γ at the end", gamma[bnUnit])
-  chapter.log.scalar("typical sigmoid, BN: β at the end", beta[bnUnit])
-}
-let percentileValues = [
-  baseline.probe.map { $0[baselineUnit] }, bnRuns[0].probe.map { $0[bnUnit] },
-]
-.flatMap { $0 }.flatMap { [$0.p15, $0.p85] }.filter(\.isFinite)
-let sharedLow = (percentileValues.min() ?? -1).rounded(.down) - 0.5
-let sharedHigh = (percentileValues.max() ?? 1).rounded(.up) + 0.5
-let sharedRange = sharedLow...sharedHigh
-let gammaBetaPanel = Panel(
-  title: "(d) γ and β of the same BN unit (y = γx̂ + β is the sigmoid's input)",
-  xLabel: "training steps", yLabel: "value", legend: .topLeft,
-  series: [
-    .line(
-      "γ", x: bnRuns[0].steps.prefix(bnRuns[0].gamma.count).map(Double.init),
-      y: bnRuns[0].gamma.map { $0[bnUnit] }, role: .color(3)),
-    .line(
-      "β", x: bnRuns[0].steps.prefix(bnRuns[0].beta.count).map(Double.init),
-      y: bnRuns[0].beta.map { $0.isEmpty ? .nan : $0[bnUnit] }, role: .color(4)),
-  ])
-var figurePercentiles = Figure(
-  name: "03-sigmoid-inputs",
-  title:
-    "Figure 1(b, c): a typical sigmoid's input over training, 15/50/85th percentiles (\(dataLabel), repetition 1)",
-  panels: [
-    percentilePanel(
-      baseline.probe, steps: baseline.steps, unit: baselineUnit,
-      title: "(b) without BN: unit \(baselineUnit), the median unit by path length",
-      yLabel: "sigmoid input", role: .baseline, range: sharedRange),
-    percentilePanel(
-      bnRuns[0].probe, steps: bnRuns[0].steps, unit: bnUnit,
-      title: "(c) with BN: unit \(bnUnit), the median unit by path length",
-      yLabel: "sigmoid input", role: .batchNorm, range: sharedRange),
-    percentilePanel(
-      bnRuns[0].probeNormalized, steps: bnRuns[0].steps, unit: bnUnit,
-      title: "(c') the same unit's x̂, before γ and β (standardised by construction)",
-      yLabel: "x̂", role: .color(2), range: nil),
-    gammaBetaPanel,
-  ], columns: 2)
-figurePercentiles.width = 1400
-figurePercentiles.height = 1000
-
-let rateRoles: [String: Role] = [
-  "baseline": .baseline, "BN": .batchNorm, "BN ×5": .color(2), "BN ×30": .color(3),
-  "baseline ×5": .color(4), "baseline ×30": .color(6), "BN ×5, decay": .color(2),
-  "BN ×30, decay": .color(3),
-]
-/// One learning-rate variant's curve: a decayed run shares its undecayed twin's colour,
-/// marked with points.
-func rateSeries(_ name: String, x: [Double], y: [Double]) -> Series {
-  let role = rateRoles[name] ?? .auto
-  return name.hasSuffix("decay")
-    ? .linePoints(name, x: x, y: y, role: role) : .line(name, x: x, y: y, role: role)
-}
-
-/// The pointwise mean of the repetitions' smoothed curves (up to the shortest).
-func meanCurve(_ runs: [RunResult]) -> (x: [Double], y: [Double]) {
-  let length = runs.map(\.smoothed.count).min() ?? 0
-  let x = runs.first.map { Array($0.steps.prefix(length)).map(Double.init) } ?? []
-  let y = (0..<length).map { i in mean(runs.map { $0.smoothed[i] }) }
-  return (x, y)
-}
-/// The learning-rate runs' mean curves over `xRange` of steps.
-func ratePanel(
-  title: String, xLog: Bool, xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
-  references: Bool
-) -> Panel {
-  let curves: [Series] = rateNames.map { name in
-    let (x, y) = meanCurve(runs[name]!)
-    return rateSeries(name, x: x, y: y)
-  }
-  let levels: [Series] =
-    references
-    ? fixedTargets.enumerated().map { k, level in
-      .line(
-        k == 0 ? "levels of the table" : "",
-        x: [xRange.lowerBound, xRange.upperBound], y: [level, level], role: .reference)
-    } : []
-  return Panel(
-    title: title,
-    xLabel: "training steps (mini-batches of 60\(xLog ? ", log scale" : ""))",
-    yLabel: "test accuracy (%), trailing average, mean of \(replicates) repetitions",
-    xLog: xLog, xRange: xRange, yRange: yRange, legend: .outside, series: curves + levels)
-}
-/// Panel (b)'s y range: from just below the lowest second-half value of any run that comes
-/// within 5 points of the baseline (nothing clipped) to 1 above the highest.
-let zoomedRateRange: ClosedRange<Double> = {
-  guard meanBaselineFinal.isFinite else { return 80.0...100.0 }
-  let late = rateNames.map { name in
-    let (x, y) = meanCurve(runs[name]!)
-    return zip(x, y).filter { $0.0 >= Double(steps / 2) }.map(\.1).filter(\.isFinite)
-  }.filter { ($0.max() ?? 0) >= meanBaselineFinal - 5 }.flatMap { $0 }
-  let low = ((late.min() ?? meanBaselineFinal - 4) - 0.5).rounded(.down)
-  return low...((late.max() ?? meanBaselineFinal) + 1).rounded(.up)
-}()
-var figureRates = Figure(
-  name: "03-learning-rates",
-  title:
-    "Learning-rate multipliers (BN-x5, BN-x30 analogue), \(dataLabel), base η = \(baseRate), \(replicates) repetitions",
-  panels: [
-    ratePanel(
-      title: "(a) all of training", xLog: true,
-      xRange: Double(max(steps / 500, 1))...Double(max(steps, 2)), yRange: 0...100,
-      references: false),
-    ratePanel(
-      title: "(b) the second half, zoomed, with the fixed levels of the table",
-      xLog: false, xRange: Double(steps / 2)...Double(max(steps, 2)), yRange: zoomedRateRange,
-      references: true),
-  ], columns: 1)
-figureRates.height = 1000
-
-/// Repetition 1 of the BN runs: ‖W‖ and η/‖W‖² over training.
-func growthPanel(effective: Bool) -> Panel {
-  Panel(
-    title: effective
-      ? "(b) effective learning rate η/‖W‖² (mean over the three layers)"
-      : "(a) ‖W‖ of the weights feeding each BN layer (mean over the three layers)",
-    xLabel: "training steps (mini-batches of 60)",
-    yLabel: effective ? "η / ‖W‖² (log scale)" : "‖W‖ (Frobenius)", yLog: effective,
-    legend: effective ? .topRight : .topLeft,
-    series: growthVariants.map { variant in
-      let run = runs[variant.name]![0]
-      let x = run.steps.map(Double.init)
-      let y = effective ? effectiveRates(run, variant) : run.weightNorms.map { mean($0) }
-      return rateSeries(variant.name, x: x, y: y)
-    })
-}
-var figureGrowth = Figure(
-  name: "03-weight-growth",
-  title: "Scale invariance at work: BN layers' weights only grow (\(dataLabel), repetition 1)",
-  panels: [growthPanel(effective: false), growthPanel(effective: true)], columns: 2)
-figureGrowth.width = 1400
-
-/// The ten-layer runs' ‖∂ℓ/∂W_l‖ per layer: in the first step, and averaged over the run's
-/// last evaluation points.
-func gradientSeries(_ run: RunResult, label: String, role: Role) -> [Series] {
-  let layers = run.firstStepGradientNorms.indices.map { Double($0 + 1) }
-  let late = run.gradientNorms.suffix(smoothingWindow)
-  let lateMean = layers.indices.map { l in mean(late.map { $0[l] }) }
-  return [
-    .linePoints("\(label), step 1", x: layers, y: run.firstStepGradientNorms, role: role),
-    .points("\(label), last 5 points", x: layers, y: lateMean, role: role),
-  ]
-}
-/// Decades of gradient norms, with four decades of room below the smallest for the legend.
-let gradientRange: ClosedRange<Double> = {
-  let values = deepRuns.flatMap { $0.firstStepGradientNorms + ($0.gradientNorms.last ?? []) }
-    .filter { $0.isFinite && $0 > 0 }
-  let low = pow(10, (log10(values.min() ?? 1e-6) - 4).rounded(.down))
-  let high = pow(10, (log10(values.max() ?? 1)).rounded(.up))
-  return low...max(high, low * 10)
-}()
-var figureDepth = Figure(
-  name: "03-depth",
-  title:
-    "§4.2.2's BN-x5-Sigmoid, on \(dataLabel): 10 sigmoid hidden layers of 100 (η = \(baseRate))",
-  panels: [
-    Panel(
-      title: "(a) test accuracy", xLabel: "training steps (mini-batches of 60)",
-      yLabel: "test accuracy (%)", yRange: 0...100, legend: .bottomRight,
-      series: [
-        accuracySeries(deepRuns[0], label: "without BN", role: .baseline, smoothed: false),
-        accuracySeries(deepRuns[1], label: "with BN", role: .batchNorm, smoothed: false),
-      ]),
-    Panel(
-      title: "(b) gradient reaching each layer's weights",
-      xLabel: "hidden layer (1 = next to the input)", yLabel: "‖∂ℓ/∂W_l‖ (log scale)",
-      yLog: true, xRange: 0.5...10.5, yRange: gradientRange, legend: .bottomRight,
-      series: gradientSeries(deepRuns[0], label: "without BN", role: .baseline)
-        + gradientSeries(deepRuns[1], label: "with BN", role: .batchNorm)),
-  ], columns: 2)
-figureDepth.width = 1400
-
-/// A y range around some final accuracies: 5 points below the lowest to 3 above the highest,
-/// on a grid of 5.
-func finalsRange(_ values: [Double]) -> ClosedRange<Double> {
-  let finite = values.filter(\.isFinite)
-  let low = (((finite.min() ?? 0) - 5) / 5).rounded(.down) * 5
-  let high = min((((finite.max() ?? 100) + 3) / 5).rounded(.up) * 5, 100)
-  return max(low, 0)...max(high, low + 5)
-}
-var batchSizePanel = Panel(
-  title: "(b) batch size m, \(smallBatchExamples) examples, rate η·m/60",
-  xLabel: "batch size m (log scale)",
-  yLabel: "final test accuracy (%, mean of the last 5 points)", xLog: true,
-  xRange: 3...80, yRange: finalsRange(smallBatchFinals.baseline + smallBatchFinals.bn),
-  legend: .bottomRight,
-  series: [
-    .linePoints(
-      "without BN", x: smallBatchSizes.map(Double.init), y: smallBatchFinals.baseline,
-      role: .baseline),
-    .linePoints(
-      "with BN", x: smallBatchSizes.map(Double.init), y: smallBatchFinals.bn, role: .batchNorm),
-  ])
-batchSizePanel.xTicks = smallBatchSizes.map(Double.init)
-var figureSensitivity = Figure(
-  name: "03-initialisation-and-batch-size",
-  title: "Less careful initialisation, and small batches (\(dataLabel), η = \(baseRate))",
-  panels: [
-    Panel(
-      title: "(a) initial weights N(0, σ²), \(sweepSteps) steps",
-      xLabel: "σ of the initial weights (log scale)",
-      yLabel: "final test accuracy (%, mean of the last 5 points)", xLog: true,
-      yRange: finalsRange(initialisationFinals.baseline + initialisationFinals.bn),
-      legend: .bottomLeft,
-      series: [
-        .linePoints(
-          "without BN", x: initialScales, y: initialisationFinals.baseline, role: .baseline),
-        .linePoints("with BN", x: initialScales, y: initialisationFinals.bn, role: .batchNorm),
-      ]),
-    batchSizePanel,
-  ], columns: 2)
-figureSensitivity.width = 1400
-
-for figure in [
-  figureAccuracy, figurePercentiles, figureRates, figureGrowth, figureDepth, figureSensitivity,
-] {
-  chapter.save(figure)
-}
+drawFigures()
 
 /*:
  ## Reading the figures

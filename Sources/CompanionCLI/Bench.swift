@@ -304,7 +304,7 @@ struct MLPBench {
     let network = FeedForwardNetwork<Float>(
       .init(
         inputs: 784, hidden: [100, 100, 100], outputs: 10,
-        batchNorm: batchNorm ? .paper : nil),
+        normalization: batchNorm ? .batch(.paper) : nil),
       using: &generator)
     var optimizer = SGD<Float>(learningRate: 0.01)
     let step = { _ = network.trainStep(x, labels: labels, optimizer: &optimizer) }
@@ -339,7 +339,7 @@ struct MLPBench {
     // fingerprint — included), continuing to train the same network.
     var weights = RandomGenerator(seed: seed)
     let network = FeedForwardNetwork<Float>(
-      .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, batchNorm: .paper),
+      .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, normalization: .batch(.paper)),
       using: &weights)
     var optimizer = SGD<Float>(learningRate: 0.01)
     var batches = ImageBatchStream(images, size: batch, seed: seed)
@@ -363,7 +363,7 @@ struct MLPBench {
               batch.x, labels: batch.labels, optimizer: &optimizer, statistics: .batch))
         },
         afterStep: { _, _ in
-          for (l, norm) in network.norms.compactMap({ $0 }).enumerated() {
+          for (l, norm) in network.batchNorms.enumerated() {
             let (mean, variance) = norm.lastBatchStatistics
             for k in estimates.indices {
               estimates[k][l].update(batchMean: mean, batchVariance: variance, batchSize: batch)

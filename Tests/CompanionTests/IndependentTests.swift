@@ -171,7 +171,7 @@ struct IndependentTests {
     var weights = chapter.makeGenerator("weights", repetition: repetition)
     var data = chapter.makeGenerator("data", repetition: repetition)
     let network = FeedForwardNetwork<Float>(
-      .init(inputs: 4, hidden: [5], outputs: 2, batchNorm: .paper), using: &weights)
+      .init(inputs: 4, hidden: [5], outputs: 2, normalization: .batch(.paper)), using: &weights)
     var optimizer = SGD<Float>(learningRate: rate)
     var loss: Float = 0
     for _ in 0..<20 {

@@ -124,11 +124,11 @@ struct GradientTests {
     var generator = RandomGenerator(seed: 10)
     let net = FeedForwardNetwork<Double>(
       .init(
-        inputs: 6, hidden: [5, 4], outputs: 3, batchNorm: .paper,
+        inputs: 6, hidden: [5, 4], outputs: 3, normalization: .batch(.paper),
         initializer: .normal(standardDeviation: 0.7)),
       using: &generator)
-    for norm in net.norms {
-      norm?.gamma.value = randomMatrix(1, norm!.features, seed: 11, offset: 1)
+    for norm in net.batchNorms {
+      norm.gamma.value = randomMatrix(1, norm.features, seed: 11, offset: 1)
     }
     let x: Matrix<Double> = randomMatrix(7, 6, seed: 12)
     let labels = [0, 1, 2, 0, 1, 2, 1]

@@ -26,7 +26,8 @@ struct TrainingTests {
     var generator = RandomGenerator(seed: seed)
     let net = FeedForwardNetwork<Float>(
       .init(
-        inputs: 2, hidden: [16, 16], outputs: 2, activation: .tanh, batchNorm: batchNorm,
+        inputs: 2, hidden: [16, 16], outputs: 2, activation: .tanh,
+        normalization: batchNorm.map { .batch($0) },
         initializer: .glorot),
       using: &generator)
     var optimizer = Adam<Float>(learningRate: 0.01)
@@ -54,16 +55,16 @@ struct TrainingTests {
     let (b, lossesB) = train(batchNorm: .pytorch, seed: 11)
     #expect(lossesA == lossesB)
     #expect(zip(a.parameters, b.parameters).allSatisfy { $0.value == $1.value })
-    #expect(a.norms[0]!.population == b.norms[0]!.population)
+    #expect(a.batchNorms[0].population == b.batchNorms[0].population)
   }
 
   @Test("evaluation does not change the population statistics")
   func evaluationIsPure() {
     let (net, _) = train(batchNorm: .paper, seed: 3)
-    let before = net.norms.map { $0!.population }
+    let before = net.batchNorms.map(\.population)
     let (x, labels) = Self.xorData(count: 64, seed: 4)
     _ = net.accuracy(x, labels: labels, statistics: .batch)
-    #expect(net.norms.map { $0!.population } == before)
+    #expect(net.batchNorms.map(\.population) == before)
   }
 
   @Test("a network's parameters and populations restore by name; another model's are refused")
@@ -81,7 +82,7 @@ struct TrainingTests {
     let before = fresh.parameters.map(\.value)
     var other = RandomGenerator(seed: 1)
     let wider = FeedForwardNetwork<Float>(
-      .init(inputs: 2, hidden: [20, 16], outputs: 2, batchNorm: .paper), using: &other)
+      .init(inputs: 2, hidden: [20, 16], outputs: 2, normalization: .batch(.paper)), using: &other)
     #expect {
       try NamedValues.restore(fresh.parameters, from: NamedValues.of(wider.parameters))
     } throws: { "\($0)".contains("hidden1.W is 2×20, the model's is 2×16") }

@@ -26,7 +26,7 @@ public struct StepCalibration: Codable, Equatable, Sendable {
   public static func measure(seed: UInt64 = 1) -> StepCalibration {
     var generator = RandomGenerator(seed: seed)
     let network = FeedForwardNetwork<Float>(
-      .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, batchNorm: .paper),
+      .init(inputs: 784, hidden: [100, 100, 100], outputs: 10, normalization: .batch(.paper)),
       using: &generator)
     let x = Matrix<Float>(rows: 60, cols: 784) { v in
       for i in v.indices { v[i] = Float(generator.nextUnit()) }

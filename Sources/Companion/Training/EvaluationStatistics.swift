@@ -25,8 +25,9 @@ public enum EvaluationStatistics: Codable, Sendable, Equatable, CustomStringConv
   }
 }
 
-/// A model whose BN layers keep population statistics: a sequence model (per step) or a
-/// feed-forward network (per feature).
+/// A model whose normalisers keep population statistics: a sequence model (per step) or a
+/// feed-forward network (per feature). A model whose normalisers keep none has an empty
+/// dictionary, and every evaluation of it is the same whatever `EvaluationStatistics` says.
 public protocol PopulationHolder: AnyObject {
   associatedtype Population
   /// Every normalization's population statistics, by name.

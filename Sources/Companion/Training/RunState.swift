@@ -118,7 +118,8 @@ extension SequenceModel: TrainableModel {
 }
 
 extension FeedForwardNetwork: TrainableModel {
-  /// Parameters and population statistics.
+  /// Parameters, and the population statistics of the normalisers that keep them (none for a
+  /// network without, or with a normaliser that keeps none).
   public func track(in state: RunState) {
     state.trackParameters(parameters)
     state.track("population statistics", get: { self.populations }, set: { self.populations = $0 })

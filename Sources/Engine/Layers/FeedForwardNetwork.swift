@@ -1,44 +1,44 @@
 import Invariants
 import Randomness
 
-/// A fully connected classifier: hidden layers z = W·u (+ b), optionally batch-normalised,
-/// then squashed; a linear output layer; softmax cross-entropy.
+/// A fully connected classifier: hidden layers z = W·u (+ b), optionally normalised, then
+/// squashed; a linear output layer; softmax cross-entropy.
 ///
 /// This is the network of Ioffe & Szegedy 2015, §4.1 (784 → 100 → 100 → 100 → 10, sigmoid):
 /// "BN(Wu + b) … the bias b can be ignored since its effect will be canceled by the
-/// subsequent mean subtraction", so a hidden layer with BN has no bias.
+/// subsequent mean subtraction", so a normalised hidden layer has no bias (the normaliser's
+/// shift β takes its place). Which normaliser is one value of the configuration; the network
+/// asks only the `FeedForwardNormalizer` protocol of it.
 public final class FeedForwardNetwork<T: Scalar> {
   public struct Configuration: Sendable, Codable, Equatable {
     public var inputs: Int
     public var hidden: [Int]
     public var outputs: Int
     public var activation: Activation
-    /// nil: no BN. Otherwise BN before every hidden nonlinearity, under this convention.
-    public var batchNorm: BatchNormConvention?
+    /// nil: no normalization. Otherwise this one before every hidden nonlinearity.
+    public var normalization: FeedForwardNormalization?
     public var initializer: Initializer
-    public var backwardForm: BatchNormalization.BackwardForm
 
     public init(
       inputs: Int, hidden: [Int], outputs: Int, activation: Activation = .sigmoid,
-      batchNorm: BatchNormConvention? = nil,
-      initializer: Initializer = .normal(standardDeviation: 0.1),
-      backwardForm: BatchNormalization.BackwardForm = .fused
+      normalization: FeedForwardNormalization? = nil,
+      initializer: Initializer = .normal(standardDeviation: 0.1)
     ) {
       self.inputs = inputs
       self.hidden = hidden
       self.outputs = outputs
       self.activation = activation
-      self.batchNorm = batchNorm
+      self.normalization = normalization
       self.initializer = initializer
-      self.backwardForm = backwardForm
     }
   }
 
   public let configuration: Configuration
   public let hiddenLayers: [Linear<T>]
-  /// Per hidden layer, BN fused with the nonlinearity (nil without BN).
-  public let norms: [BatchNorm<T>?]
-  /// Per hidden layer without BN, its nonlinearity (nil where a BN layer applies it).
+  /// Per hidden layer, its normaliser fused with the nonlinearity (nil without one).
+  public let norms: [(any FeedForwardNormalizer<T>)?]
+  /// Per hidden layer without a normaliser, its nonlinearity (nil where a normaliser applies
+  /// it).
   public let nonlinearities: [ActivationLayer<T>?]
   public let outputLayer: Linear<T>
   public let loss = SoftmaxCrossEntropy<T>()
@@ -48,25 +48,32 @@ public final class FeedForwardNetwork<T: Scalar> {
   /// Where a `Matrix` input is copied, so its view stays valid until the backward pass.
   @usableFromInline let inputCopy = Buffer<T>()
 
-  public init(_ configuration: Configuration, using generator: inout RandomGenerator) {
+  /// - Parameter makeNormalizer: makes the normaliser of each hidden layer the configuration
+  ///   normalises; by default the configuration's own kind (`Normalizer.make`). The tests
+  ///   pass another here.
+  public init(
+    _ configuration: Configuration, using generator: inout RandomGenerator,
+    makeNormalizer: ((FeedForwardNormalizerRequest) -> any FeedForwardNormalizer<T>)? = nil
+  ) {
     self.configuration = configuration
     let widths = [configuration.inputs] + configuration.hidden
     var layers: [Linear<T>] = []
-    var norms: [BatchNorm<T>?] = []
+    var norms: [(any FeedForwardNormalizer<T>)?] = []
     for (index, (fanIn, fanOut)) in zip(widths, widths.dropFirst()).enumerated() {
       let weight: Matrix<T> = configuration.initializer.matrix(
         rows: fanIn, cols: fanOut, using: &generator)
-      let usesBN = configuration.batchNorm != nil
+      let isNormalized = configuration.normalization != nil
       let name = "hidden\(index + 1)"
       layers.append(
         Linear(
-          weight: weight, bias: usesBN ? nil : Matrix(rows: 1, cols: fanOut),
+          weight: weight, bias: isNormalized ? nil : Matrix(rows: 1, cols: fanOut),
           computesInputGradient: index > 0, name: name))
       norms.append(
-        configuration.batchNorm.map {
-          BatchNorm(
-            features: fanOut, convention: $0, activation: configuration.activation,
-            backwardForm: configuration.backwardForm, name: name)
+        configuration.normalization.map { normalization in
+          let request = FeedForwardNormalizerRequest(
+            name: name, features: fanOut, activation: configuration.activation,
+            normalization: normalization)
+          return makeNormalizer?(request) ?? normalization.normalizer.make(request)
         })
     }
     hiddenLayers = layers
@@ -88,6 +95,10 @@ public final class FeedForwardNetwork<T: Scalar> {
       Set(parameters.map(\.name)).count == parameters.count, "parameter names must be unique")
   }
 
+  /// The normalisers that are batch normalization, in layer order (a probe of BN's own
+  /// state: its batch statistics, its population).
+  public var batchNorms: [BatchNorm<T>] { norms.compactMap { $0 as? BatchNorm<T> } }
+
   /// The logits for a batch x (one example per row): a view into the output layer's
   /// buffer, valid until the next forward pass. x must stay valid until `backward`.
   @inlinable
@@ -97,7 +108,7 @@ public final class FeedForwardNetwork<T: Scalar> {
       // z = W·u (+ b)
       let z = hiddenLayers[l].forward(h, statistics: statistics)
       if let norm = norms[l] {
-        // h = g(BN(z)): the normalization and the nonlinearity in one pass
+        // h = g(N(z)): the normalization (BN(z) in the book) and the nonlinearity in one pass
         h = norm.forward(z, statistics: statistics)
       } else {
         // h = g(z)
@@ -112,10 +123,11 @@ public final class FeedForwardNetwork<T: Scalar> {
     forward(copyInput(x), statistics: statistics).matrix
   }
 
-  /// The input of hidden nonlinearity `layer` (0-based) in the last forward pass — BN(z)
-  /// with BN, z without: what Ioffe & Szegedy's Figure 1(b, c) tracks for "a typical sigmoid".
+  /// The input of hidden nonlinearity `layer` (0-based) in the last forward pass — N(z)
+  /// with a normaliser, z without: what Ioffe & Szegedy's Figure 1(b, c) tracks for "a
+  /// typical sigmoid".
   public func nonlinearityInput(_ layer: Int) -> Matrix<T> {
-    norms[layer]?.lastPreactivation ?? hiddenLayers[layer].lastOutput
+    norms[layer]?.lastNonlinearityInput ?? hiddenLayers[layer].lastOutput
   }
 
   /// Backpropagates ∂ℓ/∂logits through every layer, filling each parameter's gradient.
@@ -129,7 +141,8 @@ public final class FeedForwardNetwork<T: Scalar> {
   }
 
   /// One step of training on a batch: forward, loss, backward, update. Returns the loss.
-  /// With the default policy BN layers also fold the batch statistics into their population.
+  /// With the default policy a normaliser that keeps population statistics (BN) also folds
+  /// the batch statistics into them.
   /// In the steady state (the same batch size every step) nothing is allocated.
   @inlinable
   @discardableResult
@@ -179,19 +192,23 @@ public final class FeedForwardNetwork<T: Scalar> {
     return Double(correct) / Double(Swift.max(x.rows, 1))
   }
 
-  /// The BN layers' population statistics, by layer name (a checkpoint's share of them).
+  /// The population statistics of the normalisers that keep them, by layer name (a
+  /// checkpoint's share of them); empty for a network whose normaliser keeps none.
   public var populations: [String: PopulationStatistics] {
     get {
-      Dictionary(uniqueKeysWithValues: norms.compactMap { $0 }.map { ($0.name, $0.population) })
+      Dictionary(
+        uniqueKeysWithValues: norms.compactMap { norm in
+          norm.flatMap { norm in norm.inferenceStatistics.map { (norm.name, $0) } }
+        })
     }
     set {
-      for norm in norms.compactMap({ $0 }) {
+      for case let norm? in norms where norm.inferenceStatistics != nil {
         guard let population = newValue[norm.name] else { continue }
         require(
           population.features == norm.features,
           "population of \(norm.name) has \(population.features) features, the layer \(norm.features)"
         )
-        norm.population = population
+        norm.inferenceStatistics = population
       }
     }
   }

@@ -5,8 +5,9 @@ import Invariants
 /// for them. Everything it computes lives in buffers it owns, sized on the first batch.
 ///
 /// With an `activation` g the layer is g(BN(x)), BN and the nonlinearity that follows it
-/// (Ioffe & Szegedy's z = g(BN(Wu)), §3.2) fused into the same passes over the batch.
-public final class BatchNorm<T: Scalar>: Layer {
+/// (Ioffe & Szegedy's z = g(BN(Wu)), §3.2) fused into the same passes over the batch. It is
+/// the book's `FeedForwardNormalizer`: the normaliser of a `FeedForwardNetwork`'s hidden layers.
+public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
   /// γ, initialised to 1 (Ioffe & Szegedy) unless a recurrent net asks for 0.1 (Cooijmans).
   public let gamma: Parameter<T>
   /// β, initialised to 0; nil for a normalization whose shift another parameter provides
@@ -74,9 +75,21 @@ public final class BatchNorm<T: Scalar>: Layer {
   /// x̂ of the last forward pass, (x − μ)/√(σ² + ε) with the statistics it used.
   public var lastNormalized: Matrix<T> { normalized.matrix }
 
+  /// γ, the learned scale.
+  public var scale: Parameter<T>? { gamma }
+  /// β, the shift that takes the bias's place.
+  public var shift: Parameter<T>? { beta }
+  /// ε, the convention's.
+  public var epsilon: Double { convention.epsilon }
+  /// The population, as a normaliser's inference statistics (BN always keeps one).
+  public var inferenceStatistics: PopulationStatistics? {
+    get { population }
+    set { if let newValue { population = newValue } }
+  }
+
   /// γ x̂ + β of the last forward pass: the BN output before the fused activation, which is
   /// what a probe of "the input of the nonlinearity" wants (recomputed, not stored).
-  public var lastPreactivation: Matrix<T> {
+  public var lastNonlinearityInput: Matrix<T> {
     let xh = normalized.view
     let (g, b) = (gamma.valueView.base, beta?.valueView.base)
     return Matrix(rows: xh.rows, cols: xh.cols) { z in
@@ -86,6 +99,7 @@ public final class BatchNorm<T: Scalar>: Layer {
     }
   }
 
+  // page-span: forward
   @inlinable
   public func forward(_ x: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
     require(
@@ -115,6 +129,7 @@ public final class BatchNorm<T: Scalar>: Layer {
       normalized: xh, output: y, activation: activation)
     return y
   }
+  // end page-span: forward
 
   @inlinable
   public func backward(_ dy: MatrixView<T>) -> MatrixView<T> {

@@ -1,0 +1,33 @@
+/// Which normalisation a `FeedForwardNetwork` puts before every hidden nonlinearity, as data
+/// (like `RecurrentNormalization`): Ioffe & Szegedy's network is `.batch(.paper)`.
+public struct FeedForwardNormalization: Codable, Equatable, Sendable {
+  /// Which normaliser stands in every hidden layer. A new one is a type conforming to
+  /// `FeedForwardNormalizer` and a case here (made in `Normalizer.make`).
+  public enum Normalizer: String, Codable, Sendable, CaseIterable {
+    /// Batch normalization (`BatchNorm`): each feature over the mini-batch.
+    case batch
+  }
+
+  public var normalizer: Normalizer
+  /// ε and, for a normaliser that keeps population statistics, their update rule.
+  public var convention: BatchNormConvention
+  /// The fused backward pass, or the paper's six equations staged (slow; for comparison).
+  public var backwardForm: BatchNormalization.BackwardForm
+
+  public init(
+    normalizer: Normalizer, convention: BatchNormConvention = .paper,
+    backwardForm: BatchNormalization.BackwardForm = .fused
+  ) {
+    self.normalizer = normalizer
+    self.convention = convention
+    self.backwardForm = backwardForm
+  }
+
+  /// Batch normalization under `convention` (Ioffe & Szegedy's §4.1 network with `.paper`).
+  public static func batch(
+    _ convention: BatchNormConvention = .paper,
+    backwardForm: BatchNormalization.BackwardForm = .fused
+  ) -> Self {
+    Self(normalizer: .batch, convention: convention, backwardForm: backwardForm)
+  }
+}
