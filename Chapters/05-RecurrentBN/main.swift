@@ -392,7 +392,7 @@ recordTanhDerivatives()
  itself with the moving averages, for the study of why they fail, below.
 
  The model, the training run and the test are the library's `PixelClassifiers`
- ([PixelClassifiers.swift](../../Sources/Companion/PixelClassifiers.swift)), the LSTM and
+ ([PixelClassifiers.swift](../../Sources/Companion/Experiments/Pixels/PixelClassifiers.swift)), the LSTM and
  BN-LSTM initialised by the engine's `CooijmansLSTM`
  ([CooijmansLSTM.swift](../../Sources/Engine/Recurrent/CooijmansLSTM.swift)), which the
  benchmark times too; here are the experiment's settings.

@@ -1,13 +1,6 @@
 import Engine
 import Foundation
 
-/// What a training run records as it goes: its curves, and the two facts the loop itself
-/// establishes — the step a loss stopped being a number at, and the seconds spent.
-public protocol TrainingRecord: Codable {
-  var divergedAt: Int? { get set }
-  var seconds: Double { get set }
-}
-
 /// A training run, described rather than written: a model, how one step trains it (its
 /// data stream and optimizer live in the step and in `state`), what to measure at the points
 /// of a schedule, and the record it fills. The one training loop of the book runs it, the
@@ -137,83 +130,5 @@ extension TrainingRun {
       name: name, steps: steps, schedule: EvaluationSchedule(total: steps, points: evaluations),
       model: model, state: state, record: record, step: step, afterStep: afterStep,
       measure: measure)
-  }
-}
-
-/// Where a loop's checkpoints go: it says where a resumed run starts, gives back the saved
-/// state, and takes the state after every step.
-public protocol StepCheckpoints {
-  /// The step the run resumes after (0 for a fresh start).
-  var resumedStep: Int { get }
-  /// The saved state's bytes, if the run was in progress.
-  var savedState: Data? { get }
-  /// Called after every step; returns false when the loop must stop.
-  func stepDone<State: Encodable>(_ step: Int, state: () -> State) -> Bool
-}
-
-extension ResumableUnit: StepCheckpoints {}
-
-/// No checkpoints: the run goes from its first step to its last.
-public struct NoCheckpoints: StepCheckpoints {
-  public init() {}
-  public var resumedStep: Int { 0 }
-  public var savedState: Data? { nil }
-  public func stepDone<State: Encodable>(_ step: Int, state: () -> State) -> Bool { true }
-}
-
-extension StepCheckpoints {
-  /// Puts the saved pieces back into `state` and returns the loop's own saved values.
-  func restoreProgress<Record: Decodable>(
-    into state: RunState, record: Record.Type, decoder: JSONDecoder
-  ) throws -> LoopProgress<Record>.Restored? {
-    guard let data = savedState else { return nil }
-    decoder.userInfo[.runState] = state
-    do {
-      return try decoder.decode(LoopProgress<Record>.Restored.self, from: data)
-    } catch let error as CompanionError {
-      throw error
-    } catch {
-      throw CompanionError(
-        "the checkpoint's state does not decode: \(error). Add --fresh to start over.")
-    }
-  }
-}
-
-extension CodingUserInfoKey {
-  /// The `RunState` a checkpoint's pieces are decoded into.
-  static let runState = CodingUserInfoKey(rawValue: "companion.runState")!
-}
-
-/// What the loop saves after a step: its loss accumulator, the record so far, every piece of
-/// the run's state by name.
-struct LoopProgress<Record: Encodable>: Encodable {
-  var lossSum: Double
-  var lossCount: Int
-  var record: Record
-  var state: StateSnapshot
-
-  /// The same, read back: the pieces go straight into the run's `RunState`.
-  struct Restored: Decodable where Record: Decodable {
-    var lossSum: Double
-    var lossCount: Int
-    var record: Record
-    var state: StateRestoration
-  }
-}
-
-/// Encodes a `RunState`'s pieces under their names.
-struct StateSnapshot: Encodable {
-  let state: RunState
-  init(_ state: RunState) { self.state = state }
-  func encode(to encoder: any Encoder) throws { try state.encode(to: encoder) }
-}
-
-/// Decodes a checkpoint's pieces into the `RunState` the decoder carries.
-struct StateRestoration: Decodable {
-  init(from decoder: any Decoder) throws {
-    guard let state = decoder.userInfo[.runState] as? RunState else {
-      throw CompanionError("a run's state can only be read back into a run")
-    }
-    try state.restore(from: decoder)
   }
 }

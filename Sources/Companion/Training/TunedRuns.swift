@@ -1,20 +1,5 @@
 import Foundation
 
-/// One trained run of a comparison: which model, at which learning rate, in which repetition.
-public struct Trial<Model: Hashable, Record> {
-  public var model: Model
-  public var rate: Double
-  public var repetition: Repetition
-  public var record: Record
-
-  public init(model: Model, rate: Double, repetition: Repetition, record: Record) {
-    self.model = model
-    self.rate = rate
-    self.repetition = repetition
-    self.record = record
-  }
-}
-
 /// Models compared each at its own best learning rate, the way Chapters 4 and 5 tune every
 /// baseline: every model at every rate of a grid (repetition 1), each model's rate the one
 /// with the best score — whether or not that run converged: a claim over runs that did not
@@ -162,5 +147,4 @@ extension Spread {
 /// "0.002": a learning rate as tables and run names show it.
 public func rateText(_ rate: Double) -> String { String(format: "%g", rate) }
 
-extension Trial: Sendable where Model: Sendable, Record: Sendable {}
 extension TunedRuns: Sendable where Model: Sendable, Record: Sendable {}
