@@ -232,7 +232,7 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
  ## A training run
 
  One function trains every network of the chapter, `FeedForwardExperiment`'s in the library
- ([FeedForwardExperiment.swift](../../Sources/Companion/FeedForwardRuns/FeedForwardExperiment.swift),
+ ([FeedForwardExperiment.swift](../../Sources/Companion/Experiments/FeedForward/FeedForwardExperiment.swift),
  for any normaliser): build it from the seed, then for each step
  fill a batch, run `trainStep` (forward, loss, hand-derived backward, SGD update — Chapter 2's
  gradient inside), and at each scheduled step measure test accuracy and, if asked, the probe

@@ -111,6 +111,38 @@ struct RenderTests {
     #expect(try PageRenderer.renderChapter(Catalog.chapter(number: 5)!, root: root) == nil)
   }
 
+  @Test func aDeadLinkIsRefusedWithItsName() throws {
+    let temporary = try TemporaryDirectory()
+    let root = temporary.url
+    let directory = root.appendingPathComponent("Chapters/01-Transform")
+    try FileManager.default.createDirectory(
+      at: root.appendingPathComponent("Sources/Engine"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try Data().write(to: root.appendingPathComponent("Sources/Engine/Kernels.swift"))
+    try Data().write(to: directory.appendingPathComponent("Figures.swift"))
+    let source = """
+      /*: The [kernels](Sources/Engine/Kernels.swift#L3), the [figures](Figures.swift),
+       the [paper](https://arxiv.org/abs/1502.03167), a ![figure](Figures/01-scale.png) not
+       drawn yet, and [a file that moved](Sources/Engine/Moved.swift).
+       */
+      import Companion
+      """
+    try Data(source.utf8).write(to: directory.appendingPathComponent("main.swift"))
+    let page = directory.appendingPathComponent("README.md")
+    #expect(throws: CompanionError.self) {
+      try PageRenderer.renderChapter(Catalog.chapter(number: 1)!, root: root)
+    }
+    #expect(!FileManager.default.fileExists(atPath: page.path))
+    let text = try PageRenderer.render(
+      source: source, chapter: Catalog.chapter(number: 1)!, results: nil)
+    #expect(
+      PageRenderer.deadLinks(in: text, from: directory) == ["../../Sources/Engine/Moved.swift"])
+
+    try Data(source.replacingOccurrences(of: "Moved", with: "Kernels").utf8).write(
+      to: directory.appendingPathComponent("main.swift"))
+    #expect(try PageRenderer.renderChapter(Catalog.chapter(number: 1)!, root: root) == page)
+  }
+
   @Test func aChapterNeverRunSaysHowToRunIt() throws {
     let page = try PageRenderer.render(
       source: "//: Hello", chapter: Catalog.chapter(number: 2)!, results: nil)

@@ -60,8 +60,36 @@ public enum PageRenderer {
     } catch {
       throw CompanionError("Chapters/\(chapter.directory)/main.swift: \(Chapter.oneLine(error))")
     }
+    let dead = deadLinks(in: text, from: directory)
+    guard dead.isEmpty else {
+      throw CompanionError(
+        "Chapters/\(chapter.directory)/main.swift links to files that do not exist: "
+          + dead.joined(separator: ", ") + " (a link is relative to the chapter's folder; "
+          + "Sources/… and Figures/… are relative to the package root)")
+    }
     try Data(text.utf8).write(to: page, options: .atomic)
     return page
+  }
+
+  /// The page's relative Markdown links whose files do not exist, seen from `directory`: a
+  /// source file that moved leaves its link dead, and the reader finds out on the code host.
+  /// Figures are left out: a chapter's figures exist only once it has run.
+  static func deadLinks(in page: String, from directory: URL) -> [String] {
+    let pattern = try! NSRegularExpression(pattern: #"\]\(([^)\s]+)\)"#)
+    let range = NSRange(page.startIndex..., in: page)
+    var dead: [String] = []
+    for match in pattern.matches(in: page, range: range) {
+      guard let target = Range(match.range(at: 1), in: page) else { continue }
+      let link = String(page[target])
+      let path = String(link.prefix { $0 != "#" })
+      let external = link.contains("://") || link.hasPrefix("mailto:")
+      guard !external, !path.isEmpty, !path.contains("Figures/") else { continue }
+      let file = directory.appendingPathComponent(path).standardizedFileURL
+      if !FileManager.default.fileExists(atPath: file.path), !dead.contains(link) {
+        dead.append(link)
+      }
+    }
+    return dead
   }
 
   /// Prose links figures and source files relative to the package root
