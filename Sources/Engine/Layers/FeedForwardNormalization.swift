@@ -2,7 +2,7 @@
 /// (like `RecurrentNormalization`): Ioffe & Szegedy's network is `.batch(.paper)`.
 public struct FeedForwardNormalization: Codable, Equatable, Sendable {
   /// Which normaliser stands in every hidden layer. A new one is a type conforming to
-  /// `FeedForwardNormalizer` and a case here (made in `Normalizer.make`).
+  /// `FeedForwardNormalizer` and a case here, made in `make` at the end of this file.
   public enum Normalizer: String, Codable, Sendable, CaseIterable {
     /// Batch normalization (`BatchNorm`): each feature over the mini-batch.
     case batch
@@ -29,5 +29,20 @@ public struct FeedForwardNormalization: Codable, Equatable, Sendable {
     backwardForm: BatchNormalization.BackwardForm = .fused
   ) -> Self {
     Self(normalizer: .batch, convention: convention, backwardForm: backwardForm)
+  }
+}
+
+extension FeedForwardNormalization.Normalizer {
+  /// The normaliser of this kind for one hidden layer.
+  public func make<T: Scalar>(_ request: FeedForwardNormalizerRequest)
+    -> any FeedForwardNormalizer<T>
+  {
+    switch self {
+    case .batch:
+      BatchNorm<T>(
+        features: request.features, convention: request.normalization.convention,
+        activation: request.activation, backwardForm: request.normalization.backwardForm,
+        name: request.name)
+    }
   }
 }

@@ -39,18 +39,3 @@ public struct FeedForwardNormalizerRequest: Sendable {
   public var activation: Activation
   public var normalization: FeedForwardNormalization
 }
-
-extension FeedForwardNormalization.Normalizer {
-  /// The normaliser of this kind for one hidden layer.
-  public func make<T: Scalar>(_ request: FeedForwardNormalizerRequest)
-    -> any FeedForwardNormalizer<T>
-  {
-    switch self {
-    case .batch:
-      BatchNorm<T>(
-        features: request.features, convention: request.normalization.convention,
-        activation: request.activation, backwardForm: request.normalization.backwardForm,
-        name: request.name)
-    }
-  }
-}

@@ -54,19 +54,3 @@ public struct RecurrentNormalizerRequest: Sendable {
   public var hasShift: Bool
   public var normalization: RecurrentNormalization
 }
-
-extension RecurrentNormalization.Normalizer {
-  /// The normaliser of this kind for one term.
-  public func make<T: Scalar>(_ request: RecurrentNormalizerRequest)
-    -> any RecurrentNormalizer<T>
-  {
-    switch self {
-    case .batch:
-      RecurrentBatchNorm<T>(
-        name: request.name, features: request.features, statistics: request.statistics,
-        maxSteps: request.normalization.maxSteps,
-        initialGamma: T(request.normalization.initialGamma), hasBeta: request.hasShift,
-        convention: request.normalization.convention)
-    }
-  }
-}
