@@ -135,9 +135,12 @@ public final class RecurrentLayer<T: Scalar> {
       lstm
       ? RecurrentInitialization.bias(hidden: h, forgetBias: configuration.forgetBias)
       : Matrix(rows: 1, cols: h)
-    func norm(_ term: String, features: Int, statistics: RecurrentStatistics, beta: Bool)
+    // A term's normaliser is named for its place (x, h, c; none for the whole
+    // pre-activation) after its kind: "layer1.bn_h" for batch normalization.
+    func norm(_ place: String?, features: Int, statistics: RecurrentStatistics, beta: Bool)
       -> any RecurrentNormalizer<T>
     {
+      let term = n.normalizer.abbreviation + (place.map { "_" + $0 } ?? "")
       let request = RecurrentNormalizerRequest(
         name: "\(name).\(term)", features: features, statistics: statistics, hasShift: beta,
         normalization: n)
@@ -147,19 +150,19 @@ public final class RecurrentLayer<T: Scalar> {
     case .none:
       (inputNorm, recurrentNorm, preactivationNorm) = (nil, nil, nil)
     case .input:
-      inputNorm = norm("bn_x", features: g, statistics: n.statistics, beta: true)
+      inputNorm = norm("x", features: g, statistics: n.statistics, beta: true)
       (recurrentNorm, preactivationNorm) = (nil, nil)
     case .wholePreactivation:
-      preactivationNorm = norm("bn", features: g, statistics: n.statistics, beta: true)
+      preactivationNorm = norm(nil, features: g, statistics: n.statistics, beta: true)
       (inputNorm, recurrentNorm) = (nil, nil)
     case .separate:
-      inputNorm = norm("bn_x", features: g, statistics: .perStep, beta: false)
-      recurrentNorm = norm("bn_h", features: g, statistics: .perStep, beta: false)
+      inputNorm = norm("x", features: g, statistics: .perStep, beta: false)
+      recurrentNorm = norm("h", features: g, statistics: .perStep, beta: false)
       preactivationNorm = nil
     }
     cellNorm =
       n.placement == .separate && lstm
-      ? norm("bn_c", features: h, statistics: .perStep, beta: true) : nil
+      ? norm("c", features: h, statistics: .perStep, beta: true) : nil
     // Where a β follows the pre-activation's terms, it is the bias (and gets the forget bias).
     let betaCarriesBias = n.placement == .input || n.placement == .wholePreactivation
     bias = betaCarriesBias ? nil : Parameter("\(name).b", gateBias)

@@ -24,6 +24,13 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
   public enum Normalizer: String, Codable, Sendable, CaseIterable {
     /// Batch normalization (`RecurrentBatchNorm`): Laurent et al.'s and Cooijmans et al.'s.
     case batch
+
+    /// The prefix of its terms' names: "bn" gives "layer1.bn_x", "layer1.bn_h", "layer1.bn_c".
+    public var abbreviation: String {
+      switch self {
+      case .batch: "bn"
+      }
+    }
   }
 
   public var placement: Placement
