@@ -10,7 +10,8 @@
 public protocol RecurrentNormalizer<Value>: AnyObject {
   associatedtype Value: Scalar
 
-  /// E.g. "layer1.bn_h" (its kind's abbreviation, then its place): its parameters' and its population's names start with it.
+  /// E.g. "layer1.bn_h" (its kind's abbreviation, then its place): its parameters' and its
+  /// population's names start with it.
   var name: String { get }
   /// The width of the term it normalises.
   var features: Int { get }
