@@ -58,18 +58,7 @@ struct FeedForwardNormalizerSeamTests {
     }
     let x: Matrix<Double> = randomMatrix(7, 5, seed: 12)
     let labels = [0, 1, 2, 0, 1, 2, 1]
-    let checks = checkGradients(
-      of: net.parameters, step: 1e-6,
-      loss: {
-        SoftmaxCrossEntropy<Double>().forward(
-          logits: net.forward(x, statistics: .batch), labels: labels)
-      },
-      gradients: {
-        x.withView { x in
-          _ = net.loss.forward(logits: net.forward(x, statistics: .batch), labels: labels)
-          net.backward(net.loss.backwardView())
-        }
-      })
+    let checks = net.gradientChecks(of: net.parameters, x: x, labels: labels, step: 1e-6)
     #expect(checks.count == 8)
     for check in checks {
       #expect(check.maxRelativeError <= Self.tolerance, "\(check), abs \(check.maxAbsoluteError)")
@@ -88,18 +77,7 @@ struct FeedForwardNormalizerSeamTests {
     (net.norms[0] as! FeatureRowNormalizer).dropsMeanOfGradient = true
     let x: Matrix<Double> = randomMatrix(7, 5, seed: 12)
     let labels = [0, 1, 2, 0, 1, 2, 1]
-    let checks = checkGradients(
-      of: [net.parameters[0]], step: 1e-6,
-      loss: {
-        SoftmaxCrossEntropy<Double>().forward(
-          logits: net.forward(x, statistics: .batch), labels: labels)
-      },
-      gradients: {
-        x.withView { x in
-          _ = net.loss.forward(logits: net.forward(x, statistics: .batch), labels: labels)
-          net.backward(net.loss.backwardView())
-        }
-      })
+    let checks = net.gradientChecks(of: [net.parameters[0]], x: x, labels: labels, step: 1e-6)
     // hidden1.W, whose gradient comes through the wrong backward.
     #expect(checks[0].maxRelativeError > 1e-2, "\(checks[0])")
   }

@@ -38,3 +38,24 @@ struct WeightedSum {
 func worst(_ checks: [GradientCheck]) -> Double {
   checks.map(\.maxRelativeError).max() ?? .infinity
 }
+
+extension FeedForwardNetwork where T == Double {
+  /// Finite differences against the backward pass for `parameters`, the loss being the
+  /// network's cross-entropy on `x` with batch statistics.
+  func gradientChecks(
+    of parameters: [Parameter<Double>], x: Matrix<Double>, labels: [Int], step: Double = 1e-5
+  ) -> [GradientCheck] {
+    checkGradients(
+      of: parameters, step: step,
+      loss: {
+        SoftmaxCrossEntropy<Double>().forward(
+          logits: forward(x, statistics: .batch), labels: labels)
+      },
+      gradients: {
+        x.withView { x in
+          _ = loss.forward(logits: forward(x, statistics: .batch), labels: labels)
+          backward(loss.backwardView())
+        }
+      })
+  }
+}

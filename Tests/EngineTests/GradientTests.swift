@@ -132,18 +132,7 @@ struct GradientTests {
     }
     let x: Matrix<Double> = randomMatrix(7, 6, seed: 12)
     let labels = [0, 1, 2, 0, 1, 2, 1]
-    let checks = checkGradients(
-      of: net.parameters,
-      loss: {
-        SoftmaxCrossEntropy<Double>().forward(
-          logits: net.forward(x, statistics: .batch), labels: labels)
-      },
-      gradients: {
-        x.withView { x in
-          _ = net.loss.forward(logits: net.forward(x, statistics: .batch), labels: labels)
-          net.backward(net.loss.backwardView())
-        }
-      })
+    let checks = net.gradientChecks(of: net.parameters, x: x, labels: labels)
     #expect(checks.count == 8)  // (W, γ, β) for each of 2 hidden layers, then W and b out
     #expect(worst(checks) <= Self.tolerance, "\(checks)")
   }
