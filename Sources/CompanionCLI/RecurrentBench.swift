@@ -46,7 +46,7 @@ struct RecurrentBench {
       layers: [
         CooijmansLSTM.layer(
           inputs: inputs, hidden: hidden, tokenInput: tokenInput, steps: steps,
-          batchNorm: batchNorm)
+          normalizer: batchNorm ? .batch : nil)
       ], head: head, using: &generator)
     let rows = steps * batch
     let pixels = Matrix<Float>(rows: rows, cols: 1) { v in

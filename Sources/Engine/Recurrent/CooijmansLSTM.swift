@@ -15,20 +15,22 @@ public enum CooijmansLSTM {
   /// Standard deviation of the noise added to h_0.
   public static let initialStateNoise = 0.1
 
-  /// The layer: a BN-LSTM if `batchNorm`, else the plain LSTM with the same initialisation.
-  /// `noise` says whether a BN-LSTM adds the initial-state noise (the plain LSTM never does:
-  /// it has no statistics to protect).
+  /// The layer: normalised as the BN-LSTM is, by `normalizer` (batch normalization for the
+  /// paper's BN-LSTM), or the plain LSTM with the same initialisation if nil. `noise` says
+  /// whether a normalised LSTM adds the initial-state noise (the plain LSTM never does: it has
+  /// no statistics to protect).
   public static func layer(
-    inputs: Int, hidden: Int, tokenInput: Bool = false, steps: Int, batchNorm: Bool,
-    initialGamma: Double = initialGamma, convention: BatchNormConvention = .paper,
-    noise: Bool = true
+    inputs: Int, hidden: Int, tokenInput: Bool = false, steps: Int,
+    normalizer: RecurrentNormalization.Normalizer?, initialGamma: Double = initialGamma,
+    convention: BatchNormConvention = .paper, noise: Bool = true
   ) -> RecurrentLayerConfiguration {
     RecurrentLayerConfiguration(
       cell: .lstm, inputs: inputs, hidden: hidden, tokenInput: tokenInput,
-      normalization: batchNorm
-        ? .cooijmans(maxSteps: steps, initialGamma: initialGamma, convention: convention)
-        : .none,
+      normalization: normalizer.map {
+        .cooijmans(
+          maxSteps: steps, initialGamma: initialGamma, convention: convention, normalizer: $0)
+      } ?? .none,
       recurrentWeights: .identity, initialState: .learned,
-      initialStateNoise: batchNorm && noise ? initialStateNoise : 0)
+      initialStateNoise: normalizer != nil && noise ? initialStateNoise : 0)
   }
 }

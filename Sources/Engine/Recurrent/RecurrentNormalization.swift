@@ -81,14 +81,14 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
   }
 
   /// Cooijmans et al.'s BN-LSTM: γ = 0.1 (`CooijmansLSTM.initialGamma`), statistics per step
-  /// up to T_max.
+  /// up to T_max; with another `normalizer`, the same three places normalised by it.
   public static func cooijmans(
     maxSteps: Int, initialGamma: Double = CooijmansLSTM.initialGamma,
-    convention: BatchNormConvention = .paper
+    convention: BatchNormConvention = .paper, normalizer: Normalizer = .batch
   ) -> Self {
     Self(
       placement: .separate, statistics: .perStep, initialGamma: initialGamma,
-      convention: convention, maxSteps: maxSteps)
+      convention: convention, maxSteps: maxSteps, normalizer: normalizer)
   }
 }
 

@@ -18,17 +18,28 @@ public struct PixelClassifiers: Sendable {
     case permuted = "permuted"
   }
 
-  /// One model of the comparison: LSTM or BN-LSTM, on one task.
+  /// One model of the comparison, on one task: the LSTM, or the LSTM normalised at the
+  /// BN-LSTM's places by `normalizer`.
   public struct Model: Hashable, Sendable {
     public var task: Task
-    public var batchNorm: Bool
+    /// nil: the plain LSTM.
+    public var normalizer: RecurrentNormalization.Normalizer?
 
-    public init(task: Task, batchNorm: Bool) {
+    public init(task: Task, normalizer: RecurrentNormalization.Normalizer?) {
       self.task = task
-      self.batchNorm = batchNorm
+      self.normalizer = normalizer
     }
 
-    public var kind: String { batchNorm ? "BN-LSTM" : "LSTM" }
+    /// The paper's two: the BN-LSTM if `batchNorm`, else the LSTM.
+    public init(task: Task, batchNorm: Bool) {
+      self.init(task: task, normalizer: batchNorm ? .batch : nil)
+    }
+
+    public var batchNorm: Bool { normalizer == .batch }
+    /// "LSTM", "BN-LSTM" (and "LN-LSTM" for a layer normalization).
+    public var kind: String {
+      (normalizer.map { $0.abbreviation.uppercased() + "-" } ?? "") + "LSTM"
+    }
     /// "BN-LSTM, permuted": the name its runs and rows carry.
     public var name: String { "\(kind), \(task.rawValue)" }
   }
@@ -98,20 +109,32 @@ public struct PixelClassifiers: Sendable {
     PixelSequences(images: set, permutation: task == .permuted ? permutation : nil)
   }
 
-  /// LSTM or BN-LSTM from the initial weights of `repetition`. The BN-LSTM's bookkeeping of
-  /// its moving averages is `convention`'s (PyTorch's, unless a study asks otherwise); `noise`
-  /// is the initial-state noise, which only in-order pixels need.
+  /// The LSTM (`normalizer` nil) or a normalised one from the initial weights of
+  /// `repetition`. The BN-LSTM's bookkeeping of its moving averages is `convention`'s
+  /// (PyTorch's, unless a study asks otherwise); `noise` is the initial-state noise, which only
+  /// in-order pixels need.
   public func model(
-    batchNorm: Bool, gamma: Double = CooijmansLSTM.initialGamma, noise: Bool,
-    repetition: Repetition = Repetition(1), convention: BatchNormConvention = .pytorch
+    _ normalizer: RecurrentNormalization.Normalizer?, gamma: Double = CooijmansLSTM.initialGamma,
+    noise: Bool, repetition: Repetition = Repetition(1),
+    convention: BatchNormConvention = .pytorch
   ) -> SequenceModel<Float> {
     var generator = chapter.makeGenerator("mnist weights", repetition: repetition)
     return SequenceModel<Float>(
       layers: [
         CooijmansLSTM.layer(
-          inputs: 1, hidden: hidden, steps: steps, batchNorm: batchNorm, initialGamma: gamma,
+          inputs: 1, hidden: hidden, steps: steps, normalizer: normalizer, initialGamma: gamma,
           convention: convention, noise: noise)
       ], head: .lastStep(classes: 10), using: &generator)
+  }
+
+  /// The paper's two: the BN-LSTM if `batchNorm`, else the LSTM.
+  public func model(
+    batchNorm: Bool, gamma: Double = CooijmansLSTM.initialGamma, noise: Bool,
+    repetition: Repetition = Repetition(1), convention: BatchNormConvention = .pytorch
+  ) -> SequenceModel<Float> {
+    model(
+      batchNorm ? .batch : nil, gamma: gamma, noise: noise, repetition: repetition,
+      convention: convention)
   }
 
   /// One resumable run: `model` at `rate` in `repetition`, for at most `steps` steps (stopping
@@ -134,7 +157,7 @@ public struct PixelClassifiers: Sendable {
       try run.run(
         in: chapter,
         model: self.model(
-          batchNorm: model.batchNorm, gamma: gamma, noise: model.task == .sequential,
+          model.normalizer, gamma: gamma, noise: model.task == .sequential,
           repetition: repetition, convention: convention),
         training: sequences(model.task, of: trainImages),
         validation: sequences(model.task, of: validationImages))
@@ -157,7 +180,7 @@ public struct PixelClassifiers: Sendable {
 
   /// Test accuracy of a run's best validation point, with its population statistics.
   public func testAccuracy(_ trial: Trial<Model, ClassifierRecord>) -> Double {
-    let model = model(batchNorm: trial.model.batchNorm, noise: false, repetition: trial.repetition)
+    let model = model(trial.model.normalizer, noise: false, repetition: trial.repetition)
     chapter.attempt {
       try NamedValues.restore(model.parameters, from: trial.record.bestParameters)
     }
