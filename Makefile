@@ -33,14 +33,16 @@ deps:
 # (Companion, the runner, the chapters), but after a change to an inlinable body SwiftPM's
 # incremental build recompiles the engine alone: those targets keep the old copy, and a local
 # test run exercises stale code. So when the engine's sources differ from the last build's,
-# the dependents' objects are removed first and rebuilt. (A clean clone is not affected.)
+# the dependents' sources are touched, and the build recompiles them. (Removing their build
+# folders instead left SwiftPM's plan pointing at output-file maps that no longer existed:
+# "unable to load output file map", a failed build. A clean clone is not affected.)
 ENGINE_STAMP := .build/engine-sources.sha256
-INLINING := Companion CompanionCLI Ch[0-9]*
+INLINING := Sources/Companion Sources/CompanionCLI Chapters
 engine-changes:
 	@sum=$$(find Sources/Engine -name '*.swift' | LC_ALL=C sort | xargs cat | sha256sum | cut -d' ' -f1); \
 	if [ -f $(ENGINE_STAMP) ] && [ "$$(cat $(ENGINE_STAMP))" != "$$sum" ]; then \
-	  echo "The engine changed since the last build: rebuilding the targets that inline it"; \
-	  for target in $(INLINING); do rm -rf .build/*/debug/$$target.build .build/*/release/$$target.build; done; \
+	  echo "The engine changed since the last build: recompiling the targets that inline it"; \
+	  find $(INLINING) -name '*.swift' -exec touch {} +; \
 	fi; \
 	mkdir -p .build && echo "$$sum" > $(ENGINE_STAMP)
 

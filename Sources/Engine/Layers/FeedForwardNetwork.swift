@@ -37,6 +37,11 @@ public final class FeedForwardNetwork<T: Scalar> {
   public let hiddenLayers: [Linear<T>]
   /// Per hidden layer, its normaliser fused with the nonlinearity (nil without one).
   public let norms: [(any FeedForwardNormalizer<T>)?]
+  /// The same normalisers where they are batch normalization, as their own type. A call
+  /// through `any FeedForwardNormalizer<T>` runs BN's generic body, unspecialised: the BN-MLP
+  /// step took 2.9 ms instead of 0.26. Called on `BatchNorm<T>`, the inlined body is
+  /// specialised for Float with the network. (Any other normaliser goes through the protocol.)
+  @usableFromInline let batchNormsByLayer: [BatchNorm<T>?]
   /// Per hidden layer without a normaliser, its nonlinearity (nil where a normaliser applies
   /// it).
   public let nonlinearities: [ActivationLayer<T>?]
@@ -78,6 +83,7 @@ public final class FeedForwardNetwork<T: Scalar> {
     }
     hiddenLayers = layers
     self.norms = norms
+    batchNormsByLayer = norms.map { $0 as? BatchNorm<T> }
     nonlinearities = norms.map { $0 == nil ? ActivationLayer(configuration.activation) : nil }
     let last = widths.last!
     outputLayer = Linear(
@@ -107,8 +113,11 @@ public final class FeedForwardNetwork<T: Scalar> {
     for l in hiddenLayers.indices {
       // z = W·u (+ b)
       let z = hiddenLayers[l].forward(h, statistics: statistics)
-      if let norm = norms[l] {
-        // h = g(N(z)): the normalization (BN(z) in the book) and the nonlinearity in one pass
+      if let batchNorm = batchNormsByLayer[l] {
+        // h = g(BN(z)): batch normalization and the nonlinearity in one pass
+        h = batchNorm.forward(z, statistics: statistics)
+      } else if let norm = norms[l] {
+        // h = g(N(z)): any other normalization, the same way
         h = norm.forward(z, statistics: statistics)
       } else {
         // h = g(z)
@@ -135,7 +144,8 @@ public final class FeedForwardNetwork<T: Scalar> {
   public func backward(_ dLogits: MatrixView<T>) {
     var d = outputLayer.backward(dLogits)
     for l in hiddenLayers.indices.reversed() {
-      d = norms[l]?.backward(d) ?? nonlinearities[l]!.backward(d)
+      d =
+        batchNormsByLayer[l]?.backward(d) ?? norms[l]?.backward(d) ?? nonlinearities[l]!.backward(d)
       d = hiddenLayers[l].backward(d)
     }
   }
