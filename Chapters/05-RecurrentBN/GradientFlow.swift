@@ -32,6 +32,19 @@ func hiddenGradientNorms(of model: SequenceModel<Double>) -> [Double] {
 /// ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖: how much of the last step's gradient reaches the first.
 func firstOverLast(_ norms: [Double]) -> Double { norms.first! / norms.last! }
 
+/// The input spreads s of Figure 1(b).
+let spreads = stride(from: 0.0, through: 1.0, by: 0.02).map { $0 }
+
+/// Mean and interquartile range of tanh'(x) at every spread.
+func sampleTanhDerivatives() -> [(mean: Double, lower: Double, upper: Double)] {
+  var generator = chapter.makeGenerator("figure 1b")
+  return spreads.map {
+    tanhDerivative(
+      spread: $0, samples: chapter.pick(smoke: 1_000, book: 20_000, paper: 100_000),
+      using: &generator)
+  }
+}
+
 /// Mean and interquartile range of tanh'(x) for x ~ N(0, s²).
 func tanhDerivative(spread s: Double, samples: Int, using generator: inout RandomGenerator)
   -> (mean: Double, lower: Double, upper: Double)

@@ -55,11 +55,9 @@ let chapter = Chapter(number: 5)
  with the mean and variance of **this time step** over the batch. The two terms' $\beta$ are 0
  (the bias $b$ covers both); $\gamma_h$ and $\gamma_x$ set the terms' relative weight. γ and
  β are shared by all steps; only the statistics are per step, and at inference each step
- $t \le T_{max}$ uses its own population statistics, later steps those of $T_{max}$.
-
- Two differences from Chapter 4's naive version: the statistics are per step, so the
- transient of the first steps (where $h_0 = 0$ and the state builds up) gets statistics of
- its own; and $\gamma = 0.1$, which Figure 1 below explains.
+ $t \le T_{max}$ uses its own population statistics, later steps those of $T_{max}$. Unlike
+ Chapter 4's naive version, the transient of the first steps (where $h_0 = 0$ and the state
+ builds up) gets statistics of its own; $\gamma = 0.1$ is Figure 1's subject below.
 
  The engine's forward step, one layer over a batch of sequences (time-major: rows
  $tB$ to $(t+1)B - 1$ are step $t$). $W_x x_t$ does not depend on $h$: it is one matrix
@@ -68,12 +66,10 @@ let chapter = Chapter(number: 5)
 
  @include Sources/Engine/Recurrent/RecurrentLayer.swift#forward step
 
- `addTerms` and `output` are where the normalizations run. Their staged form is the one the
- equations suggest (BN_h's forward with this step's statistics, then the sum with the
- normalised input term and the bias; BN_c's forward, then the output), and the engine keeps
- it for every other normalization. For the BN-LSTM it runs each pair in one pass over the
- step's rows (`BNLSTMKernels`), the same operations in the same order, so the numbers are the
- same bit for bit (the engine's tests compare the two). The fused sum of the two terms:
+ `addTerms` and `output` are where the normalizations run: staged, as the equations suggest,
+ for every other normalization; for the BN-LSTM each pair runs in one pass over the step's
+ rows (`BNLSTMKernels`), the same operations in the same order, bit for bit the same (the
+ engine's tests compare the two). The fused sum of the two terms:
 
  @include Sources/Engine/Recurrent/BNLSTMKernels.swift#fused terms
 
@@ -244,14 +240,9 @@ chapter.claim(
 // The ratios on either side, and the rank correlation: Tables.swift.
 recordSeparation()
 
-let spreads = stride(from: 0.0, through: 1.0, by: 0.02).map { $0 }
-var tanhGenerator = chapter.makeGenerator("figure 1b")
-let tanhDerivatives = spreads.map {
-  tanhDerivative(
-    spread: $0, samples: chapter.pick(smoke: 1_000, book: 20_000, paper: 100_000),
-    using: &tanhGenerator)
-}
-// The mean and quartiles at a few spreads, as scalars: Tables.swift.
+// Figure 1(b): tanh'(x) sampled for x ~ N(0, s²), s from 0 to 1: GradientFlow.swift; its mean
+// and quartiles at a few spreads, as scalars: Tables.swift.
+let tanhDerivatives = sampleTanhDerivatives()
 recordTanhDerivatives()
 
 /*:
@@ -282,23 +273,22 @@ recordTanhDerivatives()
    the best point — the paper's measure, at our scale. Its results are committed in
    `Figures/long/`, beside the book's.
 
- *Changes made after seeing runs.* The book's grid was moved up twice (from 3·10⁻⁴–3·10⁻³,
- then 3·10⁻⁴–10⁻²), because every model did best at the largest rate. No verdict moved, but
- the book's MNIST claims are tallied as post hoc; the long preset's grid was fixed before its run.
+ *Changes made after seeing runs.* The book's grid was moved up twice: it first tried
+ 3·10⁻⁴ to 3·10⁻³, then 3·10⁻⁴ to 10⁻², and both times every model did best at the largest
+ rate. No verdict moved, but the book's MNIST claims are tallied as post hoc; the long
+ preset's grid was fixed before its run.
 
- *Which population statistics.* Evaluated with PyTorch's moving averages (a tenth of each new
- batch), the BN-LSTM's validation curves jumped by 10-25 points between measurements while
- its training loss fell smoothly. The authors' code re-estimates the statistics for its final
- numbers — the average of the batch statistics over training batches, with the final weights
- (Alg. 2 of Chapter 1) — and so does every measurement here (10 training batches, the same
- ones each time); every BN-LSTM run also measures itself with the moving averages, for the
- study of why they fail, below.
+ *Which population statistics.* With PyTorch's moving averages the BN-LSTM's validation
+ curves jumped by 10-25 points between measurements while its training loss fell smoothly.
+ The authors' code re-estimates the statistics for its final numbers — the average of the
+ batch statistics over training batches, at the final weights (Alg. 2 of Chapter 1) — and so
+ does every measurement here (10 training batches, the same each time); the moving averages
+ are measured beside them, for the study below of why they fail.
 
  The model, the training run and the test are the library's `PixelClassifiers`
- ([PixelClassifiers.swift](../../Sources/Companion/Training/PixelClassifiers.swift)), the LSTM
- and BN-LSTM initialised by the engine's `CooijmansLSTM`
- ([CooijmansLSTM.swift](../../Sources/Engine/Recurrent/CooijmansLSTM.swift)); here are the
- experiment's settings.
+ ([PixelClassifiers.swift](../../Sources/Companion/Training/PixelClassifiers.swift)), the
+ models initialised by the engine's `CooijmansLSTM`
+ ([CooijmansLSTM.swift](../../Sources/Engine/Recurrent/CooijmansLSTM.swift)). Its settings:
  */
 
 let pixels = PixelClassifiers(
@@ -423,9 +413,7 @@ let slowTwin: ClassifierRecord = chapter.phase("moving averages") {
     steps: mnistSteps, convention: authorsMovingAverage)
 }
 let twinDifference =
-  zip(studyRun.curve.validation, slowTwin.curve.validation).map {
-    abs($0 - $1)
-  }.max() ?? .nan
+  zip(studyRun.curve.validation, slowTwin.curve.validation).map { abs($0 - $1) }.max() ?? .nan
 chapter.claim(
   "the moving averages do not touch training: the run tracking them with momentum 0.01 has the re-estimated validation curve of the run with 0.1, bit for bit (largest difference)",
   paper: "our code", measured: twinDifference, format: "%g", unit: " points",
@@ -463,7 +451,8 @@ let sweep: [[ClassifierRecord]] = chapter.phase("γ sweep") {
   }
   return sweepGammas.indices.map { g in Array(records[g * repetitions..<(g + 1) * repetitions]) }
 }
-let sweepLoss = sweep.map { runs in Spread(values: runs.map { $0.curve.trainingLoss.last ?? .nan })
+let sweepLoss = sweep.map { runs in
+  Spread(values: runs.map { $0.curve.trainingLoss.last ?? .nan })
 }
 // The table and each γ's means: Tables.swift.
 recordGammaSweep()
@@ -494,11 +483,12 @@ chapter.claim(
  the **LSTM** (Chapter 4's model, initial weights and batches), the **BN-LSTM** (γ = 0.1),
  and — appendix B's text half — the **BN-LSTM with γ = 1.0**.
 
- *Changes made after seeing runs.* The book's grid was moved up twice (from 0.0005–0.004,
- then 0.001–0.008, measuring every 100 and then 50 steps), because the BN-LSTMs did best at
- its largest rate; a verdict moved between those runs (the best-validation claim failed in
- the first). Each change can only help the BN-LSTMs, but a test tuned with the results in view
- is weaker evidence: the book's character claims are tallied as post hoc, the long preset's not.
+ *Changes made after seeing runs.* The book's grid was moved up twice: it first tried 0.0005
+ to 0.004 (measuring every 100 steps), then 0.001 to 0.008 (every 50), and the BN-LSTMs did
+ best at its largest rate; a verdict moved between those runs (the best-validation claim
+ failed in the first). Each change can only help the BN-LSTMs, but a test tuned with the
+ results in view is weaker evidence: the book's character claims are tallied as post hoc, the
+ long preset's not.
 
  The claims (fixed before the runs), by Chapter 4's rules: the BN-LSTM reaches the LSTM's
  training-batch bpc at its best (the highest of its repetitions') in fewer steps; its best
@@ -583,8 +573,7 @@ if characterModels.contains(.gammaOne) {
 }
 // The grid, the models at their rates and every repetition: Tables.swift.
 recordCharacterTables()
-// What the models write at their best points, each continuing the validation text's first
-// characters, drawing every character from its predicted distribution (temperature 1).
+// What the models write at their best points, for the page: Readings.swift.
 recordCharacterSamples()
 
 /*:
@@ -700,17 +689,15 @@ drawFigures()
  Fashion-MNIST and Debian's fortunes, drawn by [Figures.swift](Figures.swift) (the tables by
  [Tables.swift](Tables.swift)); regenerate them with `ch05-recurrentbn` (or `companion run 5`).
  The chapter took {{total | duration}} on the two cores of this machine, two runs at a time,
- most of it in the MNIST grid ({{phase "MNIST learning-rate grid" | %.0f}} s) and repetitions
- ({{phase "MNIST repetitions" | %.0f}} s) and the character grid
- ({{phase "character learning-rate grid" | %.0f}} s) and repetitions
- ({{phase "character repetitions" | %.0f}} s).
+ most of it training (MNIST: {{phase "MNIST learning-rate grid" | %.0f}} s for the grid,
+ {{phase "MNIST repetitions" | %.0f}} s for the repetitions; text:
+ {{phase "character learning-rate grid" | %.0f}} s and {{phase "character repetitions" | %.0f}} s).
 
  ![Figure 1: the gradient through time and the derivative of tanh](Figures/05-gradient-flow.png)
 
- *Figure 1.* **Paper:** (a) for a BN tanh-RNN at initialisation on sequential MNIST, the
- gradient norm stays nearly constant back through time for small γ and vanishes quickly for
- large γ; (b) the expected $\tanh'$ falls as its input's spread grows. **Ours:** (a) the
- authors' RNN, 784 steps of Fashion-MNIST; six of the ten γ drawn, all ten here:
+ *Figure 1.* **Paper:** the gradient norm stays nearly constant back through time for small
+ γ and vanishes quickly for large γ. **Ours:** (a) 784 steps of Fashion-MNIST; six of the ten
+ γ drawn, all ten here:
 
  {{table "gradient through time"}}
 
@@ -742,11 +729,10 @@ drawFigures()
 
  {{table "MNIST learning-rate grid"}}
 
- In a budget this short the largest rate that does not diverge wins, for every model; that
- every choice is at the grid's edge says the book preset cannot tune these models — the long
- preset, which trains to convergence, is where a rate is chosen. Table 1 at an equal budget
- (mean, and lowest–highest of the repetitions; each run's test accuracy at its best
- validation point):
+ That every choice is at the grid's edge says the book preset cannot tune these models: in
+ a budget this short the largest rate that does not diverge wins. The long preset is where a
+ rate is chosen. Table 1 at an equal budget (mean, and lowest–highest of the repetitions;
+ each run's test accuracy at its best validation point):
 
  {{table "Table 1"}}
 
@@ -783,13 +769,12 @@ drawFigures()
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.1, as training left them − re-estimated" | neg | %.1f}}
  points against the re-estimate; at frozen weights, with the start faded,
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.1, at frozen weights, start faded − re-estimated" | neg | %.1f}}:
- that much is noise, and the rest is lag. The authors' momentum, 0.01, is worse in a short
- run for a third reason, its start: after {{scalar "step of the study's best point" | %,d}}
- batches the starting values (mean 0, variance 1) still carry a share of $0.99^{n}$, and at a
- step where the batch's variance is about 0 — BN_h at the first step, where $W_h h_0$ is the
- same row for every sequence — BN divides the error in the mean by
- $\sqrt{\epsilon} \approx 0.003$. That alone (frozen weights, as many batches as training had)
- costs
+ that much is noise, and the rest is lag. The authors' 0.01 is worse in a short run for a
+ third reason, its start: after $n$ = {{scalar "step of the study's best point" | %,d}} batches
+ the starting values still carry a share of $0.99^{n}$, and where a step's batch variance is
+ about 0 (BN_h at the first step, $W_h h_0$ being one row for every sequence) BN divides the
+ error in the mean by $\sqrt{\epsilon} \approx 0.003$. That alone (frozen weights, as many
+ batches as training had) costs
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, at frozen weights, as many batches as training steps − re-estimated" | neg | %.0f}}
  points; fed long enough for the start to fade, the same momentum is
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, at frozen weights, start faded − re-estimated" | %+.1f}}
@@ -813,16 +798,15 @@ drawFigures()
  not in every repetition: the claim **{{verdict "permuted MNIST: with initial γ = 1.0"}}**. At
  the grid's largest rate, which the BN-LSTM keeps in this budget, training is noisy from one
  repetition to the next (the ranges in the table), and only γ = 1.0 stands out, as the worst
- in accuracy. Our first version ran the sweep at 3·10⁻³ and found the paper's graded picture,
- every repetition in order; at a rate this large the initial γ matters less than the rate's
- own noise.
+ in accuracy. Run at 3·10⁻³ (our first version), the sweep showed the paper's graded
+ picture, every repetition in order: at a rate this large the initial γ matters less than the
+ rate's own noise.
 
  ![Figure 3(a): the character models](Figures/05-characters.png)
 
  *Figure 3(a) and appendix B, text.* **Paper:** on Penn Treebank the BN-LSTM's validation bpc
- is below the LSTM's throughout, and its test bpc is 1.32 against 1.38; with a loss at every
- step the initial γ does not matter. **Ours** (30,000 characters, 64 units). The grid, best
- validation bpc of repetition 1 (step), bold the rate each model keeps:
+ is below the LSTM's throughout; the initial γ does not matter. **Ours** (30,000 characters,
+ 64 units). The grid, best validation bpc of repetition 1 (step), bold the rate kept:
 
  {{table "character learning-rate grid"}}
 
@@ -848,22 +832,20 @@ drawFigures()
  {{scalar "training bpc at the best validation, BN-LSTM, mean" | %.3f}} against the LSTM's
  {{scalar "training bpc at the best validation, LSTM, mean" | %.3f}}. The BN-LSTM with
  γ = 1.0 ends {{claim "text: the initial γ does not matter" | neg | %+.3f}} bpc from
- γ = 0.1's best (γ 1.0 − γ 0.1): on text the initial γ does not matter, the claim
+ γ = 0.1's best (γ 1.0 − γ 0.1): the claim that on text the initial γ does not matter
  **{{verdict "text: the initial γ does not matter"}}** (at the grid's largest rate, where it
  may have had more to gain). Re-estimated statistics and moving averages differ by at most
  {{scalar "largest |moving averages − re-estimated| validation bpc at a best point, text" | %.3f}}
- bpc at a best point for these models.
-
- What the models write at their best points (temperature 1, the same prompt):
+ bpc at a best point. What the models write at their best points, continuing the first
+ {{scalar "prompt length (characters)" | %d}} characters of the validation text at
+ temperature 1 (the distribution the bpc measures):
 
  {{table "samples"}}
 
  ![Figure 3(b): bits per character on sequences longer than in training](Figures/05-long-sequences.png)
 
- *Figure 3(b).* **Paper:** trained on 100 characters, tested on up to 1,000, the BN-LSTM
- with population statistics (repeat-last past $T_{max}$) generalises to the longer
- sequences; with batch statistics it does worse. **Ours** (each model's three repetitions at
- their best points; the same 64,000 test characters cut into sequences of each length):
+ *Figure 3(b).* Each model's three repetitions at their best points, on the same 64,000 test
+ characters cut into sequences of each length:
 
  {{table "test bpc against sequence length"}}
 
@@ -878,20 +860,18 @@ drawFigures()
  step 100's statistics costs the BN-LSTM part of that gain, in every repetition. Repeat-last
  does not break the BN-LSTM; it is not free either. Batch statistics at length 1,000 are
  {{claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc worse than population
- statistics (**{{verdict "with batch statistics the BN-LSTM is worse"}}**). Panel (b) is why
- repeat-last can work at all: the test batch's statistics past $T_{max}$ are as close to
- $T_{max}$'s population
+ statistics (**{{verdict "with batch statistics the BN-LSTM is worse"}}**). In panel (b) the
+ test batch's statistics past $T_{max}$ are as close to $T_{max}$'s population
  ({{scalar "batch statistics' distance from T_max's population, BN_h, past T_max" | %.3f}} σ
  for BN_h, {{scalar "batch statistics' distance from T_max's population, BN_c, past T_max" | %.3f}}
- for BN_c) as they are to their own step's population before it
- ({{scalar "batch statistics' distance from the population, BN_h, steps 11 to T_max" | %.3f}}
- and {{scalar "batch statistics' distance from the population, BN_c, steps 11 to T_max" | %.3f}}):
- the distribution is stationary, and what a batch of 64 sequences adds is its own noise.
+ for BN_c) as before it to their own step's
+ ({{scalar "batch statistics' distance from the population, BN_h, steps 11 to T_max" | %.3f}},
+ {{scalar "batch statistics' distance from the population, BN_c, steps 11 to T_max" | %.3f}}):
+ the distribution is stationary; a batch of 64 sequences adds its own noise.
 
  ![Appendix A: per-step population statistics](Figures/05-statistics.png)
 
- *Appendix A.* **Paper:** the per-step means and variances converge to stationary values
- after a short transient. **Ours:** the step from which a unit's statistic stays within 10%
+ *Appendix A.* The step from which a unit's statistic stays within 10%
  of its plateau (its average from step 10 on; the mean measured in the plateau's σ, the
  variance relative to the plateau's) is, for the latest of the four plotted units, step
  {{scalar "step from which the mean stays on its plateau, layer1.bn_h, latest unit" | %d}} for
@@ -910,20 +890,15 @@ drawFigures()
 
  ## The long preset: trained until they stop improving
 
- `--preset long` trains every MNIST run until its validation accuracy has not improved by 0.2
- points for 2,000 steps (measured every 250 steps, at most
- {{long scalar "MNIST step limit" | %,d}} steps — {{long scalar "epochs of the MNIST runs" | %.0f}}
- epochs; 2,000 validation images), on a grid of 3·10⁻³, 10⁻² and 3·10⁻², three repetitions
- each, and reads Table 1 at each run's best point. The character models train on
+ Its MNIST runs follow the rule stated above (at most {{long scalar "MNIST step limit" | %,d}}
+ steps, {{long scalar "epochs of the MNIST runs" | %.0f}} epochs); its character models train on
  {{long scalar "training characters" | %,d}} characters, still
  {{long scalar "character models' units" | %d}} units — the LSTM and the BN-LSTM at 0.002,
  0.004 and 0.008, measured every 100 steps, stopped after 2,000 steps without an improvement
- of 0.002 bpc (at most {{long scalar "character step limit" | %,d}} steps). Everything else
- runs as in the book. Its grids, rules and claims were fixed before its only run: none of its
- comparisons is post hoc (Figure 1's claim, the same computation as the book's, still is). The
- run was resumed from its checkpoints several times (bit for bit), so the results record only
- the last segment's time; its phases took about an hour and a half of this machine's two
- cores. Results in `Figures/long/`.
+ of 0.002 bpc (at most {{long scalar "character step limit" | %,d}} steps). Its grids, rules
+ and claims were fixed before its only run: none of its comparisons is post hoc (Figure 1's
+ claim, the same computation as the book's, still is). It took about an hour and a half of
+ this machine's two cores, resumed bit for bit from its checkpoints several times.
 
  ![Figure 2, long preset](Figures/long/05-mnist.png)
 
@@ -955,11 +930,11 @@ drawFigures()
 
  *What the runs say even so.* At 10,000 steps the curves are flat to within that noise, and
  the Table 1 ranges overlap on both tasks: a tuned LSTM trained this long is as accurate as
- the BN-LSTM at our scale (14×14 images, 64 units). The paper's gap on pMNIST (95.4% against
- 90.2%) does not appear here — whether it needs the full 784-step sequences, 100 units and
- ten times the training, or an LSTM baseline less tuned than ours, this run cannot tell. (In
- panels (b) and (d) the legend covers the curves' plateau; the code now draws it elsewhere,
- from the next long run on.) The moving-average study and the γ sweep agree with the book's:
+ the BN-LSTM at our scale. The paper's gap on pMNIST (95.4% against 90.2%) does not appear
+ here — whether it needs 784-step sequences, 100 units and ten times the training, or an LSTM
+ less tuned than ours, this run cannot tell. (In panels (b) and (d) the legend covers the
+ plateau; the code now draws it elsewhere, from the next long run on.) The moving-average
+ study and the γ sweep agree with the book's:
 
  {{long table "moving averages"}}
 
@@ -984,11 +959,10 @@ drawFigures()
  {{long claim "text: the BN-LSTM's best validation bpc" | %+.3f}} from the LSTM's
  (**{{long verdict "text: the BN-LSTM's best validation bpc"}}**), and at equal fit
  {{long claim "text: at equal training fit" | %+.3f}}
- (**{{long verdict "text: at equal training fit"}}**), the reading at which the book's 30,000
- characters showed no difference. On a text small enough to memorise, what BN buys is speed;
- on one that is not, it is what the paper says, a model that generalises better. One caveat:
- both models chose the grid's largest rate (marked *edge*), so either might do better at a
- larger one.
+ (**{{long verdict "text: at equal training fit"}}**), where the book's 30,000 characters
+ showed no difference. On a text small enough to memorise, what BN buys is speed; on one that
+ is not, a model that generalises better, as the paper says. One caveat: both models chose
+ the grid's largest rate (marked *edge*), so either might do better at a larger one.
 
  ![Figure 3(b), long preset](Figures/long/05-long-sequences.png)
 
@@ -1010,11 +984,10 @@ drawFigures()
      swift run -c release companion fetch mnist
      swift run -c release ch05-recurrentbn --mnist data/mnist --preset long
 
- We have not run it (this machine has no network), so this is a forecast, not a result: MNIST
- is much easier than Fashion-MNIST, so both models should end far above the numbers here, and
- a gap like the paper's on pMNIST (95.4% against 90.2%) is the kind the long preset's three
- repetitions can decide — if the runs converge, which on Fashion-MNIST most did not. The
- paper's own scale, 28×28 and 100 units for 200 epochs (`--preset paper`), is days of one core.
+ We have not run it (this machine has no network). MNIST is much easier than Fashion-MNIST,
+ and a gap like the paper's on pMNIST is the kind the long preset's three repetitions can
+ decide — if the runs converge, which here most did not. The paper's own scale, 28×28 and 100
+ units for 200 epochs (`--preset paper`), is days of one core.
 
  ## Try this
 
@@ -1031,34 +1004,28 @@ drawFigures()
  ## Summary
 
  Normalising an LSTM's recurrent term works when it is done the way Cooijmans et al. do it:
- separate statistics for every time step — they settle within about ten steps, appendix A's
- claim, which **{{verdict "the per-step statistics settle"}}** — and a small initial γ, which
- keeps $\tanh$ in its linear range: at initialisation the gradient crosses 784 steps for
- every γ up to {{scalar "separating γ, the last that survives" | %.1f}} and vanishes above it.
- The backward pass adds nothing new through time — Chapter 2's coupling within each step's
- batch, carried back step by step — and the cell update stays unnormalised.
+ separate statistics for every time step (they settle within about ten steps: appendix A's
+ claim **{{verdict "the per-step statistics settle"}}**) and a small initial γ, which keeps
+ $\tanh$ in its linear range: at initialisation the gradient crosses 784 steps for every γ up
+ to {{scalar "separating γ, the last that survives" | %.1f}} and vanishes above it. The
+ backward pass adds nothing new through time — Chapter 2's coupling within each step's batch,
+ carried back step by step — and the cell update stays unnormalised.
 
- What this chapter adds to the paper's picture is a fair baseline. With every model at its
- own best learning rate and three repetitions, the BN-LSTM is clearly **faster** where the
- task is long-range (pixels in order:
- {{claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}× the steps) and on text
+ What this chapter adds is a fair baseline. With every model at its own best rate and three
+ repetitions, the BN-LSTM is clearly **faster** on pixels in order
+ ({{claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}× the steps) and on text
  ({{claim "text: the BN-LSTM reaches" | %.2f}}×), but on permuted pixels a tuned LSTM nearly
- keeps up. Whether it **generalises** better is a narrower question than the paper's figures
- suggest: on 30,000 characters of text, at the same fit to the training data it does not
- ({{claim "text: at equal training fit" | %+.3f}} bpc); it fits further before it overfits.
- Trained until they stop improving (the long preset), the MNIST models cannot decide it —
- most runs were still inching up at 10,000 steps — but a tuned LSTM trained that long is as
- accurate as the BN-LSTM; on ten times the text the BN-LSTM generalises better at both
- readings, in every repetition ({{long claim "text: at equal training fit" | %+.3f}} bpc at
- equal fit), though it is no faster: on a text a model can memorise BN buys speed, on one it
- cannot, generalisation. Repeat-last statistics serve sequences ten times longer than
- training, at a small cost against the LSTM in the book preset and none in the long one; a
- batch's own statistics are worse
- ({{claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc at 1,000 characters).
- And one lesson the paper leaves in its code: evaluate with statistics re-estimated for the
- current weights. The moving averages training leaves behind lag the weights, and with the
- authors' momentum in a short run they still remember where they started — which, at a step
- where every sequence has the same state, BN divides by $\sqrt{\epsilon}$.
+ keeps up. Whether it **generalises** better depends on the data: on 30,000 characters, at
+ the same fit it does not ({{claim "text: at equal training fit" | %+.3f}} bpc), it fits
+ further before it overfits; on ten times the text it does, in every repetition
+ ({{long claim "text: at equal training fit" | %+.3f}} bpc at equal fit), though it is no
+ faster there. Trained until they stop improving, the MNIST models do not decide it, and a
+ tuned LSTM is as accurate as the BN-LSTM. Repeat-last statistics serve sequences ten times
+ longer than training, at a small cost against the LSTM in the book preset and none in the
+ long one; a batch's own statistics are worse. And one lesson the paper leaves in its code:
+ evaluate with statistics re-estimated for the current weights — moving averages lag the
+ weights, and with the authors' momentum in a short run they still remember a start that BN
+ divides by $\sqrt{\epsilon}$ where every sequence has the same state.
  */
 
 chapter.finish()
