@@ -273,3 +273,14 @@ func drawFigures() {
     chapter.save(figure)
   }
 }
+
+extension CharacterModel {
+  /// Each character model's colour in the figures.
+  var role: Role {
+    switch self {
+    case .lstm: .baseline
+    case .bnLSTM: .batchNorm
+    case .gammaOne: .color(3)
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import Companion
+import Datasets
 import Engine
 import Foundation
 
@@ -88,4 +89,26 @@ func plateauStep(_ population: TimeStepStatistics, unit: Int, variance: Bool) ->
   let scale = variance ? plateauVariance : plateauVariance.squareRoot()
   let lastOutside = values.indices.last { abs(values[$0] - plateau) > tolerance * scale }
   return (lastOutside ?? -1) + 2
+}
+
+/// The trained BN-LSTM's per-step populations (repetition 1, at its best point) re-estimated
+/// the way the authors' final numbers are: fresh averages, then the batch statistics of
+/// `batches` training batches, at the frozen weights.
+func reestimatedPopulations(batches: Int) -> [String: TimeStepStatistics] {
+  let model = characterModelAtBest(textRuns.trials[.bnLSTM]![0])
+  model.populations = model.populations.mapValues(model.freshAverage)
+  var stream = SequenceStream(
+    batchSize: charBatch, length: charLength, seed: chapter.seed(for: "statistics"))
+  for _ in 0..<batches {
+    let window = stream.next(from: trainingText)
+    _ = model.forward(
+      .tokens(window.timeMajorInputs), steps: charLength, batch: charBatch,
+      statistics: .batchAndTrack)
+  }
+  return model.populations
+}
+
+/// The normalizations appendix A looks at: the recurrent term's (BN_h) and the cell's (BN_c).
+var statisticNames: [String] {
+  reestimated.keys.sorted().filter { $0.hasSuffix("bn_h") || $0.hasSuffix("bn_c") }
 }

@@ -27,6 +27,7 @@ func recordGradientChecks() {
 
 /// Figure 1(a)'s numbers: each γ's gradient at the last and first steps, and their ratio.
 func recordGradientFlow() {
+  chapter.log.scalar("Figure 1 batches", Double(fig1Batches))
   chapter.say("\nFigure 1(a): ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖ at initialisation, T = \(fig1Steps)")
   var gradientRows: [[String]] = []
   for (gamma, norms) in zip(gammas, gradientNorms) {
@@ -52,8 +53,40 @@ func recordGradientFlow() {
     "gradient norm ‖∂ℓ/∂h_T‖, largest over γ", gradientNorms.map { $0.last! }.max() ?? .nan)
 }
 
+/// Where Figure 1's curves separate: the ratios on either side of the separating γ, and the
+/// rank correlation of γ with the ratio.
+func recordSeparation() {
+  chapter.log.scalar(
+    "rank correlation of γ with the gradient ratio", rankCorrelation(gammas, gradientRatios))
+  let survivingRatios = zip(gammas, gradientRatios).filter { $0.0 <= survivingUpTo }.map(\.1)
+  let vanishingRatios = zip(gammas, gradientRatios).filter { $0.0 > survivingUpTo }.map(\.1)
+  chapter.log.scalar("gradient ratio, smallest where it survives", survivingRatios.min() ?? .nan)
+  chapter.log.scalar("gradient ratio, largest where it survives", survivingRatios.max() ?? .nan)
+  chapter.log.scalar("gradient ratio, largest where it vanishes", vanishingRatios.max() ?? .nan)
+  chapter.log.scalar("separating γ, the last that survives", survivingUpTo)
+}
+
+/// The MNIST runs' settings as scalars, and the permutation, saved beside the results.
+func recordMNISTSettings() {
+  chapter.log.scalar("MNIST step limit", Double(mnistSteps))
+  chapter.log.scalar("repetitions", Double(repetitions))
+  _ = chapter.attempt {
+    try pixels.permutation.save(
+      toDirectory: chapter.outputDirectory.path, fileName: "05-pixel-permutation.txt")
+  }
+  chapter.log.scalar(
+    "epochs of the MNIST runs", Double(mnistSteps * pixels.batch) / Double(pixels.trainImages.count)
+  )
+}
+
 /// The MNIST grid, Table 1 and every repetition, as tables and scalars; how far the validation curves jump.
 func recordMNISTTables() {
+  for task in Task.allCases {
+    chapter.log.scalar(
+      "test accuracy at best validation, BN-LSTM − LSTM, \(task.rawValue)",
+      pixelSpread(PixelModel(task: task, batchNorm: true), \.test).mean
+        - pixelSpread(PixelModel(task: task, batchNorm: false), \.test).mean)
+  }
   // The tables: the grid, Table 1, every repetition.
   mnist.log(
     in: chapter, metric: "MNIST grid: best validation accuracy", name: \.name,
@@ -163,6 +196,10 @@ func recordMovingAverageStudy() {
 
 /// The γ sweep's table and means.
 func recordGammaSweep() {
+  chapter.log.scalar("γ sweep steps", Double(sweepSteps))
+  let sweepAccuracy = sweep.map { runs in
+    Spread(values: runs.map { $0.curve.bestValidation.accuracy })
+  }
   chapter.table(
     "γ sweep",
     header: [
@@ -192,6 +229,11 @@ func recordGammaSweep() {
 
 /// The character grid, the models at their rates, every repetition; how far the moving averages are from re-estimated statistics.
 func recordCharacterTables() {
+  chapter.log.scalar("training characters", Double(trainingText.count))
+  chapter.log.scalar("character models' units", Double(characters.hidden))
+  chapter.log.scalar("character step limit", Double(charSteps))
+  chapter.log.scalar("speed target: LSTM's training batches bpc at its best", charSpeedTarget)
+  chapter.log.scalar("equal-fit level: LSTM's training-sample bpc at its best", charFitLevel)
   // The tables: the grid, the models at their rates, every repetition, statistics at evaluation.
   textRuns.log(
     in: chapter, metric: "character grid: best validation bpc", name: \.rawValue,
@@ -291,8 +333,26 @@ func recordTanhDerivatives() {
     pow(tanhDerivatives[50].mean, Double(fig1Steps)))
 }
 
-/// Figure 3(b)'s table: test bpc at every length, each model.
+/// Figure 3(b)'s table: test bpc at every length, each model; inside the longest sequences, bpc
+/// past T_max against up to it; the test batch's statistics against the population.
 func recordLengthTable() {
+  chapter.log.scalar("bpc past T_max − up to T_max, LSTM, mean", lstmPast.mean)
+  chapter.log.scalar("bpc past T_max − up to T_max, BN-LSTM population, mean", bnPast.mean)
+  chapter.log.scalar("bpc past T_max − up to T_max, BN-LSTM batch statistics, mean", batchPast.mean)
+  if let statisticsDistance {
+    for (name, values) in [
+      ("BN_h", statisticsDistance.recurrent), ("BN_c", statisticsDistance.cell),
+    ] {
+      let within = values[min(10, charLength)..<min(charLength, values.count)]
+      let past = values.dropFirst(charLength)
+      chapter.log.scalar(
+        "batch statistics' distance from the population, \(name), steps 11 to T_max",
+        within.reduce(0, +) / Double(max(within.count, 1)))
+      chapter.log.scalar(
+        "batch statistics' distance from T_max's population, \(name), past T_max",
+        past.reduce(0, +) / Double(max(past.count, 1)))
+    }
+  }
   chapter.say(
     "\nFigure 3(b): test bpc against sequence length (trained on sequences of \(charLength))")
   chapter.table(
@@ -310,6 +370,28 @@ func recordLengthTable() {
     chapter.log.scalar(
       "test bpc at length \(row.length), BN-LSTM batch statistics", row.batch.mean)
   }
+}
+
+/// How much each normalization's per-step population moves, over the first steps and after
+/// `settledFrom`, as scalars; returns the worst after settling (mean/σ or relative variance).
+func recordStatisticsDrift() -> Double {
+  var worst = 0.0
+  for name in statisticNames {
+    let population = reestimated[name]!
+    let early = drift(population, steps: 0..<4)
+    let late = drift(population, steps: settledFrom..<population.maxSteps)
+    chapter.say(
+      String(
+        format:
+          "%@: per-step change of the mean %.3f σ and of the variance %.1f%% over steps 1-5; %.3f σ and %.1f%% after step %d",
+        name, early.mean, 100 * early.variance, late.mean, 100 * late.variance, settledFrom))
+    chapter.log.scalar("per-step mean change after settling, \(name)", late.mean)
+    chapter.log.scalar("per-step variance change after settling, \(name)", late.variance)
+    chapter.log.scalar("per-step mean change, first steps, \(name)", early.mean)
+    chapter.log.scalar("per-step variance change, first steps, \(name)", early.variance)
+    worst = max(worst, late.mean, late.variance)
+  }
+  return worst
 }
 
 /// When the four plotted units' statistics reach their plateaus, the earliest and the latest

@@ -1,0 +1,148 @@
+import Companion
+import Engine
+import Foundation
+
+// How the chapter's runs are named and announced, and how its claims read them: the measures
+// the page defines in words, computed here.
+
+typealias Task = PixelClassifiers.Task
+typealias PixelModel = PixelClassifiers.Model
+let pixelModels = PixelClassifiers.models
+var mnistConvergence: Convergence? { pixels.convergence }
+
+/// "LSTM, permuted, rate 0.001 #2": a run's name.
+func runName(_ model: String, rate: Double, repetition: Repetition) -> String {
+  "\(model), rate \(rateText(rate))" + (repetition.index > 1 ? " #\(repetition.index)" : "")
+}
+
+/// Whether to say how long the long runs will take, and how to resume them.
+var announcesLongRuns: Bool {
+  chapter.preset == .paper || chapter.preset == .long
+    || chapter.options.checkpointInterval != nil
+}
+
+func announceMNISTRuns() {
+  guard announcesLongRuns else { return }
+  pixels.announceLongRun(
+    "Chapter 5's MNIST runs (up to; most stop earlier)",
+    steps: pixelModels.count * (mnistRates.count + repetitions - 1) * mnistSteps)
+}
+
+func announceCharacterRuns() {
+  guard announcesLongRuns else { return }
+  characters.announceLongRun(
+    "Chapter 5's character models (up to; most stop earlier)",
+    steps: characterModels.count * (charRates.count + repetitions - 1) * charSteps,
+    normalization: characterNormalization(.bnLSTM), text: trainingText, in: chapter)
+}
+
+// MARK: MNIST
+
+/// The lowest best validation accuracy of the LSTM's repetitions on `task`: a level every
+/// repetition of the LSTM reaches, the speed claims' target.
+func mnistTarget(_ task: Task) -> Double {
+  mnist.repeated(PixelModel(task: task, batchNorm: false)).spread {
+    $0.curve.bestValidation.accuracy
+  }.low
+}
+
+/// Each run read at its best validation point, its speed measured to its task's target.
+func readPixelRuns() -> [PixelModel: [PixelClassifiers.Reading]] {
+  Dictionary(
+    uniqueKeysWithValues: pixelModels.map { model in
+      (model, mnist.trials[model]!.map { pixels.reading($0, target: mnistTarget(model.task)) })
+    })
+}
+
+func pixelSpread(_ model: PixelModel, _ measure: (PixelClassifiers.Reading) -> Double) -> Spread {
+  Spread(values: pixelReadings[model]!.map(measure))
+}
+
+/// Whether a claim over these models can be decided: always at an equal budget (book), only
+/// over converged runs where the runs train to convergence (long).
+func mnistDecided(_ models: [PixelModel]) -> Bool {
+  mnistConvergence == nil || models.allSatisfy { pixelReadings[$0]!.allSatisfy(\.converged) }
+}
+
+var budgetText: String {
+  mnistConvergence == nil
+    ? "at an equal budget of \(grouped(mnistSteps)) steps" : "early-stopped at convergence"
+}
+
+// MARK: Text
+
+/// The LSTM's curves, repetition by repetition.
+var lstmTextCurves: [LanguageModelCurve] { textRuns.trials[.lstm]!.map(\.record.curve) }
+/// The LSTM's training-batch bpc at its best validation point, the highest over its
+/// repetitions: the speed target.
+var charSpeedTarget: Double {
+  Spread(values: lstmTextCurves.map { $0.trainingBatches[$0.bestIndex] }).high
+}
+/// The LSTM's training-sample bpc at its best validation point, the highest over its
+/// repetitions: the level of equal fit.
+var charFitLevel: Double { Spread(values: lstmTextCurves.map { $0.training[$0.bestIndex] }).high }
+
+/// Every character run read at its best point, against the speed target and the level of fit.
+func readCharacterRuns() -> [CharacterModel: [LanguageModelReading]] {
+  let (speedTarget, fitLevel) = (charSpeedTarget, charFitLevel)
+  return Dictionary(
+    uniqueKeysWithValues: characterModels.map { model in
+      (
+        model,
+        textRuns.trials[model]!.map {
+          LanguageModelReading(
+            $0.record.curve, speedTarget: speedTarget, fitLevel: fitLevel,
+            convergence: charConvergence)
+        }
+      )
+    })
+}
+
+func charSpread(_ model: CharacterModel, _ measure: (LanguageModelReading) -> Double) -> Spread {
+  Spread(values: charReadings[model]!.map(measure))
+}
+
+/// Why a claim over these models is not decided ("" when it is).
+func charUndecided(_ models: [CharacterModel], _ spreads: [Spread]) -> String {
+  if !models.allSatisfy({ charReadings[$0]!.allSatisfy(\.converged) }) {
+    return " (not decided: a run did not converge)"
+  }
+  if !spreads.allSatisfy(\.isComplete) { return " (not decided: a run never got there)" }
+  return ""
+}
+
+/// The claim that `model`'s `measure` is below `reference`'s in every repetition (or, with
+/// `below: false`, that it is not).
+func characterClaim(
+  _ text: String, paper: String, _ model: CharacterModel, against reference: CharacterModel,
+  _ measure: (LanguageModelReading) -> Double, ratio: Bool = false, below: Bool = true,
+  threshold: String
+) {
+  let (a, b) = (charSpread(model, measure), charSpread(reference, measure))
+  let note = charUndecided([model, reference], [a, b])
+  chapter.claim(
+    text, paper: paper, measured: ratio ? a.mean / b.mean : a.mean - b.mean,
+    format: ratio ? "%.3f" : "%+.3f", unit: (ratio ? "×" : " bpc") + note,
+    threshold: threshold, holds: a.isEntirelyBelow(b) == below, kind: tunedKind,
+    decided: note.isEmpty)
+}
+
+/// A trained character model at its best point, population statistics re-estimated.
+func characterModelAtBest(_ trial: Trial<CharacterModel, LanguageModelRecord>)
+  -> SequenceModel<Float>
+{
+  characters.modelAtBest(
+    trial.record.curve, characterNormalization(trial.model), repetition: trial.repetition,
+    text: trainingText, batches: charReestimation)
+}
+
+/// What each model writes at its best point (repetition 1), as a table.
+func recordCharacterSamples() {
+  characters.recordSamples(
+    of: characterModels.map { model in
+      let trial = textRuns.trials[model]![0]
+      return (
+        model.rawValue, trial.record.curve.bestValidation.bpc, { characterModelAtBest(trial) }
+      )
+    }, in: chapter)
+}
