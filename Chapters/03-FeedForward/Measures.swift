@@ -27,6 +27,20 @@ func movingAverage(_ values: [Double], window: Int) -> [Double] {
   values.indices.map { i in mean(values[max(i - window + 1, 0)...i]) }
 }
 
+/// Each sweep rate's score (the mean of its last evaluations) and its last single evaluation;
+/// a run that diverged scores NaN.
+func sweepScores(_ rates: [Double], _ runs: [FeedForwardRunResult]) -> [(
+  rate: Double, accuracy: Double, last: Double
+)] {
+  zip(rates, runs).map { rate, run in
+    let diverged = run.divergedAt != nil
+    return (
+      rate: rate, accuracy: diverged ? .nan : run.finalAccuracy,
+      last: diverged ? .nan : run.lastAccuracy
+    )
+  }
+}
+
 /// The mean of the last `smoothingWindow` values of a curve.
 @MainActor func finalValue(_ values: [Double]) -> Double { mean(values.suffix(smoothingWindow)) }
 

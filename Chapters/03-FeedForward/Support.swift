@@ -58,6 +58,14 @@ func runName(_ variant: Variant, replicate: Int) -> String {
   replicate == 1 ? variant.name : "\(variant.name) #\(replicate)"
 }
 
+/// The runs of each variant, keyed by the variant's name, repetition 1 first.
+func runsByVariant(
+  _ specs: [FeedForwardRunSpec], _ trained: [TrainedFeedForward]
+) -> [String: [FeedForwardRunResult]] {
+  Dictionary(grouping: zip(specs, trained), by: { $0.0.name.components(separatedBy: " #")[0] })
+    .mapValues { $0.map(\.1.result) }
+}
+
 /// Trains `specs` — the baseline's runs, then as many of BN's — as one group, and returns
 /// the runs and each half's final accuracies.
 @MainActor func trainPairs(_ label: String, _ specs: [FeedForwardRunSpec]) -> (

@@ -278,15 +278,7 @@ let sweepRuns = chapter.phase("learning-rate sweep") {
         evaluationLabels: sweepValidation.labels, evaluationName: "held-out")
     })
 }
-/// Each rate's score (the mean of its last evaluations) and its last single evaluation; a run
-/// that diverged scores NaN.
-let sweep = zip(sweepRates, sweepRuns).map { rate, trained in
-  let diverged = trained.result.divergedAt != nil
-  return (
-    rate: rate, accuracy: diverged ? .nan : trained.result.finalAccuracy,
-    last: diverged ? .nan : trained.result.lastAccuracy
-  )
-}
+let sweep = sweepScores(sweepRates, sweepRuns.map(\.result))
 /// Points within which two sweep scores count as the same (the noise of the score).
 let sweepTolerance = 0.3
 let bestSweepScore = sweep.map(\.accuracy).filter(\.isFinite).max() ?? .nan
@@ -335,9 +327,7 @@ let mainRuns = chapter.phase("Figure 1 and learning-rate runs") {
   experiment.train("Figure 1 and learning-rate runs", mainSpecs)
 }
 /// Every variant's runs, repetition 1 first.
-let runs: [String: [FeedForwardRunResult]] = Dictionary(
-  grouping: zip(mainSpecs, mainRuns), by: { pair in pair.0.name.components(separatedBy: " #")[0] }
-).mapValues { $0.map(\.1.result) }
+let runs = runsByVariant(mainSpecs, mainRuns)
 let baselineRuns = runs["baseline"]!
 let bnRuns = runs["BN"]!
 /// The BN network of repetition 1, kept for the inference table and BN folding.
