@@ -48,3 +48,29 @@ import Plot
   }
   return logits
 }
+
+/// Folds the kept BN network and compares it with the BN network on the test set: the largest
+/// logit difference and the difference in test accuracy (points), also printed and recorded.
+@MainActor func checkFolding() -> (maxDifference: Double, accuracyDifference: Double) {
+  let check: (maxDifference: Double, accuracyDifference: Double) = chapter.phase("BN folding") {
+    let network = batchNormed.network!
+    let reference = network.forward(testX, statistics: .population)
+    let folded = foldedLogits(network, testX)
+    let predictions = { (logits: Matrix<Float>) in
+      (0..<logits.rows).map { i in (0..<logits.cols).max { logits[i, $0] < logits[i, $1] }! }
+    }
+    let correct = { (logits: Matrix<Float>) in
+      zip(predictions(logits), testSet.labels).filter { $0 == $1 }.count
+    }
+    let accuracyDifference =
+      100 * Double(correct(folded) - correct(reference)) / Double(testSet.count)
+    return (Double((folded - reference).maxAbs), accuracyDifference)
+  }
+  chapter.say(
+    String(
+      format:
+        "BN folded into the weights: max |Δlogit| %.2e over the test set, accuracy difference %+.2f points",
+      check.maxDifference, check.accuracyDifference))
+  chapter.log.scalar("BN folding, test accuracy difference (points)", check.accuracyDifference)
+  return check
+}
