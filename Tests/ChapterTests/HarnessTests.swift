@@ -134,9 +134,14 @@ struct HarnessTests {
       try FileManager.default.createDirectory(
         at: temporary.appendingPathComponent(folder), withIntermediateDirectories: true)
     }
-    try FileManager.default.copyItem(
-      at: chapter.source(in: root),
-      to: temporary.appendingPathComponent("Chapters/\(chapter.directory)/main.swift"))
+    // main.swift and its siblings, which the page links (a dead link fails the render).
+    let folder = root.appendingPathComponent("Chapters/\(chapter.directory)")
+    for file in try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    where file.hasSuffix(".swift") {
+      try FileManager.default.copyItem(
+        at: folder.appendingPathComponent(file),
+        to: temporary.appendingPathComponent("Chapters/\(chapter.directory)/\(file)"))
+    }
     for other in Self.writtenChapters {
       for folder in ["Figures", "Figures/long"] {
         let results = OutputDirectory.resultsFile(
