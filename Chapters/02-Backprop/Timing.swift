@@ -92,29 +92,38 @@ func recordTimings(_ timings: BackwardTimings, sizes timingSizes: [Int], speedUp
     chapter.say(
       "\(String(format: "%6d", size))  \(formatted(stagedTimes[k] * 1e6, "%12.1f"))  \(formatted(fusedTimes[k] * 1e6, "%12.1f"))  \(formatted(speedUps[k], "%8.2f"))x"
     )
-    chapter.log.record("staged backward seconds", run: "staged", step: size, value: stagedTimes[k])
-    chapter.log.record("fused backward seconds", run: "fused", step: size, value: fusedTimes[k])
+    chapter.log.record(
+      "staged backward seconds", run: "staged", step: size, value: stagedTimes[k], wallClock: true)
+    chapter.log.record(
+      "fused backward seconds", run: "fused", step: size, value: fusedTimes[k], wallClock: true)
   }
   let medianSpeedUp = speedUps.sorted()[speedUps.count / 2]
-  chapter.log.scalar("median speed-up fused over staged", medianSpeedUp)
+  chapter.log.scalar("median speed-up fused over staged", medianSpeedUp, wallClock: true)
   let fromLarge = timingSizes.indices.filter { timingSizes[$0] >= 256 }
   let upToSmall = timingSizes.indices.filter { timingSizes[$0] <= 64 }
   let largeSpeedUps = fromLarge.map { speedUps[$0] }.sorted()
   let smallSpeedUps = upToSmall.map { speedUps[$0] }
   chapter.log.scalar(
-    "median speed-up fused over staged, m ≥ 256", largeSpeedUps[largeSpeedUps.count / 2])
-  chapter.log.scalar("smallest speed-up fused over staged, m ≥ 256", largeSpeedUps.first!)
-  chapter.log.scalar("largest speed-up fused over staged, m ≥ 256", largeSpeedUps.last!)
-  chapter.log.scalar("smallest speed-up fused over staged, m ≤ 64", smallSpeedUps.min()!)
-  chapter.log.scalar("largest speed-up fused over staged, m ≤ 64", smallSpeedUps.max()!)
+    "median speed-up fused over staged, m ≥ 256", largeSpeedUps[largeSpeedUps.count / 2],
+    wallClock: true)
+  chapter.log.scalar(
+    "smallest speed-up fused over staged, m ≥ 256", largeSpeedUps.first!, wallClock: true)
+  chapter.log.scalar(
+    "largest speed-up fused over staged, m ≥ 256", largeSpeedUps.last!, wallClock: true)
+  chapter.log.scalar(
+    "smallest speed-up fused over staged, m ≤ 64", smallSpeedUps.min()!, wallClock: true)
+  chapter.log.scalar(
+    "largest speed-up fused over staged, m ≤ 64", smallSpeedUps.max()!, wallClock: true)
   let fastestLarge = fromLarge.max { speedUps[$0] < speedUps[$1] }!
   chapter.log.scalar(
-    "batch size of the largest speed-up, m ≥ 256", Double(timingSizes[fastestLarge]))
+    "batch size of the largest speed-up, m ≥ 256", Double(timingSizes[fastestLarge]),
+    wallClock: true)
   if fromLarge.count >= 2 {
     for (name, times) in [("staged", stagedTimes), ("fused", fusedTimes)] {
       chapter.log.scalar(
         "log-log slope of \(name) backward seconds against m, m ≥ 256",
-        logLogSlope(x: fromLarge.map { Double(timingSizes[$0]) }, y: fromLarge.map { times[$0] }))
+        logLogSlope(x: fromLarge.map { Double(timingSizes[$0]) }, y: fromLarge.map { times[$0] }),
+        wallClock: true)
     }
   }
 }

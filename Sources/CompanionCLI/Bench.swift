@@ -37,6 +37,11 @@ struct BenchCommand: ParsableCommand {
   var json: String?
   @Flag(help: "Also time the parts of an MLP step: forward + loss, backward, optimizer update.")
   var breakdown = false
+  @Flag(
+    help:
+      "Time the products on this CPU's widest OpenBLAS kernels (the chapters' --native) instead of the book's pinned ones."
+  )
+  var native = false
   @Option(
     help: ArgumentHelp(
       "Only the rows whose names contain one of these (comma-separated), e.g. BN-MLP.",
@@ -56,6 +61,7 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    let kernels = KernelChoice.apply(native ? .native : .reproducible)
     BLAS.setThreads(threads)
     #if DEBUG
       print("warning: this is a debug build; timings are meaningless (use swift build -c release)")
@@ -107,6 +113,7 @@ struct BenchCommand: ParsableCommand {
 
     print(
       "companion bench: \(threads) OpenBLAS thread(s), fastest of \(repeats) repeats, seed \(seed)")
+    print(kernels.summary)
     print(BenchRow.table(rows))
     for note in notes { print("  " + note) }
     if allocation_counter_available() == 0 {
@@ -114,7 +121,7 @@ struct BenchCommand: ParsableCommand {
     }
     if let json {
       let report = BenchReport(
-        threads: threads, repeats: repeats, seed: seed, rows: rows,
+        threads: threads, repeats: repeats, seed: seed, kernels: kernels, rows: rows,
         machineLoad: BenchReport.loadAverage())
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -206,6 +213,7 @@ struct BenchReport: Codable {
   var threads: Int
   var repeats: Int
   var seed: UInt64
+  var kernels: KernelChoice
   var rows: [BenchRow]
   /// The 1, 5 and 15 minute load averages when the bench ended: timings on a busy machine
   /// are not comparable.

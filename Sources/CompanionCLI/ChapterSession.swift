@@ -23,6 +23,7 @@ struct ChapterSession {
     // the signal from us, writes its partial results, and only then do we stop. Killed
     // outright, we cannot pass anything on: the chapter watches for that (`RunnerWatch`).
     Interruption.installHandlers(exitOnSecondSignal: false)
+    print(KernelChoice.inEffect(options.kernelMode).summary)
     let calibration = announceEstimate(chapters)
     var summary = RunSummary()
     for chapter in chapters {
@@ -31,6 +32,7 @@ struct ChapterSession {
       if Interruption.requested { break }
     }
     print("\n" + summary.text, terminator: "")
+    compareWithTheBook(summary)
     recordTiming(summary, calibration: calibration)
     fflush(nil)
     if Interruption.requested { throw ExitCode(Interruption.exitStatus) }
@@ -75,6 +77,39 @@ struct ChapterSession {
     print("  here, \(calibration.description)")
     fflush(nil)
     return calibration
+  }
+
+  /// After a run of the book's own configuration (book or long preset, default seed, nothing
+  /// overridden, the book's kernels): whether each chapter reproduced its committed results.
+  private func compareWithTheBook(_ summary: RunSummary) {
+    let finished = summary.rows.filter { $0.results?.status == .complete }
+    guard !finished.isEmpty,
+      options.seed == ChapterOptions.defaultSeed && !options.isCustomised && !options.native
+    else { return }
+    var lines: [String] = []
+    for row in finished {
+      guard let results = row.results,
+        let path = CommittedResults.path(of: row.chapter, preset: options.preset)
+      else { return }
+      let label = "  \(row.chapter.prefix) \(row.chapter.title): "
+      do {
+        let committed = try CommittedResults.read(path, root: root)
+        let comparison = ResultsComparison(committed: committed, new: results)
+        let detail = comparison.summary
+        lines.append(label + detail[0])
+        lines += detail.dropFirst().map { "      " + $0 }
+      } catch {
+        lines.append(label + "cannot compare: \(Chapter.oneLine(error))")
+      }
+    }
+    let kernels = KernelChoice.inEffect(options.kernelMode)
+    print("\nAgainst the book's committed results (git HEAD), computed here with \(kernels.kernels):")
+    for line in lines { print(line) }
+    if !kernels.isTheBooks {
+      print(
+        "  (the book's results were computed with OpenBLAS's \(MatrixProductKernels.reproducibleFamily) kernels; these were not, so values may move)"
+      )
+    }
   }
 
   /// After a run of every chapter that all finished: its timing, for the next estimate.

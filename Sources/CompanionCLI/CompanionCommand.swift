@@ -16,7 +16,7 @@ struct CompanionCommand: ParsableCommand {
       """,
     subcommands: [
       AllCommand.self, ListCommand.self, RunCommand.self, RenderCommand.self,
-      FetchCommand.self, BenchCommand.self,
+      FetchCommand.self, BenchCommand.self, KernelsCommand.self,
     ],
     defaultSubcommand: AllCommand.self)
 }
@@ -29,6 +29,7 @@ struct AllCommand: ParsableCommand {
   @OptionGroup var options: ChapterOptions
 
   func run() throws {
+    KernelChoice.apply(options.kernelMode)
     try ChapterSession(options: options).run(Catalog.chapters)
   }
 }
@@ -53,6 +54,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
+    KernelChoice.apply(options.kernelMode)
     try ChapterSession(options: options).run(numbers.compactMap(Catalog.chapter(number:)))
   }
 }

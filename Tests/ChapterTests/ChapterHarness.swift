@@ -47,7 +47,10 @@ enum ChapterHarness {
 
   /// Runs chapter `name` with `--preset smoke --out <fresh temporary directory> --quiet`
   /// followed by `arguments` (later options win), and reads back its results.
-  static func run(_ name: String, arguments: [String] = []) throws -> Run {
+  /// `environment` replaces the test's own environment for the chapter (nil: inherit it).
+  static func run(
+    _ name: String, arguments: [String] = [], environment: [String: String]? = nil
+  ) throws -> Run {
     let executable = try executable(name)
     guard let chapter = Catalog.chapters.first(where: { $0.executable == name }) else {
       throw ChapterRunError.unknown(name: name)
@@ -70,6 +73,7 @@ enum ChapterHarness {
     process.executableURL = executable
     process.arguments = ["--preset", "smoke", "--out", out.path, "--quiet"] + arguments
     process.currentDirectoryURL = packageRoot
+    if let environment { process.environment = environment }
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = stdoutHandle
     process.standardError = stderrHandle

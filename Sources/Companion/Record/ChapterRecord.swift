@@ -20,8 +20,17 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
   /// The wall time of the phases *this process* ran (a phase that forks runs counts their
   /// time once, in the chapter's own process; children send back no phases).
   public var phases: [Results.Phase] = []
+  /// The scalars, series metrics and claims (by text) that measure wall-clock time: they
+  /// differ from run to run, so a comparison with the book's results counts them apart.
+  /// (Optional so that checkpoints written before it still read.)
+  public var wallClock: Set<String>?
 
   public init() {}
+
+  /// Marks `name` as a wall-clock measurement.
+  mutating func markWallClock(_ name: String) {
+    wallClock = (wallClock ?? []).union([name])
+  }
 
   /// Appends a point to the series `metric` of `run` (created on first use).
   mutating func append(_ metric: String, run: String, point: MetricPoint) {
@@ -99,7 +108,7 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
       claims: claims.filter { !mark.claims.contains($0) },
       divergences: Array(divergences.dropFirst(mark.divergences)),
       figures: figures.filter { !mark.figures.contains($0) },
-      data: Array(data.dropFirst(mark.data)))
+      data: Array(data.dropFirst(mark.data)), wallClock: (wallClock ?? []).sorted())
   }
 
   /// Takes in what another process added, as if this process had done it.
@@ -113,5 +122,6 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
     for divergence in changes.divergences { add(divergence) }
     for figure in changes.figures { put(figure) }
     data += changes.data
+    for name in changes.wallClock { markWallClock(name) }
   }
 }

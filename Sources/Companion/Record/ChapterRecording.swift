@@ -29,15 +29,20 @@ extension Chapter {
 
   /// Declares a paper claim and whether it held in this run; printed now and in the table
   /// at the end. A claim that fails is reported, not treated as an error. `decided: false`
-  /// marks a claim the measurement could not decide (its unit should say why).
+  /// marks a claim the measurement could not decide (its unit should say why); `wallClock` a
+  /// claim about a time measured on this machine (its value differs run to run).
   public func claim<V: BinaryFloatingPoint>(
     _ text: String, paper: String, measured: V, format: String = "%.4g", unit: String = "",
-    threshold: String, holds: Bool, kind: Claim.Kind = .paper, decided: Bool = true
+    threshold: String, holds: Bool, kind: Claim.Kind = .paper, decided: Bool = true,
+    wallClock: Bool = false
   ) {
     let claim = Claim(
       text: text, paper: paper, measured: Double(measured), format: format, unit: unit,
       threshold: threshold, holds: holds, kind: kind, decided: decided)
-    record.access { $0.put(claim) }
+    record.access {
+      $0.put(claim)
+      if wallClock { $0.markWallClock(text) }
+    }
     let verdict =
       !decided
       ? "is NOT decided"

@@ -11,4 +11,5 @@ struct RecordChanges: Codable, Sendable {
   var divergences: [Divergence] = []
   var figures: [Results.FigureRecord] = []
   var data: [Results.DataRecord] = []
+  var wallClock: [String] = []
 }

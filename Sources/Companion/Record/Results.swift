@@ -24,10 +24,14 @@ public struct Results: Codable, Sendable, Equatable {
     public var epochs: Int?
     public var data: [DataRecord]
     public var commandLine: [String]
+    /// Which kernels computed the matrix products, and why (absent in results written before
+    /// runs recorded it).
+    public var kernels: KernelChoice?
 
     public init(
       chapter: Int, name: String, title: String, preset: Preset, seed: UInt64, threads: Int,
-      steps: Int? = nil, epochs: Int? = nil, data: [DataRecord] = [], commandLine: [String] = []
+      steps: Int? = nil, epochs: Int? = nil, data: [DataRecord] = [], commandLine: [String] = [],
+      kernels: KernelChoice? = nil
     ) {
       self.chapter = chapter
       self.name = name
@@ -39,6 +43,7 @@ public struct Results: Codable, Sendable, Equatable {
       self.epochs = epochs
       self.data = data
       self.commandLine = commandLine
+      self.kernels = kernels
     }
   }
 
@@ -151,6 +156,8 @@ public struct Results: Codable, Sendable, Equatable {
   public var figures: [FigureRecord]
   public var claims: [Claim]
   public var divergences: [Divergence]
+  /// The scalars, series metrics and claims that measure wall-clock time (absent if none).
+  public var wallClock: [String]?
   public var status: Status
   /// When the run ended, ISO 8601 in UTC, e.g. "2025-03-01T12:00:00Z".
   public var date: String
@@ -158,7 +165,8 @@ public struct Results: Codable, Sendable, Equatable {
   public init(
     config: Config, timings: Timings, metrics: Metrics = Metrics(), tables: [Table] = [],
     figures: [FigureRecord] = [],
-    claims: [Claim] = [], divergences: [Divergence] = [], status: Status = .complete, date: String
+    claims: [Claim] = [], divergences: [Divergence] = [], wallClock: [String]? = nil,
+    status: Status = .complete, date: String
   ) {
     self.config = config
     self.timings = timings
@@ -167,12 +175,13 @@ public struct Results: Codable, Sendable, Equatable {
     self.figures = figures
     self.claims = claims
     self.divergences = divergences
+    self.wallClock = wallClock
     self.status = status
     self.date = date
   }
 
   enum CodingKeys: String, CodingKey {
-    case config, timings, metrics, tables, figures, claims, divergences, status, date
+    case config, timings, metrics, tables, figures, claims, divergences, wallClock, status, date
   }
 
   /// Results written before chapters recorded tables read as having none.
@@ -185,6 +194,7 @@ public struct Results: Codable, Sendable, Equatable {
     figures = try c.decode([FigureRecord].self, forKey: .figures)
     claims = try c.decode([Claim].self, forKey: .claims)
     divergences = try c.decode([Divergence].self, forKey: .divergences)
+    wallClock = try c.decodeIfPresent([String].self, forKey: .wallClock)
     status = try c.decode(Status.self, forKey: .status)
     date = try c.decode(String.self, forKey: .date)
   }

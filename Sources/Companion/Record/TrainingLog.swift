@@ -13,18 +13,30 @@ public struct TrainingLog: Sendable {
   init(_ recorder: Recorder) { self.recorder = recorder }
 
   /// Appends `value` at `step` to the series `metric` of `run` (created on first use).
-  public func record(_ metric: String, run: String, step: Int, value: Double) {
-    recorder.access { $0.append(metric, run: run, point: MetricPoint(step: step, value: value)) }
+  /// `wallClock`: the metric is a time measured on this machine (it differs run to run).
+  public func record(
+    _ metric: String, run: String, step: Int, value: Double, wallClock: Bool = false
+  ) {
+    recorder.access {
+      $0.append(metric, run: run, point: MetricPoint(step: step, value: value))
+      if wallClock { $0.markWallClock(metric) }
+    }
   }
 
   /// Float convenience for `record(_:run:step:value:)`.
-  public func record(_ metric: String, run: String, step: Int, value: Float) {
-    record(metric, run: run, step: step, value: Double(value))
+  public func record(
+    _ metric: String, run: String, step: Int, value: Float, wallClock: Bool = false
+  ) {
+    record(metric, run: run, step: step, value: Double(value), wallClock: wallClock)
   }
 
   /// Sets a single named number (e.g. "final test accuracy (BN)"); the last write wins.
-  public func scalar(_ name: String, _ value: Double) {
-    recorder.access { $0.scalars[name] = value }
+  /// `wallClock`: the number is (or derives from) a time measured on this machine.
+  public func scalar(_ name: String, _ value: Double, wallClock: Bool = false) {
+    recorder.access {
+      $0.scalars[name] = value
+      if wallClock { $0.markWallClock(name) }
+    }
   }
 
   /// The series `metric` of `run`, empty if nothing was recorded.

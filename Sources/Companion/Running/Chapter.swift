@@ -36,6 +36,8 @@ public final class Chapter: @unchecked Sendable {
   public let info: ChapterInfo
   /// The parsed command-line options.
   public let options: ChapterOptions
+  /// The matrix-product kernels this run computes with, and why (`KernelChoice`).
+  public let kernels: KernelChoice
   /// The package root (directory with Package.swift and Chapters/), or the current directory.
   public let root: URL
   /// Where results and figures go.
@@ -88,6 +90,8 @@ public final class Chapter: @unchecked Sendable {
   public convenience init(number: Int, arguments: [String]) {
     let options = ChapterOptions.parseOrExit(
       arguments, executable: Catalog.chapter(number: number)?.executable)
+    // Before any matrix product: this may start the chapter again with OpenBLAS's kernels set.
+    KernelChoice.apply(options.kernelMode)
     self.init(
       number: number, options: options,
       progressSink: options.quiet ? nil : .standardError,
@@ -119,6 +123,7 @@ public final class Chapter: @unchecked Sendable {
         number: number, directory: "\(number)", title: "Chapter \(number)", paper: "")
     self.info = info
     self.options = options
+    self.kernels = KernelChoice.inEffect(options.kernelMode)
     self.root = root
     self.outputDirectory = OutputDirectory.resolve(options: options, chapter: info, root: root)
     self.narrator = Narrator(printer: printer, progressSink: progressSink)
@@ -129,8 +134,9 @@ public final class Chapter: @unchecked Sendable {
     let threads = options.threads == 1 ? "1 BLAS thread" : "\(options.threads) BLAS threads"
     narrator.say(info.heading + (info.paper.isEmpty ? "" : " (\(info.paper))"))
     narrator.say(
-      "preset \(options.preset.rawValue), seed \(options.seed), \(threads), output in \(displayPath(outputDirectory))/\n"
+      "preset \(options.preset.rawValue), seed \(options.seed), \(threads), output in \(displayPath(outputDirectory))/"
     )
+    narrator.say(kernels.summary + "\n")
     // A chapter without a long tier would run its book preset under another name.
     if options.preset == .long && !info.hasLongTier {
       fail(
@@ -285,12 +291,14 @@ public final class Chapter: @unchecked Sendable {
       config: Results.Config(
         chapter: info.number, name: info.directory, title: info.title, preset: options.preset,
         seed: options.seed, threads: options.threads, steps: options.steps,
-        epochs: options.epochs, data: record.data, commandLine: Self.portableCommandLine()),
+        epochs: options.epochs, data: record.data, commandLine: Self.portableCommandLine(),
+        kernels: kernels),
       timings: Results.Timings(
         totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: record.phases),
       metrics: Results.Metrics(scalars: record.scalars, series: record.series),
       tables: record.tables, figures: record.figures, claims: record.claims,
-      divergences: record.divergences, status: status, date: Results.timestamp())
+      divergences: record.divergences, wallClock: record.wallClock.map { $0.sorted() },
+      status: status, date: Results.timestamp())
   }
 
   /// `<out>/<NN>-results.json`.

@@ -83,6 +83,14 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   /// `-custom` directory, never over a committed one).
   public var isCustomised: Bool { steps != nil || epochs != nil || !givenKnobs.isEmpty }
 
+  @Flag(
+    help:
+      "Matrix products on this CPU's widest kernels (AVX-512 where it has them) instead of the book's pinned AVX2 ones: faster, deterministic on this machine, but not the book's bits, so output goes to runs/…-native/.")
+  public var native: Bool = false
+
+  /// The kernels this run asks for.
+  public var kernelMode: KernelChoice.Mode { native ? .native : .reproducible }
+
   @Flag(help: "No progress bars.")
   public var quiet: Bool = false
 
@@ -142,6 +150,7 @@ public struct ChapterOptions: ParsableArguments, Sendable {
     if let rates { result += ["--rates", rates.description] }
     if let trainingCharacters { result += ["--training-characters", String(trainingCharacters)] }
     if let gamma { result += ["--gamma", String(gamma)] }
+    if native { result.append("--native") }
     if quiet { result.append("--quiet") }
     if let checkpointEvery { result += ["--checkpoint-every", String(checkpointEvery)] }
     if fresh { result.append("--fresh") }

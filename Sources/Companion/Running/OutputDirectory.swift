@@ -5,25 +5,27 @@ import Foundation
 /// The book's own runs (book preset, default seed, no step or epoch override) produce the
 /// committed figures, so they write into `Figures/`. Anything else would overwrite those with
 /// other numbers, so it gets its own `runs/NN-preset-seedS/` (with `-custom` when steps or
-/// epochs were overridden): `companion --steps 10` must never replace the book's figures.
+/// epochs were overridden, `-native` on the CPU's own kernels): `companion --steps 10` must
+/// never replace the book's figures.
 public enum OutputDirectory {
   public static func resolve(
     explicit: String?, preset: Preset, seed: UInt64, customised: Bool = false,
-    chapter: ChapterInfo, root: URL
+    native: Bool = false, chapter: ChapterInfo, root: URL
   ) -> URL {
     if let explicit {
       if explicit.hasPrefix("/") { return URL(fileURLWithPath: explicit).standardizedFileURL }
       let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
       return base.appendingPathComponent(explicit).standardizedFileURL
     }
-    if preset == .book && seed == ChapterOptions.defaultSeed && !customised {
+    if preset == .book && seed == ChapterOptions.defaultSeed && !customised && !native {
       return root.appendingPathComponent("Figures").standardizedFileURL
     }
     // The long tier's own runs are committed too, beside the book's.
-    if preset == .long && seed == ChapterOptions.defaultSeed && !customised {
+    if preset == .long && seed == ChapterOptions.defaultSeed && !customised && !native {
       return root.appendingPathComponent("Figures/long").standardizedFileURL
     }
-    let suffix = customised ? "-custom" : ""
+    // Runs on the CPU's own kernels are not the book's: never over its committed results.
+    let suffix = (customised ? "-custom" : "") + (native ? "-native" : "")
     return root.appendingPathComponent("runs")
       .appendingPathComponent("\(chapter.prefix)-\(preset.rawValue)-seed\(seed)\(suffix)")
       .standardizedFileURL
@@ -50,7 +52,7 @@ public enum OutputDirectory {
   public static func resolve(options: ChapterOptions, chapter: ChapterInfo, root: URL) -> URL {
     resolve(
       explicit: options.out, preset: options.preset, seed: options.seed,
-      customised: options.isCustomised, chapter: chapter, root: root)
+      customised: options.isCustomised, native: options.native, chapter: chapter, root: root)
   }
 
   /// `<out>/<NN>-results.json`.
