@@ -3,7 +3,9 @@
 #   make         install missing system packages, build in release, run every chapter in
 #                order (book preset), regenerate Figures/ and render the chapter pages
 #   make test    install missing system packages, run the test suite (Swift Testing)
-#   make bench   time the engine's MNIST training step against its GEMM bound
+#   make bench   time the engine's training steps against their GEMM bounds, on the book's
+#                pinned kernels and on this CPU's widest
+#   make NATIVE=1  the same as make, on this CPU's widest kernels, into runs/ (not Figures/)
 #   make smoke   every chapter at the smoke preset, into runs/ (seconds; Figures/ untouched)
 
 SWIFT ?= swift
@@ -49,14 +51,19 @@ engine-changes:
 build: deps engine-changes
 	$(SWIFT) build -c release $(MANIFEST)
 
+# `make NATIVE=1`: the chapters on this CPU's widest OpenBLAS kernels (AVX-512 where it has
+# them) instead of the book's pinned Haswell ones: faster, not the book's bits, written to
+# runs/NN-book-seed1-native/ (Figures/ untouched).
+NATIVE_FLAG := $(if $(NATIVE),--native)
+
 book: build
-	$(RELEASE)/companion
+	$(RELEASE)/companion $(NATIVE_FLAG)
 
 render: build
 	$(RELEASE)/companion render
 
 smoke: build
-	$(RELEASE)/companion --preset smoke
+	$(RELEASE)/companion --preset smoke $(NATIVE_FLAG)
 
 bench: build
 	$(RELEASE)/companion bench

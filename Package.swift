@@ -27,10 +27,16 @@ let libraries = ["Companion", "Engine", "Datasets", "Invariants", "Plot", "Rando
 
 /// Compiler flags for this machine's vector units. The element-wise kernels (sigmoid, tanh,
 /// BN) vectorise to 4-wide SSE on a baseline x86-64 build; on a CPU with AVX2 and FMA
-/// (Intel since 2013, AMD since 2015) they run 8 wide, about twice as fast. The numbers do not
-/// change: Swift never fuses a multiply and an add into an FMA on its own, so each element
-/// sees the same IEEE operations either way. Set COMPANION_PORTABLE=1 to build for any x86-64
-/// (e.g. to copy the binaries to another machine).
+/// (Intel since 2013, AMD since 2015) they run 8 wide, about twice as fast, and with AVX-512
+/// 16 wide (tanh over 64×1024 Floats: 51 µs with AVX2, 26 µs with AVX-512 on the book's AMD
+/// EPYC). The numbers do not change: Swift never fuses a multiply and an add into an FMA on
+/// its own and never reorders a sum, so each element sees the same IEEE operations at any
+/// width (every chapter's smoke results, and Chapter 1's book results, are bit-identical
+/// built for "haswell" and for "native"). So the engine is built for this CPU, all of it
+/// (`-target-cpu native`) — what makes runs differ between machines is OpenBLAS's kernels,
+/// which the runs pin (`KernelChoice`). COMPANION_PORTABLE=1 builds for any x86-64 (to copy
+/// the binaries to another machine); COMPANION_TARGET_CPU=haswell (or another LLVM CPU name)
+/// builds for that CPU.
 let nativeVectorFlags: [SwiftSetting] = {
   #if os(Linux) && arch(x86_64)
     guard ProcessInfo.processInfo.environment["COMPANION_PORTABLE"] == nil,
@@ -38,13 +44,14 @@ let nativeVectorFlags: [SwiftSetting] = {
       let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
     else { return [] }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
-    // Everything LLVM's "haswell" target may use.
+    // Everything LLVM's "haswell" target may use: the least a CPU needs for the wide build.
     let haswell = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt", "lzcnt"]
     let lzcnt = flags.contains("abm") || flags.contains("lzcnt")
     guard haswell.allSatisfy({ flags.contains($0) || ($0 == "lzcnt" && lzcnt) }) else {
       return []
     }
-    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    let cpu = ProcessInfo.processInfo.environment["COMPANION_TARGET_CPU"] ?? "native"
+    return [.unsafeFlags(["-target-cpu", cpu])]
   #else
     return []
   #endif

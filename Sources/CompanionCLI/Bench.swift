@@ -37,11 +37,15 @@ struct BenchCommand: ParsableCommand {
   var json: String?
   @Flag(help: "Also time the parts of an MLP step: forward + loss, backward, optimizer update.")
   var breakdown = false
-  @Flag(
+  /// Which kernels to time the products on.
+  enum Modes: String, ExpressibleByArgument, CaseIterable {
+    case reproducible, native, both
+  }
+  @Option(
     help:
-      "Time the products on this CPU's widest OpenBLAS kernels (the chapters' --native) instead of the book's pinned ones."
+      "Time the steps on the book's pinned OpenBLAS kernels (reproducible), on this CPU's widest (native, the chapters' --native), or both, one table each."
   )
-  var native = false
+  var mode: Modes = .both
   @Option(
     help: ArgumentHelp(
       "Only the rows whose names contain one of these (comma-separated), e.g. BN-MLP.",
@@ -61,7 +65,38 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let kernels = KernelChoice.apply(native ? .native : .reproducible)
+    // OpenBLAS's kernels are fixed when it loads: the native table comes from a second
+    // process, started after this one's table is printed.
+    let kernels = KernelChoice.apply(mode == .native ? .native : .reproducible)
+    try measure(kernels: kernels)
+    if mode == .both { try benchNatively() }
+  }
+
+  /// Runs this bench again with `--mode native`, the same options otherwise (its JSON beside
+  /// this one's, with "-native" in its name).
+  func benchNatively() throws {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    if let index = arguments.firstIndex(of: "--mode") {
+      arguments.removeSubrange(index...index + 1)
+    }
+    arguments.removeAll { $0.hasPrefix("--mode=") }
+    if let json, let index = arguments.firstIndex(of: json) {
+      let url = URL(fileURLWithPath: json)
+      arguments[index] =
+        url.deletingPathExtension().path + "-native."
+        + (url.pathExtension.isEmpty ? "json" : url.pathExtension)
+    }
+    print("")
+    fflush(nil)  // this table first, then the child's
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+    process.arguments = arguments + ["--mode", "native"]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+  }
+
+  func measure(kernels: KernelChoice) throws {
     BLAS.setThreads(threads)
     #if DEBUG
       print("warning: this is a debug build; timings are meaningless (use swift build -c release)")
