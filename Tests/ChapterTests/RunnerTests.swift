@@ -173,7 +173,8 @@ struct RunnerTests {
       #expect(run.process.terminationReason == .exit)
       #expect(run.process.terminationStatus == 1)
       let lines = run.output.split(separator: "\n").filter { !$0.isEmpty }
-      #expect(lines.count == 3, "only the header and the error: \(run.output)")
+      // The header (title; preset and output; matrix-product kernels) and the error.
+      #expect(lines.count == 4, "only the header and the error: \(run.output)")
       #expect(
         lines.last?.hasPrefix("\(chapter.executable): error: \(reason)") == true, "\(run.output)")
       #expect(!run.output.contains("Fatal error"))
