@@ -18,13 +18,20 @@ struct ResumeTests {
   ]
 
   /// Runs Chapter 3 with `options` into `out`; if `interruptAt` is given, sends SIGINT as soon
-  /// as that file exists. Returns the exit status and standard error.
+  /// as that file exists; with `interruptInUnit`, the chapter interrupts itself right after
+  /// its first checkpoint inside that unit. Returns the exit status and standard error.
   static func run(
-    out: URL, extra: [String] = [], interruptAt file: URL? = nil, once text: String? = nil,
-    interruptWhen condition: (() -> Bool)? = nil,
+    out: URL, extra: [String] = [], interruptAt file: URL? = nil,
+    interruptWhen condition: (() -> Bool)? = nil, interruptInUnit unit: String? = nil,
     chapter: String = "ch03-feedforward", options: [String] = options
   ) throws -> (status: Int32, standardError: String) {
     let process = Process()
+    if let unit {
+      // The chapter interrupts itself after its first checkpoint inside `unit`.
+      var environment = ProcessInfo.processInfo.environment
+      environment[ResumableUnit.interruptVariable] = unit
+      process.environment = environment
+    }
     process.executableURL = try ChapterHarness.executable(chapter)
     process.arguments = options + ["--out", out.path] + extra
     process.currentDirectoryURL = ChapterHarness.packageRoot
@@ -37,14 +44,10 @@ struct ResumeTests {
     process.standardError = errorHandle
     try process.run()
     if file != nil || condition != nil {
-      // Until the file exists (and, if asked, holds `text`: a checkpoint of a given run), or
-      // the condition is met.
+      // Until the file exists, or the condition is met.
       func ready() -> Bool {
         if let condition { return condition() }
-        guard let file, let data = FileManager.default.contents(atPath: file.path) else {
-          return false
-        }
-        return text.map { String(decoding: data, as: UTF8.self).contains($0) } ?? true
+        return file.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
       }
       while process.isRunning && !ready() { usleep(20_000) }
       if process.isRunning { kill(process.processIdentifier, SIGINT) }
@@ -62,7 +65,7 @@ struct ResumeTests {
   }
 
   /// Runs `chapter` (number `number`) in order on a generated corpus — whole; then stopped by
-  /// SIGINT once its checkpoint names `unit` as in progress, and again at each of
+  /// SIGINT right after its first checkpoint inside `unit`, and again at each of
   /// `alsoStopIn` after resuming; then resumed to the end — and expects the resumed run to end
   /// bit for bit where the whole one did, every claim once. Returns the whole run's results.
   /// (In order, --jobs 1: the checkpoint names the unit in progress, so the test can stop the
@@ -85,11 +88,7 @@ struct ResumeTests {
       "--corpus", corpus.path, "--jobs", "1",
     ]
     let run = { (out: URL, stopIn: String?) in
-      try Self.run(
-        out: out,
-        interruptAt: stopIn.map { _ in
-          out.appendingPathComponent("\(number)-checkpoint.json")
-        }, once: stopIn.map { "\"unit\":\"\($0)\"" }, chapter: chapter, options: options)
+      try Self.run(out: out, interruptInUnit: stopIn, chapter: chapter, options: options)
     }
     #expect(try run(whole, nil).status == 0, sourceLocation: sourceLocation)
     for stopIn in [unit] + laterUnits {
