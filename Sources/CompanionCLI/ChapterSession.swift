@@ -87,6 +87,8 @@ struct ChapterSession {
       options.seed == ChapterOptions.defaultSeed && !options.isCustomised && !options.native
     else { return }
     var lines: [String] = []
+    let kernels = KernelChoice.inEffect(options.kernelMode)
+    var committedKernels: Set<String> = []
     for row in finished {
       guard let results = row.results,
         let path = CommittedResults.path(of: row.chapter, preset: options.preset)
@@ -94,6 +96,7 @@ struct ChapterSession {
       let label = "  \(row.chapter.prefix) \(row.chapter.title): "
       do {
         let committed = try CommittedResults.read(path, root: root)
+        committedKernels.insert(committed.config.kernels?.kernels.family ?? "unrecorded")
         let comparison = ResultsComparison(committed: committed, new: results)
         let detail = comparison.summary
         lines.append(label + detail[0])
@@ -102,12 +105,17 @@ struct ChapterSession {
         lines.append(label + "cannot compare: \(Chapter.oneLine(error))")
       }
     }
-    let kernels = KernelChoice.inEffect(options.kernelMode)
-    print("\nAgainst the book's committed results (git HEAD), computed here with \(kernels.kernels):")
+    print(
+      "\nAgainst the book's committed results (git HEAD), computed here with \(kernels.kernels):")
     for line in lines { print(line) }
-    if !kernels.isTheBooks {
+    // Different kernels round differently: say so where the families differ or are unknown.
+    let others = committedKernels.subtracting([kernels.kernels.family]).sorted()
+    if !others.isEmpty {
+      let which = others.map {
+        $0 == "unrecorded" ? "kernels they did not record" : "\($0) kernels"
+      }
       print(
-        "  (the book's results were computed with OpenBLAS's \(MatrixProductKernels.reproducibleFamily) kernels; these were not, so values may move)"
+        "  (the committed results were computed with \(which.joined(separator: " and ")), these with \(kernels.kernels.family) kernels: values may move for that reason alone)"
       )
     }
   }
