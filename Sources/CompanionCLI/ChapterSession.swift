@@ -82,17 +82,20 @@ struct ChapterSession {
   /// After a run of the book's own configuration (book or long preset, default seed, nothing
   /// overridden, the book's kernels): whether each chapter reproduced its committed results.
   private func compareWithTheBook(_ summary: RunSummary) {
-    let finished = summary.rows.filter { $0.results?.status == .complete }
+    // The chapters that finished, each with where its committed results live (none for a
+    // preset the book does not commit).
+    let finished = summary.rows.compactMap { row in
+      row.results.flatMap { results in
+        CommittedResults.path(of: row.chapter, preset: options.preset).map { (row, results, $0) }
+      }
+    }.filter { $0.1.status == .complete }
     guard !finished.isEmpty,
       options.seed == ChapterOptions.defaultSeed && !options.isCustomised && !options.native
     else { return }
     var lines: [String] = []
     let kernels = KernelChoice.inEffect(options.kernelMode)
     var committedKernels: Set<String> = []
-    for row in finished {
-      guard let results = row.results,
-        let path = CommittedResults.path(of: row.chapter, preset: options.preset)
-      else { return }
+    for (row, results, path) in finished {
       let label = "  \(row.chapter.prefix) \(row.chapter.title): "
       do {
         let committed = try CommittedResults.read(path, root: root)

@@ -26,12 +26,8 @@ struct KernelsCommand: ParsableCommand {
     print(choice.summary)
     guard let product else { return }
     var generator = RandomGenerator(seed: 7)
-    let a = Matrix<Float>(rows: 64, cols: 256) { v in
-      for i in v.indices { v[i] = Float(generator.nextUnit() - 0.5) }
-    }
-    let b = Matrix<Float>(rows: 256, cols: 1024) { v in
-      for i in v.indices { v[i] = Float(generator.nextUnit() - 0.5) }
-    }
+    let a = randomBuffer(64, 256, using: &generator).matrix
+    let b = randomBuffer(256, 1024, using: &generator).matrix
     let c = matmul(a, b)
     try JSONEncoder().encode(c.storage).write(to: URL(fileURLWithPath: product), options: .atomic)
     print("wrote \(product)")

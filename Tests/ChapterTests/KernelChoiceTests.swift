@@ -17,13 +17,7 @@ struct KernelChoiceTests {
     return environment
   }
 
-  static var cpuRunsTheBooksKernels: Bool {
-    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-      let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-    else { return false }
-    let set = Set(flags.split(separator: " "))
-    return set.contains("avx2") && set.contains("fma")
-  }
+  static var cpuRunsTheBooksKernels: Bool { KernelChoice.cpuRunsTheBooksKernels() }
 
   @Test func aChapterPinsTheBooksKernelsAndSaysSoInItsResults() throws {
     let run = try ChapterHarness.run("ch02-backprop", environment: Self.unchosen)

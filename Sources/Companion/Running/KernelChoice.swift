@@ -122,7 +122,7 @@ public struct KernelChoice: Codable, Sendable, Equatable {
   }
 
   /// Whether this CPU has what OpenBLAS's Haswell kernels use: x86-64 with AVX2 and FMA.
-  static func cpuRunsTheBooksKernels() -> Bool {
+  public static func cpuRunsTheBooksKernels() -> Bool {
     #if os(Linux) && arch(x86_64)
       guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
         let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
