@@ -61,8 +61,11 @@ let chapter = Chapter(number: 5)
 
  The engine's forward step, one layer over a batch of sequences (time-major: rows
  $tB$ to $(t+1)B - 1$ are step $t$). $W_x x_t$ does not depend on $h$: it is one matrix
- product for all steps before the loop, and so are BN_x's statistics. Inside the loop, each
- equation above is a line, with the equation as its comment:
+ product for all steps before the loop, and so are BN_x's statistics. (For this chapter's
+ BN-LSTMs, whose $x_t$ is one pixel or one character, $x_t W_x$ is a row of $W_x$, scaled or
+ picked: the engine makes it inside the loop where it is read, the same bits, rather than write
+ 80 MB of it to memory at $T = 784$ and read it back twice.) Inside the loop, each equation
+ above is a line, with the equation as its comment:
 
  @include Sources/Engine/Recurrent/RecurrentLayer.swift#forward step
 
@@ -129,10 +132,13 @@ let chapter = Chapter(number: 5)
  sits only on the branch to $h_t$.
 
  The engine's backward step, from the last step to the first ($\partial\ell/\partial W_h$ and
- $\partial\ell/\partial W_x$ are each one product over all steps after the loop, and the input
- term's BN one backward over all steps). The staged branch is the derivation line by line;
- for the BN-LSTM the engine runs the same arithmetic fused into three passes over the step's
- rows (`BNLSTMKernels.backwardStep`), bit for bit the same:
+ $\partial\ell/\partial W_x$ are each one product over all steps after the loop, and so, in
+ the staged branch, is the input term's BN backward). The staged branch is the derivation line
+ by line; for the BN-LSTM the engine runs the same arithmetic fused into three passes over the
+ step's rows (`BNLSTMKernels.backwardStep`), BN_x's backward included while the step's rows
+ are in cache. It is bit for bit the staged arithmetic but for the order of two sums:
+ $\partial\ell/\partial\gamma_x$ and $\partial\ell/\partial b$ add the steps from the last to
+ the first (the engine's tests bound the difference by rounding):
 
  @include Sources/Engine/Recurrent/RecurrentLayer.swift#backward step
 

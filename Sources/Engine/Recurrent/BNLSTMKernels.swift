@@ -99,17 +99,25 @@ public enum BNLSTMKernels {
 
   // MARK: Backward
 
-  /// Step t of the BN-LSTM's backward pass from ∂ℓ/∂h_t (`hiddenGradient`) to ∂ℓ/∂ã_t, written
-  /// over step t's `gates`, ∂ℓ/∂(h_{t−1} W_h), written over BN_h's x̂ of step t, and ∂ℓ/∂c_{t−1}
-  /// (written over `nextCellGradient`, which holds ∂ℓ/∂c_t from step t + 1 on entry), adding
-  /// into γ_c, β_c and γ_h's gradients. `cellGradient` is B×H scratch. Three passes over the
-  /// rows:
+  /// Step t of the BN-LSTM's backward pass from ∂ℓ/∂h_t (`hiddenGradient`) to ∂ℓ/∂(x_t W_x),
+  /// written over step t's `gates`, ∂ℓ/∂(h_{t−1} W_h), written over BN_h's x̂ of step t, and
+  /// ∂ℓ/∂c_{t−1} (written over `nextCellGradient`, which holds ∂ℓ/∂c_t from step t + 1 on
+  /// entry), adding into γ_c, β_c, γ_h, γ_x and the bias's gradients. `cellGradient` is B×H
+  /// scratch. Three passes over the rows:
   ///
   /// 1. through h_t = o ⊙ tanh(ĉ_t) (`LSTMKernels.outputBackward`), summing BN_c's Σ ∂ℓ/∂ĉ
   ///    and Σ ∂ℓ/∂ĉ · x̂_c;
   /// 2. through BN_c, plus ∂ℓ/∂c from step t + 1, then through c_t = f ⊙ c_{t−1} + i ⊙ g
-  ///    (`LSTMKernels.cellBackward`), summing BN_h's Σ ∂ℓ/∂ã and Σ ∂ℓ/∂ã · x̂_h;
-  /// 3. through BN_h.
+  ///    (`LSTMKernels.cellBackward`), summing Σ ∂ℓ/∂ã (BN_h's and BN_x's alike: both terms
+  ///    receive the same ∂ℓ/∂ã), Σ ∂ℓ/∂ã · x̂_h and Σ ∂ℓ/∂ã · x̂_x, with x̂_x recomputed from
+  ///    step t's x_t W_x (`inputTerm`) as `addNormalizedTerms` computed it;
+  /// 3. through BN_h and through BN_x.
+  ///
+  /// BN_x's backward is here, in the time loop, because here step t's ∂ℓ/∂ã is in cache: after
+  /// the loop, all T steps of ∂ℓ/∂ã and of x_t W_x (80 MB each at T = 784) would come back
+  /// from memory. The cost is the order of two sums: ∂ℓ/∂γ_x and ∂ℓ/∂b add the steps from T
+  /// down to 1, where the staged form adds them from 1 up to T (the same terms; the last bits
+  /// differ).
   ///
   /// In place, because the step reads its gates and x̂_h for the last time here: a gradient
   /// written into a fresh (T·B) × 4H buffer makes the CPU first read each of its lines from
@@ -122,7 +130,8 @@ public enum BNLSTMKernels {
   public static func backwardStep<T: Scalar>(
     step t: Int, hiddenGradient dh: MatrixView<T>, gates: MatrixView<T>,
     tanhCell: MatrixView<T>, previousCell: MatrixView<T>, cellNorm: RecurrentBatchNorm<T>,
-    recurrent: RecurrentBatchNorm<T>, mask: UnsafeBufferPointer<T>?,
+    recurrent: RecurrentBatchNorm<T>, input: RecurrentBatchNorm<T>, inputTerm: MatrixView<T>,
+    biasGradient: MatrixView<T>, mask: UnsafeBufferPointer<T>?,
     cellGradient: MatrixView<T>, nextCellGradient: MatrixView<T>
   ) {
     let (b, h) = (dh.rows, dh.cols)
@@ -132,10 +141,15 @@ public enum BNLSTMKernels {
       gates, gates: gates, cells: previousCell, nextCellGradient, nil, rows: b, hidden: h)
     cellNorm.checkBackwardStep(t, rows: b, features: h)
     recurrent.checkBackwardStep(t, rows: b, features: g)
+    input.checkBackwardStep(t, rows: b, features: g)
+    input.checkStep(t, inputTerm)
+    require(
+      biasGradient.rows == 1 && biasGradient.cols == g,
+      "a bias gradient of \(biasGradient.rows)×\(biasGradient.cols) for 1×\(g)")
     require(
       cellNorm.policy.usesBatchStatistics && recurrent.policy.usesBatchStatistics
-        && recurrent.beta == nil,
-      "\(cellNorm.name), \(recurrent.name): the fused backward step is training's")
+        && input.policy.usesBatchStatistics && recurrent.beta == nil && input.beta == nil,
+      "\(cellNorm.name), \(recurrent.name), \(input.name): the fused backward step is training's")
     if let mask { require(mask.count == b, "a mask of \(mask.count) rows for \(b)") }
     let rows = t * b..<(t + 1) * b
     let (tapeC, tapeH) = (cellNorm.normalized.view.rows(rows), recurrent.normalized.view.rows(rows))
@@ -147,6 +161,11 @@ public enum BNLSTMKernels {
     dbC.update(repeating: 0, count: h)
     dgH.update(repeating: 0, count: g)
     dbH.update(repeating: 0, count: g)
+    let scratchX = input.workspace.scalarRows(g)
+    let (dgX, scaleX) = (scratchX.row(0), scratchX.row(2))
+    dgX.update(repeating: 0, count: g)
+    let (muX, sX) = (input.stepMeans.view.row(t), input.stepInverseStd.view.row(t))
+    let dBias = biasGradient.base
     // Each in-place loop reads and writes through one pointer: LLVM vectorises a loop whose
     // source and destination are different pointers only after checking at run time that
     // they do not overlap, and runs it scalar when they do — even exactly.
@@ -196,32 +215,48 @@ public enum BNLSTMKernels {
       for j in 0..<h { dcNext[j] = dc[j] * f[j] }
       // ∂ℓ/∂ã_f = ∂ℓ/∂c · c_{t−1} · σ'(ã_f), over f
       for j in 0..<h { f[j] = dc[j] * cPrev[j] * f[j] * (1 - f[j]) }
-      guard counted else { continue }
+      guard counted else {
+        // ∂ℓ/∂b = Σ ∂ℓ/∂ã over every row, padding too (the counted ones are added below)
+        for j in 0..<g { dBias[j] += act[j] }
+        continue
+      }
       // ∂ℓ/∂γ_h = Σ ∂ℓ/∂ã · x̂_h; Σ ∂ℓ/∂ã
       let xhh = tapeH.row(r)
       for j in 0..<g {
         dgH[j] += act[j] * xhh[j]
         dbH[j] += act[j]
       }
+      // ∂ℓ/∂γ_x = Σ ∂ℓ/∂ã · x̂_x, x̂_x = (x_t W_x − μ_x) · s_x
+      let xw = inputTerm.row(r)
+      for j in 0..<g { dgX[j] += act[j] * ((xw[j] - muX[j]) * sX[j]) }
       m += 1
     }
     let mH = T(m)
     let (gh, sh) = (recurrent.gamma.valueView.base, recurrent.stepInverseStd.view.row(t))
     for j in 0..<g { scaleH[j] = gh[j] * sh[j] / mH }
-    // 3. ∂ℓ/∂(h_{t−1} W_h) through BN_h, over x̂_h
+    let gx = input.gamma.valueView.base
+    for j in 0..<g { scaleX[j] = gx[j] * sX[j] / mH }
+    // 3. ∂ℓ/∂(h_{t−1} W_h) through BN_h, over x̂_h; ∂ℓ/∂(x_t W_x) through BN_x, over ∂ℓ/∂ã
     for r in 0..<b {
-      let xh = tapeH.row(r)
+      let (xh, d) = (tapeH.row(r), gates.row(r))
       guard BatchNormalization.counts(mask, r) else {
         xh.update(repeating: 0, count: g)
+        d.update(repeating: 0, count: g)
         continue
       }
-      let d = gates.row(r)
       for j in 0..<g { xh[j] = scaleH[j] * (mH * d[j] - dbH[j] - xh[j] * dgH[j]) }
+      let xw = inputTerm.row(r)
+      for j in 0..<g {
+        d[j] = scaleX[j] * (mH * d[j] - dbH[j] - ((xw[j] - muX[j]) * sX[j]) * dgX[j])
+      }
     }
     let (dGammaC, dGammaH) = (cellNorm.gamma.gradientView.base, recurrent.gamma.gradientView.base)
     for j in 0..<h { dGammaC[j] += dgC[j] }
     if let dBetaC = cellNorm.beta?.gradientView.base { for j in 0..<h { dBetaC[j] += dbC[j] } }
     for j in 0..<g { dGammaH[j] += dgH[j] }
+    let dGammaX = input.gamma.gradientView.base
+    for j in 0..<g { dGammaX[j] += dgX[j] }
+    for j in 0..<g { dBias[j] += dbH[j] }
   }
 }
 

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Invariants
 import Randomness
 
@@ -58,6 +59,12 @@ public final class RecurrentLayer<T: Scalar> {
   @usableFromInline let fusedTerms:
     (input: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
   @usableFromInline let fusedCellNorm: RecurrentBatchNorm<T>?
+  /// Whether x_t W_x is computed step by step, where it is read, instead of for all steps
+  /// before the loop: where BN_x and BN_h are fused and x_t W_x is a row of W_x (token
+  /// inputs) or a row of W_x scaled by x_t (one input, as the pixel-by-pixel models have).
+  /// Then the (T·B) × 4H input term (80 MB at T = 784) is never written to memory, nor read
+  /// back from it twice; the rows are the same bits (a one-term product is rounded once).
+  @usableFromInline let stepwiseInputTerm: Bool
   /// Its normalizations that are batch normalizations (all of them, in this book), for what
   /// only BN has: per-step populations, the last batch's statistics.
   public var batchNorms: [RecurrentBatchNorm<T>] {
@@ -83,7 +90,7 @@ public final class RecurrentLayer<T: Scalar> {
   @usableFromInline var denseInput: MatrixView<T>?
   @usableFromInline var tokens: [Int] = []
   // The tape. States hold T + 1 steps: rows 0..<B are h_0, c_0.
-  @usableFromInline let inputTerm = Buffer<T>()  // (T·B) × G: [BN](x_t W_x)
+  @usableFromInline let inputTerm = Buffer<T>()  // (T·B) × G: [BN](x_t W_x); B × G if stepwise
   @usableFromInline let gates = Buffer<T>()  // (T·B) × G: activations (LSTM) or pre-act.
   @usableFromInline let hiddens = Buffer<T>()  // ((T+1)·B) × H
   @usableFromInline let cells = Buffer<T>()  // ((T+1)·B) × H
@@ -184,6 +191,8 @@ public final class RecurrentLayer<T: Scalar> {
       fusedTerms = nil
     }
     fusedCellNorm = cellNorm as? RecurrentBatchNorm<T>
+    stepwiseInputTerm =
+      fusedTerms != nil && (configuration.tokenInput || configuration.inputs == 1)
     parameters =
       [inputWeight, recurrentWeight] + [bias, initialHidden, initialCell].compactMap { $0 }
       + norms.flatMap { $0.parameters }
@@ -213,8 +222,8 @@ public final class RecurrentLayer<T: Scalar> {
     )
     denseInput = x
     begin(steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
-    // W_x x_t for all steps in one product.
-    gemm(x, inputWeight.valueView, into: inputTerm.view)
+    // W_x x_t for all steps in one product (or step by step, in the loop).
+    if !stepwiseInputTerm { gemm(x, inputWeight.valueView, into: inputTerm.view) }
     return run()
   }
 
@@ -232,14 +241,32 @@ public final class RecurrentLayer<T: Scalar> {
     self.tokens = tokens
     denseInput = nil
     begin(steps: steps, batch: batch, mask: mask, statistics: statistics, start: start)
-    let (w, xw, g) = (inputWeight.valueView, inputTerm.view, gateWidth)
-    for (r, token) in tokens.enumerated() {
+    for token in tokens {
       require(
         token >= 0 && token < configuration.inputs,
         "\(name): token \(token) outside 0..<\(configuration.inputs)")
-      xw.row(r).update(from: w.row(token), count: g)
     }
+    if !stepwiseInputTerm { computeInputTerm(rows: 0..<steps * batch, into: inputTerm.view) }
     return run()
+  }
+
+  /// x_t W_x for the given rows of the input, into `out`: row x_t of W_x for a token, the
+  /// product otherwise (by BLAS, or by hand for one input, where it is one multiplication).
+  @inlinable
+  func computeInputTerm(rows: Range<Int>, into out: MatrixView<T>) {
+    let (w, g) = (inputWeight.valueView, gateWidth)
+    if configuration.tokenInput {
+      for (k, r) in rows.enumerated() { out.row(k).update(from: w.row(tokens[r]), count: g) }
+      return
+    }
+    let x = denseInput!.rows(rows)
+    guard configuration.inputs == 1 else { return gemm(x, w, into: out) }
+    let w0 = w.row(0)
+    for r in 0..<x.rows {
+      let (xr, o) = (x.row(r)[0], out.row(r))
+      // x_t W_x = x_t · (row 0 of W_x), one input
+      for j in 0..<g { o[j] = xr * w0[j] }
+    }
   }
 
   @inlinable
@@ -263,7 +290,7 @@ public final class RecurrentLayer<T: Scalar> {
     policy = statistics
     startedFresh = !continues
     tapeSpent = false
-    inputTerm.reshape(rows: steps * batch, cols: g)
+    inputTerm.reshape(rows: stepwiseInputTerm ? batch : steps * batch, cols: g)
     gates.reshape(rows: steps * batch, cols: g)
     hiddens.reshape(rows: (steps + 1) * batch, cols: h)
     cells.reshape(rows: (steps + 1) * batch, cols: isLSTM ? h : 0)
@@ -324,6 +351,8 @@ public final class RecurrentLayer<T: Scalar> {
       let rows = t * b..<(t + 1) * b
       let stepMask = mask.map { UnsafeBufferPointer(rebasing: $0[rows]) }
       let hPrevious = hiddens.view.rows(rows)
+      // The rows step t writes into its tape: in cache by the end of the product below.
+      if isLSTM { prefetchTape(step: t) }
       // a_t = h_{t−1} W_h
       gemm(hPrevious, recurrentWeight.valueView, into: a)
       // a_t ← [BN](h_{t−1} W_h; γ_h) + [BN](x_t W_x) + b
@@ -385,13 +414,23 @@ public final class RecurrentLayer<T: Scalar> {
   @inlinable
   func addTerms(step t: Int, _ a: MatrixView<T>, rows: Range<Int>, mask: UnsafeBufferPointer<T>?) {
     if let (input, recurrent) = fusedTerms {
+      let term = stepInputTerm(rows)
       BNLSTMKernels.addNormalizedTerms(
-        step: t, a, recurrent: recurrent, input: input, inputTerm: inputTerm.view.rows(rows),
+        step: t, a, recurrent: recurrent, input: input, inputTerm: term,
         bias: bias?.valueView, mask: mask)
       return
     }
     recurrentNorm?.forward(step: t, a, into: a, mask: mask)
     addInputTermAndBias(inputTerm.view.rows(rows), into: a, width: gateWidth)
+  }
+
+  /// x_t W_x of the given rows: computed now into the B × G buffer if stepwise, else a view
+  /// of the rows computed before the loop.
+  @inlinable
+  func stepInputTerm(_ rows: Range<Int>) -> MatrixView<T> {
+    guard stepwiseInputTerm else { return inputTerm.view.rows(rows) }
+    computeInputTerm(rows: rows, into: inputTerm.view)
+    return inputTerm.view
   }
 
   /// h_t = o ⊙ tanh(ĉ_t) from step t's gates and cells, with ĉ_t = BN(c_t; γ_c, β_c) (in one
@@ -460,9 +499,10 @@ public final class RecurrentLayer<T: Scalar> {
     for p in parameters { p.zeroGradient() }
     // The BN-LSTM's step in three passes (training's batch statistics only), writing ∂ℓ/∂a_t
     // over the gates' tape and ∂ℓ/∂(h_{t−1} W_h) over BN_h's x̂ (`BNLSTMKernels.backwardStep`).
-    var fusedStep: (cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
-    if policy.usesBatchStatistics, let fusedCellNorm, let (_, recurrent) = fusedTerms {
-      fusedStep = (fusedCellNorm, recurrent)
+    var fusedStep:
+      (cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>, input: RecurrentBatchNorm<T>)?
+    if policy.usesBatchStatistics, let fusedCellNorm, let (input, recurrent) = fusedTerms {
+      fusedStep = (fusedCellNorm, recurrent, input)
       require(!tapeSpent, "\(name): one backward pass per forward pass (the first spent the tape)")
       tapeSpent = true
     }
@@ -471,7 +511,7 @@ public final class RecurrentLayer<T: Scalar> {
     // ∂ℓ/∂(h_{t−1} W_h) is ∂ℓ/∂a_t (after the whole pre-activation's BN, if any) unless
     // BN_h stands between them.
     let dRecurrent =
-      if let (_, recurrent) = fusedStep {
+      if let (_, recurrent, _) = fusedStep {
         recurrent.normalized.view
       } else {
         recurrentNorm != nil ? recurrentTermGradient.reshape(rows: steps * b, cols: g) : da
@@ -495,11 +535,12 @@ public final class RecurrentLayer<T: Scalar> {
       add(dhNext, to: dh)
       if recordsHiddenGradientNorms { gradientNorms[t] = Double(frobeniusNorm(dh)) }
       let dRecurrentT = dRecurrent.rows(rows)
-      if let (cellNorm, recurrent) = fusedStep {
-        // the five lines below, then BN_h's backward, fused into three passes
+      if let (cellNorm, recurrent, input) = fusedStep, let bias {
+        // the five lines below, then BN_h's and BN_x's backward, fused into three passes
         BNLSTMKernels.backwardStep(
           step: t, hiddenGradient: dh, gates: daT, tanhCell: tanhCells.view.rows(rows),
           previousCell: cells.view.rows(rows), cellNorm: cellNorm, recurrent: recurrent,
+          input: input, inputTerm: stepInputTerm(rows), biasGradient: bias.gradientView,
           mask: stepMask, cellGradient: dc, nextCellGradient: dcNext)
       } else if isLSTM {
         let gatesT = gates.view.rows(rows)
@@ -527,6 +568,9 @@ public final class RecurrentLayer<T: Scalar> {
       if fusedStep == nil {
         recurrentNorm?.backward(step: t, daT, into: dRecurrentT, mask: stepMask)
       }
+      // Step t − 1's tape comes from memory (the forward pass wrote it long ago): ask for
+      // it now, to arrive during the product below.
+      if isLSTM, t > 0 { prefetchTape(step: t - 1) }
       // ∂ℓ/∂h_{t−1} = ∂ℓ/∂(h_{t−1} W_h) · W_hᵀ
       gemm(dRecurrentT, recurrentWeight.valueView, into: dhNext, transposeB: true)
     }
@@ -536,10 +580,12 @@ public final class RecurrentLayer<T: Scalar> {
       hiddens.view.rows(0..<steps * b), dRecurrent, into: recurrentWeight.gradientView,
       transposeA: true)
     // Where BN_h's pass normalised x_t W_x, BN_x's backward recomputes x̂_x from it, and
-    // takes ∂ℓ/∂b in the same pass over ∂ℓ/∂a.
-    let fusedInput = bias != nil ? fusedTerms?.input : nil
+    // takes ∂ℓ/∂b in the same pass over ∂ℓ/∂a: in the time loop (`fusedStep`), or here.
+    let fusedInput = fusedStep == nil ? fusedTerms?.input : nil
     // ∂ℓ/∂b = Σ_{t, rows} ∂ℓ/∂a_t
-    if let bias, fusedInput == nil { columnSums(of: da, into: bias.gradientView) }
+    if let bias, fusedInput == nil, fusedStep == nil {
+      columnSums(of: da, into: bias.gradientView)
+    }
     // The initial state (only when this pass started from it; a continued one is detached).
     if startedFresh {
       if let initialHidden { columnSums(of: dhNext, into: initialHidden.gradientView) }
@@ -550,9 +596,14 @@ public final class RecurrentLayer<T: Scalar> {
     // traffic of a second (T·B) × 4H buffer.
     let dInput = da
     if let fusedInput, let bias {
+      // (a stepwise input term is computed for all steps here: population statistics only)
+      if stepwiseInputTerm {
+        computeInputTerm(
+          rows: 0..<steps * b, into: inputTerm.reshape(rows: steps * b, cols: g))
+      }
       fusedInput.backwardAllInPlace(
         da, input: inputTerm.view, mask: mask, columnSums: bias.gradientView)
-    } else {
+    } else if fusedStep == nil {
       inputNorm?.backwardAll(da, into: dInput, mask: mask)
     }
     if let x = denseInput {
@@ -570,6 +621,26 @@ public final class RecurrentLayer<T: Scalar> {
       for j in 0..<g { target[j] += source[j] }
     }
     return nil
+  }
+}
+
+extension RecurrentLayer {
+  /// Prefetches step t's rows of an LSTM's tape (its gates, tanh(ĉ_t), c_{t−1}, and BN_h's
+  /// and BN_c's x̂ where the step is fused): the forward pass writes them, the backward pass
+  /// reads them.
+  @inlinable
+  func prefetchTape(step t: Int) {
+    let rows = t * batch..<(t + 1) * batch
+    prefetch(gates.view.rows(rows))
+    prefetch(tanhCells.view.rows(rows))
+    prefetch(cells.view.rows(rows))
+    if let fusedCellNorm { prefetch(fusedCellNorm.normalized.view.rows(rows)) }
+    if let (_, recurrent) = fusedTerms { prefetch(recurrent.normalized.view.rows(rows)) }
+  }
+
+  @inlinable
+  func prefetch(_ view: MatrixView<T>) {
+    companion_prefetch(view.base, view.rows * view.stride * MemoryLayout<T>.stride)
   }
 }
 
