@@ -13,7 +13,7 @@ SWIFT ?= swift
 # directory would go unseen without this.
 MANIFEST := --manifest-cache none
 RELEASE := .build/release
-APT_PACKAGES := gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist fortunes
+APT_PACKAGES := gnuplot-nox libopenblas-dev libdnnl-dev zlib1g-dev dataset-fashion-mnist fortunes
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps engine-changes build book render test bench smoke clean

@@ -101,6 +101,9 @@ let package = Package(
     .systemLibrary(
       name: "CZlib", path: "Sources/CZlib",
       providers: [.apt(["zlib1g-dev"])]),
+    // Float products through oneDNN's matmul primitive, planned once per shape: --native.
+    .target(
+      name: "COneDNN", path: "Sources/COneDNN", linkerSettings: [.linkedLibrary("dnnl")]),
     // Counts heap allocations for `companion bench` (Linux/glibc; a no-op elsewhere).
     .target(name: "CAllocationCounter", path: "Sources/CAllocationCounter"),
     // `require`: a broken contract stops the program with its message in every build.
@@ -111,7 +114,7 @@ let package = Package(
     .target(
       name: "Engine",
       dependencies: [
-        "COpenBLAS", "Invariants", "Randomness",
+        "COneDNN", "COpenBLAS", "Invariants", "Randomness",
         .product(name: "RealModule", package: "swift-numerics"),
       ]),
     .target(

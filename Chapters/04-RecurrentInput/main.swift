@@ -972,7 +972,9 @@ drawFigures()
  --preset long`, 51 minutes of wall time on the two cores of the machine that made the
  committed results, checkpointed every 500 steps and resumable: rerun the same command after
  a stop; that run was stopped once and resumed, so its results file records only the last
- part, {{long total | duration}}) trains on {{long scalar "training characters" | %,d}} characters — 20
+ part, {{long total | duration}}; its matrix products ran on OpenBLAS's Cooperlake (AVX-512)
+ kernels, before the book pinned them to the Haswell ones the book preset's results use, so a
+ rerun now differs from it in the last bits, and more where a run forks) trains on {{long scalar "training characters" | %,d}} characters — 20
  times the book's — with LSTMs of 128 units, measures every
  {{long scalar "steps between measurements" | %d}} steps and stops each run
  {{long scalar "patience (steps without a better validation bpc)" | %,d}} steps past its best

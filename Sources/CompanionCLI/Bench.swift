@@ -31,7 +31,8 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Mini-batch size of the MLP rows (the paper's is 60).") var batch = 60
   @Option(help: "Timed repeats of the recurrent rows (one training step each).")
   var recurrentRepeats = 5
-  @Option(help: "OpenBLAS threads.") var threads = 1
+  @Option(help: "Matrix-product threads (OpenBLAS's, and oneDNN's in the native table).")
+  var threads = 1
   @Option(help: "Seed for the random weights and data.") var seed: UInt64 = 1
   @Option(help: ArgumentHelp("Also write the numbers as JSON to this file.", valueName: "file"))
   var json: String?
@@ -147,7 +148,8 @@ struct BenchCommand: ParsableCommand {
     if includes("kernels") { notes += ElementwiseBench.lines(repeats: repeats) }
 
     print(
-      "companion bench: \(threads) OpenBLAS thread(s), fastest of \(repeats) repeats, seed \(seed)")
+      "companion bench: \(threads) matrix-product thread(s), fastest of \(repeats) repeats, seed \(seed)"
+    )
     print(kernels.summary)
     print(BenchRow.table(rows))
     for note in notes { print("  " + note) }

@@ -19,7 +19,10 @@ public struct ChapterOptions: ParsableArguments, Sendable {
   /// The seed of the book's own runs (the committed figures).
   public static let defaultSeed: UInt64 = 1
 
-  @Option(help: "OpenBLAS threads. More is faster but changes rounding; 1 is bitwise reproducible.")
+  @Option(
+    help:
+      "Matrix-product threads (OpenBLAS's; oneDNN's too with --native). More is faster but changes rounding; 1 is bitwise reproducible."
+  )
   public var threads: Int = 1
 
   @Option(
@@ -85,7 +88,8 @@ public struct ChapterOptions: ParsableArguments, Sendable {
 
   @Flag(
     help:
-      "Matrix products on this CPU's widest kernels (AVX-512 where it has them) instead of the book's pinned AVX2 ones: faster, deterministic on this machine, but not the book's bits, so output goes to runs/…-native/.")
+      "Matrix products on this CPU's widest kernels (AVX-512 where it has them) instead of the book's pinned AVX2 ones: faster, deterministic on this machine, but not the book's bits, so output goes to runs/…-native/."
+  )
   public var native: Bool = false
 
   /// The kernels this run asks for.

@@ -50,7 +50,8 @@ public struct KernelChoice: Codable, Sendable, Equatable {
     let what = "matrix products: \(kernels)"
     switch reason {
     case .pinned:
-      return what + ", pinned by the book: its results, bit for bit, on any x86-64 with AVX2 and FMA"
+      return what
+        + ", pinned by the book: its results, bit for bit, on any x86-64 with AVX2 and FMA"
     case .environment where isTheBooks:
       return what + ", as OPENBLAS_CORETYPE says: the book's own kernels"
     case .environment:
@@ -118,6 +119,8 @@ public struct KernelChoice: Codable, Sendable, Equatable {
       setenv(variable, "\(mode.rawValue):\(reason.rawValue)", 1)
     }
     if restart { restartSelf() }
+    // --native: Float products on oneDNN, the fastest here (`MatrixProducts`).
+    if mode == .native { MatrixProducts.useOneDNN() }
     return KernelChoice(mode: mode, reason: reason, kernels: .current)
   }
 

@@ -1,3 +1,4 @@
+import COneDNN
 import COpenBLAS
 import Invariants
 
@@ -11,6 +12,8 @@ public enum BLAS {
   public static func setThreads(_ count: Int) {
     require(count >= 1, "OpenBLAS needs at least one thread, got \(count)")
     openblas_set_num_threads(Int32(count))
+    // oneDNN's products (`MatrixProducts`, --native) on as many threads.
+    companion_onednn_set_threads(Int32(count))
   }
 
   /// The number of threads OpenBLAS currently uses.

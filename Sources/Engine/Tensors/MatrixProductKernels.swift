@@ -21,8 +21,19 @@ public struct MatrixProductKernels: Codable, Sendable, Equatable, CustomStringCo
     self.instructionSet = instructionSet
   }
 
-  /// The kernels this process uses (fixed when OpenBLAS loaded).
+  /// The kernels this process's Float products use: oneDNN's where `MatrixProducts` routes
+  /// them there (--native), else OpenBLAS's (fixed when OpenBLAS loaded).
   public static var current: MatrixProductKernels {
+    if MatrixProducts.useOneDNNForFloat {
+      return MatrixProductKernels(
+        library: MatrixProducts.oneDNNVersion, family: "matmul",
+        instructionSet: MatrixProducts.oneDNNInstructionSet)
+    }
+    return openBLAS
+  }
+
+  /// OpenBLAS's kernels (fixed when it loaded).
+  public static var openBLAS: MatrixProductKernels {
     let config = String(cString: openblas_get_config())
     let family = String(cString: openblas_get_corename())
     // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"

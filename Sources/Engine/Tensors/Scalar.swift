@@ -1,3 +1,4 @@
+import COneDNN
 import COpenBLAS
 import RealModule
 
@@ -45,6 +46,12 @@ extension Float: Scalar {
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
+    if MatrixProducts.floatProductsUseOneDNN && alpha == 1
+      && companion_onednn_sgemm(
+        transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc) == 0
+    {
+      return
+    }
     cblas_sgemm(
       CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
