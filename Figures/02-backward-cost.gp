@@ -65,7 +65,7 @@ do for [format in formats] {
   set format y '% h'
   set mxtics default; set mytics default
   set xrange [*:*]; set autoscale xfix
-  set yrange [0:4.47211454]
+  set yrange [0:6.30911628]
   set key inside bottom right
   plot \
     data index 2 using 1:2 with linespoints ls 3 pointinterval 1 title 'speed-up' noenhanced, \

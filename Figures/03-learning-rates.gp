@@ -71,7 +71,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [25000:50000]
-  set yrange [81:90]
+  set yrange [79:90]
   set key outside right top
   plot \
     data index 8 using 1:2 with lines ls 1 title 'baseline' noenhanced, \

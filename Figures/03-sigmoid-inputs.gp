@@ -40,7 +40,7 @@ do for [format in formats] {
   set multiplot layout 2,2 title 'Figure 1(b, c): a typical sigmoid''s input over training, 15/50/85th percentiles (Fashion-MNIST, repetition 1)' noenhanced font 'Sans,14'
 
   # Panel 1
-  set title '(b) without BN: unit 47, the median unit by path length' noenhanced
+  set title '(b) without BN: unit 30, the median unit by path length' noenhanced
   set xlabel 'training steps' noenhanced
   set ylabel 'sigmoid input' noenhanced
   unset logscale x
@@ -49,14 +49,14 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [-7.5:4.5]
+  set yrange [-5.5:2.5]
   set key inside top right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 title '15th–85th percentile' noenhanced, \
     data index 1 using 1:2 with lines ls 1 title 'median' noenhanced
 
   # Panel 2
-  set title '(c) with BN: unit 5, the median unit by path length' noenhanced
+  set title '(c) with BN: unit 72, the median unit by path length' noenhanced
   set xlabel 'training steps' noenhanced
   set ylabel 'sigmoid input' noenhanced
   unset logscale x
@@ -65,7 +65,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [-7.5:4.5]
+  set yrange [-5.5:2.5]
   set key inside top right
   plot \
     data index 2 using 1:2:3 with filledcurves ls 2 title '15th–85th percentile' noenhanced, \

@@ -49,7 +49,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2200]
-  set yrange [1.76908585:4.2530398]
+  set yrange [1.76970493:4.25642878]
   set key inside top right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
@@ -71,7 +71,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2200]
-  set yrange [1.76908585:4.2530398]
+  set yrange [1.76970493:4.25642878]
   set key inside top right
   plot \
     data index 8 using 1:2:3 with filledcurves ls 1 notitle, \

@@ -48,8 +48,8 @@ do for [format in formats] {
   set format x '% h'
   set format y '% h'
   unset mxtics; unset mytics
-  set xrange [1.76550126:4.13301191]
-  set yrange [3.18230915:4.19244049]
+  set xrange [1.7738798:4.13301179]
+  set yrange [3.18230904:4.19244072]
   set key outside right top
   plot \
     data index 0 using 1:2 with lines ls 1 title 'LSTM' noenhanced, \

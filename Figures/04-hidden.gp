@@ -49,7 +49,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2200]
-  set yrange [2.02786776:3.75788811]
+  set yrange [1.9336385:3.88807485]
   set key inside top right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
@@ -67,7 +67,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2200]
-  set yrange [2.02786776:3.75788811]
+  set yrange [1.9336385:3.88807485]
   set key inside top right
   plot \
     data index 4 using 1:2:3 with filledcurves ls 1 notitle, \

@@ -49,7 +49,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2150]
-  set yrange [1.74195738:4.16003216]
+  set yrange [1.75429951:4.12323877]
   set key inside bottom right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
@@ -57,7 +57,7 @@ do for [format in formats] {
     data index 4 using 1:2:3 with filledcurves ls 4 notitle, \
     data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
     data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.008' noenhanced, \
-    data index 5 using 1:2 with lines ls 4 title 'BN-LSTM, γ 1.0, rate 0.016' noenhanced
+    data index 5 using 1:2 with lines ls 4 title 'BN-LSTM, γ 1.0, rate 0.008' noenhanced
 
   # Panel 2
   set title '(b) validation text (dots: each repetition''s best)' noenhanced
@@ -69,7 +69,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2150]
-  set yrange [1.74195738:4.16003216]
+  set yrange [1.75429951:4.12323877]
   set key inside bottom left
   plot \
     data index 6 using 1:2:3 with filledcurves ls 1 notitle, \
@@ -79,7 +79,7 @@ do for [format in formats] {
     data index 8 using 1:2 with points ls 1 notitle, \
     data index 10 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.008' noenhanced, \
     data index 11 using 1:2 with points ls 2 notitle, \
-    data index 13 using 1:2 with lines ls 4 title 'BN-LSTM, γ 1.0, rate 0.016' noenhanced, \
+    data index 13 using 1:2 with lines ls 4 title 'BN-LSTM, γ 1.0, rate 0.008' noenhanced, \
     data index 14 using 1:2 with points ls 4 notitle
   unset multiplot
   set output
