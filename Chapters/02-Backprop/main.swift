@@ -460,7 +460,8 @@ chapter.save(backwardCostFigure(timings, sizes: timingSizes, speedUps: speedUps)
 
  *Figure 2.2.* Not in the paper. The median time of one backward call over a batch of $m$
  examples and 256 features, for the engine's two forms, in a release build on one core; both
- grow about linearly in $m$ (slope 1 on the log-log axes; fitted from $m = 256$ on,
+ grow about linearly in $m$ up to $m = 2048$ (slope 1 on the log-log axes), and the staged form's
+ last point can jump (below), which lifts its fitted slope (fitted from $m = 256$ on,
  {{scalar "log-log slope of staged backward seconds against m, m ≥ 256" | %.2f}} staged and {{scalar "log-log slope of fused backward seconds against m, m ≥ 256" | %.2f}} fused). The staged form takes about
  {{scalar "median speed-up fused over staged, m ≥ 256" | %.1f}} times as long as the fused one from $m = 256$ on ({{scalar "smallest speed-up fused over staged, m ≥ 256" | %.1f}} to {{scalar "largest speed-up fused over staged, m ≥ 256" | %.1f}} times in the
  run shown, the most at $m =$ {{scalar "batch size of the largest speed-up, m ≥ 256" | %d}}; timings on a shared machine jitter from run
@@ -471,7 +472,7 @@ chapter.save(backwardCostFigure(timings, sizes: timingSizes, speedUps: speedUps)
  one element-wise pass, against five passes over the batch and an $m\times n$ temporary for
  $\partial\ell/\partial\hat x$. That temporary can widen the gap at large
  batches: at $m = 4096$ it is 4 MB and no longer fits in cache. (An earlier version of the staged form
- indexed Swift arrays and looked 5 times slower everywhere; we fixed the comparison, not the
+ indexed Swift arrays and looked about 5 times slower at every batch size, small ones included; we fixed the comparison, not the
  claim.) The saving is a constant factor, not an asymptotic one, and in a network the matrix
  products around BN cost far more than either form; the engine trains with the fused form, and the staged one is
  the better thing to *read*.

@@ -880,13 +880,13 @@ drawFigures()
 
  *Naive hidden-to-hidden BN.* **Paper:** it "doesn't help the training procedure". **Ours:** at
  its own best rate its training batches reach the LSTM's level in
- {{claim "naive hidden-to-hidden BN does not speed up" | %.2f}}× the steps — after a slower start
- (panel a) — so the claim that it does not speed up training
+ {{claim "naive hidden-to-hidden BN does not speed up" | %.2f}}× the steps — its curve is below
+ the LSTM's from step 200 on (panel a) — so the claim that it does not speed up training
  **{{verdict "naive hidden-to-hidden BN does not speed up"}}**; its best validation bpc,
  {{scalar "best validation bpc, naive hidden BN, mean" | %.3f}}
  ({{scalar "best validation bpc, naive hidden BN, lowest" | %.3f}}–{{scalar "best validation bpc, naive hidden BN, highest" | %.3f}}),
- is {{claim "naive hidden-to-hidden BN does not beat" | %+.3f}} from the LSTM's, within the seeds'
- spread (**{{verdict "naive hidden-to-hidden BN does not beat"}}**). Why our setting may differ
+ is {{claim "naive hidden-to-hidden BN does not beat" | %+.3f}} from the LSTM's, worse in every
+ repetition (**{{verdict "naive hidden-to-hidden BN does not beat"}}**). Why our setting may differ
  from the paper's is under *Why the naive hidden-to-hidden normalization might fail*.
 
  *Statistics at evaluation.* With moving averages instead of re-estimated statistics the
@@ -902,7 +902,7 @@ drawFigures()
 
  {{table "samples"}}
 
- At 3.2-3.3 bits per character a model has learnt English's letters, spaces, common short words
+ At 3.2-3.4 bits per character a model has learnt English's letters, spaces, common short words
  and the fortunes' line structure, and not much else: the text is pronounceable and mostly
  not words. The differences of a few hundredths of a bit between the models do not show to the
  eye; the long preset's models, below, write visibly better text.
@@ -1055,7 +1055,7 @@ drawFigures()
  times the text, the difference at the best point is
  {{long claim "input BN, sequence-wise: best validation" | %+.3f}} bpc. Normalising the
  hidden-to-hidden transition the naive way (γ = 1, one population for all steps): it generalises
- no better (**{{verdict "naive hidden-to-hidden BN does not beat"}}**), but with Adam and a loss
+ no better — worse, in every repetition — (**{{verdict "naive hidden-to-hidden BN does not beat"}}**), but with Adam and a loss
  at every step it does speed up training here
  ({{verdict "naive hidden-to-hidden BN does not speed up"}}). Frame-wise statistics are
  estimated from fewer and fewer sequences as a padded batch runs on; sequence-wise ones pool
