@@ -83,19 +83,25 @@ static int plan(plan_t *p, int ta, int tb, long m, long n, long k, long lda, lon
   if (post_ops) dnnl_post_ops_destroy(post_ops);
   dnnl_primitive_attr_destroy(attr);
   if (failed) return 1;
-  const dnnl_memory_desc_t *scratch_md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-  size_t bytes = dnnl_memory_desc_get_size(scratch_md);
+  // The scratchpad's description belongs to `pd`: copied before `pd` goes.
+  dnnl_memory_desc_t scratch_md =
+      *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  size_t bytes = dnnl_memory_desc_get_size(&scratch_md);
   p->scratch = aligned_alloc(64, bytes > 0 ? (bytes + 63) / 64 * 64 : 64);
   failed = p->scratch == NULL || dnnl_primitive_create(&p->primitive, pd) != dnnl_success;
   dnnl_primitive_desc_destroy(pd);
+  if (!failed) {
+    failed = dnnl_memory_create(&p->a, &a_md, engine, DNNL_MEMORY_NONE) != dnnl_success ||
+             dnnl_memory_create(&p->b, &b_md, engine, DNNL_MEMORY_NONE) != dnnl_success ||
+             dnnl_memory_create(&p->c, &c_md, engine, DNNL_MEMORY_NONE) != dnnl_success ||
+             dnnl_memory_create(&p->scratchpad, &scratch_md, engine, p->scratch) != dnnl_success;
+  }
   if (failed) {
+    // (A half-made plan is abandoned, not freed piece by piece: it does not happen in
+    // practice, and the products fall back to OpenBLAS.)
     free(p->scratch);
     return 1;
   }
-  dnnl_memory_create(&p->a, &a_md, engine, DNNL_MEMORY_NONE);
-  dnnl_memory_create(&p->b, &b_md, engine, DNNL_MEMORY_NONE);
-  dnnl_memory_create(&p->c, &c_md, engine, DNNL_MEMORY_NONE);
-  dnnl_memory_create(&p->scratchpad, scratch_md, engine, p->scratch);
   p->transpose_a = ta, p->transpose_b = tb;
   p->m = m, p->n = n, p->k = k, p->lda = lda, p->ldb = ldb, p->ldc = ldc;
   p->beta = beta;

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Testing
 
 @testable import Engine
@@ -73,6 +76,37 @@ struct OneDNNProductTests {
     product(&second)
     #expect(MatrixProducts.oneDNNPlans >= 1)
     #expect(first.storage == second.storage)
+  }
+
+  /// Planning many shapes one after another: a plan that kept a pointer into oneDNN's freed
+  /// primitive description (its scratchpad's) crashed a chapter at random, one run in three.
+  @Test("sixty shapes planned one after another, each product right")
+  func manyShapes() {
+    #if canImport(Glibc)
+      // Freed memory filled with a pattern (glibc), so that a read after free reads garbage
+      // every time instead of, usually, the old values.
+      // mallopt(M_PERTURB = -6, pattern), which Swift's Glibc module does not declare.
+      if let mallopt = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        _ = unsafeBitCast(mallopt, to: Mallopt.self)(-6, 0x5A)
+      }
+    #endif
+    for shape in 0..<60 {
+      let (m, n, k) = (3 + shape % 7, 5 + shape % 11, 1 + shape)
+      let a: Matrix<Float> = randomMatrix(m, k, seed: UInt64(100 + shape))
+      let b: Matrix<Float> = randomMatrix(k, n, seed: UInt64(200 + shape))
+      var c = Matrix<Float>(rows: m, cols: n)
+      let computed = a.withView { av in
+        b.withView { bv in c.withMutableView { MatrixProducts.oneDNNProduct(av, bv, into: $0) } }
+      }
+      #expect(computed)
+      let exact = naiveProduct(
+        Matrix(rows: m, cols: k) { v in for i in v.indices { v[i] = Double(a[flat: i]) } },
+        Matrix(rows: k, cols: n) { v in for i in v.indices { v[i] = Double(b[flat: i]) } })
+      var worst = 0.0
+      for i in 0..<m { for j in 0..<n { worst = max(worst, abs(Double(c[i, j]) - exact[i, j])) } }
+      #expect(worst < 1e-4 * Double(k).squareRoot(), "shape \(m)×\(k)·\(k)×\(n) off by \(worst)")
+    }
   }
 
   @Test("β other than 0 and 1 is left to OpenBLAS")
