@@ -6,7 +6,8 @@ import Randomness
 /// time, clipping, update — against the matrix products that step cannot avoid.
 ///
 /// The GEMM bound runs exactly the products the engine's step runs, with the same shapes, back
-/// to back: W_x x_t for all steps at once (skipped for token inputs, which gather rows);
+/// to back: W_x x_t for all steps at once (skipped for token inputs, which gather rows, and
+/// for one input, where x_t W_x is a row of W_x scaled, made step by step in the loop);
 /// h_{t−1} W_h at every step forward and ∂ℓ/∂(h W_h) · W_hᵀ at every step backward; ∂ℓ/∂W_h
 /// and ∂ℓ/∂W_x for all steps in one product each; the readout forward and its two backward
 /// products (on the last step, or on every step for a language model).
@@ -89,7 +90,7 @@ struct RecurrentBench {
   /// shapes as the engine's.
   final class GEMMs {
     let steps, batch: Int
-    let denseInput, everyStep: Bool
+    let denseInput, inputProduct, everyStep: Bool
     let x, wx, xw, h, wh, a, dRecurrent, dh, dwh, dwx, wy, logits, dLogits, dTop, dwy: Buffer<Float>
 
     init(
@@ -99,6 +100,8 @@ struct RecurrentBench {
       self.steps = steps
       self.batch = batch
       self.denseInput = denseInput
+      // One input: x_t W_x is one multiplication an entry, which the layer makes in its loop.
+      self.inputProduct = denseInput && inputs > 1
       self.everyStep = everyStep
       var generator = RandomGenerator(seed: 5)
       let g = 4 * hidden
@@ -122,7 +125,7 @@ struct RecurrentBench {
 
     func run() {
       let (b, rows) = (batch, steps * batch)
-      if denseInput { gemm(x.view, wx.view, into: xw.view) }
+      if inputProduct { gemm(x.view, wx.view, into: xw.view) }
       for t in 0..<steps {
         gemm(h.view.rows(t * b..<(t + 1) * b), wh.view, into: a.view)
       }

@@ -60,8 +60,9 @@ public final class RecurrentLayer<T: Scalar> {
     (input: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>)?
   @usableFromInline let fusedCellNorm: RecurrentBatchNorm<T>?
   /// Whether x_t W_x is computed step by step, where it is read, instead of for all steps
-  /// before the loop: where BN_x and BN_h are fused and x_t W_x is a row of W_x (token
-  /// inputs) or a row of W_x scaled by x_t (one input, as the pixel-by-pixel models have).
+  /// before the loop: where it is read only in the loop (no normalization of it over all
+  /// steps first, or BN_x fused with BN_h) and x_t W_x is a row of W_x (token inputs) or a
+  /// row of W_x scaled by x_t (one input, as the pixel-by-pixel models have).
   /// Then the (T·B) × 4H input term (80 MB at T = 784) is never written to memory, nor read
   /// back from it twice; the rows are the same bits (a one-term product is rounded once).
   @usableFromInline let stepwiseInputTerm: Bool
@@ -192,7 +193,8 @@ public final class RecurrentLayer<T: Scalar> {
     }
     fusedCellNorm = cellNorm as? RecurrentBatchNorm<T>
     stepwiseInputTerm =
-      fusedTerms != nil && (configuration.tokenInput || configuration.inputs == 1)
+      (fusedTerms != nil || inputNorm == nil)
+      && (configuration.tokenInput || configuration.inputs == 1)
     parameters =
       [inputWeight, recurrentWeight] + [bias, initialHidden, initialCell].compactMap { $0 }
       + norms.flatMap { $0.parameters }
@@ -421,7 +423,7 @@ public final class RecurrentLayer<T: Scalar> {
       return
     }
     recurrentNorm?.forward(step: t, a, into: a, mask: mask)
-    addInputTermAndBias(inputTerm.view.rows(rows), into: a, width: gateWidth)
+    addInputTermAndBias(stepInputTerm(rows), into: a, width: gateWidth)
   }
 
   /// x_t W_x of the given rows: computed now into the B × G buffer if stepwise, else a view
