@@ -165,7 +165,9 @@ enum Variant: String, CaseIterable, Codable {
  its step limit first has not converged, and a claim that needs it is not decided.
 
  *Seeds and rates (ours).* Every model is trained at four learning rates, a factor of two
- apart, with the first seed; its rate is the one with the lowest best validation bpc among the runs that converged.
+ apart, with the first seed; its rate is the one with the lowest best validation bpc, whether or
+ not that run converged (the grid's table marks the runs that did not, and a claim over a run
+ that did not converge is not decided).
  At that rate it is trained twice more, each repetition with its own initial weights and its
  own batch order (the models of one repetition share both). Every claim is decided on the
  three repetitions: "A is better than B" needs *every* repetition of A to be better than
@@ -1050,8 +1052,9 @@ drawFigures()
  scale (and the larger rate it allows), not the normalization. That it does not generalise
  better — the paper's twist — is not what we
  measure: read at convergence and at equal fit, input BN generalises at least as well as the
- LSTM, and on the book's small text better; what the paper's curves may show as overfitting,
- ours show as a model that reaches the overfitting regime sooner. In the long preset, with 20
+ LSTM, and on the book's small text better; where the paper reports overfitting, ours show a
+ model that reaches the overfitting regime sooner (we have the paper's abstract, not its
+ curves). In the long preset, with 20
  times the text, the difference at the best point is
  {{long claim "input BN, sequence-wise: best validation" | %+.3f}} bpc. Normalising the
  hidden-to-hidden transition the naive way (γ = 1, one population for all steps): it generalises
