@@ -3,8 +3,9 @@ import Foundation
 
 /// Which matrix-product kernels a run uses, and why: the book's pinned family by default, so
 /// that any x86-64 machine with AVX2 and FMA reproduces the committed results bit for bit,
-/// or, with `--native`, the widest kernels OpenBLAS has for this CPU (AVX-512 where there is
-/// one): faster, deterministic on this machine, but not the book's bits.
+/// or, with `--native`, this CPU's widest (oneDNN's matmul for Float products, `MatrixProducts`,
+/// and OpenBLAS's own widest kernels for Double; AVX-512 where there is one): faster,
+/// deterministic on this machine, but not the book's bits.
 ///
 /// OpenBLAS reads its choice (`OPENBLAS_CORETYPE`) once, when it loads, before any Swift code
 /// runs; so a process that needs another choice sets the variable and starts itself again
@@ -25,7 +26,7 @@ public struct KernelChoice: Codable, Sendable, Equatable {
     case environment
     /// This CPU cannot run the book's kernels (no AVX2 and FMA, or not x86-64).
     case unavailable
-    /// `--native`: OpenBLAS chose for this CPU.
+    /// `--native`: OpenBLAS chose for this CPU, and Float products go to oneDNN.
     case native
     /// Nobody chose: a tool or a test that runs a chapter's code in its own process, on
     /// whatever kernels OpenBLAS loaded.
@@ -71,11 +72,14 @@ public struct KernelChoice: Codable, Sendable, Equatable {
   /// The choice in effect in this process, as `apply` made it (or `.unchosen`), without
   /// changing anything.
   public static func inEffect(_ mode: Mode) -> KernelChoice {
+    KernelChoice(mode: mode, reason: recordedReason(mode) ?? .unchosen, kernels: .current)
+  }
+
+  /// The reason recorded in the environment by whoever chose for `mode`, if anyone did.
+  static func recordedReason(_ mode: Mode) -> Reason? {
     let decided = ProcessInfo.processInfo.environment[variable] ?? ""
-    let recorded =
-      decided.hasPrefix(mode.rawValue + ":")
-      ? Reason(rawValue: String(decided.dropFirst(mode.rawValue.count + 1))) : nil
-    return KernelChoice(mode: mode, reason: recorded ?? .unchosen, kernels: .current)
+    guard decided.hasPrefix(mode.rawValue + ":") else { return nil }
+    return Reason(rawValue: String(decided.dropFirst(mode.rawValue.count + 1)))
   }
 
   // MARK: - Choosing before OpenBLAS loads
@@ -92,9 +96,7 @@ public struct KernelChoice: Codable, Sendable, Equatable {
     let environment = ProcessInfo.processInfo.environment
     let reason: Reason
     var restart = false
-    if let decided = environment[variable], decided.hasPrefix(mode.rawValue + ":"),
-      let recorded = Reason(rawValue: String(decided.dropFirst(mode.rawValue.count + 1)))
-    {
+    if let recorded = recordedReason(mode) {
       // Chosen already: by this process before it restarted, or by the runner that started it.
       reason = recorded
     } else {

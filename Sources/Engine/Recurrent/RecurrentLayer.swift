@@ -502,9 +502,14 @@ public final class RecurrentLayer<T: Scalar> {
     // The BN-LSTM's step in three passes (training's batch statistics only), writing ∂ℓ/∂a_t
     // over the gates' tape and ∂ℓ/∂(h_{t−1} W_h) over BN_h's x̂ (`BNLSTMKernels.backwardStep`).
     var fusedStep:
-      (cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>, input: RecurrentBatchNorm<T>)?
-    if policy.usesBatchStatistics, let fusedCellNorm, let (input, recurrent) = fusedTerms {
-      fusedStep = (fusedCellNorm, recurrent, input)
+      (
+        cell: RecurrentBatchNorm<T>, recurrent: RecurrentBatchNorm<T>,
+        input: RecurrentBatchNorm<T>, bias: Parameter<T>
+      )?
+    if policy.usesBatchStatistics, let fusedCellNorm, let (input, recurrent) = fusedTerms,
+      let bias
+    {
+      fusedStep = (fusedCellNorm, recurrent, input, bias)
       require(!tapeSpent, "\(name): one backward pass per forward pass (the first spent the tape)")
       tapeSpent = true
     }
@@ -513,7 +518,7 @@ public final class RecurrentLayer<T: Scalar> {
     // ∂ℓ/∂(h_{t−1} W_h) is ∂ℓ/∂a_t (after the whole pre-activation's BN, if any) unless
     // BN_h stands between them.
     let dRecurrent =
-      if let (_, recurrent, _) = fusedStep {
+      if let recurrent = fusedStep?.recurrent {
         recurrent.normalized.view
       } else {
         recurrentNorm != nil ? recurrentTermGradient.reshape(rows: steps * b, cols: g) : da
@@ -537,7 +542,7 @@ public final class RecurrentLayer<T: Scalar> {
       add(dhNext, to: dh)
       if recordsHiddenGradientNorms { gradientNorms[t] = Double(frobeniusNorm(dh)) }
       let dRecurrentT = dRecurrent.rows(rows)
-      if let (cellNorm, recurrent, input) = fusedStep, let bias {
+      if let (cellNorm, recurrent, input, bias) = fusedStep {
         // the five lines below, then BN_h's and BN_x's backward, fused into three passes
         BNLSTMKernels.backwardStep(
           step: t, hiddenGradient: dh, gates: daT, tanhCell: tanhCells.view.rows(rows),
@@ -581,32 +586,32 @@ public final class RecurrentLayer<T: Scalar> {
     gemm(
       hiddens.view.rows(0..<steps * b), dRecurrent, into: recurrentWeight.gradientView,
       transposeA: true)
-    // Where BN_h's pass normalised x_t W_x, BN_x's backward recomputes x̂_x from it, and
-    // takes ∂ℓ/∂b in the same pass over ∂ℓ/∂a: in the time loop (`fusedStep`), or here.
-    let fusedInput = fusedStep == nil ? fusedTerms?.input : nil
-    // ∂ℓ/∂b = Σ_{t, rows} ∂ℓ/∂a_t
-    if let bias, fusedInput == nil, fusedStep == nil {
-      columnSums(of: da, into: bias.gradientView)
-    }
     // The initial state (only when this pass started from it; a continued one is detached).
     if startedFresh {
       if let initialHidden { columnSums(of: dhNext, into: initialHidden.gradientView) }
       if let initialCell { columnSums(of: dcNext, into: initialCell.gradientView) }
     }
-    // ∂ℓ/∂(x_t W_x) for all steps: through the input term's BN, or ∂ℓ/∂a itself. In place:
-    // ∂ℓ/∂a is not read again, and writing over rows already in cache spares the memory
-    // traffic of a second (T·B) × 4H buffer.
+    // ∂ℓ/∂b and ∂ℓ/∂(x_t W_x) for all steps, unless the fused step took them in the loop:
+    // through the input term's BN, or ∂ℓ/∂a itself. In place: ∂ℓ/∂a is not read again, and
+    // writing over rows already in cache spares the memory traffic of a second (T·B) × 4H
+    // buffer.
     let dInput = da
-    if let fusedInput, let bias {
-      // (a stepwise input term is computed for all steps here: population statistics only)
-      if stepwiseInputTerm {
-        computeInputTerm(
-          rows: 0..<steps * b, into: inputTerm.reshape(rows: steps * b, cols: g))
+    if fusedStep == nil {
+      if let input = fusedTerms?.input, let bias {
+        // Where BN_h's pass normalised x_t W_x (here with population statistics), BN_x's
+        // backward recomputes x̂_x from it, and takes ∂ℓ/∂b in the same pass over ∂ℓ/∂a. A
+        // stepwise input term is computed for all steps for it.
+        if stepwiseInputTerm {
+          computeInputTerm(
+            rows: 0..<steps * b, into: inputTerm.reshape(rows: steps * b, cols: g))
+        }
+        input.backwardAllInPlace(
+          da, input: inputTerm.view, mask: mask, columnSums: bias.gradientView)
+      } else {
+        // ∂ℓ/∂b = Σ_{t, rows} ∂ℓ/∂a_t
+        if let bias { columnSums(of: da, into: bias.gradientView) }
+        inputNorm?.backwardAll(da, into: dInput, mask: mask)
       }
-      fusedInput.backwardAllInPlace(
-        da, input: inputTerm.view, mask: mask, columnSums: bias.gradientView)
-    } else if fusedStep == nil {
-      inputNorm?.backwardAll(da, into: dInput, mask: mask)
     }
     if let x = denseInput {
       // ∂ℓ/∂W_x = Xᵀ · ∂ℓ/∂(X W_x)

@@ -14,16 +14,7 @@ public func gemm<T: Scalar>(
   _ a: MatrixView<T>, _ b: MatrixView<T>, into c: MatrixView<T>,
   transposeA: Bool = false, transposeB: Bool = false, alpha: T = 1, beta: T = 0
 ) {
-  let m = transposeA ? a.cols : a.rows
-  let k = transposeA ? a.rows : a.cols
-  let kB = transposeB ? b.cols : b.rows
-  let n = transposeB ? b.rows : b.cols
-  require(
-    k == kB,
-    "matrix product shapes disagree: op(A) is \(m)×\(k), op(B) is \(kB)×\(n)")
-  require(
-    c.rows == m && c.cols == n,
-    "matrix product of \(m)×\(k) and \(kB)×\(n) into C of \(c.rows)×\(c.cols), expected \(m)×\(n)")
+  let (m, n, k) = productShape(a, b, into: c, transposeA: transposeA, transposeB: transposeB)
   if m == 0 || n == 0 { return }
   guard k > 0 else {
     // An empty inner dimension: the product is zero and BLAS skips everything, so keep the
@@ -38,6 +29,26 @@ public func gemm<T: Scalar>(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
     alpha: alpha, a: a.base, lda: a.stride, b: b.base, ldb: b.stride,
     beta: beta, c: c.base, ldc: c.stride)
+}
+
+/// (m, n, k) of c ← op(a)·op(b): op(a) is m×k, op(b) k×n, c m×n (checked, with the shapes
+/// named).
+@inlinable
+func productShape<T>(
+  _ a: MatrixView<T>, _ b: MatrixView<T>, into c: MatrixView<T>, transposeA: Bool,
+  transposeB: Bool
+) -> (m: Int, n: Int, k: Int) {
+  let m = transposeA ? a.cols : a.rows
+  let k = transposeA ? a.rows : a.cols
+  let kB = transposeB ? b.cols : b.rows
+  let n = transposeB ? b.rows : b.cols
+  require(
+    k == kB,
+    "matrix product shapes disagree: op(A) is \(m)×\(k), op(B) is \(kB)×\(n)")
+  require(
+    c.rows == m && c.cols == n,
+    "matrix product of \(m)×\(k) and \(kB)×\(n) into C of \(c.rows)×\(c.cols), expected \(m)×\(n)")
+  return (m, n, k)
 }
 
 /// op(A)·op(B) as a new matrix (readable code and tests; allocates).

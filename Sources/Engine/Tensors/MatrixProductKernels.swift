@@ -24,7 +24,7 @@ public struct MatrixProductKernels: Codable, Sendable, Equatable, CustomStringCo
   /// The kernels this process's Float products use: oneDNN's where `MatrixProducts` routes
   /// them there (--native), else OpenBLAS's (fixed when OpenBLAS loaded).
   public static var current: MatrixProductKernels {
-    if MatrixProducts.useOneDNNForFloat {
+    if MatrixProducts.floatProductsUseOneDNN {
       return MatrixProductKernels(
         library: MatrixProducts.oneDNNVersion, family: "matmul",
         instructionSet: MatrixProducts.oneDNNInstructionSet)

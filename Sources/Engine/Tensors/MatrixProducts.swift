@@ -1,5 +1,4 @@
 import COneDNN
-import Invariants
 
 /// Which library computes this process's Float matrix products: OpenBLAS (the book's pinned
 /// kernels, or with `--native` its widest for this CPU), or, with `--native`, oneDNN's matmul
@@ -11,8 +10,9 @@ import Invariants
 /// its memory descriptions, its scratch memory, `COneDNN`); each product then only points the
 /// plan at its operands. Double products (the gradient checks) always run on OpenBLAS.
 public enum MatrixProducts {
-  /// Set once, at the start of a `--native` process, before any product.
-  @usableFromInline nonisolated(unsafe) static var floatProductsUseOneDNN = false
+  /// Whether Float products go to oneDNN: set once, at the start of a `--native` process,
+  /// before any product.
+  public private(set) nonisolated(unsafe) static var floatProductsUseOneDNN = false
 
   /// Routes every later Float product through oneDNN (if its CPU engine starts; else they stay
   /// on OpenBLAS), on as many threads as OpenBLAS uses. Returns whether it did.
@@ -23,9 +23,6 @@ public enum MatrixProducts {
     floatProductsUseOneDNN = true
     return true
   }
-
-  /// Whether Float products go to oneDNN.
-  public static var useOneDNNForFloat: Bool { floatProductsUseOneDNN }
 
   /// "oneDNN 2.6.3" and the instruction set it dispatches to on this CPU.
   public static var oneDNNVersion: String { String(cString: companion_onednn_version()) }
@@ -39,12 +36,7 @@ public enum MatrixProducts {
     _ a: MatrixView<Float>, _ b: MatrixView<Float>, into c: MatrixView<Float>,
     transposeA: Bool = false, transposeB: Bool = false, beta: Float = 0
   ) -> Bool {
-    let (m, k) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
-    let n = transposeB ? b.rows : b.cols
-    require(
-      (transposeB ? b.cols : b.rows) == k && c.rows == m && c.cols == n,
-      "oneDNN product: op(A) \(m)×\(k), op(B) \((transposeB ? b.cols : b.rows))×\(n), C \(c.rows)×\(c.cols)"
-    )
+    let (m, n, k) = productShape(a, b, into: c, transposeA: transposeA, transposeB: transposeB)
     return companion_onednn_sgemm(
       transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a.base, a.stride, b.base, b.stride, beta,
       c.base, c.stride) == 0
