@@ -466,12 +466,17 @@ let sweepLoss = sweep.map { runs in
 // The table and each γ's means: Tables.swift.
 recordGammaSweep()
 let (smallGammaLoss, largeGammaLoss) = (sweepLoss.first!, sweepLoss.last!)
+// A sweep at the grid's edge rate decides nothing (REFEREE.md: the model's best rate may lie
+// beyond the grid, and there this verdict reversed with the matrix kernels' rounding).
+let sweepAtEdge = mnist.isAtEdge(studyModel)
 chapter.claim(
   "permuted MNIST: with initial γ = 1.0 the BN-LSTM trains slower than with 0.1 (training loss after \(sweepSteps) steps, γ 1.0 − γ 0.1, mean of \(repetitions))",
   paper: "Cooijmans et al. 2017, appendix B", measured: largeGammaLoss.mean - smallGammaLoss.mean,
-  format: "%+.3f", unit: " nats", threshold: "every repetition of γ 1.0 above every one of γ 0.1",
+  format: "%+.3f",
+  unit: " nats" + (sweepAtEdge ? " (not decided: run at the grid's edge rate)" : ""),
+  threshold: "every repetition of γ 1.0 above every one of γ 0.1",
   // At the rate the (revised) grid chose: post hoc where the grid is.
-  holds: smallGammaLoss.isEntirelyBelow(largeGammaLoss), kind: tunedKind)
+  holds: smallGammaLoss.isEntirelyBelow(largeGammaLoss), kind: tunedKind, decided: !sweepAtEdge)
 
 /*:
  ## The character-level language model (Figure 3a)
@@ -808,16 +813,18 @@ drawFigures()
  {{scalar "γ sweep: neighbouring pairs in γ's order, best validation accuracy (means)" | %d}}
  in best validation accuracy; γ = 1.0 ends
  {{claim "permuted MNIST: with initial γ = 1.0" | %+.2f}} nats above γ = 0.1 on average, and
- the claim (every repetition of γ = 1.0 above every one of γ = 0.1)
+ the claim (every repetition of γ = 1.0 above every one of γ = 0.1):
  **{{verdict "permuted MNIST: with initial γ = 1.0"}}**. At the grid's largest rate, which the
  BN-LSTM keeps in this budget, training is noisy from one repetition to the next (the ranges
  in the table): the ends of the sweep are told apart, γ = 1.0 with the highest training loss
  and the lowest accuracy, but the γ between them are not in order. Run at 3·10⁻³ (our first
  version), the sweep showed the paper's graded picture, every repetition in order: at a rate
  this large the initial γ matters less than the rate's own noise, except at the sweep's ends.
- (This verdict is the one that changed when the book pinned its matrix-product kernels: on
- OpenBLAS's AVX-512 kernels, γ = 1.0 ended 0.12 nats above γ = 0.1, not in every repetition,
- and the claim failed. A claim decided by 200 steps at the edge of stability is this fragile.)
+ The sweep runs at the grid's edge rate, where the BN-LSTM's best rate may lie beyond the
+ grid, so the claim is not decided whatever its sign; and at that rate its outcome is fragile:
+ it reversed when the book pinned its matrix-product kernels (on OpenBLAS's AVX-512 kernels,
+ γ = 1.0 ended 0.12 nats above γ = 0.1, not in every repetition). What would decide it: the
+ grid extended past its edge, the sweep at the rate found there, and fresh repetitions.
 
  ![Figure 3(a): the character models](Figures/05-characters.png)
 
