@@ -102,7 +102,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [2.54978971:4.54978971]
+  set yrange [2.39228988:5.39228988]
   set key inside top right
   plot \
     data index 11 using 1:2 with lines ls 1 dt 2 title 'LSTM, training' noenhanced, \

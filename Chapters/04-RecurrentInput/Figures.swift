@@ -204,8 +204,8 @@ func drawVariableLengthFigure(_ spread: StatisticsSpread, sequenceSpread: Double
     yLabel: "std across batches / unit's σ²", yLog: true, yRange: 0.005...5, legend: .topLeft,
     series: spreadSeries(
       frameWise: spread.frameVariance, sequenceWise: meanOfFinite(spread.sequenceVariance)))
-  // From just below the lowest point, 2 bits up: the first steps (near log₂ of the
-  // vocabulary) would squash the rest.
+  // From just below the lowest point, 3 bits up: the first steps (near log₂ of the
+  // vocabulary) would squash the rest, and the top bit is left to the legend.
   let documentValues = documentVariants.flatMap {
     variableCurves[$0]!.training + variableCurves[$0]!.validation
   }.filter(\.isFinite)
@@ -213,7 +213,7 @@ func drawVariableLengthFigure(_ spread: StatisticsSpread, sequenceSpread: Double
   let wholeDocumentsPanel = Panel(
     title: "(d) training on whole \(documentName)",
     xLabel: "training steps (batches of 64 \(documentName))",
-    yLabel: "bits per character", yRange: documentFloor...(documentFloor + 2), legend: .topRight,
+    yLabel: "bits per character", yRange: documentFloor...(documentFloor + 3), legend: .topRight,
     series: documentVariants.flatMap {
       curveSeries(variableCurves[$0]!, label: $0.rawValue, role: $0.role)
     })

@@ -63,28 +63,58 @@ func recordModelTables() {
   chapter.log.scalar("runs (of all)", Double(runs.allTrials.count))
 }
 
+/// Each BN model's validation bpc at its best points with moving averages − re-estimated
+/// statistics, over its repetitions.
+func protocolDifferences(_ variant: Variant) -> Spread {
+  Spread(
+    values: trials[variant]!.map { trial in
+      let i = trial.curve.bestIndex
+      let moving = trial.curve.validationMovingAverages
+      return i < moving.count ? moving[i] - trial.curve.validation[i] : .nan
+    })
+}
+
+/// The models whose two evaluation protocols differ: those with BN.
+var normalizedVariants: [Variant] {
+  variants.filter { $0 != .baseline && $0 != .scaledInput }
+}
+
+/// The largest |moving averages − re-estimated| at a best point of any BN run: the resolution
+/// of a validation bpc.
+func protocolGap() -> Double {
+  normalizedVariants.flatMap { protocolDifferences($0).values }.filter(\.isFinite).map(abs)
+    .max() ?? 0
+}
+
 /// Moving averages − re-estimated at each BN model's best points: a table and the largest gap.
 func recordStatisticsAtEvaluation() {
-  var statisticsRows: [[String]] = []
-  var largestStatisticsGap = 0.0
-  for variant in variants where variant != .baseline && variant != .scaledInput {
-    let differences = Spread(
-      values: trials[variant]!.map { trial in
-        let i = trial.curve.bestIndex
-        let moving = trial.curve.validationMovingAverages
-        return i < moving.count ? moving[i] - trial.curve.validation[i] : .nan
-      })
-    largestStatisticsGap = max(largestStatisticsGap, abs(differences.low), abs(differences.high))
-    statisticsRows.append([
-      variant.rawValue, differences.meanAndRange("%+.4f"),
-    ])
+  let rows = normalizedVariants.map {
+    [$0.rawValue, protocolDifferences($0).meanAndRange("%+.4f")]
   }
-  if !statisticsRows.isEmpty {
+  if !rows.isEmpty {
     chapter.table(
       "statistics at evaluation",
       header: ["model", "validation bpc at its best: moving averages − re-estimated"],
-      rows: statisticsRows)
+      rows: rows)
   }
   chapter.log.scalar(
-    "largest |moving averages − re-estimated| validation bpc at a best point", largestStatisticsGap)
+    "largest |moving averages − re-estimated| validation bpc at a best point", protocolGap())
+}
+
+/// Steps to the speed target of every grid run (repetition 1 at every rate, the extensions
+/// included): the matched-rate reading of the speed claims.
+func recordSpeedTable() {
+  let rows = variants.map { variant in
+    [variant.rawValue]
+      + runs.allRates.map { rate in
+        guard let trial = runs.gridTrial(variant, rate: rate) else { return "–" }
+        let steps = stepsToTarget(trial.record)
+        chapter.log.scalar(
+          "steps to the speed target, \(variant.rawValue), rate \(rateText(rate))", steps)
+        return steps.isFinite ? grouped(steps) : "not reached"
+      }
+  }
+  chapter.table(
+    "steps to the speed target by rate",
+    header: ["model"] + runs.allRates.map { "rate \(rateText($0))" }, rows: rows)
 }

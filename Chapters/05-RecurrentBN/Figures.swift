@@ -63,7 +63,10 @@ func drawFigures() {
       title: title, xLabel: "training steps (batches of \(pixels.batch))",
       yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
       // Accuracy rises from 10% and levels off high: the bottom right is the one empty corner.
-      yRange: validation ? 0...100 : nil, legend: validation ? .bottomRight : .topRight,
+      yRange: validation ? 0...100 : nil,
+      // Validation: the top left is empty (every curve is still low there), the bottom is not
+      // (an LSTM's dip).
+      legend: validation ? .topLeft : .topRight,
       series: series)
   }
   var mnistFigure = Figure(
@@ -256,7 +259,7 @@ func drawFigures() {
   var gammaFigure = Figure(
     name: "05-gamma",
     title:
-      "Appendix B: initial γ, BN-LSTM on permuted \(images.source.name) (\(pixels.steps) steps), mean of \(repetitions) (band: lowest to highest)",
+      "Appendix B: initial γ, BN-LSTM on permuted \(images.source.name) (\(pixels.steps) steps), mean of \(sweepRepetitions) (band: lowest to highest)",
     panels: [
       sweepPanel(
         "(a) training loss (batches)", yLabel: "cross-entropy (nats)", legend: .topRight,

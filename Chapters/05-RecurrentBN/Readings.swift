@@ -25,14 +25,14 @@ func announceMNISTRuns() {
   guard announcesLongRuns else { return }
   pixels.announceLongRun(
     "Chapter 5's MNIST runs (up to; most stop earlier)",
-    steps: pixelModels.count * (mnistRates.count + repetitions - 1) * mnistSteps)
+    steps: pixelModels.count * (mnistRates.count + 1 + repetitions) * mnistSteps)
 }
 
 func announceCharacterRuns() {
   guard announcesLongRuns else { return }
   characters.announceLongRun(
     "Chapter 5's character models (up to; most stop earlier)",
-    steps: characterModels.count * (charRates.count + repetitions - 1) * charSteps,
+    steps: characterModels.count * (charRates.count + 1 + repetitions) * charSteps,
     normalization: characterNormalization(.bnLSTM), text: trainingText, in: chapter)
 }
 
@@ -102,29 +102,74 @@ func charSpread(_ model: CharacterModel, _ measure: (LanguageModelReading) -> Do
   Spread(values: charReadings[model]!.map(measure))
 }
 
-/// Why a claim over these models is not decided ("" when it is).
-func charUndecided(_ models: [CharacterModel], _ spreads: [Spread]) -> String {
-  if !models.allSatisfy({ charReadings[$0]!.allSatisfy(\.converged) }) {
-    return " (not decided: a run did not converge)"
-  }
-  if !spreads.allSatisfy(\.isComplete) { return " (not decided: a run never got there)" }
-  return ""
+/// Steps of a grid run to its task's target: its first measurement at or above it (NaN: never).
+func pixelStepsToTarget(_ record: ClassifierRecord, task: Task) -> Double {
+  let target = mnistTarget(task)
+  return zip(record.curve.steps, record.curve.validation).first { $0.1 >= target }.map {
+    Double($0.0)
+  } ?? .nan
 }
 
-/// The claim that `model`'s `measure` is below `reference`'s in every repetition (or, with
-/// `below: false`, that it is not).
+/// Steps of any character run (the grid's included) to the speed target.
+func charStepsToTarget(_ record: LanguageModelRecord) -> Double {
+  record.curve.firstStep(trainingBatchesAtOrBelow: charSpeedTarget).map(Double.init) ?? .nan
+}
+
+/// The largest |moving averages − re-estimated| validation bpc at a best point of any BN run:
+/// two evaluation protocols on the same runs, and the resolution of a validation bpc.
+var charProtocolGap: Double {
+  characterModels.filter { $0 != .lstm }.flatMap { model in
+    textRuns.trials[model]!.map { trial -> Double in
+      let curve = trial.record.curve
+      let i = curve.bestIndex
+      return i < curve.validationMovingAverages.count
+        ? abs(curve.validationMovingAverages[i] - curve.validation[i]) : .nan
+    }
+  }.filter(\.isFinite).max() ?? 0
+}
+
+/// Why a claim over these models is not decided beyond its order: a run that did not
+/// converge, a rate at the edge of the extended grid.
+func charUndecided(_ models: [CharacterModel]) -> [String] {
+  [
+    models.allSatisfy({ charReadings[$0]!.allSatisfy(\.converged) })
+      ? "" : "a run did not converge",
+    textRuns.edgeNote(models, name: \.rawValue),
+  ]
+}
+
+/// The claim that `model`'s `measure` is below `reference`'s in every repetition by more than
+/// the resolution (`expected: .notDistinguishable`: that the two cannot be told apart — which
+/// the rule can never establish, so such a claim is reported with its reading and fails
+/// when either is below). `atFit` adds the equal-fit reading's interpolation to the
+/// resolution.
 func characterClaim(
   _ text: String, paper: String, _ model: CharacterModel, against reference: CharacterModel,
-  _ measure: (LanguageModelReading) -> Double, ratio: Bool = false, below: Bool = true,
-  threshold: String
+  _ measure: (LanguageModelReading) -> Double, expected: Order = .below, atFit: Bool = false
 ) {
-  let (a, b) = (charSpread(model, measure), charSpread(reference, measure))
-  let note = charUndecided([model, reference], [a, b])
+  let resolution =
+    atFit
+    ? LanguageModelReading.equalFitResolution(
+      charReadings[model]! + charReadings[reference]!, base: charResolution) : charResolution
+  let comparison = Comparison(
+    charSpread(model, measure), model.rawValue, against: charSpread(reference, measure),
+    reference.rawValue, resolution: resolution, format: "%.3f")
+  let reasons = charUndecided([model, reference])
+  guard expected != .notDistinguishable else {
+    // "Does not matter": contradicted when one model is below the other; otherwise the
+    // comparison cannot confirm a null, and says what it saw.
+    let contradicted = comparison.order != .notDistinguishable
+    chapter.claim(
+      text, paper: paper, measured: comparison.difference, format: "%+.3f",
+      unit: " bpc (\(comparison.verdictText))",
+      threshold: "neither below the other by more than the resolution; a null is not decided",
+      holds: false, kind: tunedKind, decided: contradicted)
+    return
+  }
   chapter.claim(
-    text, paper: paper, measured: ratio ? a.mean / b.mean : a.mean - b.mean,
-    format: ratio ? "%.3f" : "%+.3f", unit: (ratio ? "×" : " bpc") + note,
-    threshold: threshold, holds: a.isEntirelyBelow(b) == below, kind: tunedKind,
-    decided: note.isEmpty)
+    text, paper: paper, comparison: comparison, expected: expected,
+    measured: comparison.difference, format: "%+.3f", unit: " bpc", kind: tunedKind,
+    undecidedBecause: reasons)
 }
 
 /// A trained character model at its best point, population statistics re-estimated.

@@ -101,7 +101,8 @@ func recordMNISTTables() {
     converged: { mnistConvergence == nil || pixels.converged($0) })
   chapter.table(
     "MNIST learning-rate grid",
-    header: ["model"] + mnistRates.map { "rate \(rateText($0)): best validation accuracy (step)" },
+    header: ["model"]
+      + mnist.allRates.map { "rate \(rateText($0)): best validation accuracy (step)" },
     rows: mnistGridRows)
 
   chapter.say("\nTable 1 analogue: test accuracy (%) at the best validation point, \(budgetText)")
@@ -247,7 +248,8 @@ func recordCharacterTables() {
     converged: { charConvergence.hasConverged(steps: $0.curve.steps, values: $0.curve.validation) })
   chapter.table(
     "character learning-rate grid",
-    header: ["model"] + charRates.map { "rate \(rateText($0)): best validation bpc (step)" },
+    header: ["model"]
+      + textRuns.allRates.map { "rate \(rateText($0)): best validation bpc (step)" },
     rows: charGridRows)
   var charSummaryRows: [[String]] = []
   var charRepetitionRows: [[String]] = []
@@ -374,8 +376,9 @@ func recordLengthTable() {
 
 /// How much each normalization's per-step population moves, over the first steps and after
 /// `settledFrom`, as scalars; returns the worst after settling (mean/σ or relative variance).
-func recordStatisticsDrift() -> Double {
+func recordStatisticsDrift() -> (perStep: Double, net: Double) {
   var worst = 0.0
+  var worstNet = 0.0
   for name in statisticNames {
     let population = reestimated[name]!
     let early = drift(population, steps: 0..<4)
@@ -390,8 +393,12 @@ func recordStatisticsDrift() -> Double {
     chapter.log.scalar("per-step mean change, first steps, \(name)", early.mean)
     chapter.log.scalar("per-step variance change, first steps, \(name)", early.variance)
     worst = max(worst, late.mean, late.variance)
+    let net = netDrift(population, from: settledFrom)
+    chapter.log.scalar("net mean change after settling, \(name) (σ)", net.mean)
+    chapter.log.scalar("net variance change after settling, \(name)", net.variance)
+    worstNet = max(worstNet, net.mean, net.variance)
   }
-  return worst
+  return (worst, worstNet)
 }
 
 /// When the four plotted units' statistics reach their plateaus, the earliest and the latest

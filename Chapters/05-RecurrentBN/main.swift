@@ -194,6 +194,8 @@ let fig1Batches = chapter.pick(smoke: 1, book: 10, paper: 20)
 let gammas = (1...10).map { Double($0) / 10 }
 
 let images = chapter.attempt { try chapter.loadImages() }
+/// The image data's name, which every verdict on it carries: "Fashion-MNIST" in the book.
+let imageData = images.source.name
 let fig1Images = fig1Side == 28 ? images.train : images.train.downsampled2x2()
 let fig1Steps = fig1Images.imageSize
 
@@ -265,8 +267,11 @@ recordTanhDerivatives()
 
  **Ours:** images downsampled to 14×14 (196-step sequences), 64 units, batches of 64, so that
  a grid of rates and three repetitions fit. Each model gets its own rate from a grid of three
- (the paper's appendix C searched 10⁻⁴, 10⁻³ and 10⁻²), chosen on repetition 1 by its best
- validation accuracy, then two more repetitions at that rate. Validation: 1,000 training
+ (the paper's appendix C searched 10⁻⁴, 10⁻³ and 10⁻²), one step past the grid's edge where
+ its best was there, chosen on its first seed by its best validation accuracy, then three
+ fresh repetitions at that rate (the rules of `../shared/REFEREE.md`, as in Chapter 4; a
+ claim resting on a rate still at an edge is not decided, and an accuracy margin must clear
+ the standard error of an accuracy over the images it is measured on). Validation: 1,000 training
  images held out in the book preset (2,000 in the long one); test accuracy is measured once
  per run, at its best validation point, with population statistics.
 
@@ -285,7 +290,8 @@ recordTanhDerivatives()
  *Changes made after seeing runs.* The book's grid was moved up twice: it first tried
  3·10⁻⁴ to 3·10⁻³, then 3·10⁻⁴ to 10⁻², and both times every model did best at the largest
  rate. No verdict moved, but the book's MNIST claims are tallied as post hoc; the long
- preset's grid was fixed before its run.
+ preset's grid was fixed before its run. The speed claims, in both presets, were changed
+ after a reader had seen the runs to read speed at matched rates: post hoc too.
 
  *Which population statistics.* With PyTorch's moving averages the BN-LSTM's validation
  curves jumped by 10-25 points between measurements while its training loss fell smoothly.
@@ -359,27 +365,34 @@ for task in Task.allCases {
   let (lstm, bn) = (
     PixelModel(task: task, batchNorm: false), PixelModel(task: task, batchNorm: true)
   )
-  let (a, b) = (pixelSpread(bn, \.stepsToTarget), pixelSpread(lstm, \.stepsToTarget))
-  let decided = mnistDecided([lstm, bn]) && a.isComplete && b.isComplete
-  chapter.claim(
-    "\(task.rawValue) MNIST: the BN-LSTM reaches the LSTM's best validation accuracy (\(String(format: "%.2f%%", mnistTarget(task))), the lowest of its repetitions) in fewer steps (BN's steps / LSTM's, mean of \(repetitions))",
-    paper: "Cooijmans et al. 2017, §5.1, Fig. 2", measured: a.mean / b.mean, format: "%.3f",
-    unit: "×" + (decided ? "" : " (not decided: a run did not converge or never got there)"),
-    threshold: "every repetition in fewer steps than every one of the LSTM's",
-    holds: a.isEntirelyBelow(b), kind: tunedKind, decided: decided)
+  let reading = mnist.speed(
+    bn, against: lstm, steps: { pixelStepsToTarget($0, task: task) },
+    resolution: Resolution(0, "crossings read on one measurement schedule"))
+  chapter.speedClaim(
+    "\(task.rawValue) \(imageData): the BN-LSTM reaches the LSTM's best validation accuracy (\(String(format: "%.2f%%", mnistTarget(task))), the lowest of its repetitions) in fewer steps (BN's steps / LSTM's at each one's fastest rate)",
+    paper: "Cooijmans et al. 2017, §5.1, Fig. 2", reading: reading, names: ("BN-LSTM", "LSTM"),
+    // Read at matched rates since a reader showed the chosen rates could not decide speed, on
+    // runs already seen: post hoc in every preset.
+    expected: .below, kind: .postHoc)
 }
 let (permutedLSTM, permutedBN) = (
   PixelModel(task: .permuted, batchNorm: false), PixelModel(task: .permuted, batchNorm: true)
 )
-let decidedTest = mnistDecided([permutedLSTM, permutedBN])
+let testComparison = Comparison(
+  pixelSpread(permutedBN, { -$0.test }), "BN-LSTM",
+  against: pixelSpread(permutedLSTM, { -$0.test }),
+  "LSTM",
+  resolution: .binomial(
+    accuracy: pixelSpread(permutedLSTM, \.test).mean / 100, count: pixels.testImages.count),
+  format: "%.2f")
 chapter.claim(
-  "permuted MNIST: the BN-LSTM's test accuracy, \(budgetText), is higher (best validation point, population statistics; BN − LSTM, mean of \(repetitions))",
-  paper: "Cooijmans et al. 2017, §5.1, Table 1",
-  measured: pixelSpread(permutedBN, \.test).mean - pixelSpread(permutedLSTM, \.test).mean,
-  format: "%+.2f", unit: " points" + (decidedTest ? "" : " (not decided: a run did not converge)"),
-  threshold: "every repetition above every one of the LSTM's",
-  holds: pixelSpread(permutedBN, { -$0.test }).isEntirelyBelow(
-    pixelSpread(permutedLSTM, { -$0.test })), kind: tunedKind, decided: decidedTest)
+  "permuted \(imageData): the BN-LSTM's test accuracy, \(budgetText), is higher (best validation point, population statistics; BN − LSTM, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.1, Table 1", comparison: testComparison, expected: .below,
+  measured: -testComparison.difference, format: "%+.2f", unit: " points", kind: tunedKind,
+  undecidedBecause: [
+    mnistDecided([permutedLSTM, permutedBN]) ? "" : "a run did not converge",
+    mnist.edgeNote([permutedLSTM, permutedBN], name: \.name),
+  ])
 // The grid, Table 1 and every repetition: Tables.swift.
 recordMNISTTables()
 
@@ -414,11 +427,12 @@ let authorsMovingAverage = BatchNormConvention(
   storesUnbiasedVariance: true)
 let studyModel = PixelModel(task: .permuted, batchNorm: true)
 let studyRate = mnist.chosenRate[studyModel]!
-let studyRun = mnist.trials[studyModel]![0].record
+let studyTrial = mnist.trials[studyModel]![0]
+let studyRun = studyTrial.record
 let slowTwin: ClassifierRecord = chapter.phase("moving averages") {
   pixels.train(
-    runName(studyModel.name, rate: studyRate, repetition: Repetition(1))
-      + ", moving averages 0.01", studyModel, rate: studyRate, repetition: Repetition(1),
+    runName(studyModel.name, rate: studyRate, repetition: studyTrial.repetition)
+      + ", moving averages 0.01", studyModel, rate: studyRate, repetition: studyTrial.repetition,
     steps: mnistSteps, convention: authorsMovingAverage)
 }
 let twinDifference =
@@ -438,16 +452,23 @@ recordMovingAverageStudy()
  **Paper (appendix B):** training curves for initial γ ∈ {0.1, 0.3, 0.5, 0.7, 1.0}: on
  permuted MNIST a larger γ clearly hurts; on Penn Treebank the effect disappears (a loss at
  every step gives a learning signal that does not have to travel far back). We run the
- permuted-MNIST half here — every γ in three repetitions, at the BN-LSTM's chosen rate, for
+ permuted-MNIST half here, on permuted Fashion-MNIST — every γ in six repetitions, at the
+ BN-LSTM's chosen rate, for
  {{scalar "γ sweep steps" | %,d}} steps — and the text half with the character models below.
  The claim: γ = 1.0's training loss after those steps is above γ = 0.1's in every repetition.
  */
 
 let sweepGammas = [0.1, 0.3, 0.5, 0.7, 1.0]
+/// Six repetitions in the book: at three, this claim's verdict reversed with the matrix
+/// kernels' rounding (`../shared/REFEREE.md`: a verdict a rounding change reverses was never
+/// decided; more repetitions, or not decided).
+let sweepRepetitions = chapter.pick(smoke: 2, book: 6, paper: 3, long: 3)
 let sweepSteps = min(chapter.pick(smoke: 4, book: 200, paper: 20_000), mnistSteps)
 let sweepRate = mnist.chosenRate[studyModel]!
 let sweep: [[ClassifierRecord]] = chapter.phase("γ sweep") {
-  let cells = sweepGammas.flatMap { gamma in (1...repetitions).map { (gamma, Repetition($0)) } }
+  let cells = sweepGammas.flatMap { gamma in
+    (1...sweepRepetitions).map { (gamma, Repetition($0)) }
+  }
   let records = chapter.attempt {
     try chapter.independently("γ sweep", cells) { gamma, repetition in
       pixels.train(
@@ -458,7 +479,9 @@ let sweep: [[ClassifierRecord]] = chapter.phase("γ sweep") {
         stopsAtConvergence: false)
     }
   }
-  return sweepGammas.indices.map { g in Array(records[g * repetitions..<(g + 1) * repetitions]) }
+  return sweepGammas.indices.map { g in
+    Array(records[g * sweepRepetitions..<(g + 1) * sweepRepetitions])
+  }
 }
 let sweepLoss = sweep.map { runs in
   Spread(values: runs.map { $0.curve.trainingLoss.last ?? .nan })
@@ -466,17 +489,18 @@ let sweepLoss = sweep.map { runs in
 // The table and each γ's means: Tables.swift.
 recordGammaSweep()
 let (smallGammaLoss, largeGammaLoss) = (sweepLoss.first!, sweepLoss.last!)
-// A sweep at the grid's edge rate decides nothing (REFEREE.md: the model's best rate may lie
-// beyond the grid, and there this verdict reversed with the matrix kernels' rounding).
-let sweepAtEdge = mnist.isAtEdge(studyModel)
+// A sweep at the edge rate of the extended grid decides nothing (REFEREE.md: the model's best
+// rate may lie beyond it; at the grid's old edge this verdict reversed with the matrix
+// kernels' rounding).
+let sweepComparison = Comparison(
+  smallGammaLoss, "γ 0.1", against: largeGammaLoss, "γ 1.0",
+  resolution: Resolution(0, "the same batches and weights for every γ; run-to-run spread only"),
+  format: "%.3f")
 chapter.claim(
-  "permuted MNIST: with initial γ = 1.0 the BN-LSTM trains slower than with 0.1 (training loss after \(sweepSteps) steps, γ 1.0 − γ 0.1, mean of \(repetitions))",
-  paper: "Cooijmans et al. 2017, appendix B", measured: largeGammaLoss.mean - smallGammaLoss.mean,
-  format: "%+.3f",
-  unit: " nats" + (sweepAtEdge ? " (not decided: run at the grid's edge rate)" : ""),
-  threshold: "every repetition of γ 1.0 above every one of γ 0.1",
-  // At the rate the (revised) grid chose: post hoc where the grid is.
-  holds: smallGammaLoss.isEntirelyBelow(largeGammaLoss), kind: tunedKind, decided: !sweepAtEdge)
+  "permuted \(imageData): with initial γ = 1.0 the BN-LSTM trains slower than with 0.1 (training loss after \(sweepSteps) steps, γ 1.0 − γ 0.1, mean of \(sweepRepetitions))",
+  paper: "Cooijmans et al. 2017, appendix B", comparison: sweepComparison, expected: .below,
+  measured: -sweepComparison.difference, format: "%+.3f", unit: " nats", kind: tunedKind,
+  undecidedBecause: [mnist.edgeNote([studyModel], name: \.name)])
 
 /*:
  ## The character-level language model (Figure 3a)
@@ -502,14 +526,20 @@ chapter.claim(
  best at its largest rate; a verdict moved between those runs (the best-validation claim
  failed in the first). Each change can only help the BN-LSTMs, but a test tuned with the
  results in view is weaker evidence: the book's character claims are tallied as post hoc, the
- long preset's not.
+ long preset's not (except its speed claim, read at matched rates since a reader's second
+ reading).
 
- The claims (fixed before the runs), by Chapter 4's rules: the BN-LSTM reaches the LSTM's
- training-batch bpc at its best (the highest of its repetitions') in fewer steps; its best
- validation bpc is lower; its validation bpc at equal fit (where its training-sample bpc
- first falls to the LSTM's at its best) is lower — each in every repetition against every
- one. And appendix B on text: γ = 0.1's best validation bpc is *not* below γ = 1.0's in
- every repetition (the effect disappears).
+ The claims, by Chapter 4's rules: the BN-LSTM reaches the LSTM's training-batch bpc at its
+ best (the highest of its repetitions') in fewer steps, at every matched rate of the grid and
+ at each model's fastest rate; its best validation bpc is lower; its validation bpc at equal
+ fit (where its training-sample bpc first falls to the LSTM's at its best) is lower — each in
+ every repetition against every one, by more than the resolution of a validation bpc (the
+ largest gap between the two evaluation protocols on these runs; at equal fit, plus the
+ validation step the reading interpolates across). Every run is measured every 10 steps over
+ its first 300, where the curves fall fastest, then every 50. And appendix B on text: that
+ the initial γ does not matter (γ = 0.1's and γ = 1.0's best validation bpc not told apart) —
+ a null, which the rule cannot establish: it fails if either is below the other, and is not
+ decided otherwise.
  */
 
 let corpus = chapter.attempt { try chapter.loadCorpus() }
@@ -558,7 +588,8 @@ let textRuns: TunedRuns<CharacterModel, LanguageModelRecord> = chapter.attempt {
         settings: CharacterModels.RunSettings(
           learningRate: rate, repetition: repetition, evaluationInterval: charEvery,
           convergence: charConvergence, keepsBest: true,
-          comparesMovingAverages: model != .lstm),
+          comparesMovingAverages: model != .lstm,
+          denseEvaluation: textExperiment.denseEvaluation),
         in: chapter)
     })
 }
@@ -566,24 +597,30 @@ let textRuns: TunedRuns<CharacterModel, LanguageModelRecord> = chapter.attempt {
 // Each run read at its best point against the LSTM's targets; the claim's arithmetic:
 // Readings.swift.
 let charReadings = readCharacterRuns()
-let everyRepetition = "every repetition below every one of the LSTM's"
+/// How far apart two validation bpc must be before a claim reads an order into them: the
+/// largest gap between the two evaluation protocols on the same runs (Readings.swift).
+let charResolution = Resolution(
+  charProtocolGap, "the largest gap between the two evaluation protocols on these runs")
+chapter.log.scalar("resolution of a validation bpc (protocols' largest gap)", charResolution.value)
+let charSpeed = textRuns.speed(
+  .bnLSTM, against: .lstm, steps: charStepsToTarget,
+  resolution: Resolution(0, "crossings read on one measurement schedule"))
+chapter.speedClaim(
+  "text (fortunes): the BN-LSTM reaches the LSTM's training bpc at its best in fewer steps (steps / LSTM's at each one's fastest rate)",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", reading: charSpeed,
+  names: ("BN-LSTM", "LSTM"), expected: .below, kind: .postHoc)
 characterClaim(
-  "text: the BN-LSTM reaches the LSTM's training bpc at its best in fewer steps (steps / LSTM's, mean of \(repetitions))",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", .bnLSTM, against: .lstm, \.stepsToTarget,
-  ratio: true, threshold: "every repetition in fewer steps than every one of the LSTM's")
+  "text (fortunes): the BN-LSTM's best validation bpc is lower than the LSTM's (BN − LSTM, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a), Table 2", .bnLSTM, against: .lstm, \.best)
 characterClaim(
-  "text: the BN-LSTM's best validation bpc is lower than the LSTM's (BN − LSTM, mean of \(repetitions))",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a), Table 2", .bnLSTM, against: .lstm, \.best,
-  threshold: everyRepetition)
-characterClaim(
-  "text: at equal training fit the BN-LSTM's validation bpc is lower than the LSTM's (BN − LSTM, mean of \(repetitions))",
+  "text (fortunes): at equal training fit the BN-LSTM's validation bpc is lower than the LSTM's (BN − LSTM, mean of \(repetitions))",
   paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", .bnLSTM, against: .lstm, \.validationAtFit,
-  threshold: everyRepetition)
+  atFit: true)
 if characterModels.contains(.gammaOne) {
   characterClaim(
-    "text: the initial γ does not matter — γ = 0.1's best validation bpc is not below γ = 1.0's in every repetition (γ 0.1 − γ 1.0, mean of \(repetitions))",
-    paper: "Cooijmans et al. 2017, appendix B", .bnLSTM, against: .gammaOne, \.best, below: false,
-    threshold: "not every repetition of γ 0.1 below every one of γ 1.0")
+    "text (fortunes): the initial γ does not matter — γ = 0.1's best validation bpc is not below γ = 1.0's by more than the resolution (γ 0.1 − γ 1.0, mean of \(repetitions))",
+    paper: "Cooijmans et al. 2017, appendix B", .bnLSTM, against: .gammaOne, \.best,
+    expected: .notDistinguishable)
 }
 // The grid, the models at their rates and every repetition: Tables.swift.
 recordCharacterTables()
@@ -603,12 +640,18 @@ recordCharacterSamples()
  as flat, and an average over 1,000 positions dilutes whatever happens past position 100. So
  we look *inside* the long sequences: the bits per character at each position $t$, averaged
  over 64 test sequences of 1,000 characters, comparing positions $t > T_{max}$ with
- $t \le T_{max}$ — against the same difference for the LSTM, which has no $T_{max}$
- ([LongerSequences.swift](LongerSequences.swift)). The claims, every repetition at its best
- point:
+ $t \le T_{max}$ ([LongerSequences.swift](LongerSequences.swift)). The control is the same
+ BN-LSTM, the same run, with the test batch's own statistics at every step: it needs no
+ repeat-last, so the difference of the two differences is what repeat-last itself costs, and
+ the BN-LSTM's lead over the LSTM at early positions cancels out of it. (An earlier version
+ used the LSTM as the control; a reader showed that this reads the BN-LSTM's early lead as a
+ cost of repeat-last. The change was made after those runs had been seen: post hoc.) The
+ claims, every repetition at its best point:
 
- * **repeat-last works**: the BN-LSTM's bpc past $T_{max}$ (minus its bpc up to $T_{max}$) is
-   not above the LSTM's in every repetition;
+ * **repeat-last works**: the BN-LSTM's rise past $T_{max}$ (its bpc past $T_{max}$ minus
+   its bpc up to $T_{max}$) with population statistics, repeated from step $T_{max}$, is
+   below the same rise with batch statistics, in every repetition (a difference of
+   differences on the same run);
  * **batch statistics are worse**: at length 1,000 the BN-LSTM with batch statistics has a
    higher bpc than with population statistics, in every repetition.
 
@@ -630,13 +673,22 @@ let (lstmPast, bnPast, batchPast) = (
 )
 // The table of every length, and these differences as scalars: Tables.swift.
 recordLengthTable()
+/// Repeat-last's own cost, per repetition: the BN-LSTM's rise past T_max with population
+/// statistics (repeat-last) minus its rise with batch statistics (statistics at every step,
+/// no repeat-last) — a difference of differences on the same run, so the BN-LSTM's advantage
+/// at early positions cancels.
+let repeatLastCost = Spread(values: zip(bnPast.values, batchPast.values).map { $0 - $1 })
+let repeatLastComparison = Comparison(
+  repeatLastCost, "population − batch statistics", against: Spread(values: [0]), "zero",
+  resolution: Resolution(0, "the same runs on the same text; run-to-run spread only"),
+  format: "%+.4f")
 chapter.claim(
-  "repeat-last works: past T_max the BN-LSTM's per-position bpc (relative to positions up to T_max) rises no more than the LSTM's (BN − LSTM, mean of \(repetitions))",
-  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(b)", measured: bnPast.mean - lstmPast.mean,
-  format: "%+.3f",
-  unit: " bpc" + (bnPast.isComplete && lstmPast.isComplete ? "" : " (not measured)"),
-  threshold: "not every repetition above every one of the LSTM's",
-  holds: bnPast.isComplete && lstmPast.isComplete && !lstmPast.isEntirelyBelow(bnPast))
+  "repeat-last works, on fortunes: past T_max the BN-LSTM's per-position bpc (relative to positions up to T_max) rises no more with population statistics, repeated from step T_max, than with batch statistics at every step (population − batch, mean of \(repetitions))",
+  paper: "Cooijmans et al. 2017, §5.2, Fig. 3(b)", comparison: repeatLastComparison,
+  // Against batch statistics since a reader showed the LSTM control could not separate
+  // repeat-last from the BN-LSTM's early lead: post hoc.
+  expected: .below, measured: repeatLastCost.mean, format: "%+.4f", unit: " bpc", kind: .postHoc)
+chapter.log.scalar("rise past T_max, BN-LSTM (population) − LSTM", bnPast.mean - lstmPast.mean)
 let longestRow = lengthRows.last!
 chapter.claim(
   "with batch statistics the BN-LSTM is worse at length \(longestRow.length) (batch − population, mean of \(repetitions))",
@@ -672,8 +724,16 @@ let worstSettledDrift = recordStatisticsDrift()
 recordPlateaus()
 chapter.claim(
   "the per-step statistics settle: after step \(settledFrom) the population mean and variance change by less than 5% per step (worst of mean/σ and relative variance, over the normalizations)",
-  paper: "Cooijmans et al. 2017, appendix A", measured: 100 * worstSettledDrift, format: "%.1f",
-  unit: "%", threshold: "< 5%", holds: worstSettledDrift < 0.05)
+  paper: "Cooijmans et al. 2017, appendix A", measured: 100 * worstSettledDrift.perStep,
+  format: "%.1f",
+  unit: "%", threshold: "< 5%", holds: worstSettledDrift.perStep < 0.05)
+// A per-step average passes a steady drift of 1% a step; the net change from step 10 to the
+// last does not. Its threshold was chosen after the per-step reading had been seen: post hoc.
+chapter.claim(
+  "the per-step statistics settle: from step \(settledFrom) to the last step the population mean moves by less than 0.25 σ and the variance by less than 25%, net (worst of the two, over the normalizations, mean over units)",
+  paper: "Cooijmans et al. 2017, appendix A", measured: 100 * worstSettledDrift.net,
+  format: "%.1f", unit: "%", threshold: "< 25%", holds: worstSettledDrift.net < 0.25,
+  kind: .postHoc)
 
 /*:
  ## What we cannot run here
@@ -737,32 +797,40 @@ drawFigures()
 
  *Figure 2 and Table 1.* **Paper:** on MNIST and permuted MNIST (784 steps), the BN-LSTM
  converges faster and, on pMNIST, generalises clearly better (test 95.4% against 90.2%).
- **Ours** (14×14, 196 steps, 64 units, {{scalar "MNIST step limit" | %,d}} steps). The grid,
- best validation accuracy of repetition 1 at each rate (bold: the rate each model keeps;
- "(edge)": the grid's smallest or largest):
+ **Ours** (14×14 Fashion-MNIST, 196 steps, 64 units, {{scalar "MNIST step limit" | %,d}}
+ steps). The grid, best validation accuracy of each model's first seed at each rate (bold: the
+ rate each model keeps; "(edge)": still the smallest or largest of its rates after one step
+ past the grid's edge, 0.1, for every model whose best was at 0.03):
 
  {{table "MNIST learning-rate grid"}}
 
- That every choice is at the grid's edge says the book preset cannot tune these models: in
- a budget this short the largest rate that does not diverge wins. The long preset is where a
- rate is chosen. Table 1 at an equal budget (mean, and lowest–highest of the repetitions;
+ Every model's best in the grid was its largest rate, 0.03; one step past it, 0.1, three of
+ the four do worse, and the BN-LSTM in order does better still — its rate stays at an edge,
+ and a claim that rests on it is not decided. In a budget this short the largest rate that
+ does not diverge tends to win; the long preset is where rates are really chosen. Table 1 at
+ an equal budget (mean, and lowest–highest of three fresh repetitions at each model's rate;
  each run's test accuracy at its best validation point):
 
  {{table "Table 1"}}
 
- On the images in order the BN-LSTM reaches the LSTM's level in
- {{claim "sequential MNIST: the BN-LSTM reaches" | %.3f}}× the LSTM's steps (the claim
- **{{verdict "sequential MNIST: the BN-LSTM reaches"}}**) and ends
+ *Speed*, read on the grid's runs at matched rates and at each model's fastest rate (a rate
+ tuned for the best validation says nothing about speed): on the images in order the BN-LSTM
+ reaches the LSTM's level first at every rate where either gets there, and at the fastest
+ rates in {{claim "sequential Fashion-MNIST: the BN-LSTM reaches" | %.2f}}× the LSTM's steps
+ (**{{verdict "sequential Fashion-MNIST: the BN-LSTM reaches"}}**); on permuted images only
+ at the largest rate does either reach it, and there the BN-LSTM needs
+ {{claim "permuted Fashion-MNIST: the BN-LSTM reaches" | %.2f}}× the LSTM's steps
+ (**{{verdict "permuted Fashion-MNIST: the BN-LSTM reaches"}}**, on one rate's single runs:
+ weak evidence). *Accuracy*: the BN-LSTM ends
  {{scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.1f}} points ahead
- in test accuracy. On permuted images, against an LSTM at its own best rate, the advantage
- nearly vanishes: {{claim "permuted MNIST: the BN-LSTM reaches" | %.2f}}× the steps on average
- but not in every repetition (**{{verdict "permuted MNIST: the BN-LSTM reaches"}}**), and
- {{claim "permuted MNIST: the BN-LSTM's test accuracy" | %+.1f}} points of test accuracy, again
- not in every repetition — the Table 1 claim read at an equal budget
- **{{verdict "permuted MNIST: the BN-LSTM's test accuracy"}}**. With both models at the paper's
- 10⁻³, as in our first version, the BN-LSTM was far ahead on permuted images; most of that
- lead was the LSTM's untuned rate. All of this is speed: both models are far from trained
- (ours is Fashion-MNIST, a harder task, after less than an epoch). Every run:
+ in test accuracy in order, and {{claim "permuted Fashion-MNIST: the BN-LSTM's test accuracy" | %+.1f}}
+ on permuted images, where the two ranges touch: the Table 1 claim read at an equal budget
+ is **{{verdict "permuted Fashion-MNIST: the BN-LSTM's test accuracy"}}** — a margin must
+ clear the standard error of an accuracy over the 10,000 test images, about half a point, and
+ these ranges do not. With both models at the paper's 10⁻³, as in our first version, the
+ BN-LSTM was far ahead on permuted images; most of that lead was the LSTM's untuned rate. All
+ of this is speed: both models are far from trained (Fashion-MNIST, a harder task than the
+ paper's MNIST, after less than an epoch). Every run:
 
  {{table "MNIST repetitions"}}
 
@@ -785,10 +853,14 @@ drawFigures()
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.1, at frozen weights, start faded − re-estimated" | neg | %.1f}}:
  that much is noise, and the rest is lag. The authors' 0.01 is worse in a short run for a
  third reason, its start: after $n$ = {{scalar "step of the study's best point" | %,d}} batches
- the starting values still carry a share of $0.99^{n}$, and where a step's batch variance is
- about 0 (BN_h at the first step, $W_h h_0$ being one row for every sequence) BN divides the
- error in the mean by $\sqrt{\epsilon} \approx 0.003$. That alone (frozen weights, as many
- batches as training had) costs
+ the starting values (mean 0, variance 1) still carry a share of $0.99^{n}$. *Which unit that
+ share hurts, we have not measured (ours).* An earlier version of this page blamed BN_h at the
+ first step, dividing an error in the mean by $\sqrt{\epsilon}$; but the start's mean is 0, and
+ so, at initialisation, is $W_h h_0$, with no priming noise on permuted images: there is no
+ error in the mean to divide there. The likelier cause is the variance: the start's share of
+ 1 on units whose true variance is small (for $n$ = 560, $0.99^{560} \approx 0.004$, larger
+ than such a unit's variance) shrinks their normalised output — untested. That alone (frozen
+ weights, as many batches as training had) costs
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, at frozen weights, as many batches as training steps − re-estimated" | neg | %.0f}}
  points (one evaluation, like the
  {{scalar "validation accuracy at the best point, moving averages, momentum 0.01, as training left them − re-estimated" | neg | %.0f}}
@@ -812,19 +884,19 @@ drawFigures()
  order in training loss (a larger γ, a higher loss) and
  {{scalar "γ sweep: neighbouring pairs in γ's order, best validation accuracy (means)" | %d}}
  in best validation accuracy; γ = 1.0 ends
- {{claim "permuted MNIST: with initial γ = 1.0" | %+.2f}} nats above γ = 0.1 on average, and
+ {{claim "permuted Fashion-MNIST: with initial γ = 1.0" | %+.2f}} nats above γ = 0.1 on average, and
  the claim (every repetition of γ = 1.0 above every one of γ = 0.1):
- **{{verdict "permuted MNIST: with initial γ = 1.0"}}**. At the grid's largest rate, which the
- BN-LSTM keeps in this budget, training is noisy from one repetition to the next (the ranges
- in the table): the ends of the sweep are told apart, γ = 1.0 with the highest training loss
- and the lowest accuracy, but the γ between them are not in order. Run at 3·10⁻³ (our first
- version), the sweep showed the paper's graded picture, every repetition in order: at a rate
- this large the initial γ matters less than the rate's own noise, except at the sweep's ends.
- The sweep runs at the grid's edge rate, where the BN-LSTM's best rate may lie beyond the
- grid, so the claim is not decided whatever its sign; and at that rate its outcome is fragile:
- it reversed when the book pinned its matrix-product kernels (on OpenBLAS's AVX-512 kernels,
- γ = 1.0 ended 0.12 nats above γ = 0.1, not in every repetition). What would decide it: the
- grid extended past its edge, the sweep at the rate found there, and fresh repetitions.
+ **{{verdict "permuted Fashion-MNIST: with initial γ = 1.0"}}**, on permuted Fashion-MNIST.
+ Training at 0.03 is noisy from one repetition to the next (the ranges in the table): the
+ ends of the sweep are told apart, but the γ between them need not be in order. Run at
+ 3·10⁻³ (our first version), the sweep showed the paper's graded picture, every repetition in
+ order: at a rate this large the initial γ matters less than the rate's own noise, except at
+ the sweep's ends. *How this verdict was made to stand (ours).* With three repetitions it
+ reversed when the book pinned its matrix-product kernels (on OpenBLAS's AVX-512 kernels,
+ γ = 1.0 ended 0.12 nats above γ = 0.1, not in every repetition; on the pinned ones 0.27, in
+ every one), and 0.03 was then the grid's edge. Now the grid goes one step past it (0.1 does
+ worse, so 0.03 is inside), and the sweep runs six repetitions of every γ: a verdict that a
+ rounding change can reverse was not decided, and a wider sample is what decides it.
 
  ![Figure 3(a): the character models](Figures/05-characters.png)
 
@@ -844,24 +916,31 @@ drawFigures()
  {{table "character repetitions"}}
 
  {{scalar "character runs that converged" | %d}} of {{scalar "character runs" | %d}} runs
- converged. The BN-LSTM fits the text fast: it reaches the LSTM's training level in
- {{claim "text: the BN-LSTM reaches" | %.2f}}× the steps (**{{verdict "text: the BN-LSTM reaches"}}**),
- and panel (a) shows it fitting the training batches far below where the LSTM stops. At its
- best its validation bpc is {{claim "text: the BN-LSTM's best validation bpc" | %+.3f}} from
- the LSTM's (**{{verdict "text: the BN-LSTM's best validation bpc"}}**); at equal fit it is
- {{claim "text: at equal training fit" | %+.3f}} (**{{verdict "text: at equal training fit"}}**).
- Both are small and post hoc, and together they say: at the same fit to the training text the
- BN-LSTM generalises no better; it gets a little further by fitting further before it
- overfits — its best point lies at a training bpc of
- {{scalar "training bpc at the best validation, BN-LSTM, mean" | %.3f}} against the LSTM's
- {{scalar "training bpc at the best validation, LSTM, mean" | %.3f}}. The BN-LSTM with
- γ = 1.0 ends {{claim "text: the initial γ does not matter" | neg | %+.3f}} bpc from
- γ = 0.1's best (γ 1.0 − γ 0.1): the claim that on text the initial γ does not matter
- **{{verdict "text: the initial γ does not matter"}}** (each at its own best rate in the grid). Re-estimated statistics and moving averages differ by at most
- {{scalar "largest |moving averages − re-estimated| validation bpc at a best point, text" | %.3f}}
- bpc at a best point: more than the {{claim "text: the BN-LSTM's best validation bpc" | abs | %.3f}}
- between the two models' best points, so here the protocol that evaluates a model moves its
- number as much as the choice of model does. What the models write at their best points, continuing the first
+ converged. The BN-LSTM fits the text fast: at every rate of the grid it reaches the LSTM's
+ training level first, and at the fastest rates in
+ {{claim "text (fortunes): the BN-LSTM reaches" | %.2f}}× the steps
+ (**{{verdict "text (fortunes): the BN-LSTM reaches"}}**); panel (a) shows it fitting the
+ training batches far below where the LSTM stops. Its best rate is the extended grid's
+ largest, 0.032 — it did better one step past the grid's edge, and might at a larger rate
+ still — so every claim over its repetitions is not decided, whatever the numbers. And the
+ numbers do not decide it either. At its best its validation bpc is
+ {{claim "text (fortunes): the BN-LSTM's best validation bpc" | %+.3f}} from the LSTM's; at
+ equal fit {{claim "text (fortunes): at equal training fit" | %+.3f}} (measured every 10 steps
+ over the first 300, so the equal-fit reading no longer interpolates across a drop of half a
+ bit, as it did when every run was measured every 50 steps). Both margins are far below the
+ resolution of a validation bpc on these runs: moving averages and re-estimated statistics
+ differ by up to {{scalar "resolution of a validation bpc (protocols' largest gap)" | %.3f}}
+ bpc at a best point — at the BN-LSTM's large rate the moving averages lag its weights — so
+ the protocol that evaluates a model moves its number several times as much as the choice of
+ model does. Both claims: **{{verdict "text (fortunes): the BN-LSTM's best validation bpc"}}**
+ and **{{verdict "text (fortunes): at equal training fit"}}**, the direction in the BN-LSTM's
+ favour, the ranges in the table above. (An earlier version wrote the best-validation claim up
+ as holding by 0.0009 bpc, and the equal-fit one as "it fits further rather than generalising
+ better": neither margin was above its resolution.) The BN-LSTM with γ = 1.0 ends
+ {{claim "text (fortunes): the initial γ does not matter" | neg | %+.3f}} bpc from γ = 0.1's
+ best (γ 1.0 − γ 0.1): that the initial γ does not matter on text is a null, which no order can
+ establish — **{{verdict "text (fortunes): the initial γ does not matter"}}**, the two not
+ distinguishable at this resolution (each at its own best rate in the grid). What the models write at their best points, continuing the first
  {{scalar "prompt length (characters)" | %d}} characters of the validation text at
  temperature 1 (the distribution the bpc measures):
 
@@ -874,16 +953,35 @@ drawFigures()
 
  {{table "test bpc against sequence length"}}
 
+ *Beside the paper's Table 2.* At the trained length the test text's bits per character are
+ {{scalar "test bpc at length 100, LSTM" | %.3f}} (LSTM) and
+ {{scalar "test bpc at length 100, BN-LSTM population" | %.3f}} (BN-LSTM), against the paper's
+ 1.38 and 1.32 on Penn Treebank with 1,000 units. Ours are more than two bits higher because
+ the model is 64 units trained on 30,000 characters of fortunes — a model that has learnt
+ letters and short words, not a language — and the gap between the two models,
+ {{scalar "test bpc at length 100, BN-LSTM population" | %.3f}} −
+ {{scalar "test bpc at length 100, LSTM" | %.3f}}, is a small fraction of the paper's 0.06:
+ on a text this small every model stops where it starts to memorise, and the two stop close
+ together. (The long preset's gap is larger than the paper's; see there.)
+
  Whole-sequence averages hardly move with the length, for every model. Inside the sequences of
  1,000 (panel a, each BN-LSTM minus the LSTM at the same position): past $T_{max}$ the
  BN-LSTM with repeat-last is
  {{scalar "bpc past T_max − up to T_max, BN-LSTM population, mean" | %+.3f}} bpc from its own
- level up to $T_{max}$, the LSTM {{scalar "bpc past T_max − up to T_max, LSTM, mean" | %+.3f}};
- the difference, {{claim "repeat-last works" | %+.3f}} bpc, decides the claim:
- **{{verdict "repeat-last works"}}**. Both models predict better past position 100 than before
- it — a longer context helps — but the LSTM gains more: normalising steps 101 to 1,000 with
- step 100's statistics costs the BN-LSTM part of that gain, in every repetition. Repeat-last
- does not break the BN-LSTM; it is not free either. Batch statistics at length 1,000 are
+ level up to $T_{max}$, with batch statistics at every step (no repeat-last)
+ {{scalar "bpc past T_max − up to T_max, BN-LSTM batch statistics, mean" | %+.3f}}, and the
+ LSTM {{scalar "bpc past T_max − up to T_max, LSTM, mean" | %+.3f}}. All three predict better
+ past position 100 than before it — a longer context helps. The difference of differences on
+ the same runs, repeat-last against batch statistics, is {{claim "repeat-last works" | %+.4f}}
+ bpc: repeat-last gains less than statistics taken at every step, in every repetition, so the
+ claim that it costs nothing **{{verdict "repeat-last works"}}** on fortunes (post hoc: the
+ test was changed to this control after a reader's second reading; against the LSTM, the old
+ control, the BN-LSTM's rise is
+ {{scalar "rise past T_max, BN-LSTM (population) − LSTM" | %+.3f}} bpc larger, but that
+ difference carries the BN-LSTM's lead at early positions). The cost is a few thousandths of a
+ bit: normalising steps 101 to 1,000 with step 100's statistics does not break the BN-LSTM,
+ and it is not quite free. Over whole sequences population statistics are still the better
+ choice: batch statistics at length 1,000 are
  {{claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc worse than population
  statistics (**{{verdict "with batch statistics the BN-LSTM is worse"}}**). In panel (b) the
  test batch's statistics past $T_{max}$ are as close to $T_{max}$'s population
@@ -911,7 +1009,15 @@ drawFigures()
  (over the first five steps, {{scalar "per-step mean change, first steps, layer1.bn_c" | %.2f}}σ
  and {{scalar "per-step variance change, first steps, layer1.bn_c" | *100 | %.0f}}%) — the
  remaining wiggle is the sampling noise of 50 batches. The claim
- **{{verdict "the per-step statistics settle"}}**.
+ **{{verdict "the per-step statistics settle: after"}}**. *But a per-step average cannot see
+ a slow drift (ours):* a steady 1% a step passes a 5%-a-step test, and adds up to about 2.5
+ times over 90 steps. So we also read the net change from step 10 to the last: the cell's
+ mean moves by {{scalar "net mean change after settling, layer1.bn_c (σ)" | %.3f}}σ and its
+ variance by {{scalar "net variance change after settling, layer1.bn_c" | *100 | %.1f}}% in
+ all, the recurrent term's by {{scalar "net mean change after settling, layer1.bn_h (σ)" | %.3f}}σ
+ and {{scalar "net variance change after settling, layer1.bn_h" | *100 | %.1f}}%. Against a
+ threshold of 25% (0.25σ for the mean), chosen after the per-step reading had been seen (post
+ hoc), the net claim **{{verdict "the per-step statistics settle: from"}}**.
 
  ## The long preset: trained until they stop improving
 
@@ -920,10 +1026,14 @@ drawFigures()
  {{long scalar "training characters" | %,d}} characters, still
  {{long scalar "character models' units" | %d}} units — the LSTM and the BN-LSTM at 0.002,
  0.004 and 0.008, measured every 100 steps, stopped after 2,000 steps without an improvement
- of 0.002 bpc (at most {{long scalar "character step limit" | %,d}} steps). Its grids, rules
- and claims were fixed before its only run: none of its comparisons is post hoc (Figure 1's
- claim, the same computation as the book's, still is). It took about an hour and a half of
- this machine's two cores, resumed bit for bit from its checkpoints several times.
+ of 0.002 bpc (at most {{long scalar "character step limit" | %,d}} steps). *As it
+ happened:* its grids, stopping rules and claims were fixed before its first run; the rule
+ that a claim over runs that did not converge is not decided was written while that run was
+ under way, after its first MNIST runs had failed to stop; and the speed claims (read at
+ matched rates) and the repeat-last claim (against batch statistics) were revised after a
+ reader had seen its results, and are tallied as post hoc (as is Figure 1's claim, the same
+ computation as the book's). It took about an hour and a half of this machine's two cores,
+ resumed bit for bit from its checkpoints several times.
 
  ![Figure 2, long preset](Figures/long/05-mnist.png)
 
@@ -948,17 +1058,28 @@ drawFigures()
  {{long scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.2f}}).
 
  *Why the rule did not stop them (our voice).* A tolerance of 0.2 points is 4 of 2,000
- validation images, but one measurement's standard error near 83% accuracy is
- $\sqrt{0.83 \cdot 0.17 / 2000} \approx 0.84$ points. On a plateau, noise alone sets a "new
- best" every few measurements, and 2,000 steps is only eight of them. The rule was too strict
- for its own noise; we report that instead of loosening it after seeing the outcome.
+ validation images. The images are the same at every measurement, so their sampling error
+ ($\sqrt{0.83 \cdot 0.17 / 2000} \approx 0.84$ points near 83%) is the same for every
+ measurement of one run: it is not what makes one measurement differ from the next. The
+ optimiser is: RMSProp with the authors' decay of 0.5 moves every weight by about the learning
+ rate at every step, and the validation accuracy jumps by whole points between measurements
+ (panels b and d). On a plateau, that jitter alone sets a "new best" every few measurements,
+ and 2,000 steps is only eight of them. The rule was too strict for its own jitter; we report
+ that instead of loosening it after seeing the outcome.
 
- *What the runs say even so.* At 10,000 steps the curves are flat to within that noise, and
- the Table 1 ranges overlap on both tasks: a tuned LSTM trained this long is as accurate as
- the BN-LSTM at our scale. The paper's gap on pMNIST (95.4% against 90.2%) does not appear
- here — whether it needs 784-step sequences, 100 units and about 18 times the training (the
- authors' scripts run 200 epochs; ours stop by 10,000 steps, about 11), or an LSTM
- less tuned than ours, this run cannot tell. (In panels (b) and (d) the legend covers the
+ *What the runs say even so — not a null.* "Not decided" is not "as accurate". The BN-LSTM
+ is ahead in the mean on both tasks — test accuracy, BN − LSTM,
+ {{long claim "permuted MNIST: the BN-LSTM's test accuracy" | %+.2f}} points permuted and
+ {{long scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.2f}} in
+ order — and on permuted images the ranges in Table 1 barely overlap. Nor are the curves
+ flat: an LSTM repetition in order fell by tens of points late in its run (panel b) and set
+ its best at its last evaluation, which by the rule now in the library is a run that has not
+ converged. What would decide it: runs that stop by a rule whose tolerance is above the
+ optimiser's jitter, on fresh seeds, with more repetitions if the ranges still touch. The
+ paper's gap on pMNIST (95.4% against 90.2%) is larger than anything seen here — whether it
+ needs 784-step sequences, 100 units and about 18 times the training (the authors' scripts run
+ 200 epochs; ours stop by 10,000 steps, about 11), or an LSTM less tuned than ours, this run
+ cannot tell. (In panels (b) and (d) the legend covers the
  plateau; the code now draws it elsewhere, from the next long run on.) The moving-average
  study and the γ sweep agree with the book's:
 
@@ -1031,27 +1152,33 @@ drawFigures()
 
  Normalising an LSTM's recurrent term works when it is done the way Cooijmans et al. do it:
  separate statistics for every time step (they settle within about ten steps: appendix A's
- claim **{{verdict "the per-step statistics settle"}}**) and a small initial γ, which keeps
+ claim **{{verdict "the per-step statistics settle: after"}}**) and a small initial γ, which keeps
  $\tanh$ in its linear range: at initialisation the gradient crosses 784 steps for every γ up
  to {{scalar "separating γ, the last that survives" | %.1f}} and vanishes above it. The
  backward pass adds nothing new through time — Chapter 2's coupling within each step's batch,
  carried back step by step — and the cell update stays unnormalised.
 
- What this chapter adds is a fair baseline. With every model at its own best rate and three
- repetitions, the BN-LSTM is clearly **faster** on pixels in order
- ({{claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}× the steps) and on text
- ({{claim "text: the BN-LSTM reaches" | %.2f}}×), but on permuted pixels a tuned LSTM nearly
- keeps up. Whether it **generalises** better depends on the data: on 30,000 characters, at
- the same fit it does not ({{claim "text: at equal training fit" | %+.3f}} bpc), it fits
- further before it overfits; on ten times the text it does, in every repetition
- ({{long claim "text: at equal training fit" | %+.3f}} bpc at equal fit), though it is no
- faster there. Trained until they stop improving, the MNIST models do not decide it, and a
- tuned LSTM is as accurate as the BN-LSTM. Repeat-last statistics serve sequences ten times
- longer than training, at a small cost against the LSTM in the book preset and none in the
- long one; a batch's own statistics are worse. And one lesson the paper leaves in its code:
+ What this chapter adds is a fair baseline, and a referee's reading of it. With every model at
+ its own best rate, three fresh repetitions, and speed read at matched rates, the BN-LSTM is
+ clearly **faster** on Fashion-MNIST's pixels in order
+ ({{claim "sequential Fashion-MNIST: the BN-LSTM reaches" | %.2f}}× the steps at the fastest
+ rates) and on text ({{claim "text (fortunes): the BN-LSTM reaches" | %.2f}}×); on permuted
+ pixels only the largest rate reaches the level at all, and there too it is faster. Whether it
+ **generalises** better, the book preset cannot say: on 30,000 characters of fortunes its
+ margins at its best ({{claim "text (fortunes): the BN-LSTM's best validation bpc" | %+.3f}}
+ bpc) and at equal fit ({{claim "text (fortunes): at equal training fit" | %+.3f}}) are in its
+ favour but far inside the gap between two ways of evaluating the same run, and its rate sits
+ at the edge of its extended grid; on permuted pixels at an equal budget the test accuracies'
+ ranges touch. On ten times the text (the long preset) it generalises better in every
+ repetition ({{long claim "text: at equal training fit" | %+.3f}} bpc at equal fit), though it
+ is no faster there. Trained until they stop improving, the MNIST models do not decide it
+ either way: the BN-LSTM is ahead in the mean, the ranges barely overlap, and runs that stop
+ by a rule above the optimiser's jitter would decide it. Repeat-last statistics serve
+ sequences ten times longer than training at a cost of a few thousandths of a bit against
+ statistics taken at every step; a batch's own statistics are worse overall. And one lesson
+ the paper leaves in its code:
  evaluate with statistics re-estimated for the current weights — moving averages lag the
- weights, and with the authors' momentum in a short run they still remember a start that BN
- divides by $\sqrt{\epsilon}$ where every sequence has the same state.
+ weights, and with the authors' momentum a short run still remembers their start.
  */
 
 chapter.finish()

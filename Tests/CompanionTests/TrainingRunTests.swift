@@ -176,7 +176,8 @@ struct TrainingRunTests {
     try Self.expectResumesBitForBit(curvesInTheRecord: false) { chapter in
       var weights = RandomGenerator(seed: 1)
       let network = FeedForwardNetwork<Float>(
-        .init(inputs: 5, hidden: [6, 6], outputs: 3, normalization: .batch(.paper)), using: &weights)
+        .init(inputs: 5, hidden: [6, 6], outputs: 3, normalization: .batch(.paper)), using: &weights
+      )
       let state = RunState()
       var optimizer = Momentum<Float>(learningRate: 0.1)
       state.track("optimizer", get: { optimizer }, set: { optimizer = $0 })

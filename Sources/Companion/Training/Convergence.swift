@@ -26,10 +26,15 @@ public struct Convergence: Codable, Sendable, Equatable {
     return best
   }
 
-  /// Whether the curve has gone `patience` steps past its last improvement.
+  /// Whether the curve has gone `patience` steps past its last improvement — and its best
+  /// point is not its last measurement. A best at the end of a curve is a curve still going
+  /// down, whatever the tolerance says about the size of the step (`../shared/REFEREE.md`,
+  /// "Converged means converged").
   public func hasConverged(steps: [Int], values: [Double]) -> Bool {
     guard let last = steps.last, let improvement = lastImprovement(steps: steps, values: values)
     else { return false }
-    return last - improvement.step >= patience
+    let finite = zip(steps, values).filter { $0.1.isFinite }
+    let bestStep = finite.min { $0.1 < $1.1 }?.0
+    return last - improvement.step >= patience && bestStep != last
   }
 }

@@ -1,44 +1,64 @@
 import Foundation
 
 /// Models compared each at its own best learning rate, the way Chapters 4 and 5 tune every
-/// baseline: every model at every rate of a grid (repetition 1), each model's rate the one
-/// with the best score — whether or not that run converged: a claim over runs that did not
-/// is undecided, but a baseline is not made weaker by choosing a worse, finished run — then
-/// the further repetitions of each model at its own rate.
+/// baseline (`../shared/REFEREE.md`, "Tuned means tuned"):
+///
+/// 1. every model at every rate of a grid (repetition 1's seeds);
+/// 2. a model whose best rate is at the grid's edge is trained one step past that edge, so
+///    that a best beyond the grid is found rather than assumed away; if the extended rate is
+///    best again, the model is still `isAtEdge` and a claim that rests on it is not decided;
+/// 3. each model's rate is the one with the best score — whether or not that run converged:
+///    a claim over runs that did not is undecided, but a baseline is not made weaker by
+///    choosing a worse, finished run;
+/// 4. fresh repetitions at that rate, on seeds the grid never used: the grid's winning run is
+///    the luckiest of several draws (the winner's curse), and does not count as one of them.
 public struct TunedRuns<Model: Hashable, Record> {
   public let models: [Model]
+  /// The grid every model was trained on first.
   public let rates: [Double]
-  /// Repetition 1 of every model at every rate.
+  /// Each model's rates: the grid's, and the one step past its edge where it needed one.
+  public let modelRates: [Model: [Double]]
+  /// Every model at every one of its rates (repetition 1), extensions included.
   public let grid: [Trial<Model, Record>]
   public let chosenRate: [Model: Double]
-  /// Each model's repetitions at its chosen rate, repetition 1 (from the grid) first.
+  /// Each model's fresh repetitions at its chosen rate (repetitions 2, 3, …: none is a grid
+  /// run).
   public let trials: [Model: [Trial<Model, Record>]]
 
-  /// Every run trained: the grid's and the further repetitions'.
+  /// Every run trained: the grid's, its extensions' and the repetitions'.
   public var allTrials: [Trial<Model, Record>] {
-    grid + models.flatMap { trials[$0]!.dropFirst() }
+    grid + models.flatMap { trials[$0]! }
   }
 
-  /// The grid's run of `model` at `rate`.
-  public func gridTrial(_ model: Model, rate: Double) -> Trial<Model, Record> {
-    grid.first { $0.model == model && $0.rate == rate }!
+  /// Every rate any model was trained at, in increasing order: the grid and its extensions.
+  public var allRates: [Double] { Array(Set(modelRates.values.joined())).sorted() }
+
+  /// The grid's run of `model` at `rate`, or nil where the model was not trained at it.
+  public func gridTrial(_ model: Model, rate: Double) -> Trial<Model, Record>? {
+    grid.first { $0.model == model && $0.rate == rate }
   }
 
-  /// Whether `model`'s chosen rate is the grid's smallest or largest: its best may lie beyond.
+  /// Whether `model`'s chosen rate is the smallest or largest it was trained at, after the
+  /// extension: its best may lie beyond, and a claim resting on it is not decided.
   public func isAtEdge(_ model: Model) -> Bool {
-    rates.count > 1 && (chosenRate[model] == rates.min() || chosenRate[model] == rates.max())
+    let own = modelRates[model] ?? rates
+    return own.count > 1 && (chosenRate[model] == own.min() || chosenRate[model] == own.max())
   }
 
-  /// The grid as table rows: one per model (`name`), one cell per rate — `text` of that run,
-  /// "not converged" where it did not — the rate the model keeps in bold, with "(edge)"
-  /// where it is the grid's smallest or largest.
+  /// Whether the grid was extended past its edge for `model`.
+  public func wasExtended(_ model: Model) -> Bool { (modelRates[model]?.count ?? 0) > rates.count }
+
+  /// The grid as table rows: one per model (`name`), one cell per rate of `allRates` — `text`
+  /// of that run, "not converged" where it did not, "–" where the model was not trained at
+  /// it — the rate the model keeps in bold, with "(edge)" where it is still the smallest or
+  /// largest of its rates.
   public func gridRows(
     name: (Model) -> String, text: (Record) -> String, converged: (Record) -> Bool
   ) -> [[String]] {
     models.map { model in
       [name(model)]
-        + rates.map { rate in
-          let record = gridTrial(model, rate: rate).record
+        + allRates.map { rate in
+          guard let record = gridTrial(model, rate: rate)?.record else { return "–" }
           let cellText = text(record) + (converged(record) ? "" : " not converged")
           guard rate == chosenRate[model] else { return cellText }
           return "**" + cellText + (isAtEdge(model) ? " (edge)" : "") + "**"
@@ -52,13 +72,25 @@ public struct TunedRuns<Model: Hashable, Record> {
     in chapter: Chapter, metric: String, name: (Model) -> String, value: (Record) -> Double
   ) {
     for model in models {
-      for rate in rates {
+      for rate in modelRates[model]! {
         chapter.log.scalar(
           "\(metric), \(name(model)), rate \(rateText(rate))",
-          value(gridTrial(model, rate: rate).record))
+          value(gridTrial(model, rate: rate)!.record))
       }
       chapter.log.scalar("chosen learning rate, \(name(model))", chosenRate[model]!)
     }
+    chapter.log.scalar(
+      "models whose grid was extended past its edge", Double(models.filter(wasExtended).count))
+    chapter.log.scalar(
+      "models whose rate is at an edge of the grid", Double(models.filter(isAtEdge).count))
+  }
+
+  /// "rate at the edge of the extended grid: LSTM": why a claim over `compared` models is
+  /// not decided by the edge rule, or "" when none of them is at an edge.
+  public func edgeNote(_ compared: [Model], name: (Model) -> String) -> String {
+    let atEdge = compared.filter(isAtEdge)
+    guard !atEdge.isEmpty else { return "" }
+    return "rate at the edge of the extended grid: " + atEdge.map(name).joined(separator: ", ")
   }
 
   /// The records of `model`'s repetitions, for bands and spreads.
@@ -67,66 +99,79 @@ public struct TunedRuns<Model: Hashable, Record> {
   }
 }
 
+/// The rate one step past `rates`' edge on the side `rate` is at — the grid's own ratio on a
+/// geometric grid (its first two rates), ×2 for a grid of one — or nil when `rate` is inside.
+func rateOneStepPast(_ rates: [Double], from rate: Double) -> Double? {
+  guard let low = rates.min(), let high = rates.max() else { return nil }
+  let sorted = rates.sorted()
+  let ratio = sorted.count > 1 ? sorted[1] / sorted[0] : 2
+  if rate == high { return high * ratio }
+  if rate == low { return low / ratio }
+  return nil
+}
+
 extension Chapter {
-  /// Trains every model at every rate (the phase `gridPhase`), picks each model's rate by
-  /// `score` (lower is better), then trains repetitions
-  /// 2…`repetitions` of each at its rate (the phase `repetitionsPhase`); both side by side
-  /// over `--jobs`, resumable run by run.
+  /// Trains every model at every rate (the phase `gridPhase`), extends the grid one step past
+  /// its edge for every model whose best (by `score`, lower is better; a score that is not a
+  /// number — a diverged run — is worst) is at an edge (the phase "`gridPhase`, one step past
+  /// the edge"), picks each model's rate, then trains `repetitions` fresh repetitions of each
+  /// at its rate (the phase `repetitionsPhase`: repetitions 2…`repetitions` + 1, seeds the
+  /// grid did not use); every phase side by side over `--jobs`, resumable run by run.
   public func tuneAndRepeat<Model: Hashable, Record: Codable>(
     models: [Model], rates: [Double], repetitions: Int, gridPhase: String,
     repetitionsPhase: String, score: (Record) -> Double,
     train: (Model, Double, Repetition) throws -> Record
   ) throws -> TunedRuns<Model, Record> {
-    let cells = models.flatMap { model in rates.map { (model, $0) } }
-    let gridRecords = try phase(gridPhase) {
-      try independently(gridPhase, cells) { model, rate in
-        try train(model, rate, Repetition(1))
+    /// Trains `cells` in one phase, as repetition 1.
+    func trainGrid(_ label: String, _ cells: [(Model, Double)]) throws -> [Trial<Model, Record>] {
+      guard !cells.isEmpty else { return [] }
+      let records = try phase(label) {
+        try independently(label, cells) { model, rate in try train(model, rate, Repetition(1)) }
+      }
+      return zip(cells, records).map { cell, record in
+        Trial(model: cell.0, rate: cell.1, repetition: Repetition(1), record: record)
       }
     }
-    let grid = zip(cells, gridRecords).map { cell, record in
-      Trial(model: cell.0, rate: cell.1, repetition: Repetition(1), record: record)
+    func scoreOf(_ trial: Trial<Model, Record>) -> Double {
+      let value = score(trial.record)
+      return value.isNaN ? .infinity : value
     }
-    var chosenRate: [Model: Double] = [:]
-    for model in models {
-      let runs = grid.filter { $0.model == model }
-      let best = runs.min { score($0.record) < score($1.record) }!
-      chosenRate[model] = best.rate
+    func best(_ model: Model, in grid: [Trial<Model, Record>]) -> Double {
+      grid.filter { $0.model == model }.min { scoreOf($0) < scoreOf($1) }!.rate
     }
-    let further = models.flatMap { model in
-      (max(repetitions, 1) > 1 ? Array(2...repetitions) : []).map { (model, $0) }
+    var grid = try trainGrid(gridPhase, models.flatMap { model in rates.map { (model, $0) } })
+    var modelRates = Dictionary(uniqueKeysWithValues: models.map { ($0, rates) })
+    let extensions: [(Model, Double)] = models.compactMap { model in
+      guard rates.count > 1, let next = rateOneStepPast(rates, from: best(model, in: grid))
+      else { return nil }
+      return (model, next)
     }
-    let furtherRecords = try phase(repetitionsPhase) {
-      try independently(repetitionsPhase, further) { model, repetition in
+    grid += try trainGrid("\(gridPhase), one step past the edge", extensions)
+    for (model, rate) in extensions { modelRates[model]!.append(rate) }
+    for model in models { modelRates[model]!.sort() }
+    let chosenRate = Dictionary(uniqueKeysWithValues: models.map { ($0, best($0, in: grid)) })
+    let fresh = models.flatMap { model in (0..<max(repetitions, 1)).map { (model, $0 + 2) } }
+    let records = try phase(repetitionsPhase) {
+      try independently(repetitionsPhase, fresh) { model, repetition in
         try train(model, chosenRate[model]!, Repetition(repetition))
       }
     }
     var trials: [Model: [Trial<Model, Record>]] = [:]
-    for model in models {
-      let first = grid.first { $0.model == model && $0.rate == chosenRate[model]! }!
-      trials[model] =
-        [first]
-        + zip(further, furtherRecords).filter { $0.0.0 == model }.map { cell, record in
-          Trial(
-            model: model, rate: chosenRate[model]!, repetition: Repetition(cell.1),
-            record: record)
-        }
+    for ((model, repetition), record) in zip(fresh, records) {
+      trials[model, default: []].append(
+        Trial(
+          model: model, rate: chosenRate[model]!, repetition: Repetition(repetition),
+          record: record))
     }
     return TunedRuns(
-      models: models, rates: rates, grid: grid, chosenRate: chosenRate, trials: trials)
+      models: models, rates: rates, modelRates: modelRates, grid: grid, chosenRate: chosenRate,
+      trials: trials)
   }
 }
 
-/// The rule every claim over repetitions is decided by in Chapters 4 and 5: no fixed margin,
-/// only order. "A is below B" needs every repetition of A below every repetition of B — with
-/// three against three, a one-sided permutation test at p = 1/20.
+/// Helpers the claims over repetitions use; the rule itself is `Spread.order(against:resolution:)`
+/// in Comparison.swift.
 extension Spread {
-  /// Whether every value is below every value of `other`. A missing value (NaN: a run that
-  /// never got there) is never below.
-  public func isEntirelyBelow(_ other: Spread) -> Bool {
-    values.allSatisfy(\.isFinite) && other.values.allSatisfy { !$0.isNaN }
-      && !values.isEmpty && !other.values.isEmpty && high < other.low
-  }
-
   /// Whether every value is a number (every run reached the level it is read at).
   public var isComplete: Bool { !values.isEmpty && values.allSatisfy(\.isFinite) }
 

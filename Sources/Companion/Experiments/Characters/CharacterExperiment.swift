@@ -23,6 +23,9 @@ public struct CharacterExperiment: Sendable {
   public let steps: Int
   /// Steps between measurements.
   public let measureEvery: Int
+  /// Early steps measured more often (every `every` steps up to `until`), where the curves
+  /// move fast: an equal-fit reading is then not an interpolation across a large step.
+  public let denseEvaluation: (every: Int, until: Int)?
   /// When a run has stopped improving.
   public let convergence: Convergence
   /// The learning-rate grid (`--rates` overrides it).
@@ -44,6 +47,9 @@ public struct CharacterExperiment: Sendable {
       rates = chapter.pick(
         smoke: [1e-3, 2e-3, 4e-3, 8e-3], book: [1e-3, 2e-3, 4e-3, 8e-3],
         paper: [1e-3, 2e-3, 4e-3], long: [2e-3, 4e-3, 8e-3, 1.6e-2])
+      denseEvaluation = chapter.pick(
+        smoke: Optional<(every: Int, until: Int)>.none, book: (20, 1_000), paper: nil,
+        long: (50, 2_000))
       // The long preset: 20 times the book's text.
       characters = chapter.pick(
         smoke: 20_000, book: 30_000, paper: corpus.train.count, long: 600_000)
@@ -56,6 +62,9 @@ public struct CharacterExperiment: Sendable {
       rates = chapter.pick(
         smoke: [1e-3, 4e-3], book: [2e-3, 4e-3, 8e-3, 1.6e-2], paper: [2e-3],
         long: [2e-3, 4e-3, 8e-3])
+      denseEvaluation = chapter.pick(
+        smoke: Optional<(every: Int, until: Int)>.none, book: (10, 300), paper: nil,
+        long: (25, 1_000))
       // The long preset: 10 times the book's text.
       characters = chapter.pick(
         smoke: 20_000, book: 30_000, paper: corpus.train.count, long: 300_000)

@@ -93,6 +93,8 @@ public struct CharacterModels: Sendable {
     public var repetition = Repetition(1)
     public var inputScale: Float = 1
     public var evaluationInterval: Int?
+    /// Measure every `every` steps up to `until` as well.
+    public var denseEvaluation: (every: Int, until: Int)?
     public var convergence: Convergence?
     public var keepsBest = false
     public var comparesMovingAverages = false
@@ -101,8 +103,10 @@ public struct CharacterModels: Sendable {
     public init(
       learningRate: Double? = nil, repetition: Repetition = Repetition(1), inputScale: Float = 1,
       evaluationInterval: Int? = nil, convergence: Convergence? = nil, keepsBest: Bool = false,
-      comparesMovingAverages: Bool = false, statistics: EvaluationStatistics? = nil
+      comparesMovingAverages: Bool = false, statistics: EvaluationStatistics? = nil,
+      denseEvaluation: (every: Int, until: Int)? = nil
     ) {
+      self.denseEvaluation = denseEvaluation
       self.learningRate = learningRate
       self.repetition = repetition
       self.inputScale = inputScale
@@ -130,6 +134,7 @@ public struct CharacterModels: Sendable {
       seed: chapter.seed(for: "batches", repetition: settings.repetition),
       statistics: settings.statistics ?? statistics, keepsModel: keepsModel)
     run.evaluationInterval = settings.evaluationInterval
+    run.denseEvaluation = settings.denseEvaluation
     run.convergence = settings.convergence
     run.keepsBest = settings.keepsBest
     run.comparesMovingAverages = settings.comparesMovingAverages

@@ -17,6 +17,10 @@ public struct LanguageModelReading: Sendable {
   public var trainingAtBest: Double
   public var stepsToTarget: Double
   public var validationAtFit: Double
+  /// How far the validation bpc moves across the measurement interval the equal-fit reading
+  /// interpolates in (NaN when the level is never reached): a reading whose chord moves more
+  /// than the measure's resolution is a guess across a large step, not a measurement.
+  public var fitChord: Double
   public var converged: Bool
   public var stoppedAt: Int
 
@@ -29,8 +33,27 @@ public struct LanguageModelReading: Sendable {
     trainingAtBest = curve.training.isEmpty ? .nan : curve.training[curve.bestIndex]
     stepsToTarget = curve.firstStep(trainingBatchesAtOrBelow: speedTarget).map(Double.init) ?? .nan
     validationAtFit = curve.validation(atTrainingFit: fitLevel) ?? .nan
+    fitChord = curve.validationChord(atTrainingFit: fitLevel) ?? .nan
     converged = convergence.hasConverged(steps: curve.steps, values: curve.validation)
     stoppedAt = curve.steps.last ?? 0
+  }
+}
+
+extension LanguageModelReading {
+  /// The resolution of a validation bpc read at equal fit: `base` (what any validation bpc can
+  /// tell apart) plus the largest validation step any of `readings` interpolates across. The
+  /// reading lies on a chord between two measurements; the curve between them is unmeasured,
+  /// so the chord's rise is how far the reading can be off (`../shared/REFEREE.md`: an
+  /// equal-fit point is not an interpolation across a large step). Measuring densely where the
+  /// curves move fast keeps it small.
+  public static func equalFitResolution(_ readings: [LanguageModelReading], base: Resolution)
+    -> Resolution
+  {
+    let chord = readings.map(\.fitChord).filter(\.isFinite).max() ?? 0
+    return Resolution(
+      base.value + chord,
+      "\(base.reason), \(cell("%.3f", base.value)), plus the largest validation step an equal-fit reading interpolates across, \(cell("%.3f", chord))"
+    )
   }
 }
 
@@ -41,6 +64,13 @@ extension LanguageModelCurve {
   /// The first measured step at which the training batches' bpc is at or below `target`.
   public func firstStep(trainingBatchesAtOrBelow target: Double) -> Int? {
     zip(steps, trainingBatches).first { $0.1 <= target }?.0
+  }
+
+  /// |Δ validation bpc| across the two measurements the equal-fit reading at `level`
+  /// interpolates between (0 when the first measurement is already there); nil if never.
+  public func validationChord(atTrainingFit level: Double) -> Double? {
+    guard let i = training.firstIndex(where: { $0 <= level }) else { return nil }
+    return i == 0 ? 0 : abs(validation[i] - validation[i - 1])
   }
 
   /// The validation bpc where the training-sample bpc first falls to `level`, interpolated

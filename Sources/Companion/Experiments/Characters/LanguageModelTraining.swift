@@ -33,6 +33,9 @@ public struct LanguageModelTraining: Sendable {
   public var keepsModel: Bool
   /// Measure every this many steps instead of about `evaluations` times.
   public var evaluationInterval: Int?
+  /// Measure every `every` steps up to step `until` as well (early, where the curves move
+  /// fast); only with `evaluationInterval`.
+  public var denseEvaluation: (every: Int, until: Int)?
   /// Stop once the validation curve has converged (early stopping).
   public var convergence: Convergence?
   /// Keep the parameters at the best validation point in the curve.
@@ -111,10 +114,15 @@ public struct LanguageModelTraining: Sendable {
           statistics: .batchAndTrack)
       }
     }
+    let interval = evaluationInterval ?? max(steps, 1) / max(evaluations, 1)
+    let schedule =
+      denseEvaluation.map {
+        EvaluationSchedule(
+          total: steps, every: interval, denseEvery: $0.every, denseUntil: $0.until)
+      } ?? EvaluationSchedule(total: steps, every: interval)
     var run = TrainingRun(
       name: name, steps: steps,
-      schedule: EvaluationSchedule(
-        total: steps, every: evaluationInterval ?? max(steps, 1) / max(evaluations, 1)),
+      schedule: schedule,
       model: model, state: state, record: LanguageModelCurve(name: name, log: chapter.log),
       step: { _ in
         switch source {
