@@ -72,7 +72,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [0:2200]
   set yrange [1.52025321:4.5529803]
-  set key inside top right
+  set key inside bottom right
   plot \
     data index 8 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 11 using 1:2:3 with filledcurves ls 5 notitle, \

@@ -68,7 +68,7 @@ do for [format in formats] {
   unset mxtics; unset mytics
   set xrange [0:2200]
   set yrange [1.91662517:3.88807485]
-  set key inside top right
+  set key inside bottom right
   plot \
     data index 4 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 7 using 1:2:3 with filledcurves ls 4 notitle, \

@@ -49,14 +49,14 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2150]
-  set yrange [1.75429951:4.12323877]
+  set yrange [1.68010719:4.30476783]
   set key inside bottom right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 2 using 1:2:3 with filledcurves ls 2 notitle, \
     data index 4 using 1:2:3 with filledcurves ls 4 notitle, \
     data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
-    data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.008' noenhanced, \
+    data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.032' noenhanced, \
     data index 5 using 1:2 with lines ls 4 title 'BN-LSTM, γ 1.0, rate 0.008' noenhanced
 
   # Panel 2
@@ -69,7 +69,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [0:2150]
-  set yrange [1.75429951:4.12323877]
+  set yrange [1.68010719:4.30476783]
   set key inside bottom left
   plot \
     data index 6 using 1:2:3 with filledcurves ls 1 notitle, \
@@ -77,7 +77,7 @@ do for [format in formats] {
     data index 12 using 1:2:3 with filledcurves ls 4 notitle, \
     data index 7 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
     data index 8 using 1:2 with points ls 1 notitle, \
-    data index 10 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.008' noenhanced, \
+    data index 10 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.032' noenhanced, \
     data index 11 using 1:2 with points ls 2 notitle, \
     data index 13 using 1:2 with lines ls 4 title 'BN-LSTM, γ 1.0, rate 0.008' noenhanced, \
     data index 14 using 1:2 with points ls 4 notitle

@@ -49,7 +49,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [-0.0822554253:0.111762726]
+  set yrange [-0.0556700434:0.112791436]
   set key inside top left
   plot \
     data index 0 using 1:2 with linespoints ls 2 pointinterval 1 title 'BN-LSTM, repeat-last population − LSTM' noenhanced, \
@@ -67,7 +67,7 @@ do for [format in formats] {
   set format y '% h'
   unset mxtics; unset mytics
   set xrange [*:*]; set autoscale xfix
-  set yrange [0:0.105088155]
+  set yrange [0:0.0951713715]
   set key inside top right
   plot \
     data index 4 using 1:2 with lines ls 2 title 'BN_h (W_h h_{t-1})' noenhanced, \

@@ -76,7 +76,8 @@ func drawFigures() {
           series: models.flatMap { bandSeries($0, values: \.trainingBatches, marksBest: false) }),
         Panel(
           title: "(b) validation text (dots: each repetition's best)", xLabel: stepsAxis,
-          yLabel: bpcAxis, xRange: 0...longestRun, yRange: range, legend: .topRight,
+          // The validation curves turn up at the top right; the bottom right is empty.
+          yLabel: bpcAxis, xRange: 0...longestRun, yRange: range, legend: .bottomRight,
           series: models.flatMap { bandSeries($0, values: \.validation, marksBest: true) }),
       ], columns: 2)
     figure.width = 1400

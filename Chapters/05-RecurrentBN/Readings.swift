@@ -159,11 +159,12 @@ func characterClaim(
     // "Does not matter": contradicted when one model is below the other; otherwise the
     // comparison cannot confirm a null, and says what it saw.
     let contradicted = comparison.order != .notDistinguishable
+    let others = reasons.filter { !$0.isEmpty }.map { $0 + "; " }.joined()
     chapter.claim(
       text, paper: paper, measured: comparison.difference, format: "%+.3f",
-      unit: " bpc (\(comparison.verdictText))",
+      unit: " bpc (\(others)\(comparison.verdictText))",
       threshold: "neither below the other by more than the resolution; a null is not decided",
-      holds: false, kind: tunedKind, decided: contradicted)
+      holds: false, kind: tunedKind, decided: contradicted && others.isEmpty)
     return
   }
   chapter.claim(

@@ -18,7 +18,7 @@ struct Chapter04Tests {
     "input BN, frame-wise: best validation",
     "input BN, sequence-wise: validation bpc at equal training fit",
     "input BN, frame-wise: validation bpc at equal training fit",
-    "the speed-up is BN's, not the input term's scale",
+    "the speed-up is not only the input term's scale",
     "naive hidden-to-hidden BN does not speed up training",
     "naive hidden-to-hidden BN does not beat the LSTM's best validation",
     "sequence-wise statistics serve sequences of other lengths",

@@ -85,17 +85,20 @@ struct TunedRunsTests {
     let chapter = try TestChapter.make(
       ["--preset", "smoke", "--jobs", "1", "--out", out.url.path], number: 99, root: out.url)
     // Steps to a level, by model and rate (NaN: never). "slow" is chosen at 1 (its best
-    // score) but is fastest at 4; "fast" is chosen at 4 and fastest there.
+    // score; 0.5 past the edge is worse) but is fastest at 8, its largest; "fast" is chosen at
+    // 8 and fastest there, bracketed by its diverged run at 16.
     let steps: [String: [Double: Double]] = [
-      "fast": [1: 700, 2: 400, 4: 200, 8: .nan], "slow": [1: 1_600, 2: 800, 4: 300],
-      "tie": [1: 700, 2: 400, 4: 300],
+      "fast": [1: 700, 2: 400, 4: 200, 8: 150, 16: .nan],
+      "slow": [0.5: 3_000, 1: 1_600, 2: 800, 4: 300, 8: 250],
+      "tie": [1: 700, 2: 400, 4: 300, 8: 250, 16: .nan],
     ]
     let score: [String: [Double: Double]] = [
-      "fast": [1: 0.5, 2: 0.4, 4: 0.3, 8: 0.9], "slow": [1: 0.1, 2: 0.2, 4: 0.3, 0.5: 0.2],
-      "tie": [1: 0.5, 2: 0.4, 4: 0.3, 8: 0.9],
+      "fast": [1: 0.5, 2: 0.4, 4: 0.3, 8: 0.2, 16: 0.9],
+      "slow": [0.5: 0.2, 1: 0.1, 2: 0.2, 4: 0.3, 8: 0.4],
+      "tie": [1: 0.5, 2: 0.4, 4: 0.3, 8: 0.2, 16: 0.9],
     ]
     let runs = try chapter.tuneAndRepeat(
-      models: ["fast", "slow", "tie"], rates: [1, 2, 4], repetitions: 1, gridPhase: "grid",
+      models: ["fast", "slow", "tie"], rates: [1, 2, 4, 8], repetitions: 1, gridPhase: "grid",
       repetitionsPhase: "repeats", score: { $0.score },
       train: { model, rate, repetition in
         Made(
@@ -105,18 +108,26 @@ struct TunedRunsTests {
     let lookup = { (made: Made) in steps[made.model]![made.rate] ?? .nan }
     let none = Resolution(0, "exact")
     let fastAgainstSlow = runs.speed("fast", against: "slow", steps: lookup, resolution: none)
-    // Matched rates 1, 2, 4 (the extensions 8 and 0.5 are each one model's only).
-    #expect(fastAgainstSlow.pairs.map(\.rate) == [1, 2, 4])
-    #expect(fastAgainstSlow.fastestA.rate == 4 && fastAgainstSlow.fastestB.rate == 4)
-    #expect(fastAgainstSlow.order == .below && fastAgainstSlow.fastestRatio == 200.0 / 300)
+    // Matched rates 1, 2, 4, 8 (the extensions 16 and 0.5 are each one model's only).
+    #expect(fastAgainstSlow.pairs.map(\.rate) == [1, 2, 4, 8])
+    #expect(fastAgainstSlow.fastestA.rate == 8 && fastAgainstSlow.fastestB.rate == 8)
+    #expect(fastAgainstSlow.order == .below && fastAgainstSlow.fastestRatio == 150.0 / 250)
+    // Like for like: the largest matched rate both reach, 8. "slow"'s fastest rate is its
+    // largest, an edge no run went past; "fast"'s is bracketed by its diverged run at 16.
+    #expect(
+      fastAgainstSlow.matchedRatio.rate == 8 && fastAgainstSlow.matchedRatio.ratio == 150.0 / 250)
+    #expect(fastAgainstSlow.fastestAtEdge.a == false && fastAgainstSlow.fastestAtEdge.b == true)
+    #expect(
+      fastAgainstSlow.reading("fast", "slow").contains(
+        "not bracketed: the edge of its rates for slow"))
     #expect(runs.speed("slow", against: "fast", steps: lookup, resolution: none).order == .above)
-    // Equal at two matched rates (1 and 2): not distinguishable, though faster at the third.
+    // Equal at two matched rates (1 and 2): not distinguishable, though faster at the others.
     #expect(
       runs.speed("fast", against: "tie", steps: lookup, resolution: none).order
         == .notDistinguishable)
     let tie = runs.speed("tie", against: "slow", steps: lookup, resolution: Resolution(100, "r"))
     #expect(tie.order == .notDistinguishable, "300 against 300 at rate 4")
-    #expect(tie.matchedWins.a == 2 && tie.matchedWins.b == 0 && tie.matchedWins.contested == 3)
+    #expect(tie.matchedWins.a == 2 && tie.matchedWins.b == 0 && tie.matchedWins.contested == 4)
     // The claim says what it read.
     chapter.speedClaim(
       "fast is faster", paper: "p", reading: fastAgainstSlow, names: ("fast", "slow"),
@@ -125,7 +136,15 @@ struct TunedRunsTests {
       "tie is faster", paper: "p", reading: tie, names: ("tie", "slow"), expected: .below)
     let claims = chapter.claims
     #expect(claims[0].holds && claims[0].decided)
-    #expect(!claims[1].decided && claims[1].unit.contains("tie first at 2 of 3 matched rates"))
+    #expect(!claims[1].decided && claims[1].unit.contains("tie first at 2 of 4 matched rates"))
+    // One matched rate, however clear, decides nothing: one seed a rate.
+    let single = SpeedReading(
+      pairs: [.init(rate: 1, a: 100, b: 900)], fastestA: (1, 100), fastestB: (1, 900),
+      resolution: none, fastestAtEdge: (false, false))
+    #expect(single.order == .notDistinguishable)
+    chapter.speedClaim(
+      "one rate", paper: "p", reading: single, names: ("a", "b"), expected: .below)
+    #expect(chapter.claims.last!.unit.contains("fewer than 4 matched rates"))
   }
 
   @Test func aClaimNeedsEveryRepetitionBelowEveryOneByMoreThanTheResolution() {

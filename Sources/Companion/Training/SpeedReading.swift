@@ -8,7 +8,12 @@ import Foundation
 /// Both readings use the grid's runs (repetition 1 at every rate, extensions included): the
 /// matched rates are the rates both models were trained at, and a model's fastest rate is the
 /// one whose run reaches the level in the fewest steps. A run that never reaches it (its
-/// steps are not a number) is slower than any run that does.
+/// steps are not a number) is slower than any run that does. The matched rates decide; with
+/// one seed per rate, their agreement across the rates is the evidence (every one of four
+/// rates the same way: a sign test at p = 1/16). The fastest rates are usually each model's
+/// largest, an edge no run went past, so they are not bracketed: their reading is reported,
+/// and it can only undecide a claim (when it goes the other way), never decide one. The value
+/// reported is the like-for-like ratio at the largest matched rate both models reach.
 public struct SpeedReading: Sendable {
   public struct Pair: Sendable {
     public var rate: Double
@@ -24,34 +29,54 @@ public struct SpeedReading: Sendable {
   /// Steps below which two counts are not told apart, and why.
   public var resolution: Resolution
 
+  /// The fewest matched rates (where either model gets there) that can decide: one seed a
+  /// rate, so only agreement across rates is evidence, and four of four the same way is a sign
+  /// test at p = 1/16. Fewer decide nothing, however large the margin.
+  public static let minimumMatchedRates = 4
+
   /// Steps as an order can compare them: a run that never got there is slowest.
   static func comparable(_ steps: Double) -> Double { steps.isNaN ? .infinity : steps }
 
   /// `.below` (A faster) when A needs fewer steps by more than the resolution at every
-  /// matched rate where either got there, and at its fastest rate than B at B's; `.above`
-  /// the other way round; not distinguishable otherwise, or when neither model ever got there.
+  /// matched rate where either got there, and its fastest rate's steps are not more than B's
+  /// at B's; `.above` the other way round; not distinguishable otherwise, or when neither
+  /// model ever got there.
   public var order: Order {
     func faster(_ x: Double, than y: Double) -> Bool {
       let (x, y) = (Self.comparable(x), Self.comparable(y))
       return x.isFinite && x + resolution.value < y
     }
     let contested = pairs.filter { $0.a.isFinite || $0.b.isFinite }
-    guard !contested.isEmpty else { return .notDistinguishable }
+    guard contested.count >= Self.minimumMatchedRates else { return .notDistinguishable }
     if contested.allSatisfy({ faster($0.a, than: $0.b) })
-      && faster(fastestA.steps, than: fastestB.steps)
+      && !faster(fastestB.steps, than: fastestA.steps)
     {
       return .below
     }
     if contested.allSatisfy({ faster($0.b, than: $0.a) })
-      && faster(fastestB.steps, than: fastestA.steps)
+      && !faster(fastestA.steps, than: fastestB.steps)
     {
       return .above
     }
     return .notDistinguishable
   }
 
-  /// A's steps over B's at each one's fastest rate (NaN if either never got there).
+  /// A's steps over B's at each one's fastest rate (NaN if either never got there): two
+  /// different rates, as a rule.
   public var fastestRatio: Double { fastestA.steps / fastestB.steps }
+
+  /// The largest matched rate at which both got there, and A's steps over B's there — the
+  /// like-for-like ratio (NaN where no matched rate has both).
+  public var matchedRatio: (rate: Double, ratio: Double) {
+    guard let pair = pairs.last(where: { $0.a.isFinite && $0.b.isFinite }) else {
+      return (.nan, .nan)
+    }
+    return (pair.rate, pair.a / pair.b)
+  }
+
+  /// Whether each model's fastest rate is the largest (or smallest) it was trained at: an
+  /// edge, not bracketed by a slower rate beyond it.
+  public var fastestAtEdge: (a: Bool, b: Bool)
 
   /// How many matched rates A got there first (by more than the resolution), of those where
   /// either got there.
@@ -73,8 +98,18 @@ public struct SpeedReading: Sendable {
     func fastest(_ f: (rate: Double, steps: Double)) -> String {
       f.steps.isFinite ? "\(grouped(f.steps)) steps at \(rateText(f.rate))" : "never"
     }
+    let matched = matchedRatio
+    let atMatched =
+      matched.ratio.isFinite
+      ? "; at \(rateText(matched.rate)), the largest matched rate both reach, \(cell("%.2f", matched.ratio))× the steps"
+      : ""
+    let edges =
+      fastestAtEdge.a || fastestAtEdge.b
+      ? " (not bracketed: the edge of its rates for "
+        + [fastestAtEdge.a ? aName : nil, fastestAtEdge.b ? bName : nil].compactMap { $0 }.joined(
+          separator: " and ") + ")" : ""
     return
-      "\(aName) first at \(wins.a) of \(wins.contested) matched rates (\(bName) at \(wins.b)); fastest: \(aName) \(fastest(fastestA)), \(bName) \(fastest(fastestB)); resolution \(grouped(resolution.value)) steps (\(resolution.reason))"
+      "\(aName) first at \(wins.a) of \(wins.contested) matched rates (\(bName) at \(wins.b))\(atMatched); fastest: \(aName) \(fastest(fastestA)), \(bName) \(fastest(fastestB))\(edges); resolution \(grouped(resolution.value)) steps (\(resolution.reason))"
   }
 }
 
@@ -99,15 +134,21 @@ extension TunedRuns {
       }!
       return (best.0, best.1)
     }
+    func atEdge(_ model: Model, _ rate: Double) -> Bool {
+      let own = modelRates[model]!
+      return own.count > 1 && (rate == own.max() || rate == own.min())
+    }
+    let (fa, fb) = (fastest(a), fastest(b))
     return SpeedReading(
-      pairs: pairs, fastestA: fastest(a), fastestB: fastest(b), resolution: resolution)
+      pairs: pairs, fastestA: fa, fastestB: fb, resolution: resolution,
+      fastestAtEdge: (atEdge(a, fa.rate), atEdge(b, fb.rate)))
   }
 }
 
 extension Chapter {
   /// Declares the claim that `a` trains faster than `b` (`expected: .below`) or that it does
   /// not (`.above`: slower), read at matched rates and each one's fastest rate; the measured
-  /// value is the ratio of steps at the fastest rates. Not decided when the two are not
+  /// value is the like-for-like ratio of steps at the largest matched rate both reach. Not decided when the two are not
   /// distinguishable, or for any of `undecidedBecause`; an undecided claim carries its reading.
   public func speedClaim(
     _ text: String, paper: String, reading: SpeedReading, names: (a: String, b: String),
@@ -118,14 +159,21 @@ extension Chapter {
     let decided = reasons.isEmpty && order != .notDistinguishable
     let note =
       " (" + (decided ? "" : "not decided: ")
-      + (reasons + (order == .notDistinguishable ? ["not distinguishable"] : [])).map {
+      + (reasons
+      + (order == .notDistinguishable
+        ? [
+          reading.matchedWins.contested < SpeedReading.minimumMatchedRates
+            ? "fewer than \(SpeedReading.minimumMatchedRates) matched rates where either gets there (one seed a rate)"
+            : "not distinguishable"
+        ] : []))
+      .map {
         $0 + "; "
       }.joined() + reading.reading(names.a, names.b) + ")"
     let direction = expected == .below ? "fewer" : "more"
     claim(
-      text, paper: paper, measured: reading.fastestRatio, format: "%.3f", unit: "×" + note,
+      text, paper: paper, measured: reading.matchedRatio.ratio, format: "%.3f", unit: "×" + note,
       threshold:
-        "\(direction) steps than the \(names.b) at every matched rate of the grid and at each one's fastest rate, by more than \(grouped(reading.resolution.value)) steps",
+        "\(direction) steps than the \(names.b) at every matched rate of the grid, by more than \(grouped(reading.resolution.value)) steps, and not contradicted at each one's fastest rate",
       holds: order == expected, kind: kind, decided: decided)
   }
 }
