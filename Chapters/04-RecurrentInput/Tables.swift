@@ -66,12 +66,7 @@ func recordModelTables() {
 /// Each BN model's validation bpc at its best points with moving averages − re-estimated
 /// statistics, over its repetitions.
 func protocolDifferences(_ variant: Variant) -> Spread {
-  Spread(
-    values: trials[variant]!.map { trial in
-      let i = trial.curve.bestIndex
-      let moving = trial.curve.validationMovingAverages
-      return i < moving.count ? moving[i] - trial.curve.validation[i] : .nan
-    })
+  Spread(values: trials[variant]!.map(\.curve.protocolDifferenceAtBest))
 }
 
 /// The models whose two evaluation protocols differ: those with BN.

@@ -119,12 +119,7 @@ func charStepsToTarget(_ record: LanguageModelRecord) -> Double {
 /// two evaluation protocols on the same runs, and the resolution of a validation bpc.
 var charProtocolGap: Double {
   characterModels.filter { $0 != .lstm }.flatMap { model in
-    textRuns.trials[model]!.map { trial -> Double in
-      let curve = trial.record.curve
-      let i = curve.bestIndex
-      return i < curve.validationMovingAverages.count
-        ? abs(curve.validationMovingAverages[i] - curve.validation[i]) : .nan
-    }
+    textRuns.trials[model]!.map { abs($0.record.curve.protocolDifferenceAtBest) }
   }.filter(\.isFinite).max() ?? 0
 }
 

@@ -300,21 +300,10 @@ func recordCharacterTables() {
           steps: $0.record.curve.steps, values: $0.record.curve.validation)
       }.count))
   chapter.log.scalar("character runs", Double(allCharacterRuns.count))
-  /// Moving averages − re-estimated, validation bpc at each BN model's best points.
-  var largestCharacterGap = 0.0
-  for model in characterModels where model != .lstm {
-    for trial in textRuns.trials[model]! {
-      let curve = trial.record.curve
-      let moving = curve.validationMovingAverages
-      if curve.bestIndex < moving.count {
-        largestCharacterGap = max(
-          largestCharacterGap, abs(moving[curve.bestIndex] - curve.validation[curve.bestIndex]))
-      }
-    }
-  }
+  // Moving averages − re-estimated, validation bpc at each BN model's best points: Readings.swift.
   chapter.log.scalar(
     "largest |moving averages − re-estimated| validation bpc at a best point, text",
-    largestCharacterGap)
+    charProtocolGap)
 }
 
 /// Figure 1(b)'s numbers: the mean of tanh' at a few spreads, its quartile at s = 1, and

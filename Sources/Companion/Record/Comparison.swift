@@ -79,10 +79,13 @@ public struct Comparison: Sendable {
 
   /// "BN-LSTM 3.294 (3.290–3.300) against LSTM 3.295 (3.293–3.298), resolution 0.035 (the
   /// protocols' largest gap)".
+  /// The resolution in the comparison's format.
+  var resolutionText: String {
+    format == "steps" ? grouped(resolution.value) : cell(format, resolution.value)
+  }
+
   public var reading: String {
-    let resolutionText =
-      format == "steps" ? grouped(resolution.value) : cell(format, resolution.value)
-    return "\(aName) \(a.meanAndRange(format)) against \(bName) \(b.meanAndRange(format)); "
+    "\(aName) \(a.meanAndRange(format)) against \(bName) \(b.meanAndRange(format)); "
       + "resolution \(resolutionText) (\(resolution.reason))"
   }
 
@@ -111,13 +114,10 @@ extension Chapter {
       : " (not decided: "
         + (reasons + (order == .notDistinguishable ? ["not distinguishable"] : [])).joined(
           separator: "; ") + "; " + comparison.reading + ")"
-    let resolutionText =
-      comparison.format == "steps"
-      ? grouped(comparison.resolution.value) : cell(comparison.format, comparison.resolution.value)
     claim(
       text, paper: paper, measured: measured, format: format, unit: unit + note,
       threshold:
-        "every repetition of the \(comparison.aName) \(expected.rawValue) every one of the \(comparison.bName)'s by more than \(resolutionText) (\(comparison.resolution.reason))",
+        "every repetition of the \(comparison.aName) \(expected.rawValue) every one of the \(comparison.bName)'s by more than \(comparison.resolutionText) (\(comparison.resolution.reason))",
       holds: order == expected, kind: kind, decided: decided)
   }
 }

@@ -61,6 +61,14 @@ extension LanguageModelCurve {
   /// The index of the best validation point.
   public var bestIndex: Int { steps.firstIndex(of: bestValidation.step) ?? 0 }
 
+  /// The validation bpc at the best point with the moving averages minus with re-estimated
+  /// statistics: how far the two evaluation protocols part on this run (NaN when the run did
+  /// not measure the moving averages).
+  public var protocolDifferenceAtBest: Double {
+    let i = bestIndex
+    return i < validationMovingAverages.count ? validationMovingAverages[i] - validation[i] : .nan
+  }
+
   /// The first measured step at which the training batches' bpc is at or below `target`.
   public func firstStep(trainingBatchesAtOrBelow target: Double) -> Int? {
     zip(steps, trainingBatches).first { $0.1 <= target }?.0
