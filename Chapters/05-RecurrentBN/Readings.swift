@@ -149,23 +149,10 @@ func characterClaim(
   let comparison = Comparison(
     charSpread(model, measure), model.rawValue, against: charSpread(reference, measure),
     reference.rawValue, resolution: resolution, format: "%.3f")
-  let reasons = charUndecided([model, reference])
-  guard expected != .notDistinguishable else {
-    // "Does not matter": contradicted when one model is below the other; otherwise the
-    // comparison cannot confirm a null, and says what it saw.
-    let contradicted = comparison.order != .notDistinguishable
-    let others = reasons.filter { !$0.isEmpty }.map { $0 + "; " }.joined()
-    chapter.claim(
-      text, paper: paper, measured: comparison.difference, format: "%+.3f",
-      unit: " bpc (\(others)\(comparison.verdictText))",
-      threshold: "neither below the other by more than the resolution; a null is not decided",
-      holds: false, kind: tunedKind, decided: contradicted && others.isEmpty)
-    return
-  }
   chapter.claim(
     text, paper: paper, comparison: comparison, expected: expected,
     measured: comparison.difference, format: "%+.3f", unit: " bpc", kind: tunedKind,
-    undecidedBecause: reasons)
+    undecidedBecause: charUndecided([model, reference]))
 }
 
 /// A trained character model at its best point, population statistics re-estimated.

@@ -199,6 +199,18 @@ struct TunedRunsTests {
       format: "%+.3f", unit: " bpc", undecidedBecause: ["", "a run did not converge"])
     claim = try #require(chapter.claims.last)
     #expect(!claim.decided && claim.unit.contains("not decided: a run did not converge;"))
+    // A null ("does not matter") fails when one is below the other, and is never confirmed.
+    chapter.claim(
+      "it does not matter", paper: "p", comparison: far, expected: .notDistinguishable,
+      measured: far.difference, format: "%+.3f", unit: " bpc")
+    claim = try #require(chapter.claims.last)
+    #expect(claim.decided && !claim.holds && claim.unit.contains("below"))
+    chapter.claim(
+      "it does not matter", paper: "p", comparison: close, expected: .notDistinguishable,
+      measured: close.difference, format: "%+.3f", unit: " bpc")
+    claim = try #require(chapter.claims.last)
+    #expect(!claim.decided && claim.verdict == "not decided")
+    #expect(claim.unit.contains("not distinguishable"))
     // An accuracy's resolution: its binomial standard error, in points.
     let binomial = Resolution.binomial(accuracy: 0.7, count: 10_000)
     #expect(abs(binomial.value - 100 * (0.21 / 10_000).squareRoot()) < 1e-12)

@@ -100,13 +100,25 @@ extension Chapter {
   /// it is the opposite, and is not decided when the two are not distinguishable or when any
   /// of `undecidedBecause` is non-empty (a run that did not converge, a rate at the grid's
   /// edge). A claim that is not decided carries its reading — direction, means, ranges,
-  /// resolution — in its unit, so that no table can show it as a null result.
+  /// resolution — in its unit, so that no table can show it as a null result. A null
+  /// (`expected: .notDistinguishable`, "does not matter") can only fail, when one is below the
+  /// other, and is otherwise not decided.
   public func claim(
     _ text: String, paper: String, comparison: Comparison, expected: Order, measured: Double,
     format: String, unit: String, kind: Claim.Kind = .paper, undecidedBecause: [String] = []
   ) {
     let reasons = undecidedBecause.filter { !$0.isEmpty }
     let order = comparison.order
+    guard expected != .notDistinguishable else {
+      // A null ("does not matter"): contradicted when one is below the other; otherwise the
+      // comparison cannot confirm it, and says what it saw.
+      claim(
+        text, paper: paper, measured: measured, format: format,
+        unit: unit + " (" + reasons.map { $0 + "; " }.joined() + comparison.verdictText + ")",
+        threshold: "neither below the other by more than the resolution; a null is not decided",
+        holds: false, kind: kind, decided: order != .notDistinguishable && reasons.isEmpty)
+      return
+    }
     let decided = reasons.isEmpty && order != .notDistinguishable
     let note =
       decided

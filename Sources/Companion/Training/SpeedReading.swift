@@ -42,23 +42,17 @@ public struct SpeedReading: Sendable {
   /// at B's; `.above` the other way round; not distinguishable otherwise, or when neither
   /// model ever got there.
   public var order: Order {
-    func faster(_ x: Double, than y: Double) -> Bool {
-      let (x, y) = (Self.comparable(x), Self.comparable(y))
-      return x.isFinite && x + resolution.value < y
-    }
-    let contested = pairs.filter { $0.a.isFinite || $0.b.isFinite }
-    guard contested.count >= Self.minimumMatchedRates else { return .notDistinguishable }
-    if contested.allSatisfy({ faster($0.a, than: $0.b) })
-      && !faster(fastestB.steps, than: fastestA.steps)
-    {
-      return .below
-    }
-    if contested.allSatisfy({ faster($0.b, than: $0.a) })
-      && !faster(fastestA.steps, than: fastestB.steps)
-    {
-      return .above
-    }
+    let wins = matchedWins
+    guard wins.contested >= Self.minimumMatchedRates else { return .notDistinguishable }
+    if wins.a == wins.contested && !faster(fastestB.steps, than: fastestA.steps) { return .below }
+    if wins.b == wins.contested && !faster(fastestA.steps, than: fastestB.steps) { return .above }
     return .notDistinguishable
+  }
+
+  /// Whether `x` steps are fewer than `y` by more than the resolution (a run that never got
+  /// there is never faster).
+  func faster(_ x: Double, than y: Double) -> Bool {
+    Self.comparable(x) + resolution.value < Self.comparable(y)
   }
 
   /// A's steps over B's at each one's fastest rate (NaN if either never got there): two
@@ -82,13 +76,10 @@ public struct SpeedReading: Sendable {
   /// either got there.
   public var matchedWins: (a: Int, b: Int, contested: Int) {
     let contested = pairs.filter { $0.a.isFinite || $0.b.isFinite }
-    let aWins = contested.filter {
-      Self.comparable($0.a) + resolution.value < Self.comparable($0.b)
-    }.count
-    let bWins = contested.filter {
-      Self.comparable($0.b) + resolution.value < Self.comparable($0.a)
-    }.count
-    return (aWins, bWins, contested.count)
+    return (
+      contested.filter { faster($0.a, than: $0.b) }.count,
+      contested.filter { faster($0.b, than: $0.a) }.count, contested.count
+    )
   }
 
   /// "A first at 4 of 4 matched rates (B at 0); fastest: A 300 steps at 0.008, B 500 at
