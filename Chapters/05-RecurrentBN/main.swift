@@ -281,11 +281,8 @@ recordTanhDerivatives()
    the paper's measure; the speed claims are what it can decide.
  * **The long preset** trains each run until its validation accuracy has not improved by
    0.2 points for 2,000 steps (measured every 250, at most 10,000 steps) and reads Table 1 at
-   the best point — the paper's measure, at our scale. Its results are committed in
-   `Figures/long/`, beside the book's. Their matrix products ran on OpenBLAS's Cooperlake
-   (AVX-512) kernels, before the book pinned them to the Haswell ones the book preset's
-   results use (the README says why): a rerun now differs from them in the last bits, and
-   more where a run forks.
+   the best point — the paper's measure, at our scale. Its results are committed in `Figures/long/`, beside the book's, on the
+   same pinned matrix kernels.
 
  *Changes made after seeing runs.* The book's grid was moved up twice: it first tried
  3·10⁻⁴ to 3·10⁻³, then 3·10⁻⁴ to 10⁻², and both times every model did best at the largest
@@ -379,16 +376,14 @@ let (permutedLSTM, permutedBN) = (
   PixelModel(task: .permuted, batchNorm: false), PixelModel(task: .permuted, batchNorm: true)
 )
 let testComparison = Comparison(
-  pixelSpread(permutedBN, { -$0.test }), "BN-LSTM",
-  against: pixelSpread(permutedLSTM, { -$0.test }),
-  "LSTM",
+  pixelSpread(permutedBN, \.test), "BN-LSTM", against: pixelSpread(permutedLSTM, \.test), "LSTM",
   resolution: .binomial(
     accuracy: pixelSpread(permutedLSTM, \.test).mean / 100, count: pixels.testImages.count),
   format: "%.2f")
 chapter.claim(
   "permuted \(imageData): the BN-LSTM's test accuracy, \(budgetText), is higher (best validation point, population statistics; BN − LSTM, mean of \(repetitions))",
-  paper: "Cooijmans et al. 2017, §5.1, Table 1", comparison: testComparison, expected: .below,
-  measured: -testComparison.difference, format: "%+.2f", unit: " points", kind: tunedKind,
+  paper: "Cooijmans et al. 2017, §5.1, Table 1", comparison: testComparison, expected: .above,
+  measured: testComparison.difference, format: "%+.2f", unit: " points", kind: tunedKind,
   undecidedBecause: [
     mnistDecided([permutedLSTM, permutedBN]) ? "" : "a run did not converge",
     mnist.edgeNote([permutedLSTM, permutedBN], name: \.name),
@@ -1051,27 +1046,24 @@ drawFigures()
  threshold of 25% (0.25σ for the mean), chosen after the per-step reading had been seen (post
  hoc), the net claim **{{verdict "the per-step statistics settle: from"}}**.
 
- ## The long preset: trained until they stop improving
-
- **Not yet rerun under this page's rules.** The long results below were made before grids
- were extended past their edges, before repetitions were fresh seeds, before speed was read at
- matched rates and before a margin had to clear its measure's resolution; both character
- models' rates were at the grid's edge. Read them as the old reading; the rerun under the new
- rules is to come.
+ ## The long preset: up to 10,000 steps, stopped when they stop improving
 
  Its MNIST runs follow the rule stated above (at most {{long scalar "MNIST step limit" | %,d}}
  steps, {{long scalar "epochs of the MNIST runs" | %.0f}} epochs); its character models train on
  {{long scalar "training characters" | %,d}} characters, still
- {{long scalar "character models' units" | %d}} units — the LSTM and the BN-LSTM at 0.002,
- 0.004 and 0.008, measured every 100 steps, stopped after 2,000 steps without an improvement
- of 0.002 bpc (at most {{long scalar "character step limit" | %,d}} steps). *As it
- happened:* its grids, stopping rules and claims were fixed before its first run; the rule
- that a claim over runs that did not converge is not decided was written while that run was
- under way, after its first MNIST runs had failed to stop; and the speed claims (read at
- matched rates) and the repeat-last claim (against batch statistics) were revised after a
- reader had seen its results, and are tallied as post hoc (as is Figure 1's claim, the same
- computation as the book's). It took about an hour and a half of this machine's two cores,
- resumed bit for bit from its checkpoints several times.
+ {{long scalar "character models' units" | %d}} units — the LSTM and the BN-LSTM on a grid of
+ 0.002, 0.004 and 0.008, measured every 100 steps (every 25 over the first 1,000), stopped
+ after 2,000 steps without an improvement of 0.002 bpc (at most
+ {{long scalar "character step limit" | %,d}} steps) — under this page's rules: grids extended
+ one step past their edges, three fresh repetitions, speed at matched rates, margins that must
+ clear their resolution. *As it happened:* its grids, stopping rules and generalization
+ claims were fixed before the first long run (their resolutions, the fresh seeds and the
+ extensions past an edge were added after that run had been seen); the rule that a claim over runs that did not
+ converge is not decided was written while that first run was under way; the speed claims
+ (read at matched rates) and the repeat-last claim (against batch statistics) were revised
+ after a reader had seen its results, and are tallied as post hoc (as is Figure 1's claim,
+ the same computation as the book's). This page reports the second long run, the first under
+ these rules; it took {{long total | duration}} of this machine's two cores.
 
  ![Figure 2, long preset](Figures/long/05-mnist.png)
 
@@ -1081,52 +1073,68 @@ drawFigures()
 
  {{long table "MNIST repetitions"}}
 
- Every model chose 10⁻², away from the grid's edges. But the rule we fixed did not stop most
- runs: {{long scalar "runs converged, LSTM, sequential" | %d}},
+ Every rate is bracketed: the LSTMs and the permuted BN-LSTM chose 10⁻², inside the grid; the
+ sequential BN-LSTM chose 3·10⁻³, the grid's smallest, and one step past it (about 9·10⁻⁴)
+ was worse (both of those runs reached the step limit unconverged, so the bracket is weak).
+ The rule we fixed stopped only half the runs (6 of 12):
+ {{long scalar "runs converged, LSTM, sequential" | %d}},
  {{long scalar "runs converged, BN-LSTM, sequential" | %d}},
  {{long scalar "runs converged, LSTM, permuted" | %d}} and
  {{long scalar "runs converged, BN-LSTM, permuted" | %d}} of the three repetitions converged
- (LSTM and BN-LSTM, in order and permuted). So the MNIST claims are **not decided** by the
- test we set ourselves: in order, {{long claim "sequential MNIST: the BN-LSTM reaches" | %.2f}}×
- the steps (**{{long verdict "sequential MNIST: the BN-LSTM reaches"}}**); permuted,
- **{{long verdict "permuted MNIST: the BN-LSTM reaches"}}** (one BN-LSTM repetition never
- reached the LSTM's lowest best); Table 1's test accuracy on permuted images, BN − LSTM
- {{long claim "permuted MNIST: the BN-LSTM's test accuracy" | %+.2f}} points
- (**{{long verdict "permuted MNIST: the BN-LSTM's test accuracy"}}**; in order
- {{long scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.2f}}).
+ (LSTM and BN-LSTM, in order and permuted). No Fashion-MNIST claim is decided. *Speed:* the level is
+ the LSTM's lowest best, so high that few grid runs reach it at all — in order
+ **{{long verdict "sequential Fashion-MNIST: the BN-LSTM reaches"}}** (of the two matched rates
+ where either gets there, the LSTM first at one, a tie at the other; at each model's fastest
+ rate the LSTM, 7,750 steps against 10,000), permuted
+ **{{long verdict "permuted Fashion-MNIST: the BN-LSTM reaches"}}** (one rate; the BN-LSTM's
+ grid runs never get there): a sign test needs four. *Table 1:* on permuted images, BN − LSTM
+ {{long claim "permuted Fashion-MNIST: the BN-LSTM's test accuracy" | %+.2f}} points
+ (**{{long verdict "permuted Fashion-MNIST: the BN-LSTM's test accuracy"}}**: runs that did not
+ converge, ranges that overlap, 82.8–83.0% against 81.9–83.2%, and a margin below the
+ resolution of 0.38 points); in order the *LSTM* is
+ ahead in the mean,
+ {{long scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.2f}} points
+ (BN − LSTM), not a claim. (This run's record reads that claim on the negated accuracy, so
+ that "below" meant "better": its BN-LSTM's −82.88 is 82.88%; the code now reads it on the
+ accuracy itself, from the next run of this preset on.)
 
- *Why the rule did not stop them (our voice).* A tolerance of 0.2 points is 4 of 2,000
+ *Why the rule did not stop them (our voice; a suspicion, untested).* A tolerance of 0.2 points is 4 of 2,000
  validation images. The images are the same at every measurement, so their sampling error
  ($\sqrt{0.83 \cdot 0.17 / 2000} \approx 0.84$ points near 83%) is the same for every
- measurement of one run: it is not what makes one measurement differ from the next. The
- optimiser is: RMSProp with the authors' decay of 0.5 moves every weight by about the learning
+ measurement of one run: it is not what makes one measurement differ from the next. We
+ suspect the optimiser (the re-estimated statistics are another candidate): RMSProp with the authors' decay of 0.5 moves every weight by about the learning
  rate at every step, and the validation accuracy jumps by whole points between measurements
  (panels b and d). On a plateau, that jitter alone sets a "new best" every few measurements,
- and 2,000 steps is only eight of them. The rule was too strict for its own jitter; we report
- that instead of loosening it after seeing the outcome.
+ and 2,000 steps is only eight of them. If so, the rule was too strict for its own jitter;
+ we report that instead of loosening it after seeing the outcome.
 
- *What the runs say even so — not a null.* "Not decided" is not "as accurate". The BN-LSTM
- is ahead in the mean on both tasks — test accuracy, BN − LSTM,
- {{long claim "permuted MNIST: the BN-LSTM's test accuracy" | %+.2f}} points permuted and
- {{long scalar "test accuracy at best validation, BN-LSTM − LSTM, sequential" | %+.2f}} in
- order — and on permuted images the ranges in Table 1 barely overlap. Nor are the curves
- flat: an LSTM repetition in order fell by tens of points late in its run (panel b) and set
- its best at its last evaluation, which by the rule now in the library is a run that has not
- converged. What would decide it: runs that stop by a rule whose tolerance is above the
- optimiser's jitter, on fresh seeds, with more repetitions if the ranges still touch. The
- paper's gap on pMNIST (95.4% against 90.2%) is larger than anything seen here — whether it
- needs 784-step sequences, 100 units and about 18 times the training (the authors' scripts run
- 200 epochs; ours stop by 10,000 steps, about 11), or an LSTM less tuned than ours, this run
- cannot tell. (In panels (b) and (d) the legend covers the
- plateau; the code now draws it elsewhere, from the next long run on.) The moving-average
- study and the γ sweep agree with the book's:
+ *What the runs say even so — not a null.* "Not decided" is not "as accurate". Against the
+ first long run (commit ccfe0d0: BN − LSTM +0.72 points in order, +0.56 permuted), in order
+ the sign reversed (−0.79 here, with the sequential BN-LSTM at another chosen rate); on
+ permuted images the BN-LSTM is still ahead in the mean, by less (+0.26), below the
+ resolution. Neither run decides it. Nor are the curves flat: LSTM repetitions fall by tens of points late in a
+ run (panel b) and recover. What would decide it: runs that stop by a rule whose tolerance is
+ above the optimiser's jitter (or a smaller rate late in training), with more repetitions if
+ the ranges still touch. The paper's gap on pMNIST (95.4% against 90.2%) is far larger than
+ anything seen here — whether it needs 784-step sequences, 100 units and about 18 times the
+ training (the authors' scripts run 200 epochs; ours stop by 10,000 steps, about 11), or an
+ LSTM less tuned than ours, or MNIST itself rather than Fashion-MNIST, this run cannot tell. The moving-average study agrees with the
+ book's — with the training's own moving averages the BN-LSTM loses
+ {{long scalar "validation accuracy at the best point, moving averages, momentum 0.1, as training left them − re-estimated" | abs | %.1f}}
+ points (momentum 0.1) and
+ {{long scalar "validation accuracy at the best point, moving averages, momentum 0.01, as training left them − re-estimated" | abs | %.1f}}
+ (0.01), and fresh averages at the frozen weights recover it, even after only as many batches
+ as training steps: here it is the lag, the weights moving under the averages —
 
  {{long table "moving averages"}}
 
  and with γ = 1.0 the BN-LSTM trains slower than with 0.1 over the first
- {{long scalar "γ sweep steps" | %d}} steps
- ({{long claim "permuted MNIST: with initial γ = 1.0" | %+.3f}} nats,
- **{{long verdict "permuted MNIST: with initial γ = 1.0"}}**).
+ {{long scalar "γ sweep steps" | %d}} steps, at the long preset's rate
+ ({{long claim "permuted Fashion-MNIST: with initial γ = 1.0" | %+.3f}} nats in three
+ repetitions, **{{long verdict "permuted Fashion-MNIST: with initial γ = 1.0"}}**; the book's
+ six repetitions at its rate do not decide it — see there):
+
+ {{long table "γ sweep"}}
 
  ![Figure 3(a), long preset](Figures/long/05-characters.png)
 
@@ -1134,29 +1142,49 @@ drawFigures()
 
  {{long table "character models at their rates"}}
 
- On {{long scalar "training characters" | %,d}} characters
- ({{long scalar "character runs that converged" | %d}} of {{long scalar "character runs" | %d}}
- runs converged, every repetition among them) the picture turns. The BN-LSTM is no faster to
- the LSTM's training level ({{long claim "text: the BN-LSTM reaches" | %.2f}}× the steps,
- **{{long verdict "text: the BN-LSTM reaches"}}**): it levels off on the training batches
- while the LSTM keeps fitting them (panel a). But it generalises better at both readings, in
- every repetition — its best validation bpc is
- {{long claim "text: the BN-LSTM's best validation bpc" | %+.3f}} from the LSTM's
- (**{{long verdict "text: the BN-LSTM's best validation bpc"}}**), and at equal fit
- {{long claim "text: at equal training fit" | %+.3f}}
- (**{{long verdict "text: at equal training fit"}}**), where the book's 30,000 characters
- showed no difference. On a text small enough to memorise, what BN buys is speed; on one that
- is not, a model that generalises better, as the paper says. One caveat: both models chose
- the grid's largest rate (marked *edge*), so either might do better at a larger one.
+ {{long table "character repetitions"}}
+
+ On {{long scalar "training characters" | %,d}} characters both rates are bracketed, the
+ LSTM's weakly: the BN-LSTM's best is 0.008 (one step past it, 0.016, is worse), the LSTM's
+ 0.004, by 0.0006 bpc over 0.008 — far below the resolution — and 0.008 is its grid's edge. But the LSTM's three fresh repetitions all ran to the step limit
+ with their best within the last 200 steps: they had not converged, and by the rules every
+ text claim that needs them is **not decided**. The direction is the paper's in every
+ repetition: the BN-LSTM's best validation bpc is
+ {{long claim "text (fortunes): the BN-LSTM's best validation bpc" | %+.3f}} from the LSTM's
+ (2.533–2.576 against 2.672–2.679, against a resolution of
+ {{long scalar "resolution of a validation bpc (protocols' largest gap)" | %.3f}}), and at
+ equal fit {{long claim "text (fortunes): at equal training fit" | %+.3f}} (2.599–2.615 against
+ 2.680–2.682) — every repetition on the same side, by far more than the resolution; what is
+ missing is an LSTM trained until it stops, and the LSTM's curves (panel b) were still
+ creeping down. What would decide it: a larger step limit for the LSTM. Speed is **{{long verdict "text (fortunes): the BN-LSTM reaches"}}**:
+ on the grid the LSTM reaches its own training level first at both matched rates where
+ either gets there ({{long claim "text (fortunes): the BN-LSTM reaches" | %.2f}}× the steps at
+ 0.008; two rates are fewer than a sign test needs), but two of the BN-LSTM's three
+ repetitions reach it sooner than any LSTM repetition and the third never does; the BN-LSTM
+ levels off on the training batches while the LSTM keeps fitting them (panel a). On 300,000
+ characters it is ahead on validation bpc in every repetition, in the paper's direction — the
+ claim waits on a converged LSTM.
+
+ *Beside the paper's Table 2.* Test bits per character at the trained length are
+ {{long scalar "test bpc at length 100, LSTM" | %.3f}} (LSTM) and
+ {{long scalar "test bpc at length 100, BN-LSTM population" | %.3f}} (BN-LSTM), against 1.38 and
+ 1.32 on Penn Treebank: a gap of about 0.17, nearly three times the paper's 0.06. Our guess
+ (not tested): with 64 units on fortunes both models are far from the text's entropy, where
+ an optimisation advantage shows as a larger difference than between two near-converged
+ 1,000-unit models; and our LSTM had not converged, which widens the gap in BN's favour.
 
  ![Figure 3(b), long preset](Figures/long/05-long-sequences.png)
 
- (The title should read "trained on sequences of 100 characters", and panel (a)'s legend runs
- into panel (b): both fixed in the code, for the next long run.) On these models, past
- $T_{max}$ the BN-LSTM's per-position bpc, relative to the LSTM's, moves by
- {{long claim "repeat-last works" | %+.3f}} (**{{long verdict "repeat-last works"}}**), and
- batch statistics cost {{long claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc
- at length 1,000 (**{{long verdict "with batch statistics the BN-LSTM is worse"}}**).
+ {{long table "test bpc against sequence length"}}
+
+ On these models, past $T_{max}$ the BN-LSTM's per-position bpc rises
+ {{long claim "repeat-last works" | abs | %.3f}} bpc less with repeat-last than with batch
+ statistics at every step (the difference of differences, {{long claim "repeat-last works" | %+.4f}};
+ **{{long verdict "repeat-last works"}}**, post hoc — the opposite sign from the book's small
+ cost; the repetitions' margins are not compared with the noise of a bpc measured on one test
+ text), and batch statistics cost
+ {{long claim "with batch statistics the BN-LSTM is worse" | %+.3f}} bpc at length 1,000
+ (**{{long verdict "with batch statistics the BN-LSTM is worse"}}**).
 
  {{long claims}}
 
@@ -1183,7 +1211,7 @@ drawFigures()
  * A wider grid for the character models, up to twice the book's largest rate (0.016):
    `swift run -c release ch05-recurrentbn --rates 0.008,0.016,0.032`
  * More text: `swift run -c release ch05-recurrentbn --training-characters 300000`
- * The long preset (about an hour and a half on two cores, resumable):
+ * The long preset (about an hour and three quarters on two cores, resumable):
    `swift run -c release ch05-recurrentbn --preset long`
 
  ## What the BN-LSTM costs
@@ -1206,7 +1234,8 @@ drawFigures()
  small initial γ, which keeps $\tanh$ in its linear range: at initialisation the gradient of
  the authors' tanh-RNN crosses 784 steps for every γ up to
  {{scalar "separating γ, the last that survives" | %.1f}} and vanishes above it. Our trained
- models do not decide whether that matters in training: the permuted γ sweep is not decided,
+ models do not decide whether that matters in training: the book's permuted γ sweep is not
+ decided (the long preset's, three repetitions at its own rate, holds),
  and on text γ = 1.0's best validation bpc is, if anything, the lower. The
  backward pass adds nothing new through time — Chapter 2's coupling within each step's batch,
  carried back step by step — and the cell update stays unnormalised.
@@ -1224,13 +1253,15 @@ drawFigures()
  bpc) and at equal fit ({{claim "text (fortunes): at equal training fit" | %+.3f}}) are in its
  favour but far inside the gap between two ways of evaluating the same run, and its rate sits
  at the edge of its extended grid; on permuted pixels at an equal budget the test accuracies'
- ranges touch. On ten times the text (the long preset) it generalises better in every
- repetition ({{long claim "text: at equal training fit" | %+.3f}} bpc at equal fit), though it
- is no faster there. Trained until they stop improving, the MNIST models do not decide it
- either way: the BN-LSTM is ahead in the mean, the ranges barely overlap, and runs that stop
- by a rule above the optimiser's jitter would decide it. Repeat-last statistics serve
+ ranges touch. On ten times the text (the long preset) it is ahead at its best and at equal
+ fit in every repetition ({{long claim "text (fortunes): at equal training fit" | %+.3f}} bpc at
+ equal fit), by far more than the resolution, but the LSTM's repetitions had not converged,
+ so the claim is not decided, and its speed is not decided either. Trained up to 10,000 steps,
+ the Fashion-MNIST models do not decide it either way: with fresh seeds the BN-LSTM is a quarter of a
+ point ahead on permuted images and behind in order, the ranges overlap, and only runs that
+ stop by a rule above the optimiser's jitter would decide it. Repeat-last statistics serve
  sequences ten times longer than training at a cost of a few thousandths of a bit against
- statistics taken at every step; a batch's own statistics are worse overall. And one lesson
+ statistics taken at every step (on the long preset's models, a gain of a hundredth); a batch's own statistics are worse overall. And one lesson
  the paper leaves in its code:
  evaluate with statistics re-estimated for the current weights — moving averages lag the
  weights, and with the authors' momentum a short run still remembers their start.

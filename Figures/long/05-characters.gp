@@ -48,13 +48,13 @@ do for [format in formats] {
   set format x '% h'
   set format y '% h'
   unset mxtics; unset mytics
-  set xrange [0:9800]
-  set yrange [2.26779163:2.98154214]
+  set xrange [0:10000]
+  set yrange [2.28748832:3.2371767]
   set key inside bottom right
   plot \
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 2 using 1:2:3 with filledcurves ls 2 notitle, \
-    data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.008' noenhanced, \
+    data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
     data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.008' noenhanced
 
   # Panel 2
@@ -66,13 +66,13 @@ do for [format in formats] {
   set format x '% h'
   set format y '% h'
   unset mxtics; unset mytics
-  set xrange [0:9800]
-  set yrange [2.26779163:2.98154214]
+  set xrange [0:10000]
+  set yrange [2.28748832:3.2371767]
   set key inside bottom left
   plot \
     data index 4 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 7 using 1:2:3 with filledcurves ls 2 notitle, \
-    data index 5 using 1:2 with lines ls 1 title 'LSTM, rate 0.008' noenhanced, \
+    data index 5 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
     data index 6 using 1:2 with points ls 1 notitle, \
     data index 8 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.008' noenhanced, \
     data index 9 using 1:2 with points ls 2 notitle

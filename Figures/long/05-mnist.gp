@@ -55,7 +55,7 @@ do for [format in formats] {
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 2 using 1:2:3 with filledcurves ls 2 notitle, \
     data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.01' noenhanced, \
-    data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.01' noenhanced
+    data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.003' noenhanced
 
   # Panel 2
   set title '(b) sequential: validation accuracy' noenhanced
@@ -74,7 +74,7 @@ do for [format in formats] {
     data index 7 using 1:2:3 with filledcurves ls 2 notitle, \
     data index 5 using 1:2 with lines ls 1 title 'LSTM, rate 0.01' noenhanced, \
     data index 6 using 1:2 with points ls 1 notitle, \
-    data index 8 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.01' noenhanced, \
+    data index 8 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.003' noenhanced, \
     data index 9 using 1:2 with points ls 2 notitle, \
     data index 10 using 1:2 with lines ls 4 dt 2 title 'BN-LSTM #1, moving averages (momentum 0.1)' noenhanced
 
