@@ -1048,7 +1048,7 @@ drawFigures()
 
  ## The long preset: up to 10,000 steps, stopped when they stop improving
 
- Its MNIST runs follow the rule stated above (at most {{long scalar "MNIST step limit" | %,d}}
+ Its Fashion-MNIST runs follow the rule stated above (at most {{long scalar "MNIST step limit" | %,d}}
  steps, {{long scalar "epochs of the MNIST runs" | %.0f}} epochs); its character models train on
  {{long scalar "training characters" | %,d}} characters, still
  {{long scalar "character models' units" | %d}} units — the LSTM and the BN-LSTM on a grid of
