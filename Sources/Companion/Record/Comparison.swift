@@ -77,13 +77,13 @@ public struct Comparison: Sendable {
   /// A's mean minus B's.
   public var difference: Double { a.mean - b.mean }
 
-  /// "BN-LSTM 3.294 (3.290–3.300) against LSTM 3.295 (3.293–3.298), resolution 0.035 (the
-  /// protocols' largest gap)".
   /// The resolution in the comparison's format.
   var resolutionText: String {
     format == "steps" ? grouped(resolution.value) : cell(format, resolution.value)
   }
 
+  /// "BN-LSTM 3.294 (3.290–3.300) against LSTM 3.295 (3.293–3.298), resolution 0.035 (the
+  /// protocols' largest gap)".
   public var reading: String {
     "\(aName) \(a.meanAndRange(format)) against \(bName) \(b.meanAndRange(format)); "
       + "resolution \(resolutionText) (\(resolution.reason))"

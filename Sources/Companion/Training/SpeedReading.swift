@@ -125,22 +125,19 @@ extension TunedRuns {
       }!
       return (best.0, best.1)
     }
-    func atEdge(_ model: Model, _ rate: Double) -> Bool {
-      let own = modelRates[model]!
-      return own.count > 1 && (rate == own.max() || rate == own.min())
-    }
     let (fa, fb) = (fastest(a), fastest(b))
     return SpeedReading(
       pairs: pairs, fastestA: fa, fastestB: fb, resolution: resolution,
-      fastestAtEdge: (atEdge(a, fa.rate), atEdge(b, fb.rate)))
+      fastestAtEdge: (isEdge(fa.rate, of: a), isEdge(fb.rate, of: b)))
   }
 }
 
 extension Chapter {
   /// Declares the claim that `a` trains faster than `b` (`expected: .below`) or that it does
   /// not (`.above`: slower), read at matched rates and each one's fastest rate; the measured
-  /// value is the like-for-like ratio of steps at the largest matched rate both reach. Not decided when the two are not
-  /// distinguishable, or for any of `undecidedBecause`; an undecided claim carries its reading.
+  /// value is the like-for-like ratio of steps at the largest matched rate both reach. Not
+  /// decided when the two are not distinguishable, or for any of `undecidedBecause`; an
+  /// undecided claim carries its reading.
   public func speedClaim(
     _ text: String, paper: String, reading: SpeedReading, names: (a: String, b: String),
     expected: Order, kind: Claim.Kind = .paper, undecidedBecause: [String] = []

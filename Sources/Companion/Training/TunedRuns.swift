@@ -41,8 +41,14 @@ public struct TunedRuns<Model: Hashable, Record> {
   /// Whether `model`'s chosen rate is the smallest or largest it was trained at, after the
   /// extension: its best may lie beyond, and a claim resting on it is not decided.
   public func isAtEdge(_ model: Model) -> Bool {
+    chosenRate[model].map { isEdge($0, of: model) } ?? false
+  }
+
+  /// Whether `rate` is the smallest or largest of `model`'s rates (extensions included): not
+  /// bracketed by a rate beyond it.
+  public func isEdge(_ rate: Double, of model: Model) -> Bool {
     let own = modelRates[model] ?? rates
-    return own.count > 1 && (chosenRate[model] == own.min() || chosenRate[model] == own.max())
+    return own.count > 1 && (rate == own.min() || rate == own.max())
   }
 
   /// Whether the grid was extended past its edge for `model`.
