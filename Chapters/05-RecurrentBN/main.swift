@@ -281,8 +281,8 @@ recordTanhDerivatives()
    the paper's measure; the speed claims are what it can decide.
  * **The long preset** trains each run until its validation accuracy has not improved by
    0.2 points for 2,000 steps (measured every 250, at most 10,000 steps) and reads Table 1 at
-   the best point — the paper's measure, at our scale. Its results are committed in `Figures/long/`, beside the book's, on the
-   same pinned matrix kernels.
+   the best point — the paper's measure, at our scale. Its results are committed in
+   `Figures/long/`, beside the book's, on the same pinned matrix kernels.
 
  *Changes made after seeing runs.* The book's grid was moved up twice: it first tried
  3·10⁻⁴ to 3·10⁻³, then 3·10⁻⁴ to 10⁻², and both times every model did best at the largest
