@@ -28,7 +28,9 @@ func drawFigures() {
     let x = band.steps.map(Double.init)
     var series: [Series] = [
       .band("", x: x, low: band.low, high: band.high, role: variant.role),
-      .line(variant.rawValue, x: x, y: band.mean, role: variant.role),
+      .line(
+        "\(variant.rawValue), rate \(rateText(chosenRate[variant]!))", x: x, y: band.mean,
+        role: variant.role),
     ]
     if marksBest {
       let bests = trials[variant]!.map(\.curve.bestValidation)
@@ -111,7 +113,8 @@ func drawFigures() {
       let points = zip(trial.curve.training, trial.curve.validation).filter { $0.0 < 4.5 }
       frontierSeries.append(
         .line(
-          k == 0 ? variant.rawValue : "", x: points.map(\.0), y: points.map(\.1),
+          k == 0 ? "\(variant.rawValue), rate \(rateText(chosenRate[variant]!))" : "",
+          x: points.map(\.0), y: points.map(\.1),
           role: variant.role))
     }
     let bests = trials[variant]!.map {
@@ -139,7 +142,7 @@ func drawFigures() {
     let from = max(frontierDomain.lowerBound, frontierRange.lowerBound)
     let to = min(frontierDomain.upperBound, frontierRange.upperBound)
     frontierSeries.append(
-      .line("validation = training", x: [from, to], y: [from, to], role: .reference).dashed())
+      .line("validation = training", x: [from, to], y: [from, to], role: .reference).dotted())
   }
   var figureFrontier = Figure(
     name: "04-frontier",

@@ -59,14 +59,21 @@ func drawFigures() {
           ).dashed())
       }
     }
+    // Accuracy rises from 10% and levels off high: once every curve stays above half over
+    // the second half of the run (the long runs), the bottom right is the one empty corner; a
+    // short run's curves are still low at the top left, and an LSTM's dip may reach the bottom.
+    let end = series.compactMap { $0.x.max() }.max() ?? 0
+    let secondHalfLowest =
+      series.flatMap { curve in
+        curve.values.flatMap { column in
+          zip(curve.x, column).filter { $0.0 >= end / 2 && $0.1.isFinite }.map(\.1)
+        }
+      }.min() ?? 0
     return Panel(
       title: title, xLabel: "training steps (batches of \(pixels.batch))",
       yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
-      // Accuracy rises from 10% and levels off high: the bottom right is the one empty corner.
       yRange: validation ? 0...100 : nil,
-      // Validation: the top left is empty (every curve is still low there), the bottom is not
-      // (an LSTM's dip).
-      legend: validation ? .topLeft : .topRight,
+      legend: validation ? (secondHalfLowest > 50 ? .bottomRight : .topLeft) : .topRight,
       series: series)
   }
   var mnistFigure = Figure(

@@ -188,7 +188,11 @@ enum GnuplotScript {
     if case .ramp(let position) = series.role {
       drawing += " lc rgb \(quoted(Palette.rampRGB(position)))"
     }
-    if series.isDashed { drawing += " dt 2" }
+    switch series.dash {
+    case .style: break
+    case .dashed: drawing += " dt 2"
+    case .dotted: drawing += " dt 3"
+    }
     let title = series.label.isEmpty ? "notitle" : "title \(text(series.label))"
     return "data index \(index) \(drawing) \(title)"
   }

@@ -38,8 +38,13 @@ public struct Series: Sendable, Equatable {
   public var x: [Double]
   /// The columns after x, one array per name in `style.valueColumnNames`, each as long as `x`.
   public var values: [[Double]]
-  /// Draw lines dashed (e.g. a training curve beside its solid validation curve).
-  public var isDashed = false
+  /// How lines are dashed: the line style's own (solid for curves, dashed for reference
+  /// guides), dashed (e.g. a training curve beside its solid validation curve) or dotted (a
+  /// second guide beside a dashed one).
+  public enum Dash: Sendable, Hashable {
+    case style, dashed, dotted
+  }
+  public var dash = Dash.style
 
   public init(label: String, role: Role = .auto, style: Style, x: [Double], values: [[Double]]) {
     self.label = label
@@ -56,7 +61,14 @@ public struct Series: Sendable, Equatable {
   /// The same series drawn with a dashed line.
   public func dashed() -> Series {
     var copy = self
-    copy.isDashed = true
+    copy.dash = .dashed
+    return copy
+  }
+
+  /// The same series drawn with a dotted line.
+  public func dotted() -> Series {
+    var copy = self
+    copy.dash = .dotted
     return copy
   }
 

@@ -131,12 +131,15 @@ import Testing
         series: [
           .line("training", x: x, y: x, role: .batchNorm).dashed(),
           .line("validation", x: x, y: x, role: .batchNorm),
+          .line("second guide", x: x, y: x, role: .reference).dotted(),
         ])
     ])
     let drawn = lines(text, containing: "data index")
-    #expect(drawn.count == 2)
+    #expect(drawn.count == 3)
     #expect(drawn[0].contains("with lines ls 2 dt 2"))
-    #expect(drawn[1].contains("with lines ls 2") && !drawn[1].contains("dt 2"))
+    #expect(drawn[1].contains("with lines ls 2") && !drawn[1].contains(" dt "))
+    // A dotted guide overrides its style's dash, so it differs from a dashed guide beside it.
+    #expect(drawn[2].contains("with lines ls 20 dt 3"))
   }
 
   @Test func referenceGuidesAreDrawnOverTheCurvesAndBandsUnderThem() {
