@@ -22,7 +22,7 @@ struct BatchNormKernelTests {
 
   func moments(
     _ x: Matrix<Double>, mask: [Double]? = nil,
-    accumulation: BatchNormalization.Accumulation = .automatic
+    accumulation: Normalization.Accumulation = .automatic
   ) -> (mean: [Double], variance: [Double], counted: Int) {
     var mean = Matrix<Double>(rows: 1, cols: x.cols)
     var variance = Matrix<Double>(rows: 1, cols: x.cols)
@@ -30,7 +30,7 @@ struct BatchNormKernelTests {
       mean.withMutableView { mean in
         variance.withMutableView { variance in
           let call = { (mask: UnsafeBufferPointer<Double>?) in
-            BatchNormalization.moments(
+            Normalization.moments(
               of: x, mask: mask, accumulation: accumulation, mean: mean, variance: variance,
               workspace: .init())
           }
@@ -73,13 +73,13 @@ struct BatchNormKernelTests {
     // 100,000 rows of 1000.1: a Float running sum loses the .1s long before the end.
     let rows = 100_000
     let x = Matrix<Float>(rows: rows, cols: 1, repeating: 1000.1)
-    func mean(_ accumulation: BatchNormalization.Accumulation) -> Float {
+    func mean(_ accumulation: Normalization.Accumulation) -> Float {
       var mean = Matrix<Float>(rows: 1, cols: 1)
       var variance = Matrix<Float>(rows: 1, cols: 1)
       x.withView { x in
         mean.withMutableView { m in
           variance.withMutableView { v in
-            _ = BatchNormalization.moments(
+            _ = Normalization.moments(
               of: x, accumulation: accumulation, mean: m, variance: v, workspace: .init())
           }
         }
@@ -89,7 +89,7 @@ struct BatchNormKernelTests {
     let exact = Float(1000.1)
     #expect(mean(.double) == exact)
     #expect(
-      mean(.automatic) == exact, "beyond \(BatchNormalization.Accumulation.doubleThreshold) rows")
+      mean(.automatic) == exact, "beyond \(Normalization.Accumulation.doubleThreshold) rows")
     #expect(abs(mean(.scalar) - exact) > 0.01, "the Float sum should have drifted")
   }
 
@@ -117,7 +117,7 @@ struct BatchNormKernelTests {
     var dGamma = Matrix<Double>(row: [10, 20, 30])
     var dBeta = Matrix<Double>(row: [-1, -2, -3])
     var dx = Matrix<Double>(rows: 8, cols: 3)
-    let workspace = BatchNormalization.Workspace<Double>()
+    let workspace = Normalization.Workspace<Double>()
     for _ in 0..<2 {
       dy.withView { dy in
         cache.normalized.withView { xh in
@@ -126,7 +126,7 @@ struct BatchNormKernelTests {
               dx.withMutableView { dx in
                 dGamma.withMutableView { dg in
                   dBeta.withMutableView { db in
-                    BatchNormalization.backward(
+                    Normalization.backward(
                       dy, normalized: xh, inverseStd: s, gamma: g, inputGradient: dx,
                       gammaGradient: dg, betaGradient: db, workspace: workspace)
                   }
@@ -164,20 +164,20 @@ struct BatchNormKernelTests {
     let y = Buffer<Double>(rows: 6, cols: 2)
     let dx = Buffer<Double>(rows: 6, cols: 2)
     let dGamma = Buffer<Double>(rows: 1, cols: 2)
-    let workspace = BatchNormalization.Workspace<Double>()
+    let workspace = Normalization.Workspace<Double>()
     mask.withUnsafeBufferPointer { mask in
       x.withView { x in
         gamma.withView { g in
-          BatchNormalization.moments(
+          Normalization.moments(
             of: x, mask: mask, mean: layerMean.view, variance: layerVariance.view,
             workspace: workspace)
-          BatchNormalization.inverseStandardDeviation(
+          Normalization.inverseStandardDeviation(
             of: layerVariance.view, epsilon: 1e-5, into: s.view)
-          BatchNormalization.normalize(
+          Normalization.normalize(
             x, mean: layerMean.view, inverseStd: s.view, gamma: g, beta: nil,
             normalized: xh.view, output: y.view)
           dy.withView { dy in
-            BatchNormalization.backward(
+            Normalization.backward(
               dy, normalized: xh.view, inverseStd: s.view, gamma: g, mask: mask,
               inputGradient: dx.view, gammaGradient: dGamma.view, betaGradient: nil,
               workspace: workspace)

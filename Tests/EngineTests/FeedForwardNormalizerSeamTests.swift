@@ -3,10 +3,10 @@ import Testing
 
 @testable import Engine
 
-/// A feed-forward network asks one protocol to normalise its hidden layers; batch
-/// normalization is its implementation in the engine. A second one, layer normalization
-/// written in the tests (`FeatureRowNormalizer`), goes through the same network with no change
-/// to it: it takes every hidden layer's place, the network keeps no population statistics for
+/// A feed-forward network asks one protocol to normalise its hidden layers. Batch
+/// normalization was its first implementation; layer normalization (`LayerNorm`, Chapter 6's)
+/// is a second, a new file plus a case, and goes through the same network with no change to
+/// it: it takes every hidden layer's place, the network keeps no population statistics for
 /// it, it trains, and its gradients pass a finite-difference check in Double of every
 /// parameter (max relative error ≤ 1e-6 per tensor, the tolerance of the BN network's check in
 /// `GradientTests`). The difference step is 1e-6, not the default 1e-5: layer normalization
@@ -19,19 +19,22 @@ struct FeedForwardNormalizerSeamTests {
   static let tolerance = 1e-6
 
   /// 5 inputs, hidden layers of 4 and 3 sigmoids normalised by layer normalization, 3 classes.
-  func network(seed: UInt64 = 10) -> FeedForwardNetwork<Double> {
+  func network(
+    seed: UInt64 = 10,
+    makeNormalizer: ((FeedForwardNormalizerRequest) -> any FeedForwardNormalizer<Double>)? = nil
+  ) -> FeedForwardNetwork<Double> {
     var generator = RandomGenerator(seed: seed)
     return FeedForwardNetwork<Double>(
       .init(
         inputs: 5, hidden: [4, 3], outputs: 3, activation: .sigmoid,
-        normalization: .batch(.paper), initializer: .normal(standardDeviation: 0.7)),
-      using: &generator, makeNormalizer: { FeatureRowNormalizer($0) })
+        normalization: .layer, initializer: .normal(standardDeviation: 0.7)),
+      using: &generator, makeNormalizer: makeNormalizer)
   }
 
   @Test("layer normalization takes every hidden layer's place, with no population to keep")
   func takesThePlace() {
     let net = network()
-    #expect(net.norms.allSatisfy { $0 is FeatureRowNormalizer })
+    #expect(net.norms.allSatisfy { $0 is LayerNorm<Double> })
     #expect(net.batchNorms.isEmpty)
     #expect(net.populations.isEmpty)
     // Its shift takes the bias's place, as BN's does.
@@ -71,10 +74,12 @@ struct FeedForwardNormalizerSeamTests {
     }
   }
 
-  @Test("the check can fail: a backward that drops the mean of ĝ is caught")
+  @Test("the check can fail: a backward with a wrong term is caught")
   func checkCatchesAWrongBackward() {
-    let net = network()
-    (net.norms[0] as! FeatureRowNormalizer).dropsMeanOfGradient = true
+    // A normaliser written in the tests, through the same seam: the engine's layer
+    // normalization with a wrong term in its backward.
+    let net = network(makeNormalizer: { MisderivedLayerNorm($0) })
+    #expect(net.norms.allSatisfy { $0 is MisderivedLayerNorm })
     let x: Matrix<Double> = randomMatrix(7, 5, seed: 12)
     let labels = [0, 1, 2, 0, 1, 2, 1]
     let checks = net.gradientChecks(of: [net.parameters[0]], x: x, labels: labels, step: 1e-6)
@@ -110,5 +115,45 @@ struct FeedForwardNormalizerSeamTests {
     #expect(
       net.accuracy(test, labels: labels, batchSize: 1, statistics: .batch)
         == net.accuracy(test, labels: labels, batchSize: 300, statistics: .population))
+  }
+}
+
+/// Layer normalization with a wrong backward: the engine's `LayerNorm`, whose ∂ℓ/∂z gets each
+/// row's mean of ∂ℓ/∂h added — a term a slip in the derivation could leave (the correct
+/// gradient of a row sums to zero; this one does not).
+final class MisderivedLayerNorm: FeedForwardNormalizer {
+  typealias Element = Double
+  let inner: LayerNorm<Double>
+
+  init(_ request: FeedForwardNormalizerRequest) {
+    inner = LayerNorm(
+      features: request.features, activation: request.activation, name: request.name)
+  }
+
+  var name: String { inner.name }
+  var features: Int { inner.features }
+  var scale: Parameter<Double>? { inner.scale }
+  var shift: Parameter<Double>? { inner.shift }
+  var epsilon: Double { inner.epsilon }
+  var inferenceStatistics: PopulationStatistics? {
+    get { nil }
+    set {}
+  }
+  var lastNormalized: Matrix<Double> { inner.lastNormalized }
+  var lastNonlinearityInput: Matrix<Double> { inner.lastNonlinearityInput }
+  var parameters: [Parameter<Double>] { inner.parameters }
+  var matrixInput: Buffer<Double> { inner.matrixInput }
+
+  func forward(_ z: MatrixView<Double>, statistics: StatisticsPolicy) -> MatrixView<Double> {
+    inner.forward(z, statistics: statistics)
+  }
+
+  func backward(_ dh: MatrixView<Double>) -> MatrixView<Double> {
+    let means = (0..<dh.rows).map { i in
+      (0..<dh.cols).reduce(0) { $0 + dh[i, $1] } / Double(dh.cols)
+    }
+    let dz = inner.backward(dh)
+    for i in 0..<dz.rows { for j in 0..<dz.cols { dz[i, j] += means[i] } }
+    return dz
   }
 }

@@ -3,9 +3,11 @@ import Testing
 
 @testable import Engine
 
-/// The recurrent layer asks one protocol to normalise a step's term; batch normalization is
-/// its implementation in the engine. A second one, layer normalization written in the tests
-/// (`RowNormalizer`), goes through the same layer with no change to it: forward, backward
+/// The recurrent layer asks one protocol to normalise a step's term. Batch normalization was
+/// its first implementation; layer normalization (`RecurrentLayerNorm`, Chapter 6's) is a
+/// second, a new file plus a case, and goes through the same layer with no change to it at
+/// every place BN stands (Cooijmans et al.'s three, Laurent et al.'s input term, the whole
+/// pre-activation): forward, backward
 /// through time, and a finite-difference check in Double of every parameter and the input
 /// (max relative error ≤ 1e-6 per tensor, as for BN in `RecurrentGradientTests`). The
 /// difference step is 1e-6, not 1e-5: layer normalization over 3 features meets rows of small
@@ -19,9 +21,12 @@ struct NormalizerSeamTests {
   @Test(
     "layer normalization through a recurrent layer: forward, backward and a gradient check",
     arguments: [
-      (RecurrentLayerConfiguration.Cell.lstm, RecurrentNormalization.cooijmans(maxSteps: 4)),
-      (.lstm, .frameWise(maxSteps: 4)),
-      (.tanh, .naiveHidden()),
+      (
+        RecurrentLayerConfiguration.Cell.lstm,
+        RecurrentNormalization.cooijmans(maxSteps: 4, normalizer: .layer)
+      ),
+      (.lstm, RecurrentNormalization(placement: .input, normalizer: .layer)),
+      (.tanh, RecurrentNormalization(placement: .wholePreactivation, normalizer: .layer)),
     ])
   func layerNormalizationThroughTheLayer(
     cell: RecurrentLayerConfiguration.Cell, normalization: RecurrentNormalization
@@ -31,11 +36,11 @@ struct NormalizerSeamTests {
       RecurrentLayerConfiguration(
         cell: cell, inputs: Self.inputs, hidden: Self.hidden, normalization: normalization,
         initialState: .learned),
-      name: "layer", using: &generator, makeNormalizer: { RowNormalizer($0) })
-    // Every place the configuration normalises holds the test's normaliser, not BN.
+      name: "layer", using: &generator)
+    // Every place the configuration normalises holds layer normalization, not BN.
     let expected = normalization.placement == .separate ? (cell == .lstm ? 3 : 2) : 1
     #expect(layer.norms.count == expected)
-    #expect(layer.norms.allSatisfy { $0 is RowNormalizer })
+    #expect(layer.norms.allSatisfy { $0 is RecurrentLayerNorm<Double> })
     #expect(layer.batchNorms.isEmpty)
     for (k, p) in layer.parameters.enumerated() {
       p.value = randomMatrix(

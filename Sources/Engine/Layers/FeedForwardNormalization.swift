@@ -6,6 +6,8 @@ public struct FeedForwardNormalization: Codable, Equatable, Sendable {
   public enum Normalizer: String, Codable, Sendable, CaseIterable {
     /// Batch normalization (`BatchNorm`): each feature over the mini-batch.
     case batch
+    /// Layer normalization (`LayerNorm`, Ba et al. 2016): each example over its features.
+    case layer
   }
 
   public var normalizer: Normalizer
@@ -30,6 +32,10 @@ public struct FeedForwardNormalization: Codable, Equatable, Sendable {
   ) -> Self {
     Self(normalizer: .batch, convention: convention, backwardForm: backwardForm)
   }
+
+  /// Layer normalization with the convention's ε (1e-5, Ba et al.'s code's); it keeps no
+  /// population, so the rest of the convention is unused.
+  public static let layer = Self(normalizer: .layer)
 }
 
 extension FeedForwardNormalization.Normalizer {
@@ -43,6 +49,10 @@ extension FeedForwardNormalization.Normalizer {
         features: request.features, convention: request.normalization.convention,
         activation: request.activation, backwardForm: request.normalization.backwardForm,
         name: request.name)
+    case .layer:
+      LayerNorm<T>(
+        features: request.features, epsilon: request.normalization.convention.epsilon,
+        activation: request.activation, name: request.name)
     }
   }
 }

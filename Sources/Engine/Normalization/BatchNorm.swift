@@ -32,7 +32,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
   @usableFromInline let output = Buffer<T>()
   public let matrixInput = Buffer<T>()
   @usableFromInline let inputGradient = Buffer<T>()
-  @usableFromInline let workspace: BatchNormalization.Workspace<T>
+  @usableFromInline let workspace: Normalization.Workspace<T>
   /// μ and 1/√(σ² + ε) of the population in `T`, converted when the population changes
   /// rather than on every inference call.
   @usableFromInline let populationMean: Buffer<T>
@@ -53,7 +53,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
     beta = hasBeta ? Parameter("\(name).β", Matrix(rows: 1, cols: features)) : nil
     population = PopulationStatistics(features: features, convention: convention)
     self.backwardForm = backwardForm
-    workspace = BatchNormalization.Workspace(features: features)
+    workspace = Normalization.Workspace(features: features)
     batchMean = Buffer(rows: 1, cols: features)
     batchVariance = Buffer(rows: 1, cols: features)
     inverseStd = Buffer(rows: 1, cols: features)
@@ -111,9 +111,9 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
     let (mean, s): (MatrixView<T>, MatrixView<T>)
     if statistics.usesBatchStatistics {
       require(x.rows > 0, "batch normalization needs at least one example")
-      BatchNormalization.moments(
+      Normalization.moments(
         of: x, mean: batchMean.view, variance: batchVariance.view, workspace: workspace)
-      BatchNormalization.inverseStandardDeviation(
+      Normalization.inverseStandardDeviation(
         of: batchVariance.view, epsilon: T(convention.epsilon), into: inverseStd.view)
       if statistics == .batchAndTrack {
         population.update(
@@ -124,7 +124,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
       refreshPopulationScalars()
       (mean, s) = (populationMean.view, populationInverseStd.view)
     }
-    BatchNormalization.normalize(
+    Normalization.normalize(
       x, mean: mean, inverseStd: s, gamma: gamma.valueView, beta: beta?.valueView,
       normalized: xh, output: y, activation: activation)
     return y
@@ -159,7 +159,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
       if let beta { beta.gradient = gradients.beta }
       return dx
     }
-    BatchNormalization.backward(
+    Normalization.backward(
       dy, normalized: normalized.view,
       inverseStd: lastPolicy.usesBatchStatistics ? inverseStd.view : populationInverseStd.view,
       gamma: gamma.valueView, batchStatistics: lastPolicy.usesBatchStatistics,

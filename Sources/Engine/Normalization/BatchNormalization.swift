@@ -6,7 +6,7 @@ import RealModule
 ///
 /// This file is the readable face: matrices in, matrices out, and the paper's staged
 /// backward written equation by equation — the reference twin that the fast kernels
-/// (BatchNormKernels.swift: moments, normalize, backward on views) are tested against.
+/// (NormalizationKernels.swift: moments, normalize, backward on views) are tested against.
 /// Chapters 1 and 2 use these functions; the `BatchNorm` layer and the recurrent layers call
 /// the kernels directly on their preallocated buffers.
 ///
@@ -78,8 +78,9 @@ public enum BatchNormalization {
     x.withView { x in
       mean.withMutableView { mean in
         variance.withMutableView { variance in
-          _ = moments(
-            of: x, mean: mean, variance: variance, workspace: Workspace(features: x.cols))
+          _ = Normalization.moments(
+            of: x, mean: mean, variance: variance,
+            workspace: Normalization.Workspace(features: x.cols))
         }
       }
     }
@@ -114,7 +115,7 @@ public enum BatchNormalization {
     var y = Matrix<T>(rows: x.rows, cols: x.cols)
     variance.withView { variance in
       inverseStd.withMutableView { s in
-        inverseStandardDeviation(of: variance, epsilon: epsilon, into: s)
+        Normalization.inverseStandardDeviation(of: variance, epsilon: epsilon, into: s)
       }
     }
     x.withView { x in
@@ -124,7 +125,7 @@ public enum BatchNormalization {
             beta.withView { beta in
               normalized.withMutableView { normalized in
                 y.withMutableView { y in
-                  BatchNormalization.normalize(
+                  Normalization.normalize(
                     x, mean: mean, inverseStd: s, gamma: gamma, beta: beta,
                     normalized: normalized, output: y)
                 }
@@ -164,11 +165,11 @@ public enum BatchNormalization {
             gamma.withView { gamma in
               dGamma.withMutableView { dGamma in
                 dBeta.withMutableView { dBeta in
-                  BatchNormalization.backward(
+                  Normalization.backward(
                     dy, normalized: normalized, inverseStd: s, gamma: gamma,
                     batchStatistics: cache.usesBatchStatistics, inputGradient: dx,
                     gammaGradient: dGamma, betaGradient: dBeta,
-                    workspace: Workspace(features: dy.cols))
+                    workspace: Normalization.Workspace(features: dy.cols))
                 }
               }
             }

@@ -177,7 +177,7 @@ public enum BNLSTMKernels {
       for j in 0..<h { dc[j] = d[j] * o[j] * (1 - tc[j] * tc[j]) }
       // ∂ℓ/∂ã_o = ∂ℓ/∂h · tanh(ĉ) · σ'(ã_o), over o
       for j in 0..<h { o[j] = d[j] * tc[j] * o[j] * (1 - o[j]) }
-      guard BatchNormalization.counts(mask, r) else { continue }
+      guard Normalization.counts(mask, r) else { continue }
       let xh = tapeC.row(r)
       for j in 0..<h {
         dgC[j] += dc[j] * xh[j]
@@ -193,7 +193,7 @@ public enum BNLSTMKernels {
     m = 0
     for r in 0..<b {
       let (dc, dcNext, xh) = (cellGradient.row(r), nextCellGradient.row(r), tapeC.row(r))
-      let counted = BatchNormalization.counts(mask, r)
+      let counted = Normalization.counts(mask, r)
       // ∂ℓ/∂c_t = BN_c's ∂ℓ/∂x (0 on a padding row) + ∂ℓ/∂c_t through c_{t+1}
       if counted {
         for j in 0..<h {
@@ -239,7 +239,7 @@ public enum BNLSTMKernels {
     // 3. ∂ℓ/∂(h_{t−1} W_h) through BN_h, over x̂_h; ∂ℓ/∂(x_t W_x) through BN_x, over ∂ℓ/∂ã
     for r in 0..<b {
       let (xh, d) = (tapeH.row(r), gates.row(r))
-      guard BatchNormalization.counts(mask, r) else {
+      guard Normalization.counts(mask, r) else {
         xh.update(repeating: 0, count: g)
         d.update(repeating: 0, count: g)
         continue
@@ -309,7 +309,7 @@ extension RecurrentBatchNorm {
         let row = d.row(r)
         // Σ_rows ∂ℓ/∂y, every row
         for j in 0..<n { sums[j] += row[j] }
-        guard BatchNormalization.counts(stepMask, r) else { continue }
+        guard Normalization.counts(stepMask, r) else { continue }
         let (input, xh) = (xs.row(r), stepXHat.row(r))
         for j in 0..<n { xh[j] = (input[j] - mu[j]) * s[j] }
         // ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i,  ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
@@ -328,7 +328,7 @@ extension RecurrentBatchNorm {
       }
       for r in 0..<batch {
         let out = d.row(r)
-        guard BatchNormalization.counts(stepMask, r) else {
+        guard Normalization.counts(stepMask, r) else {
           out.update(repeating: 0, count: n)
           continue
         }

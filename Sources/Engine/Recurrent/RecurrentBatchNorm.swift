@@ -43,7 +43,7 @@ public final class RecurrentBatchNorm<T: Scalar> {
   @usableFromInline let populationMeans = Buffer<T>()
   @usableFromInline let populationInverseStd = Buffer<T>()
   @usableFromInline var populationScalarsAreStale = true
-  @usableFromInline let workspace: BatchNormalization.Workspace<T>
+  @usableFromInline let workspace: Normalization.Workspace<T>
   @usableFromInline var policy = StatisticsPolicy.batch
   @usableFromInline var batch = 0
 
@@ -59,7 +59,7 @@ public final class RecurrentBatchNorm<T: Scalar> {
     population = TimeStepStatistics(
       features: features, maxSteps: statistics == .perStep ? maxSteps : 1,
       convention: convention)
-    workspace = BatchNormalization.Workspace(features: features)
+    workspace = Normalization.Workspace(features: features)
   }
 
   public var parameters: [Parameter<T>] { [gamma] + (beta.map { [$0] } ?? []) }
@@ -132,7 +132,7 @@ public final class RecurrentBatchNorm<T: Scalar> {
   ) {
     let (mean, s) = statistics(
       of: x, statisticRow: statisticRow, populationStep: populationStep, mask: mask)
-    BatchNormalization.normalize(
+    Normalization.normalize(
       x, mean: mean, inverseStd: s, gamma: gamma.valueView, beta: beta?.valueView,
       normalized: normalized.view.rows(rows), output: y)
   }
@@ -155,9 +155,9 @@ public final class RecurrentBatchNorm<T: Scalar> {
       stepMeans.view.rows(statisticRow..<statisticRow + 1),
       stepVariances.view.rows(statisticRow..<statisticRow + 1)
     )
-    let counted = BatchNormalization.moments(
+    let counted = Normalization.moments(
       of: x, mask: mask, mean: mu, variance: sigma2, workspace: workspace)
-    BatchNormalization.inverseStandardDeviation(of: sigma2, epsilon: epsilon, into: s)
+    Normalization.inverseStandardDeviation(of: sigma2, epsilon: epsilon, into: s)
     if policy == .batchAndTrack && counted > 0 {
       population.update(
         step: statistics == .perStep ? populationStep : 0, batchMean: mu, batchVariance: sigma2,
@@ -223,7 +223,7 @@ public final class RecurrentBatchNorm<T: Scalar> {
     _ dy: MatrixView<T>, into dx: MatrixView<T>, tape rows: Range<Int>, statisticRow: Int,
     mask: UnsafeBufferPointer<T>?
   ) {
-    BatchNormalization.backward(
+    Normalization.backward(
       dy, normalized: normalized.view.rows(rows),
       inverseStd: stepInverseStd.view.rows(statisticRow..<statisticRow + 1),
       gamma: gamma.valueView, mask: mask, batchStatistics: policy.usesBatchStatistics,

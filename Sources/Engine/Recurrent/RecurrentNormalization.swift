@@ -24,11 +24,14 @@ public struct RecurrentNormalization: Codable, Equatable, Sendable {
   public enum Normalizer: String, Codable, Sendable, CaseIterable {
     /// Batch normalization (`RecurrentBatchNorm`): Laurent et al.'s and Cooijmans et al.'s.
     case batch
+    /// Layer normalization (`RecurrentLayerNorm`, Ba et al. 2016): each row over its features.
+    case layer
 
     /// The prefix of its terms' names: "bn" gives "layer1.bn_x", "layer1.bn_h", "layer1.bn_c".
     public var abbreviation: String {
       switch self {
       case .batch: "bn"
+      case .layer: "ln"
       }
     }
   }
@@ -104,6 +107,11 @@ extension RecurrentNormalization.Normalizer {
         maxSteps: request.normalization.maxSteps,
         initialGamma: T(request.normalization.initialGamma), hasBeta: request.hasShift,
         convention: request.normalization.convention)
+    case .layer:
+      RecurrentLayerNorm<T>(
+        name: request.name, features: request.features,
+        initialGamma: T(request.normalization.initialGamma), hasBeta: request.hasShift,
+        epsilon: request.normalization.convention.epsilon)
     }
   }
 }
