@@ -2,9 +2,9 @@
 
 What this is
 ------------
-This script writes Tests/EngineTests/Fixtures/lstm-reference.json: four small, fully
-specified cases, {plain LSTM, BN-LSTM (Cooijmans et al. 2017)} x {classifier head,
-language-model head}. Each case stores its inputs, labels and parameters (so the Swift
+This script writes Tests/EngineTests/Fixtures/lstm-reference.json: six small, fully
+specified cases, {plain LSTM, BN-LSTM (Cooijmans et al. 2017), LN-LSTM (Ba et al. 2016)} x
+{classifier head, language-model head}. Each case stores its inputs, labels and parameters (so the Swift
 test needs no random-number agreement with Python), and PyTorch's float64 outputs: the
 loss, the hidden states h_1..h_T, the cell states c_1..c_T, the logits, and the gradient
 of the loss with respect to every parameter and to the input x, taken by autograd.
@@ -23,8 +23,8 @@ Inputs x_t (B x I) for t = 1..T. Gate order in the 4H columns: i, f, o, g (colum
 are i, H:2H are f, 2H:3H are o, 3H:4H are g).
 
 Parameters: Wx (I x 4H), Wh (H x 4H), b (1 x 4H), h0 (1 x H), c0 (1 x H), Wy (H x K),
-by (1 x K); the BN-LSTM also has gamma_x (1 x 4H), gamma_h (1 x 4H), gamma_c (1 x H),
-beta_c (1 x H). h_0 and c_0 are the learned rows h0, c0 repeated for each of the B rows.
+by (1 x K); the BN-LSTM and the LN-LSTM also have gamma_x (1 x 4H), gamma_h (1 x 4H),
+gamma_c (1 x H), beta_c (1 x H). h_0 and c_0 are the learned rows h0, c0 repeated for each of the B rows.
 
 Note (BN-LSTM): since the B rows of h_0 are equal, every column of h_0 Wh is constant over
 the batch and BN(h_0 Wh; gamma_h) = 0 exactly, whatever h0 is. So in the BN-LSTM the
@@ -38,12 +38,25 @@ with an absolute tolerance). c0 is unaffected.
         var_j    = (1/B) sum_b (z_bj - mu_j)^2                (biased)
         BN(z)_bj = gamma_j (z_bj - mu_j) / sqrt(var_j + eps) [+ beta_j],  eps = 1e-5
 
+    LN(z; gamma[, beta]) for a B x n matrix z, per row b (Ba et al. 2016; the statistics
+    are the row's own, over its n features, all 4H gate pre-activations together):
+        mu_b     = (1/n) sum_j z_bj
+        var_b    = (1/n) sum_j (z_bj - mu_b)^2                (biased)
+        LN(z)_bj = gamma_j (z_bj - mu_b) / sqrt(var_b + eps) [+ beta_j],  eps = 1e-5
+
     plain LSTM:  a_t = x_t Wx + h_{t-1} Wh + b
     BN-LSTM:     a_t = BN(x_t Wx; gamma_x) + BN(h_{t-1} Wh; gamma_h) + b
-    both:        i = sigmoid(a_i), f = sigmoid(a_f), o = sigmoid(a_o), g = tanh(a_g)
+    LN-LSTM:     a_t = LN(x_t Wx; gamma_x) + LN(h_{t-1} Wh; gamma_h) + b
+    all:         i = sigmoid(a_i), f = sigmoid(a_f), o = sigmoid(a_o), g = tanh(a_g)
                  c_t = f * c_{t-1} + i * g
     plain LSTM:  h_t = o * tanh(c_t)
     BN-LSTM:     h_t = o * tanh(BN(c_t; gamma_c, beta_c))   (c_t, not its BN, carries on)
+    LN-LSTM:     h_t = o * tanh(LN(c_t; gamma_c, beta_c))   (likewise)
+
+(The authors' LN-LSTM, ryankiros/layer-norm layers.py, gives each normalised term a bias of
+its own and adds b inside the input term's LN as well; the engine's LN-LSTM keeps Cooijmans
+et al.'s placement, one bias b after the normalised terms, so that the BN-LSTM and the
+LN-LSTM differ only in the axis of their statistics.)
 
 Heads:
     classifier:      logits = h_T Wy + by (last step only), labels y_b in 0..<K,
@@ -62,8 +75,9 @@ JSON layout
 Top level: {"description", "notes", "seed", "epsilon", "gateOrder": "ifog",
 "cases": [case, ...]}.
 Every matrix is {"rows": r, "cols": c, "values": [r*c numbers, row-major]}. A case is
-    {"name": "plain-classifier" | "plain-lm" | "bn-classifier" | "bn-lm",
-     "model": "plain" | "bn", "head": "classifier" | "lm",
+    {"name": "plain-classifier" | "plain-lm" | "bn-classifier" | "bn-lm" | "ln-classifier"
+             | "ln-lm",
+     "model": "plain" | "bn" | "ln", "head": "classifier" | "lm",
      "sizes": {"T", "B", "I", "H", "K"},
      "inputs":  matrix (T*B) x I, row t*B + b is x_{t+1}[b]  (flat index (t*B + b)*I + i),
      "labels":  [B ints] for the classifier, [T*B ints] for the LM (index t*B + b),
@@ -141,6 +155,14 @@ def bn(z, gamma, beta=None):
     return y if beta is None else y + beta
 
 
+def ln(z, gamma, beta=None):
+    """Layer normalization over the features of each row of z, as in the docstring."""
+    mu = z.mean(dim=1, keepdim=True)
+    var = ((z - mu) ** 2).mean(dim=1, keepdim=True)
+    y = gamma * (z - mu) / torch.sqrt(var + EPS)
+    return y if beta is None else y + beta
+
+
 def forward(model, head, p, x, labels):
     """Returns (loss, hidden (T*B x H), cells (T*B x H), logits)."""
     h = p["h0"].expand(B, H)
@@ -148,10 +170,11 @@ def forward(model, head, p, x, labels):
     hs, cs = [], []
     for t in range(T):
         xt = x[t * B:(t + 1) * B]
+        norm = bn if model == "bn" else ln
         if model == "plain":
             a = xt @ p["Wx"] + h @ p["Wh"] + p["b"]
         else:
-            a = bn(xt @ p["Wx"], p["gamma_x"]) + bn(h @ p["Wh"], p["gamma_h"]) + p["b"]
+            a = norm(xt @ p["Wx"], p["gamma_x"]) + norm(h @ p["Wh"], p["gamma_h"]) + p["b"]
         i = torch.sigmoid(a[:, 0:H])
         f = torch.sigmoid(a[:, H:2 * H])
         o = torch.sigmoid(a[:, 2 * H:3 * H])
@@ -160,7 +183,7 @@ def forward(model, head, p, x, labels):
         if model == "plain":
             h = o * torch.tanh(c)
         else:
-            h = o * torch.tanh(bn(c, p["gamma_c"], p["beta_c"]))
+            h = o * torch.tanh(norm(c, p["gamma_c"], p["beta_c"]))
         hs.append(h)
         cs.append(c)
     hidden = torch.cat(hs, dim=0)
@@ -182,9 +205,10 @@ def forward_extended(model, head, p, x, labels):
     L = np.longdouble
     sig = lambda z: L(1) / (L(1) + np.exp(-z))
 
-    def bn_ext(z, gamma, beta=None):
-        mu = z.mean(axis=0, keepdims=True)
-        var = ((z - mu) ** 2).mean(axis=0, keepdims=True)
+    def norm_ext(z, gamma, beta=None):
+        axis = 0 if model == "bn" else 1
+        mu = z.mean(axis=axis, keepdims=True)
+        var = ((z - mu) ** 2).mean(axis=axis, keepdims=True)
         y = gamma * (z - mu) / np.sqrt(var + L(EPS))
         return y if beta is None else y + beta
 
@@ -196,10 +220,10 @@ def forward_extended(model, head, p, x, labels):
         if model == "plain":
             a = xt @ p["Wx"] + h @ p["Wh"] + p["b"]
         else:
-            a = bn_ext(xt @ p["Wx"], p["gamma_x"]) + bn_ext(h @ p["Wh"], p["gamma_h"]) + p["b"]
+            a = norm_ext(xt @ p["Wx"], p["gamma_x"]) + norm_ext(h @ p["Wh"], p["gamma_h"]) + p["b"]
         i, f, o, g = sig(a[:, 0:H]), sig(a[:, H:2 * H]), sig(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
         c = f * c + i * g
-        h = o * np.tanh(c if model == "plain" else bn_ext(c, p["gamma_c"], p["beta_c"]))
+        h = o * np.tanh(c if model == "plain" else norm_ext(c, p["gamma_c"], p["beta_c"]))
         hs.append(h)
     top = h if head == "classifier" else np.concatenate(hs, axis=0)
     z = top @ p["Wy"] + p["by"]
@@ -333,9 +357,10 @@ def main():
     draws = draw()
     print(f"torch {torch.__version__}, numpy {np.__version__}; seed {SEED}; "
           f"finite differences: step {FD_STEP}, every entry, tolerance {FD_TOLERANCE}")
-    cases = [make_case(m, h, draws) for m in ("plain", "bn") for h in ("classifier", "lm")]
+    cases = [make_case(m, h, draws) for m in ("plain", "bn", "ln") for h in ("classifier", "lm")]
     document = {
-        "description": "LSTM and BN-LSTM (Cooijmans et al. 2017) reference values, float64, "
+        "description": "LSTM, BN-LSTM (Cooijmans et al. 2017) and LN-LSTM (Ba et al. 2016) "
+                       "reference values, float64, "
                        "written by Benchmarks/make_lstm_fixture.py (see its docstring for the "
                        "math and layout).",
         "notes": "BN-LSTM cases: gradients.h0 is stored as exactly 0, its value in exact "

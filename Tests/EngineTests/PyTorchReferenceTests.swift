@@ -4,10 +4,10 @@ import Testing
 
 @testable import Engine
 
-/// The engine's LSTM and BN-LSTM against an independent implementation: PyTorch in float64,
+/// The engine's LSTM, BN-LSTM and LN-LSTM against an independent implementation: PyTorch in float64,
 /// from the same weights and inputs (Benchmarks/make_lstm_fixture.py wrote the fixture; the
 /// test needs no PyTorch). Outputs, loss and every gradient must agree to 1e-9 relative.
-@Suite("LSTM and BN-LSTM against PyTorch (float64 fixture)")
+@Suite("LSTM, BN-LSTM and LN-LSTM against PyTorch (float64 fixture)")
 struct PyTorchReferenceTests {
   struct Fixture: Decodable {
     var epsilon: Double
@@ -39,12 +39,25 @@ struct PyTorchReferenceTests {
     }
   }()
 
-  /// The fixture's parameter names and the engine's.
-  static let names: [String: String] = [
-    "Wx": "layer1.Wx", "Wh": "layer1.Wh", "b": "layer1.b", "h0": "layer1.h0",
-    "c0": "layer1.c0", "Wy": "readout.W", "by": "readout.b", "gamma_x": "layer1.bn_x.γ",
-    "gamma_h": "layer1.bn_h.γ", "gamma_c": "layer1.bn_c.γ", "beta_c": "layer1.bn_c.β",
-  ]
+  /// The fixture's parameter names and the engine's, for a model whose normaliser has this
+  /// abbreviation ("bn", "ln"; none for the plain LSTM).
+  static func names(_ kind: String) -> [String: String] {
+    [
+      "Wx": "layer1.Wx", "Wh": "layer1.Wh", "b": "layer1.b", "h0": "layer1.h0",
+      "c0": "layer1.c0", "Wy": "readout.W", "by": "readout.b", "gamma_x": "layer1.\(kind)_x.γ",
+      "gamma_h": "layer1.\(kind)_h.γ", "gamma_c": "layer1.\(kind)_c.γ",
+      "beta_c": "layer1.\(kind)_c.β",
+    ]
+  }
+
+  /// The fixture's model as the engine's normalization.
+  static func normalization(_ model: String, steps: Int) -> RecurrentNormalization {
+    switch model {
+    case "bn": .cooijmans(maxSteps: steps)
+    case "ln": .cooijmans(maxSteps: steps, normalizer: .layer)
+    default: .none
+    }
+  }
 
   /// ‖a − b‖∞ / max(‖b‖∞, tiny).
   func relativeError(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
@@ -56,7 +69,8 @@ struct PyTorchReferenceTests {
   func conventions() {
     #expect(Self.fixture.gateOrder == "ifog")
     #expect(Self.fixture.epsilon == BatchNormConvention.paper.epsilon)
-    #expect(Self.fixture.cases.count == 4)
+    #expect(Self.fixture.cases.count == 6)
+    #expect(Set(Self.fixture.cases.map(\.model)) == ["plain", "bn", "ln"])
   }
 
   @Test("loss, hidden states and every gradient", arguments: fixture.cases)
@@ -69,13 +83,14 @@ struct PyTorchReferenceTests {
       layers: [
         RecurrentLayerConfiguration(
           cell: .lstm, inputs: inputs, hidden: hidden,
-          normalization: c.model == "bn" ? .cooijmans(maxSteps: steps) : .none,
+          normalization: Self.normalization(c.model, steps: steps),
           initialState: .learned)
       ],
       head: c.head == "lm" ? .everyStep(classes: classes) : .lastStep(classes: classes),
       using: &generator)
     var values: [String: Matrix<Double>] = [:]
-    for (name, value) in c.parameters { values[try #require(Self.names[name])] = value }
+    let names = Self.names(c.model)
+    for (name, value) in c.parameters { values[try #require(names[name])] = value }
     try NamedValues.restore(model.parameters, from: values)
 
     let x = Parameter("x", c.inputs)
@@ -88,7 +103,7 @@ struct PyTorchReferenceTests {
 
     var checked = 0
     for parameter in model.parameters {
-      let name = try #require(Self.names.first { $0.value == parameter.name }?.key)
+      let name = try #require(names.first { $0.value == parameter.name }?.key)
       let expected = try #require(c.gradients[name])
       if expected.maxAbs == 0 {
         // The BN-LSTM's learned h_0 cannot matter (BN of a batch-constant term is 0).
