@@ -31,6 +31,13 @@ public enum Catalog {
         Knob(.trainingCharacters, "the first N of the training split"),
         Knob(.gamma, "its BN-LSTM's on text", defaultValue: CooijmansLSTM.initialGamma),
       ]),
+    ChapterInfo(
+      number: 6, directory: "06-LayerNorm", title: "Layer normalization",
+      paper: "Ba, Kiros & Hinton 2016", timedStep: .characterLSTM, trainsSideBySide: true,
+      knobs: [
+        Knob(.rates, "its character models' grid"),
+        Knob(.trainingCharacters, "the first N of the training split"),
+      ]),
   ]
 
   /// The chapter with this number, or nil if the book has no such chapter.

@@ -164,6 +164,7 @@ public enum Normalization {
       for i in 0..<x.rows { (mean[i, 0], variance[i, 0]) = (0, 0) }
       return
     }
+    // page-span: row moments
     for i in 0..<x.rows {
       let row = x.row(i)
       // μ_i = (1/n) Σ_j x_ij
@@ -179,6 +180,7 @@ public enum Normalization {
       mean[i, 0] = T(mu)
       variance[i, 0] = T(squares / A(n))
     }
+    // end page-span: row moments
   }
 
   /// Whether row i counts: no mask, or a non-zero entry.
@@ -488,6 +490,7 @@ public enum Normalization {
     _ d: UnsafeMutablePointer<T>, normalized xh: UnsafeMutablePointer<T>, inverseStd s: T,
     gamma g: UnsafeMutablePointer<T>, count n: Int, into out: UnsafeMutablePointer<T>
   ) {
+    // page-span: row gradient
     // Σ_k ĝ_k and Σ_k ĝ_k x̂_k
     var (sum, dotNormalized): (T, T) = (0, 0)
     for k in 0..<n {
@@ -502,5 +505,6 @@ public enum Normalization {
     } else {
       for j in 0..<n { out[j] = k * (nT * (g[j] * d[j]) - sum - xh[j] * dotNormalized) }
     }
+    // end page-span: row gradient
   }
 }
