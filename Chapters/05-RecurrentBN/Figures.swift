@@ -140,34 +140,18 @@ func drawFigures() {
   characterFigure.width = 1400
   characterFigure.height = 650
 
-  /// Per-position values averaged over bins of `width` positions: the x is the bin's middle.
-  func binned(_ values: [Double], width: Int) -> (x: [Double], y: [Double]) {
-    let starts = Array(stride(from: 0, to: values.count, by: width))
-    return (
-      starts.map { Double($0) + Double(min(width, values.count - $0)) / 2 + 0.5 },
-      starts.map { start in
-        let bin = values[start..<min(start + width, values.count)]
-        return bin.reduce(0, +) / Double(bin.count)
-      }
-    )
-  }
-  /// The mean over repetitions at each position.
-  func meanCurve(_ curves: [[Double]]) -> [Double] {
-    guard let first = curves.first else { return [] }
-    return first.indices.map { t in curves.map { $0[t] }.reduce(0, +) / Double(curves.count) }
-  }
   let binWidth = max(1, longestLength / 20)
   /// The text's own difficulty changes from position to position far more than the models
   /// differ; the LSTM, which has no T_max, is the yardstick: each BN-LSTM's bpc minus the
   /// LSTM's at the same position, averaged over the repetitions.
-  let lstmByPosition = meanCurve(positions.lstm)
+  let lstmByPosition = meanByPosition(positions.lstm)
   let positionCurves: [(String, (x: [Double], y: [Double]), Role)] = [
     // Short labels: a legend as wide as the panel ran into its neighbour.
     ("BN-LSTM, repeat-last population", positions.population, Role.batchNorm),
     ("BN-LSTM, batch statistics", positions.batch, .color(3)),
   ].map { label, curves, role in
-    let difference = zip(meanCurve(curves), lstmByPosition).map { $0 - $1 }
-    return (label + " − LSTM", binned(difference, width: binWidth), role)
+    let difference = zip(meanByPosition(curves), lstmByPosition).map { $0 - $1 }
+    return (label + " − LSTM", binnedByPosition(difference, width: binWidth), role)
   }
   let positionValues = positionCurves.flatMap(\.1.y).filter(\.isFinite) + [0]
   let positionSpan = max((positionValues.max() ?? 0) - (positionValues.min() ?? 0), 0.05)
@@ -202,7 +186,7 @@ func drawFigures() {
           ("BN_h (W_h h_{t-1})", statisticsDistance.recurrent, Role.batchNorm),
           ("BN_c (c_t)", statisticsDistance.cell, Role.color(2)),
         ].map { label, values, role in
-          let curve = binned(values, width: max(1, binWidth / 2))
+          let curve = binnedByPosition(values, width: max(1, binWidth / 2))
           return Series.line(label, x: curve.x, y: curve.y, role: role)
         } + [
           .line(

@@ -55,13 +55,5 @@ func measureLongerSequences() -> ([LengthRow], PositionCurves, StatisticsDistanc
   return (rows, curves, distance)
 }
 
-/// Mean bpc past T_max minus mean bpc up to it, per repetition.
-func pastMinusWithin(_ curves: [[Double]]) -> Spread {
-  Spread(
-    values: curves.map { bits in
-      let within = bits.prefix(charLength)
-      let past = bits.dropFirst(charLength)
-      guard !past.isEmpty else { return .nan }
-      return past.reduce(0, +) / Double(past.count) - within.reduce(0, +) / Double(within.count)
-    })
-}
+/// Mean bpc past T_max minus mean bpc up to it, per repetition (the library's `risePast`).
+func pastMinusWithin(_ curves: [[Double]]) -> Spread { risePast(length: charLength, curves) }

@@ -71,31 +71,13 @@ var budgetText: String {
 
 // MARK: Text
 
-/// The LSTM's curves, repetition by repetition.
-var lstmTextCurves: [LanguageModelCurve] { textRuns.trials[.lstm]!.map(\.record.curve) }
 /// The LSTM's training-batch bpc at its best validation point, the highest over its
 /// repetitions: the speed target.
-var charSpeedTarget: Double {
-  Spread(values: lstmTextCurves.map { $0.trainingBatches[$0.bestIndex] }).high
-}
-/// The LSTM's training-sample bpc at its best validation point, the highest over its
-/// repetitions: the level of equal fit.
-var charFitLevel: Double { Spread(values: lstmTextCurves.map { $0.training[$0.bestIndex] }).high }
+var charSpeedTarget: Double { textRuns.speedTarget(reference: .lstm) }
 
-/// Every character run read at its best point, against the speed target and the level of fit.
+/// Every character run read at its best point, against the LSTM's speed target and level of fit.
 func readCharacterRuns() -> [CharacterModel: [LanguageModelReading]] {
-  let (speedTarget, fitLevel) = (charSpeedTarget, charFitLevel)
-  return Dictionary(
-    uniqueKeysWithValues: characterModels.map { model in
-      (
-        model,
-        textRuns.trials[model]!.map {
-          LanguageModelReading(
-            $0.record.curve, speedTarget: speedTarget, fitLevel: fitLevel,
-            convergence: charConvergence)
-        }
-      )
-    })
+  textRuns.readings(reference: .lstm, convergence: charConvergence)
 }
 
 func charSpread(_ model: CharacterModel, _ measure: (LanguageModelReading) -> Double) -> Spread {
@@ -117,11 +99,7 @@ func charStepsToTarget(_ record: LanguageModelRecord) -> Double {
 
 /// The largest |moving averages − re-estimated| validation bpc at a best point of any BN run:
 /// two evaluation protocols on the same runs, and the resolution of a validation bpc.
-var charProtocolGap: Double {
-  characterModels.filter { $0 != .lstm }.flatMap { model in
-    textRuns.trials[model]!.map { abs($0.record.curve.protocolDifferenceAtBest) }
-  }.filter(\.isFinite).max() ?? 0
-}
+var charProtocolGap: Double { textRuns.protocolGap(characterModels.filter { $0 != .lstm }) }
 
 /// Why a claim over these models is not decided beyond its order: a run that did not
 /// converge, a rate at the edge of the extended grid.

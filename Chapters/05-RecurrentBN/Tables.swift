@@ -234,72 +234,11 @@ func recordCharacterTables() {
   chapter.log.scalar("character models' units", Double(characters.hidden))
   chapter.log.scalar("character step limit", Double(charSteps))
   chapter.log.scalar("speed target: LSTM's training batches bpc at its best", charSpeedTarget)
-  chapter.log.scalar("equal-fit level: LSTM's training-sample bpc at its best", charFitLevel)
-  // The tables: the grid, the models at their rates, every repetition, statistics at evaluation.
-  textRuns.log(
-    in: chapter, metric: "character grid: best validation bpc", name: \.rawValue,
-    value: { $0.curve.bestValidation.bpc })
-  let charGridRows = textRuns.gridRows(
-    name: \.rawValue,
-    text: {
-      cell("%.3f", $0.curve.bestValidation.bpc) + " (" + grouped($0.curve.bestValidation.step)
-        + ")"
-    },
-    converged: { charConvergence.hasConverged(steps: $0.curve.steps, values: $0.curve.validation) })
-  chapter.table(
-    "character learning-rate grid",
-    header: ["model"]
-      + textRuns.allRates.map { "rate \(rateText($0)): best validation bpc (step)" },
-    rows: charGridRows)
-  var charSummaryRows: [[String]] = []
-  var charRepetitionRows: [[String]] = []
-  for model in characterModels {
-    let (best, atFit, steps) = (
-      charSpread(model, \.best), charSpread(model, \.validationAtFit),
-      charSpread(model, \.stepsToTarget)
-    )
-    charSummaryRows.append([
-      model.rawValue, rateText(textRuns.chosenRate[model]!), best.meanAndRange("%.3f"),
-      charSpread(model, \.trainingAtBest).meanAndRange("%.3f"), steps.meanAndRange("steps"),
-      atFit.meanAndRange("%.3f"),
-    ])
-    chapter.log.scalar("best validation bpc, \(model.rawValue), mean", best.mean)
-    chapter.log.scalar("validation bpc at equal fit, \(model.rawValue), mean", atFit.mean)
-    chapter.log.scalar("steps to the speed target, \(model.rawValue), mean", steps.mean)
-    chapter.log.scalar(
-      "training bpc at the best validation, \(model.rawValue), mean",
-      charSpread(model, \.trainingAtBest).mean)
-    for (k, r) in charReadings[model]!.enumerated() {
-      charRepetitionRows.append([
-        model.rawValue, "\(k + 1)", cell("%.3f", r.best) + " (" + grouped(r.bestStep) + ")",
-        cell("%.3f", r.trainingAtBest),
-        r.stepsToTarget.isFinite ? grouped(Int(r.stepsToTarget)) : "not reached",
-        r.validationAtFit.isFinite ? cell("%.3f", r.validationAtFit) : "not reached",
-        grouped(r.stoppedAt) + (r.converged ? " (converged)" : " (not converged)"),
-      ])
-    }
-  }
-  chapter.table(
-    "character models at their rates",
-    header: [
-      "model", "rate", "best validation bpc", "training bpc there", "steps to the target",
-      "validation bpc at equal fit",
-    ], rows: charSummaryRows)
-  chapter.table(
-    "character repetitions",
-    header: [
-      "model", "repetition", "best validation bpc (step)", "training bpc there",
-      "steps to the target", "validation at equal fit", "stopped at",
-    ], rows: charRepetitionRows)
-  let allCharacterRuns = textRuns.allTrials
   chapter.log.scalar(
-    "character runs that converged",
-    Double(
-      allCharacterRuns.filter {
-        charConvergence.hasConverged(
-          steps: $0.record.curve.steps, values: $0.record.curve.validation)
-      }.count))
-  chapter.log.scalar("character runs", Double(allCharacterRuns.count))
+    "equal-fit level: LSTM's training-sample bpc at its best", textRuns.fitLevel(reference: .lstm))
+  // The grid, the models at their rates, every repetition (the library's, shared with
+  // Chapter 6).
+  textRuns.recordTables(charReadings, name: \.rawValue, convergence: charConvergence, in: chapter)
   // Moving averages − re-estimated, validation bpc at each BN model's best points: Readings.swift.
   chapter.log.scalar(
     "largest |moving averages − re-estimated| validation bpc at a best point, text",

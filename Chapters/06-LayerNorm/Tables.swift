@@ -58,3 +58,85 @@ func recordInvariances() {
       "transformation (δ = 3.7)", "BN: stated (measured change)", "LN: stated (measured change)",
     ], rows: rows)
 }
+
+/// The feed-forward comparison's settings, as scalars for the page.
+func recordFeedForwardSettings() {
+  chapter.log.scalar("feed-forward training examples", Double(feedForwardExamples))
+  chapter.log.scalar("feed-forward evaluation points", Double(feedForwardPoints))
+}
+
+/// The feed-forward grids (held-out accuracy at every rate) and the repetitions (test
+/// accuracy), with each model's rate and accuracy as scalars.
+func recordFeedForwardTables() {
+  for batch in [128, 4] {
+    let runs = feedForwardRuns[batch]!
+    chapter.table(
+      "feed-forward grid, batch \(batch)",
+      header: ["model"] + runs.allRates.map { "rate \(rateText($0)): held-out accuracy (%)" },
+      rows: runs.gridRows(
+        name: \.kind, text: { cell("%.2f", $0.finalAccuracy) }, converged: { _ in true }))
+  }
+  var rows: [[String]] = []
+  for batch in [128, 4] {
+    for model in FeedForwardModel.all(batch: batch) {
+      let accuracy = feedForwardAccuracy(model)
+      let rate = feedForwardTuned(model).chosenRate[model]!
+      chapter.log.scalar("feed-forward chosen rate, \(model.name)", rate)
+      chapter.log.scalar("feed-forward test accuracy, \(model.name)", accuracy.mean)
+      rows.append([
+        model.kind, "\(batch)", rateText(rate), accuracy.meanAndRange("%.2f"),
+      ])
+    }
+  }
+  for normalizer in [nil, FeedForwardNormalization.Normalizer.batch, .layer] {
+    let change = batchSizeChange(normalizer)
+    chapter.log.scalar(
+      "feed-forward accuracy change from batch 128 to 4, \(FeedForwardModel(normalizer: normalizer, batch: 4).kind)",
+      change.mean)
+  }
+  chapter.table(
+    "feed-forward repetitions",
+    header: ["model", "batch", "rate", "test accuracy (%), mean (range) of \(repetitions)"],
+    rows: rows)
+}
+
+/// The batch-of-one table: each text model's test bpc four ways.
+func recordBatchOfOne() {
+  chapter.table(
+    "batch of one",
+    header: [
+      "model", "inference, batches of 64", "inference, one at a time", "training mode, 64",
+      "training mode, one at a time",
+    ],
+    rows: batchOfOne.map { row in
+      for (label, spread) in [
+        ("inference 64", row.inference64), ("inference 1", row.inference1),
+        ("training 64", row.training64), ("training 1", row.training1),
+      ] {
+        chapter.log.scalar("batch of one: test bpc, \(row.model.rawValue), \(label)", spread.mean)
+      }
+      return [
+        row.model.rawValue, row.inference64.meanAndRange("%.4f"),
+        row.inference1.meanAndRange("%.4f"), row.training64.meanAndRange("%.4f"),
+        row.training1.meanAndRange("%.4f"),
+      ]
+    })
+}
+
+/// Test bpc at every length, and each model's rise past the training length.
+func recordLongerSequences() {
+  let models = CharacterModel.allCases
+  var rows = lengthRows.map { row in
+    ["\(row.length)"] + models.map { row.bpc[$0]!.meanAndRange("%.3f") }
+  }
+  var rise = ["rise past \(characters.length)"]
+  for model in models {
+    let spread = risePast(length: characters.length, positions[model]!)
+    chapter.log.scalar("rise past the training length, \(model.rawValue), mean", spread.mean)
+    rise.append(spread.meanAndRange("%+.4f"))
+  }
+  rows.append(rise)
+  chapter.table(
+    "test bpc against sequence length",
+    header: ["length"] + models.map { "\($0.rawValue): test bpc" }, rows: rows)
+}

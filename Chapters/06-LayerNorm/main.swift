@@ -196,4 +196,288 @@ for normalizer in [InvarianceNormalizer.batch, .layer] {
  every other unit of the layer is normalised by.
  */
 
+/*:
+ ## A feed-forward network: the batch of 4
+
+ **Paper (`PAPERS.md`, §6):** on permutation-invariant MNIST, trained with batches of 128 and
+ of 4, layer normalization is robust to the batch size and batch normalization is not; LN is
+ applied to the hidden layers, not to the softmax layer. (For convolutional networks the paper
+ reports BN doing better than LN — a feed-forward case where LN does not match BN.)
+
+ **Ours:** Chapter 3's network — three hidden layers of 100 sigmoids, Gaussian initial weights
+ of standard deviation 0.1, plain SGD — on Fashion-MNIST, plain, with BN (Chapter 3's, on the
+ hidden layers) and with LN (on the hidden layers), each trained on the same number of
+ examples ({{scalar "feed-forward training examples" | %,d}}, two passes over the
+ training images) in batches of 128 and of 4. Every (model, batch size) gets its own rate from
+ a factor-of-three grid (one step past its edge where its best was there), chosen on 10,000
+ training images held out for the purpose, by its final held-out accuracy (the mean of its
+ last 5 of {{scalar "feed-forward evaluation points" | %d}} measurements, Chapter 3's reading);
+ then three fresh repetitions at that rate, measured on the test images. BN is evaluated as
+ it would be used, with population statistics re-estimated at the current weights over 20
+ fixed training batches of 128 (Alg. 2's average; for the batch-4 network that is better
+ than its own batches of 4 could give it); LN needs none. The claims, fixed before the runs:
+
+ * **at a batch of 4, LN ends above BN** (test accuracy, every repetition of LN above every
+   repetition of BN, by more than the standard error of an accuracy on the test images);
+ * **LN is robust to the batch size**: its accuracy at 4 minus its accuracy at 128 (repetition
+   by repetition, the same seeds) is above BN's, by the same rule.
+ */
+
+let images = chapter.attempt { try chapter.loadImages() }
+let imageData = images.source.name
+let heldOut = chapter.attempt {
+  try images.train.split(
+    validationCount: chapter.pick(smoke: 500, book: 10_000, paper: 10_000),
+    seed: chapter.seed(for: "held-out"))
+}
+let feedForwardTest = chapter.pick(
+  smoke: images.test.subset(Array(0..<500)), book: images.test, paper: images.test)
+let feedForwardExamples = chapter.pick(smoke: 4_000, book: 100_000, paper: 300_000)
+let feedForwardPoints = chapter.pick(smoke: 5, book: 20, paper: 50)
+let feedForwardRates: [Int: [Double]] = [
+  128: chapter.pick(smoke: [0.3, 1], book: [0.1, 0.3, 1, 3], paper: [0.1, 0.3, 1, 3]),
+  4: chapter.pick(
+    smoke: [0.03, 0.1], book: [0.01, 0.03, 0.1, 0.3], paper: [0.01, 0.03, 0.1, 0.3]),
+]
+let repetitions = chapter.pick(smoke: 2, book: 3, paper: 3)
+recordFeedForwardSettings()
+
+let feedForward = FeedForwardExperiment(
+  chapter: chapter, evaluationPoints: feedForwardPoints, smoothingWindow: 5,
+  probeX: matrix(of: heldOut.validation.subset(Array(0..<60))),
+  trainingSampleX: matrix(of: heldOut.validation.subset(Array(0..<60))),
+  trainingSampleLabels: Array(heldOut.validation.labels.prefix(60)),
+  curvePopulation: fixedBatches(
+    heldOut.train, count: chapter.pick(smoke: 2, book: 20, paper: 20), size: 128,
+    seed: chapter.seed(for: "population batches")))
+
+/// Each batch size's runs: every model tuned on the held-out images (the grid is repetition
+/// 1), then measured on the test images (the fresh repetitions).
+let feedForwardRuns: [Int: TunedRuns<FeedForwardModel, FeedForwardRunResult>] =
+  Dictionary(
+    uniqueKeysWithValues: [128, 4].map { batch in
+      (
+        batch,
+        chapter.attempt {
+          try chapter.tuneAndRepeat(
+            models: FeedForwardModel.all(batch: batch), rates: feedForwardRates[batch]!,
+            repetitions: repetitions, gridPhase: "feed-forward grid, batch \(batch)",
+            repetitionsPhase: "feed-forward repetitions, batch \(batch)",
+            score: { -$0.finalAccuracy },
+            train: { model, rate, repetition in
+              try feedForward.run(feedForwardSpec(model, rate: rate, repetition: repetition))
+            })
+        }
+      )
+    })
+recordFeedForwardTables()
+
+let (bn4, ln4) = (
+  FeedForwardModel(normalizer: .batch, batch: 4), FeedForwardModel(normalizer: .layer, batch: 4)
+)
+let testResolution = Resolution.binomial(
+  accuracy: feedForwardAccuracy(ln4).mean / 100, count: feedForwardTest.count)
+let smallBatchComparison = Comparison(
+  feedForwardAccuracy(ln4), "LN", against: feedForwardAccuracy(bn4), "BN",
+  resolution: testResolution, format: "%.2f")
+chapter.claim(
+  "\(imageData), batches of 4: LN's test accuracy is above BN's (LN − BN, mean of \(repetitions))",
+  paper: "Ba et al. 2016, §6 (PAPERS.md)", comparison: smallBatchComparison, expected: .above,
+  measured: smallBatchComparison.difference, format: "%+.2f", unit: " points",
+  undecidedBecause: [feedForwardEdgeNote([bn4, ln4])])
+let robustness = Comparison(
+  batchSizeChange(.layer), "LN", against: batchSizeChange(.batch), "BN",
+  resolution: testResolution, format: "%+.2f")
+chapter.claim(
+  "\(imageData): LN is robust to the batch size — its accuracy at 4 minus at 128 is above BN's (LN's change − BN's, mean of \(repetitions))",
+  paper: "Ba et al. 2016, §6 (PAPERS.md)", comparison: robustness, expected: .above,
+  measured: robustness.difference, format: "%+.2f", unit: " points",
+  undecidedBecause: [
+    feedForwardEdgeNote([
+      bn4, ln4, FeedForwardModel(normalizer: .batch, batch: 128),
+      FeedForwardModel(normalizer: .layer, batch: 128),
+    ])
+  ])
+
+/*:
+ {{table "feed-forward grid, batch 128"}}
+
+ {{table "feed-forward grid, batch 4"}}
+
+ {{table "feed-forward repetitions"}}
+
+ ## An LSTM on text: LN against BN and against nothing
+
+ **Paper (abstract):** "Layer normalization is very effective at stabilizing the hidden state
+ dynamics in recurrent networks. Empirically, we show that layer normalization can
+ substantially reduce the training time compared with previously published techniques."
+ (`PAPERS.md`: on the CNN question-answering task the paper sets the LN-LSTM against an LSTM
+ and against Cooijmans et al.'s BN-LSTM.)
+
+ **Ours:** Chapter 5's character model and rules, unchanged — 64 units, the first
+ {{scalar "training characters" | %,d}} characters of the fortunes' training text, Adam,
+ batches of 64 crops of 100 characters, every model at its best rate from Chapter 5's grid (one
+ step past its edge where needed), three fresh repetitions, every run measured every 10 steps
+ over its first 300 and every 50 after and stopped when its validation bpc has not improved
+ for 800 steps (at most 5,000), read at its best point. Three models, one repetition's three
+ from the same initial weights and batches: the **LSTM**, Chapter 5's **BN-LSTM** (γ = 0.1,
+ population statistics re-estimated over 5 training batches) and the **LN-LSTM** (gains 1; it
+ has no statistics to estimate). The claims, fixed before the runs, by Chapter 5's rules
+ (every repetition of one model on the same side of every repetition of the other, beyond the
+ resolution; speed at every matched rate of the grids and at each model's fastest):
+
+ * **LN trains faster than the LSTM**: it reaches the LSTM's training-batch bpc at its best
+   (the highest of the LSTM's repetitions) in fewer steps;
+ * **LN trains faster than the BN-LSTM** ("compared with previously published techniques"):
+   the same level, fewer steps.
+
+ The paper makes no claim about generalisation here; we read best validation bpc and
+ validation at equal fit (Chapter 4's frontier: where a model's training-sample bpc first falls
+ to the LSTM's at its best) for each pair by the same rule, and report what it says, with no
+ verdict.
+ */
+
+let corpus = chapter.attempt { try chapter.loadCorpus() }
+/// Chapter 5's character models and settings, preset by preset (`CharacterExperiment`).
+let textExperiment = CharacterExperiment(.cooijmans, in: chapter, corpus: corpus)
+let characters = textExperiment.models(in: chapter, corpus: corpus)
+let trainingText = Array(corpus.train.prefix(textExperiment.trainingCharacters))
+let trainingSample = characters.sample(of: trainingText)
+chapter.log.scalar("training characters", Double(trainingText.count))
+
+/// The character models this chapter compares.
+enum CharacterModel: String, CaseIterable {
+  case lstm = "LSTM"
+  case bnLSTM = "BN-LSTM"
+  case lnLSTM = "LN-LSTM"
+}
+
+func characterNormalization(_ model: CharacterModel) -> RecurrentNormalization {
+  switch model {
+  case .lstm: .none
+  case .bnLSTM: .cooijmans(maxSteps: characters.length, convention: .pytorch)
+  case .lnLSTM:
+    .cooijmans(
+      maxSteps: characters.length, initialGamma: 1, convention: .pytorch, normalizer: .layer)
+  }
+}
+announceCharacterRuns()
+
+let textRuns: TunedRuns<CharacterModel, LanguageModelRecord> = chapter.attempt {
+  try chapter.tuneAndRepeat(
+    models: CharacterModel.allCases, rates: textExperiment.rates, repetitions: repetitions,
+    gridPhase: "character learning-rate grid", repetitionsPhase: "character repetitions",
+    score: { $0.curve.bestValidation.bpc },
+    train: { model, rate, repetition in
+      characters.train(
+        "\(model.rawValue), rate \(rateText(rate))"
+          + (repetition.index > 1 ? " #\(repetition.index)" : ""),
+        characterNormalization(model), source: .crops(trainingText), steps: textExperiment.steps,
+        trainingSample: trainingSample,
+        settings: CharacterModels.RunSettings(
+          learningRate: rate, repetition: repetition,
+          evaluationInterval: textExperiment.measureEvery,
+          convergence: textExperiment.convergence, keepsBest: true,
+          comparesMovingAverages: model == .bnLSTM,
+          denseEvaluation: textExperiment.denseEvaluation),
+        in: chapter)
+    })
+}
+let charReadings = textRuns.readings(reference: .lstm, convergence: textExperiment.convergence)
+let charResolution = Resolution(
+  textRuns.protocolGap([.bnLSTM]),
+  "the largest gap between the BN-LSTM's two evaluation protocols on these runs")
+for (model, reference) in [(CharacterModel.lnLSTM, CharacterModel.lstm), (.lnLSTM, .bnLSTM)] {
+  let reading = textRuns.speed(
+    model, against: reference,
+    steps: {
+      $0.curve.firstStep(trainingBatchesAtOrBelow: charSpeedTarget).map(Double.init) ?? .nan
+    },
+    resolution: Resolution(0, "crossings read on one measurement schedule"))
+  chapter.speedClaim(
+    "text (fortunes): the LN-LSTM reaches the LSTM's training bpc at its best in fewer steps than the \(reference.rawValue) (steps / \(reference.rawValue)'s, at the largest matched rate)",
+    paper: "Ba et al. 2016, abstract", reading: reading,
+    names: (model.rawValue, reference.rawValue), expected: .below,
+    undecidedBecause: [textRuns.edgeNote([model, reference], name: \.rawValue)])
+}
+recordCharacterTables()
+
+/*:
+ {{table "character learning-rate grid"}}
+
+ {{table "character models at their rates"}}
+
+ {{table "character repetitions"}}
+
+ {{table "text comparisons"}}
+ */
+
+/*:
+ ## What layer normalization removes
+
+ **A batch of one.** "Layer normalization performs exactly the same computation at training
+ and test times" (abstract). We evaluate every trained text model, every repetition at its best
+ point, on the same 256 test sequences of 100 characters, in batches of 64 and one sequence at
+ a time, both as at inference (the BN-LSTM with its re-estimated population statistics) and as
+ in training (each batch's own statistics). A batch of one has no spread across the batch: in
+ training mode BN subtracts each unit's own value and outputs β (Chapter 1's pitfall); LN's
+ statistics are the example's own, so all four of its numbers should be one number, up to the
+ rounding of matrix products of a different shape.
+ */
+
+let modelsAtBest = textModelsAtBest()
+let batchOfOne = chapter.phase("batch of one") {
+  batchOfOneRows(sequences: chapter.pick(smoke: 64, book: 256, paper: 256))
+}
+recordBatchOfOne()
+let lnBatchOfOne = batchOfOne.first { $0.model == .lnLSTM }!
+let lnSpread =
+  zip(
+    zip(lnBatchOfOne.inference64.values, lnBatchOfOne.inference1.values),
+    zip(lnBatchOfOne.training64.values, lnBatchOfOne.training1.values)
+  ).map { inference, training in
+    [inference.0, inference.1, training.0, training.1].max()!
+      - [inference.0, inference.1, training.0, training.1].min()!
+  }.max() ?? .nan
+chapter.claim(
+  "the LN-LSTM's test bpc is the same in training mode and at inference, in batches of 64 and of 1 (largest spread of the four, over the repetitions)",
+  paper: "Ba et al. 2016, abstract", measured: lnSpread, format: "%.1e", unit: " bpc",
+  threshold: "≤ 1e-4 (rounding)", holds: lnSpread <= 1e-4, kind: .check)
+
+/*:
+ {{table "batch of one"}}
+
+ **Sequences longer than in training.** Chapter 5's BN-LSTM has statistics for steps 1 to
+ $T_{max} = 100$ and repeats step 100's past it; the LN-LSTM has no $T_{max}$. We read each
+ model's bits per character at every position of 1,000-character test sequences (64 of them)
+ and compare positions past 100 with positions up to 100, against the LSTM, which has no
+ statistics either: the rise past the training length (mean bpc past 100 minus mean bpc up to
+ 100), every repetition.
+ */
+
+let lengths = chapter.pick(
+  smoke: [30, 60], book: [100, 200, 500, 1000], paper: [100, 200, 500, 1000])
+let (lengthRows, positions) = chapter.phase("longer sequences") {
+  measureLongerSequences(lengths: lengths)
+}
+recordLongerSequences()
+
+/*:
+ {{table "test bpc against sequence length"}}
+
+ ## Figures
+ */
+
+drawFigures()
+
+/*:
+ ![Chapter 3's network at batches of 128 and 4](Figures/06-feedforward.png)
+
+ ![The text models' curves](Figures/06-characters.png)
+
+ ![Bits per character by position past the training length](Figures/06-long-sequences.png)
+
+ {{claims}}
+ */
+
 chapter.finish()

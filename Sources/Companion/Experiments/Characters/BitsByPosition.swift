@@ -26,3 +26,35 @@ extension SequenceModel where T == Float {
     return bits
   }
 }
+
+/// A model's rise past the length it was trained on, per repetition: the mean bits per
+/// character at positions past `length` minus the mean at positions up to it, from each
+/// repetition's `bitsByPosition` curve (NaN for a curve no longer than `length`).
+public func risePast(length: Int, _ curves: [[Double]]) -> Spread {
+  Spread(
+    values: curves.map { bits in
+      let within = bits.prefix(length)
+      let past = bits.dropFirst(length)
+      guard !past.isEmpty else { return .nan }
+      return past.reduce(0, +) / Double(past.count) - within.reduce(0, +) / Double(within.count)
+    })
+}
+
+/// The mean over repetitions at each position of their `bitsByPosition` curves.
+public func meanByPosition(_ curves: [[Double]]) -> [Double] {
+  guard let first = curves.first else { return [] }
+  return first.indices.map { t in curves.map { $0[t] }.reduce(0, +) / Double(curves.count) }
+}
+
+/// Per-position values averaged over bins of `width` positions, each at its bin's middle: a
+/// figure's way to see a drift under the text's own variation from one position to the next.
+public func binnedByPosition(_ values: [Double], width: Int) -> (x: [Double], y: [Double]) {
+  let starts = Array(stride(from: 0, to: values.count, by: width))
+  return (
+    starts.map { Double($0) + Double(min(width, values.count - $0)) / 2 + 0.5 },
+    starts.map { start in
+      let bin = values[start..<min(start + width, values.count)]
+      return bin.reduce(0, +) / Double(bin.count)
+    }
+  )
+}

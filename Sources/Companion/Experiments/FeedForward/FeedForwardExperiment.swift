@@ -75,6 +75,12 @@ public struct FeedForwardExperiment: Sendable {
     return zip(specs, records).map(trained)
   }
 
+  /// One run's result, for a chapter that schedules its runs itself (`tuneAndRepeat` trains
+  /// each cell of its grid through this): trained here, in the calling process.
+  public func run(_ spec: FeedForwardRunSpec) throws -> FeedForwardRunResult {
+    try trainRun(spec).result
+  }
+
   /// A finished run's record with its network rebuilt, if it kept one.
   func trained(_ spec: FeedForwardRunSpec, _ record: FeedForwardRunRecord) -> TrainedFeedForward {
     var network: FeedForwardNetwork<Float>? = nil

@@ -1,0 +1,133 @@
+import Companion
+import Engine
+import Foundation
+import Plot
+
+// The chapter's figures, drawn from what main.swift measured: plumbing, kept off the page.
+
+/// Each model's colour: the plain model vermilion, BN blue (the book's), LN green.
+func role(_ normalizer: FeedForwardNormalization.Normalizer?) -> Role {
+  switch normalizer {
+  case nil: .baseline
+  case .batch: .batchNorm
+  case .layer: .color(2)
+  }
+}
+
+extension CharacterModel {
+  var role: Role {
+    switch self {
+    case .lstm: .baseline
+    case .bnLSTM: .batchNorm
+    case .lnLSTM: .color(2)
+    }
+  }
+}
+
+/// The feed-forward runs (test accuracy against examples seen, both batch sizes), the text
+/// models' curves, and bits per character by position past the training length.
+func drawFigures() {
+  let feedForwardPanels = [128, 4].enumerated().map { k, batch in
+    Panel(
+      title: "(\(k == 0 ? "a" : "b")) batches of \(batch)",
+      xLabel: "training examples seen", yLabel: "test accuracy (%, \(imageData))",
+      yRange: 0...100, legend: .bottomRight,
+      series: FeedForwardModel.all(batch: batch).flatMap { model -> [Series] in
+        let band = feedForwardTuned(model).repeated(model).band(
+          steps: \.steps, values: \.accuracy)
+        let x = band.steps.map { Double($0 * batch) }
+        let rate = rateText(feedForwardTuned(model).chosenRate[model]!)
+        return [
+          .band("", x: x, low: band.low, high: band.high, role: role(model.normalizer)),
+          .line("\(model.kind), rate \(rate)", x: x, y: band.mean, role: role(model.normalizer)),
+        ]
+      })
+  }
+  var feedForwardFigure = Figure(
+    name: "06-feedforward",
+    title:
+      "Chapter 3's network (3 × 100 sigmoids) on \(imageData): mean of \(repetitions) (band: lowest to highest), each at its best rate",
+    panels: feedForwardPanels, columns: 2)
+  feedForwardFigure.width = 1400
+  feedForwardFigure.height = 600
+  chapter.save(feedForwardFigure)
+
+  let curves = CharacterModel.allCases.flatMap { textRuns.trials[$0]!.map(\.record.curve) }
+  let longest = Double(curves.compactMap(\.steps.last).max() ?? 1)
+  let values = curves.flatMap { $0.trainingBatches + $0.validation }.filter(\.isFinite)
+  let later = curves.flatMap { curve in
+    curve.steps.indices.filter { Double(curve.steps[$0]) >= 0.1 * longest }.flatMap {
+      [curve.trainingBatches[$0], curve.validation[$0]]
+    }
+  }.filter(\.isFinite)
+  let low = (values.min() ?? 0) - 0.1
+  let range = low...max((later.max() ?? 5) + 0.1, low + 0.5)
+  func textPanel(validation: Bool, title: String) -> Panel {
+    Panel(
+      title: title,
+      xLabel:
+        "training steps (batches of \(characters.batch) sequences of \(characters.length) characters)",
+      yLabel: validation
+        ? "bits per character (validation text)" : "bits per character (training batches)",
+      xRange: 0...longest, yRange: range, legend: validation ? .bottomLeft : .topRight,
+      series: CharacterModel.allCases.flatMap { model -> [Series] in
+        let runs = textRuns.repeated(model)
+        var series = runs.band(
+          steps: \.curve.steps,
+          values: { validation ? $0.curve.validation : $0.curve.trainingBatches }
+        ).series(
+          "\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role)
+        if validation {
+          let bests = runs.results.map(\.curve.bestValidation)
+          series.append(
+            .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: model.role))
+        }
+        return series
+      })
+  }
+  var textFigure = Figure(
+    name: "06-characters",
+    title:
+      "\(grouped(trainingText.count)) characters of \(corpus.source.name), \(characters.hidden) units: mean of \(repetitions) (band: lowest to highest), dots: each repetition's best",
+    panels: [
+      textPanel(validation: false, title: "(a) training batches (what the optimiser sees)"),
+      textPanel(validation: true, title: "(b) validation text"),
+    ], columns: 2)
+  textFigure.width = 1400
+  textFigure.height = 650
+  chapter.save(textFigure)
+
+  // Bits by position minus the LSTM's (the text's own difficulty varies far more than the
+  // models differ), means over bins and repetitions.
+  let longestLength = lengthRows.map(\.length).max()!
+  let binWidth = max(1, longestLength / 20)
+  let lstm = meanByPosition(positions[.lstm]!)
+  let positionSeries = [CharacterModel.bnLSTM, .lnLSTM].map { model -> Series in
+    let difference = zip(meanByPosition(positions[model]!), lstm).map { $0 - $1 }
+    let (x, y) = binnedByPosition(difference, width: binWidth)
+    return .linePoints(
+      model == .bnLSTM ? "BN-LSTM (repeat-last past T_max) − LSTM" : "LN-LSTM − LSTM", x: x, y: y,
+      role: model.role)
+  }
+  let ys = positionSeries.flatMap { $0.values[0] }.filter(\.isFinite) + [0]
+  let span = max((ys.max() ?? 0) - (ys.min() ?? 0), 0.05)
+  let positionRange = ((ys.min() ?? 0) - 0.1 * span)...((ys.max() ?? 0) + 0.6 * span)
+  var lengthFigure = Figure(
+    name: "06-long-sequences",
+    title:
+      "Sequences of \(grouped(longestLength)) characters, trained on \(characters.length): bpc per position minus the LSTM's (\(repetitions) repetitions, bins of \(binWidth))",
+    panel: Panel(
+      xLabel: "position in the test sequence (characters)",
+      yLabel: "bits per character − LSTM's (test text)", yRange: positionRange,
+      legend: .topLeft,
+      series: positionSeries + [
+        .line("LSTM (0)", x: [1, Double(longestLength)], y: [0, 0], role: .baseline),
+        .line(
+          "training length \(characters.length)",
+          x: [Double(characters.length), Double(characters.length)],
+          y: [positionRange.lowerBound, positionRange.upperBound], role: .reference),
+      ]))
+  lengthFigure.width = 1100
+  lengthFigure.height = 550
+  chapter.save(lengthFigure)
+}
