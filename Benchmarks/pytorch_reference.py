@@ -32,6 +32,11 @@ Rows (names for --only):
                    --char-batch, length --char-length, Linear(hidden -> 55) at every step,
                    mean cross-entropy over all steps, Adam(lr=2e-3), clip_grad_norm_ 1.
   BN-LSTM char     the same with the port-style BN-LSTM cell above (one-hot dense input).
+  LN-LSTM T=784    the port-style loop with an LN-LSTM cell in the same places (Ba et al.
+                   2016, the engine's form): LayerNorm(4H) of h Wh and of x Wx (each over all
+                   four gates' pre-activations together), + b, and h = o * tanh(LN(c)) with
+                   LayerNorm(H); eps 1e-5, gains 1. Same sizes, head and optimizer.
+  LN-LSTM char     the same cell on the character model.
 
 Initial states of the recurrent rows are zeros (not learned). The "ms/time step" column
 is ms/step divided by the sequence length.
@@ -41,7 +46,8 @@ Side by side with the Swift engine, in one run on one machine:
     /path/to/venv/bin/python Benchmarks/pytorch_reference.py --engine runs/engine.json
 prints both tables and, per model, PyTorch's time over the engine's (above 1: the engine
 is faster). The rows pair up as MLP/MLP, BN-MLP/BN-MLP, nn.LSTM T=784/LSTM T=784,
-BN-LSTM T=784/BN-LSTM T=784, nn.LSTM char/LSTM char, BN-LSTM char/BN-LSTM char.
+BN-LSTM T=784/BN-LSTM T=784, nn.LSTM char/LSTM char, BN-LSTM char/BN-LSTM char,
+LN-LSTM T=784/LN-LSTM T=784, LN-LSTM char/LN-LSTM char.
 
 Usage:
     /path/to/venv/bin/python Benchmarks/pytorch_reference.py --threads 1
@@ -139,13 +145,38 @@ class BNLSTMCell(nn.Module):
         return h1, c1
 
 
-class PortBNLSTM(nn.Module):
-    """The port's LSTM._forward_rnn loop, one layer, time-major input (T, B, I)."""
+class LNLSTMCell(nn.Module):
+    """The LN-LSTM in the BN-LSTM cell's places, gate order i, f, o, g."""
 
     def __init__(self, input_size, hidden_size, max_length):
         super().__init__()
         self.hidden_size = hidden_size
-        self.cell = BNLSTMCell(input_size, hidden_size, max_length)
+        self.weight_ih = nn.Parameter(torch.empty(input_size, 4 * hidden_size))
+        self.weight_hh = nn.Parameter(torch.eye(hidden_size).repeat(1, 4))
+        self.bias = nn.Parameter(torch.zeros(4 * hidden_size))
+        nn.init.orthogonal_(self.weight_ih)
+        self.ln_ih = nn.LayerNorm(4 * hidden_size, eps=1e-5)
+        self.ln_hh = nn.LayerNorm(4 * hidden_size, eps=1e-5)
+        self.ln_c = nn.LayerNorm(hidden_size, eps=1e-5)
+
+    def forward(self, x, hx, time):
+        h0, c0 = hx
+        a = self.ln_hh(torch.mm(h0, self.weight_hh)) + self.ln_ih(torch.mm(x, self.weight_ih)) \
+            + self.bias
+        i, f, o, g = torch.split(a, self.hidden_size, dim=1)
+        c1 = torch.sigmoid(f) * c0 + torch.sigmoid(i) * torch.tanh(g)
+        h1 = torch.sigmoid(o) * torch.tanh(self.ln_c(c1))
+        return h1, c1
+
+
+class PortBNLSTM(nn.Module):
+    """The port's LSTM._forward_rnn loop, one layer, time-major input (T, B, I), with its
+    BN-LSTM cell or (cell=LNLSTMCell) the LN-LSTM cell."""
+
+    def __init__(self, input_size, hidden_size, max_length, cell=BNLSTMCell):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.cell = cell(input_size, hidden_size, max_length)
 
     def forward(self, x):
         steps, batch, _ = x.shape
@@ -224,10 +255,17 @@ def recurrent_step(model, x, y, opt):
     return step
 
 
-def row_seq_mnist(bn, args):
+def recurrent_body(norm, inputs, hidden, steps):
+    """nn.LSTM (norm None), or the port-style loop with the BN-LSTM ("bn") or LN-LSTM ("ln")
+    cell."""
+    if norm is None:
+        return nn.LSTM(input_size=inputs, hidden_size=hidden, batch_first=False)
+    return PortBNLSTM(inputs, hidden, steps, cell=BNLSTMCell if norm == "bn" else LNLSTMCell)
+
+
+def row_seq_mnist(norm, args):
     T, Bsz, Hd = SEQ_MNIST_T, SEQ_MNIST_BATCH, SEQ_MNIST_HIDDEN
-    body = PortBNLSTM(1, Hd, T) if bn else nn.LSTM(input_size=1, hidden_size=Hd,
-                                                   batch_first=False)
+    body = recurrent_body(norm, 1, Hd, T)
     model = Classifier(body, Hd).train()
     x = torch.rand(T, Bsz, 1)
     y = torch.randint(0, 10, (Bsz,))
@@ -238,10 +276,9 @@ def row_seq_mnist(bn, args):
     return recurrent_step(model, x, y, opt), shapes, T
 
 
-def row_char(bn, args):
+def row_char(norm, args):
     T, Bsz, Hd = args.char_length, args.char_batch, args.char_hidden
-    body = PortBNLSTM(VOCAB, Hd, T) if bn else nn.LSTM(input_size=VOCAB, hidden_size=Hd,
-                                                       batch_first=False)
+    body = recurrent_body(norm, VOCAB, Hd, T)
     model = CharModel(body, Hd).train()
     ids = torch.randint(0, VOCAB, (T, Bsz))
     x = F.one_hot(ids, VOCAB).float()                 # (T, B, 55) dense one-hot
@@ -257,10 +294,12 @@ ROWS = [
     # name, builder, default steps per repeat, warm-up steps
     ("MLP", lambda a: row_mlp(False, a), 200, 20),
     ("BN-MLP", lambda a: row_mlp(True, a), 200, 20),
-    ("nn.LSTM T=784", lambda a: row_seq_mnist(False, a), 3, 1),
-    ("BN-LSTM T=784", lambda a: row_seq_mnist(True, a), 1, 1),
-    ("nn.LSTM char", lambda a: row_char(False, a), 5, 1),
-    ("BN-LSTM char", lambda a: row_char(True, a), 2, 1),
+    ("nn.LSTM T=784", lambda a: row_seq_mnist(None, a), 3, 1),
+    ("BN-LSTM T=784", lambda a: row_seq_mnist("bn", a), 1, 1),
+    ("LN-LSTM T=784", lambda a: row_seq_mnist("ln", a), 1, 1),
+    ("nn.LSTM char", lambda a: row_char(None, a), 5, 1),
+    ("BN-LSTM char", lambda a: row_char("bn", a), 2, 1),
+    ("LN-LSTM char", lambda a: row_char("ln", a), 2, 1),
 ]
 
 
@@ -354,8 +393,9 @@ def main():
 
     load_end = os.getloadavg()
     print()
-    print("BN-LSTM rows: per-step Python loop, public-port style (F.batch_norm per time step,"
-          " shared gammas,\nper-step running statistics); nn.LSTM rows: PyTorch's fused CPU LSTM."
+    print("BN-LSTM and LN-LSTM rows: per-step Python loop, public-port style (BN: F.batch_norm"
+          " per time step,\nshared gammas, per-step running statistics; LN: nn.LayerNorm); nn.LSTM"
+          " rows: PyTorch's fused CPU LSTM."
           " Inputs of the char rows:\none-hot as dense float vectors. ms/time step = ms/step / T.")
     print(f"load average at end {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
     if args.json:
@@ -387,7 +427,8 @@ def main():
 ENGINE_ROWS = {
     "MLP": "MLP", "BN-MLP": "BN-MLP", "nn.LSTM T=784": "LSTM T=784",
     "BN-LSTM T=784": "BN-LSTM T=784", "nn.LSTM char": "LSTM char",
-    "BN-LSTM char": "BN-LSTM char",
+    "BN-LSTM char": "BN-LSTM char", "LN-LSTM T=784": "LN-LSTM T=784",
+    "LN-LSTM char": "LN-LSTM char",
 }
 
 

@@ -132,14 +132,15 @@ struct BenchCommand: ParsableCommand {
           format: "sgemm on the MLP step's shapes: %.1f GFLOP/s (%.2f MFLOP per step)",
           mlp.products.flops / (bound * 1e-3) / 1e9, mlp.products.flops / 1e6))
     }
-    let recurrent = [false, true].flatMap { batchNorm in
-      [
+    let recurrent = [nil, RecurrentNormalization.Normalizer.batch, .layer].flatMap { normalizer in
+      let prefix = normalizer.map { $0.abbreviation.uppercased() + "-" } ?? ""
+      return [
         RecurrentBench(
-          name: batchNorm ? "BN-LSTM T=784" : "LSTM T=784", input: .pixels, steps: 784,
-          batch: 64, hidden: 100, batchNorm: batchNorm, seed: seed),
+          name: "\(prefix)LSTM T=784", input: .pixels, steps: 784, batch: 64, hidden: 100,
+          normalizer: normalizer, seed: seed),
         RecurrentBench(
-          name: batchNorm ? "BN-LSTM char" : "LSTM char", input: .characters(vocabulary: 55),
-          steps: 100, batch: 64, hidden: 256, batchNorm: batchNorm, seed: seed),
+          name: "\(prefix)LSTM char", input: .characters(vocabulary: 55), steps: 100, batch: 64,
+          hidden: 256, normalizer: normalizer, seed: seed),
       ]
     }
     for bench in recurrent where includes(bench.name) {

@@ -104,6 +104,8 @@ struct RenderCommand: ParsableCommand {
         print("skipped \(chapter.directory): no main.swift yet")
       }
     }
-    if try PageRenderer.renderReadme(root: root) { print("rendered README.md's table of chapters and summary of findings") }
+    if try PageRenderer.renderReadme(root: root) {
+      print("rendered README.md's table of chapters and summary of findings")
+    }
   }
 }

@@ -24,7 +24,8 @@ struct RecurrentBench {
   var steps: Int
   var batch: Int
   var hidden: Int
-  var batchNorm: Bool
+  /// The LSTM's normaliser at the BN-LSTM's places (nil: the plain LSTM).
+  var normalizer: RecurrentNormalization.Normalizer?
   var seed: UInt64
 
   var shape: String {
@@ -47,7 +48,8 @@ struct RecurrentBench {
       layers: [
         CooijmansLSTM.layer(
           inputs: inputs, hidden: hidden, tokenInput: tokenInput, steps: steps,
-          normalizer: batchNorm ? .batch : nil)
+          normalizer: normalizer,
+          initialGamma: normalizer == .layer ? 1 : CooijmansLSTM.initialGamma)
       ], head: head, using: &generator)
     let rows = steps * batch
     let pixels = Matrix<Float>(rows: rows, cols: 1) { v in
