@@ -8,29 +8,13 @@ import Randomness
 // derivative of tanh.
 
 /// ‖∂ℓ/∂h_t‖ for t = 1…T of Figure 1's RNN at initialisation, averaged over `fig1Batches`
-/// batches of `fig1Batch` training images drawn at random.
+/// batches of `fig1Batch` training images drawn at random (the library's
+/// `GradientThroughTime`).
 func hiddenGradientNorms(of model: SequenceModel<Double>) -> [Double] {
-  model.layers[0].recordsHiddenGradientNorms = true
-  var sums = [Double](repeating: 0, count: fig1Steps)
   var order = chapter.makeGenerator("figure 1 batches")
-  let sequences = PixelSequences(images: fig1Images, permutation: nil)
-  for _ in 0..<fig1Batches {
-    let indices = (0..<fig1Batch).map { _ in order.next(below: fig1Images.count) }
-    let (pixels, labels) = sequences.batch(indices)
-    let x = Matrix<Double>(pixels)
-    x.withView { view in
-      let logits = model.forward(
-        .dense(view), steps: fig1Steps, batch: fig1Batch, statistics: .batch)
-      _ = model.loss.forward(logits: logits, labels: labels)
-      model.backward(model.loss.backwardView())
-    }
-    for (t, norm) in model.layers[0].hiddenGradientNorms.enumerated() { sums[t] += norm }
-  }
-  return sums.map { $0 / Double(fig1Batches) }
+  return GradientThroughTime(images: fig1Images, batch: fig1Batch, batches: fig1Batches)
+    .hiddenGradientNorms(of: model, order: &order)
 }
-
-/// ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖: how much of the last step's gradient reaches the first.
-func firstOverLast(_ norms: [Double]) -> Double { norms.first! / norms.last! }
 
 /// The input spreads s of Figure 1(b).
 let spreads = stride(from: 0.0, through: 1.0, by: 0.02).map { $0 }

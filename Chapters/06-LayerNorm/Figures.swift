@@ -25,8 +25,30 @@ extension CharacterModel {
 }
 
 /// The feed-forward runs (test accuracy against examples seen, both batch sizes), the text
-/// models' curves, and bits per character by position past the training length.
+/// models' curves, the gradient through time, and bits per character by position past the
+/// training length.
 func drawFigures() {
+  // Six of the ten γ, each in its own colour (Chapter 5's choice); the table has all ten.
+  let plottedGammas = [0.1, 0.3, 0.5, 0.6, 0.8, 1.0]
+  let steps = gradientThroughTime.steps
+  var gradientFigure = Figure(
+    name: "06-gradient-flow",
+    title:
+      "Chapter 5's Figure 1 with LN: ‖∂loss/∂h_t‖ at initialisation, LN tanh-RNN, \(steps) steps of \(imageData)",
+    panel: Panel(
+      xLabel: "time step t",
+      yLabel: "‖∂loss/∂h_t‖ (mean of \(gradientThroughTime.batches) batches)", yLog: true,
+      legend: .bottomRight,
+      series: plottedGammas.enumerated().compactMap { k, gamma in
+        guard let index = gammas.firstIndex(where: { abs($0 - gamma) < 1e-9 }) else { return nil }
+        return Series.line(
+          String(format: "γ = %.1f", gamma), x: (1...steps).map(Double.init),
+          y: gradientNorms[index], role: .color(k))
+      }))
+  gradientFigure.width = 1100
+  gradientFigure.height = 550
+  chapter.save(gradientFigure)
+
   let feedForwardPanels = [128, 4].enumerated().map { k, batch in
     Panel(
       title: "(\(k == 0 ? "a" : "b")) batches of \(batch)",

@@ -140,3 +140,20 @@ func recordLongerSequences() {
     "test bpc against sequence length",
     header: ["length"] + models.map { "\($0.rawValue): test bpc" }, rows: rows)
 }
+
+/// The gradient through time of the LN tanh-RNN: each γ's gradient at the last and first
+/// steps, and their ratio.
+func recordGradientFlow() {
+  chapter.log.scalar("Figure 1 batches", Double(gradientThroughTime.batches))
+  let rows = zip(gammas, gradientNorms).map { gamma, norms -> [String] in
+    chapter.log.scalar(
+      String(format: "gradient ratio h_1/h_T, γ %.1f", gamma), firstOverLast(norms))
+    return [
+      String(format: "%.1f", gamma), cell("%.3f", norms.last!), cell("%.2e", norms.first!),
+      cell("%.2e", firstOverLast(norms)),
+    ]
+  }
+  chapter.table(
+    "gradient through time",
+    header: ["initial γ", "‖∂ℓ/∂h_T‖", "‖∂ℓ/∂h_1‖", "‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖"], rows: rows)
+}

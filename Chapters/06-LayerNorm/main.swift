@@ -413,6 +413,40 @@ recordCharacterTables()
  */
 
 /*:
+ ## The initial gain: does Cooijmans et al.'s argument apply?
+
+ Chapter 5's Figure 1: with BN the input to a tanh has standard deviation γ, so a large γ
+ saturates it and the gradient through 784 steps vanishes; hence γ = 0.1. LN's output has
+ standard deviation γ across the units of each example instead of across the batch — the same
+ argument, over the other axis. *(Our question; the paper starts its gains at 1.)* We repeat
+ Chapter 5's measurement with LN in place of BN: the authors' tanh-RNN (100 units, $W_h = I$,
+ $W_x$ orthogonal, learned $h_0$ with priming noise 0.1) with one LN over the whole
+ pre-activation, $h_t = \tanh(\mathrm{LN}(W_h h_{t-1} + W_x x_t; \gamma, \beta))$, at
+ initialisation, on 784-pixel sequences of the image data, {{scalar "Figure 1 batches" | %d}}
+ batches of 64, in Double, for γ from 0.1 to 1.0: $\|\partial\ell/\partial h_t\|$ at
+ every step ([GradientFlow.swift](GradientFlow.swift)). The claim, Chapter 5's (post hoc
+ there, and carried over as it stands): one γ separates a gradient that survives (the first
+ step receives at least 1% of the last step's) from one that vanishes, and it lies inside the
+ range.
+ */
+
+let gradientNorms = chapter.phase("gradient through time") { layerNormGradientNorms() }
+let gradientRatios = gradientNorms.map(firstOverLast)
+recordGradientFlow()
+let survivingUpTo = zip(gammas, gradientRatios).prefix { $0.1 >= 1e-2 }.last?.0 ?? 0
+let cleanSplit = zip(gammas, gradientRatios).allSatisfy { gamma, ratio in
+  gamma <= survivingUpTo ? ratio >= 1e-2 : ratio < 1e-2
+}
+chapter.claim(
+  "with LN in place of BN, the gradient survives (‖∂ℓ/∂h_1‖/‖∂ℓ/∂h_T‖ ≥ 1%) for every γ up to some value and vanishes for every γ above it (the separating γ)",
+  paper: "Cooijmans et al. 2017, §4, Fig. 1(a), for LN", measured: survivingUpTo,
+  format: "%.1f", unit: cleanSplit ? "" : " (no single γ separates them)",
+  threshold: "one γ separates them, 0.1 ≤ γ < 1.0",
+  holds: cleanSplit && survivingUpTo >= 0.1 && survivingUpTo < 1.0, kind: .postHoc)
+
+/*:
+ {{table "gradient through time"}}
+
  ## What layer normalization removes
 
  **A batch of one.** "Layer normalization performs exactly the same computation at training
@@ -476,6 +510,8 @@ drawFigures()
  ![The text models' curves](Figures/06-characters.png)
 
  ![Bits per character by position past the training length](Figures/06-long-sequences.png)
+
+ ![The gradient through time with LN, for every initial gain](Figures/06-gradient-flow.png)
 
  {{claims}}
  */
