@@ -64,39 +64,12 @@ func checkTheTransform() -> (
   )
 }
 
-/// Every tensor of a tiny LN-LSTM (Chapter 5's problem) checked against central differences
-/// in Double.
+/// Every tensor of a tiny LN-LSTM (Chapter 5's problem, the library's) checked against central
+/// differences in Double. A step of 1e-6: LN over 3 units meets rows of small spread, whose
+/// curvature makes the default 1e-5's truncation error reach 1e-6 (the engine's seam tests
+/// measured it).
 func gradientCheckOfTheLNLSTM() -> [GradientCheck] {
-  let (steps, batch, inputs, hidden) = (5, 4, 3, 3)
-  var generator = chapter.makeGenerator("LN-LSTM gradient check")
-  let model = SequenceModel<Double>(
-    layers: [
-      RecurrentLayerConfiguration(
-        cell: .lstm, inputs: inputs, hidden: hidden,
-        normalization: .cooijmans(maxSteps: steps, initialGamma: 1, normalizer: .layer),
-        initialState: .learned)
-    ], head: .everyStep(classes: 3), using: &generator)
-  for p in model.parameters {
-    // γ around 0.8, everything else around 0: no gradient term is zero by construction.
-    let (scale, offset) = p.name.hasSuffix("γ") ? (0.3, 0.8) : (0.5, 0.0)
-    p.value = Matrix(rows: p.rows, cols: p.cols) { v in
-      for i in v.indices { v[i] = offset + scale * generator.nextGaussian() }
-    }
-  }
-  let x = Matrix<Double>(rows: steps * batch, cols: inputs) { v in
-    for i in v.indices { v[i] = generator.nextGaussian() }
-  }
-  let targets = (0..<(steps * batch)).map { _ in generator.next(below: 3) }
-  func logits() -> MatrixView<Double> {
-    x.withView { model.forward(.dense($0), steps: steps, batch: batch, statistics: .batch) }
-  }
-  // A step of 1e-6: LN over 3 units meets rows of small spread, whose curvature makes the
-  // default 1e-5's truncation error reach 1e-6 (the engine's seam tests measured it).
-  return checkGradients(
-    of: model.parameters, step: 1e-6,
-    loss: { SoftmaxCrossEntropy<Double>().forward(logits: logits(), labels: targets) },
-    gradients: {
-      _ = model.loss.forward(logits: logits(), labels: targets)
-      model.backward(model.loss.backwardView())
-    })
+  chapter.gradientCheckOfATinyLSTM(
+    { .cooijmans(maxSteps: $0, initialGamma: 1, normalizer: .layer) },
+    purpose: "LN-LSTM gradient check", step: 1e-6)
 }

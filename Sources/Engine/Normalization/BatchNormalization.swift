@@ -21,48 +21,10 @@ public enum BatchNormalization {
     case fused
   }
 
-  /// What the forward pass remembers for the backward pass.
-  public struct Cache<T: Scalar> {
-    /// Whether μ and σ² are this batch's (training) or the population's (inference).
-    public var usesBatchStatistics: Bool
-    /// x, needed by the staged form for (x_i − μ_B).
-    public var input: Matrix<T>
-    /// x̂ = (x − μ)/√(σ² + ε).
-    public var normalized: Matrix<T>
-    /// μ used to normalise: the batch mean (training) or the population mean (inference).
-    public var mean: [T]
-    /// σ² used to normalise: the biased batch variance or the population variance.
-    public var variance: [T]
-    /// 1/√(σ² + ε), per feature.
-    public var inverseStd: [T]
-
-    @inlinable
-    public init(
-      usesBatchStatistics: Bool, input: Matrix<T>, normalized: Matrix<T>, mean: [T],
-      variance: [T], inverseStd: [T]
-    ) {
-      self.usesBatchStatistics = usesBatchStatistics
-      self.input = input
-      self.normalized = normalized
-      self.mean = mean
-      self.variance = variance
-      self.inverseStd = inverseStd
-    }
-  }
-
+  /// What the forward pass remembers for the backward pass (`Normalization.Cache`).
+  public typealias Cache = Normalization.Cache
   /// ∂ℓ/∂x, ∂ℓ/∂γ and ∂ℓ/∂β for one application of the transform.
-  public struct Gradients<T: Scalar> {
-    public var input: Matrix<T>
-    public var gamma: Matrix<T>
-    public var beta: Matrix<T>
-
-    @inlinable
-    public init(input: Matrix<T>, gamma: Matrix<T>, beta: Matrix<T>) {
-      self.input = input
-      self.gamma = gamma
-      self.beta = beta
-    }
-  }
+  public typealias Gradients = Normalization.Gradients
 
   // MARK: Forward
 

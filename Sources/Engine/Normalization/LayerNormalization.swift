@@ -15,27 +15,8 @@ import Invariants
 /// γ and β stay per feature, as in BN: they are what the layer learns, shared by all examples.
 /// The kernels are `Normalization`'s, called with `over: .features`.
 public enum LayerNormalization {
-  /// What the forward pass remembers for the backward pass: per-example statistics.
-  public struct Cache<T: Scalar> {
-    /// x, needed by the staged form for (x_ij − μ_i).
-    public var input: Matrix<T>
-    /// x̂ = (x − μ)/√(σ² + ε).
-    public var normalized: Matrix<T>
-    /// μ_i, σ²_i and 1/√(σ²_i + ε), one per example (row).
-    public var mean: [T]
-    public var variance: [T]
-    public var inverseStd: [T]
-
-    @inlinable
-    public init(input: Matrix<T>, normalized: Matrix<T>, mean: [T], variance: [T], inverseStd: [T])
-    {
-      self.input = input
-      self.normalized = normalized
-      self.mean = mean
-      self.variance = variance
-      self.inverseStd = inverseStd
-    }
-  }
+  /// What the forward pass remembers: x, x̂ and one μ, σ² and 1/√(σ² + ε) per example.
+  public typealias Cache = Normalization.Cache
 
   /// Normalise each row over its features, then scale by γ and shift by β (both 1×n).
   @inlinable
@@ -72,8 +53,8 @@ public enum LayerNormalization {
       }
     }
     let cache = Cache(
-      input: x, normalized: normalized, mean: mean.storage, variance: variance.storage,
-      inverseStd: inverseStd.storage)
+      usesBatchStatistics: true, input: x, normalized: normalized, mean: mean.storage,
+      variance: variance.storage, inverseStd: inverseStd.storage)
     return (y, cache)
   }
 
@@ -82,7 +63,7 @@ public enum LayerNormalization {
   @inlinable
   public static func backwardFused<T: Scalar>(
     _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>
-  ) -> BatchNormalization.Gradients<T> {
+  ) -> Normalization.Gradients<T> {
     var dGamma = Matrix<T>(rows: 1, cols: dy.cols)
     var dBeta = Matrix<T>(rows: 1, cols: dy.cols)
     var dx = Matrix<T>(rows: dy.rows, cols: dy.cols)
@@ -104,7 +85,7 @@ public enum LayerNormalization {
         }
       }
     }
-    return BatchNormalization.Gradients(input: dx, gamma: dGamma, beta: dBeta)
+    return Normalization.Gradients(input: dx, gamma: dGamma, beta: dBeta)
   }
 
   /// Ioffe & Szegedy's six equations (§3) with every sum taken over the features of one
@@ -118,7 +99,7 @@ public enum LayerNormalization {
   @inlinable
   public static func backwardStaged<T: Scalar>(
     _ dy: Matrix<T>, cache: Cache<T>, gamma: Matrix<T>
-  ) -> BatchNormalization.Gradients<T> {
+  ) -> Normalization.Gradients<T> {
     let (m, n) = (dy.rows, dy.cols)
     let nT = T(n)
     var dx = Matrix<T>(rows: m, cols: n)
@@ -149,6 +130,6 @@ public enum LayerNormalization {
         dBeta[0, j] += dy[i, j]
       }
     }
-    return BatchNormalization.Gradients(input: dx, gamma: dGamma, beta: dBeta)
+    return Normalization.Gradients(input: dx, gamma: dGamma, beta: dBeta)
   }
 }
