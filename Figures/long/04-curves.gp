@@ -55,9 +55,9 @@ do for [format in formats] {
     data index 0 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 2 using 1:2:3 with filledcurves ls 5 notitle, \
     data index 4 using 1:2:3 with filledcurves ls 2 notitle, \
-    data index 1 using 1:2 with lines ls 1 title 'LSTM' noenhanced, \
-    data index 3 using 1:2 with lines ls 5 title 'LSTM, input at BN''s scale' noenhanced, \
-    data index 5 using 1:2 with lines ls 2 title 'input BN, sequence-wise' noenhanced
+    data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.008' noenhanced, \
+    data index 3 using 1:2 with lines ls 5 title 'LSTM, input at BN''s scale, rate 0.016' noenhanced, \
+    data index 5 using 1:2 with lines ls 2 title 'input BN, sequence-wise, rate 0.001' noenhanced
 
   # Panel 2
   set title '(b) validation text (dots: each repetition''s best)' noenhanced
@@ -75,11 +75,11 @@ do for [format in formats] {
     data index 6 using 1:2:3 with filledcurves ls 1 notitle, \
     data index 9 using 1:2:3 with filledcurves ls 5 notitle, \
     data index 12 using 1:2:3 with filledcurves ls 2 notitle, \
-    data index 7 using 1:2 with lines ls 1 title 'LSTM' noenhanced, \
+    data index 7 using 1:2 with lines ls 1 title 'LSTM, rate 0.008' noenhanced, \
     data index 8 using 1:2 with points ls 1 notitle, \
-    data index 10 using 1:2 with lines ls 5 title 'LSTM, input at BN''s scale' noenhanced, \
+    data index 10 using 1:2 with lines ls 5 title 'LSTM, input at BN''s scale, rate 0.016' noenhanced, \
     data index 11 using 1:2 with points ls 5 notitle, \
-    data index 13 using 1:2 with lines ls 2 title 'input BN, sequence-wise' noenhanced, \
+    data index 13 using 1:2 with lines ls 2 title 'input BN, sequence-wise, rate 0.001' noenhanced, \
     data index 14 using 1:2 with points ls 2 notitle
   unset multiplot
   set output
