@@ -42,10 +42,16 @@ func recordTextComparisons() {
       ("validation bpc at equal fit", { $0.validationAtFit }, true),
     ]
     for (measure, value, atFit) in measures {
+      // The protocols' gap is a BN-LSTM's; a pair without one has one protocol, no resolution
+      // but the repetitions' (set after the first run had been seen: the page says so).
+      let base =
+        [a, b].contains(.bnLSTM)
+        ? charResolution
+        : Resolution(0, "no statistics to estimate on either side: one evaluation protocol")
       let resolution =
         atFit
-        ? LanguageModelReading.equalFitResolution(
-          charReadings[a]! + charReadings[b]!, base: charResolution) : charResolution
+        ? LanguageModelReading.equalFitResolution(charReadings[a]! + charReadings[b]!, base: base)
+        : base
       let comparison = Comparison(
         charSpread(a, value), a.rawValue, against: charSpread(b, value), b.rawValue,
         resolution: resolution, format: "%.3f")

@@ -68,9 +68,23 @@ struct ChapterSession {
     let estimates = reference.estimate(chapters, here: calibration, jobs: options.parallelJobs)
     let total = estimates.map(\.1).reduce(0, +)
     let parts = estimates.filter { $0.1 >= 30 }.map { "Chapter \($0.0) \(durationText($0.1))" }
+    // A chapter the timed run did not have (a new one) has no estimate: say so, not "0 s".
+    let untimed = chapters.map(\.number).filter { number in !estimates.contains { $0.0 == number } }
+    let untimedText =
+      untimed.isEmpty
+      ? ""
+      : "; no estimate for chapter\(untimed.count > 1 ? "s" : "") "
+        + untimed.map(String.init).joined(separator: ", ") + ", not in that run"
     print(
-      "estimated time on this machine: about \(durationText(total))"
-        + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"))
+      estimates.isEmpty
+        ? "no estimate on this machine: chapter\(untimed.count > 1 ? "s" : "") "
+          + untimed.map(String.init).joined(separator: ", ") + " not in the last timed run"
+        : "estimated time on this machine: about \(durationText(total))"
+          + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")") + untimedText)
+    guard !estimates.isEmpty else {
+      fflush(nil)
+      return calibration
+    }
     print(
       "  scaled from the run of \(reference.date) (\(durationText(reference.totalSeconds)), \(reference.jobs) run(s) side by side), whose \(reference.calibration.description);"
     )

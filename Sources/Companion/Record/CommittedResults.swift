@@ -37,7 +37,10 @@ public enum CommittedResults {
         message.split(separator: "\n").first.map(String.init) ?? "exit \(git.terminationStatus)"
       throw CompanionError(
         reason.contains("not a git repository")
-          ? "\(root.path) is not a git checkout" : "git has no committed \(path): \(reason)")
+          ? "\(root.path) is not a git checkout"
+          : reason.contains("exists on disk, but not in")
+            ? "\(path) was never committed (a new chapter's first run: commit it, and later runs compare with it)"
+            : "git has no committed \(path): \(reason)")
     }
     do {
       return try Results.decode(data)

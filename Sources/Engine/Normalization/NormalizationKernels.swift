@@ -168,19 +168,42 @@ public enum Normalization {
     for i in 0..<x.rows {
       let row = x.row(i)
       // μ_i = (1/n) Σ_j x_ij
-      var sum: A = 0
-      for j in 0..<n { sum += A(row[j]) }
-      let mu = sum / A(n)
+      let mu = rowSum(n) { A(row[$0]) } / A(n)
       // σ²_i = (1/n) Σ_j (x_ij − μ_i)²
-      var squares: A = 0
-      for j in 0..<n {
+      let squares = rowSum(n) { j -> A in
         let d = A(row[j]) - mu
-        squares += d * d
+        return d * d
       }
       mean[i, 0] = T(mu)
       variance[i, 0] = T(squares / A(n))
     }
     // end page-span: row moments
+  }
+
+  /// Σ_{j<n} term(j) in eight interleaved partial sums, added pairwise at the end. A row's
+  /// sum is one long chain of dependent additions otherwise, each waiting for the last (LLVM
+  /// may not reorder floating-point additions); eight chains keep the adder busy and let the
+  /// loop vectorise. The order is fixed, so the result is the same bits on every run.
+  @inlinable @inline(__always)
+  static func rowSum<A: Scalar>(_ n: Int, _ term: (Int) -> A) -> A {
+    var (p0, p1, p2, p3, p4, p5, p6, p7): (A, A, A, A, A, A, A, A) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var j = 0
+    while j &+ 8 <= n {
+      p0 += term(j)
+      p1 += term(j &+ 1)
+      p2 += term(j &+ 2)
+      p3 += term(j &+ 3)
+      p4 += term(j &+ 4)
+      p5 += term(j &+ 5)
+      p6 += term(j &+ 6)
+      p7 += term(j &+ 7)
+      j &+= 8
+    }
+    while j < n {
+      p0 += term(j)
+      j &+= 1
+    }
+    return ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
   }
 
   /// Whether row i counts: no mask, or a non-zero entry.
@@ -492,12 +515,8 @@ public enum Normalization {
   ) {
     // page-span: row gradient
     // Σ_k ĝ_k and Σ_k ĝ_k x̂_k
-    var (sum, dotNormalized): (T, T) = (0, 0)
-    for k in 0..<n {
-      let gk = g[k] * d[k]
-      sum += gk
-      dotNormalized += gk * xh[k]
-    }
+    let sum = rowSum(n) { g[$0] * d[$0] }
+    let dotNormalized = rowSum(n) { g[$0] * d[$0] * xh[$0] }
     let nT = T(n)
     let k = s / nT
     if d == out {
