@@ -57,7 +57,8 @@ do for [format in formats] {
     data index 4 using 1:2:3 with filledcurves ls 3 notitle, \
     data index 1 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
     data index 3 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.032' noenhanced, \
-    data index 5 using 1:2 with lines ls 3 title 'LN-LSTM, rate 0.004' noenhanced
+    data index 5 using 1:2 with lines ls 3 title 'LN-LSTM, rate 0.004' noenhanced, \
+    data index 6 using 1:2 with lines ls 20 title 'speed target' noenhanced
 
   # Panel 2
   set title '(b) validation text' noenhanced
@@ -72,15 +73,15 @@ do for [format in formats] {
   set yrange [1.54108439:4.30476783]
   set key inside bottom left
   plot \
-    data index 6 using 1:2:3 with filledcurves ls 1 notitle, \
-    data index 9 using 1:2:3 with filledcurves ls 2 notitle, \
-    data index 12 using 1:2:3 with filledcurves ls 3 notitle, \
-    data index 7 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
-    data index 8 using 1:2 with points ls 1 notitle, \
-    data index 10 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.032' noenhanced, \
-    data index 11 using 1:2 with points ls 2 notitle, \
-    data index 13 using 1:2 with lines ls 3 title 'LN-LSTM, rate 0.004' noenhanced, \
-    data index 14 using 1:2 with points ls 3 notitle
+    data index 7 using 1:2:3 with filledcurves ls 1 notitle, \
+    data index 10 using 1:2:3 with filledcurves ls 2 notitle, \
+    data index 13 using 1:2:3 with filledcurves ls 3 notitle, \
+    data index 8 using 1:2 with lines ls 1 title 'LSTM, rate 0.004' noenhanced, \
+    data index 9 using 1:2 with points ls 1 notitle, \
+    data index 11 using 1:2 with lines ls 2 title 'BN-LSTM, rate 0.032' noenhanced, \
+    data index 12 using 1:2 with points ls 2 notitle, \
+    data index 14 using 1:2 with lines ls 3 title 'LN-LSTM, rate 0.004' noenhanced, \
+    data index 15 using 1:2 with points ls 3 notitle
   unset multiplot
   set output
 }

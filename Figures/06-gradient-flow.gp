@@ -54,10 +54,11 @@ do for [format in formats] {
   plot \
     data index 0 using 1:2 with lines ls 1 title 'γ = 0.1' noenhanced, \
     data index 1 using 1:2 with lines ls 2 title 'γ = 0.3' noenhanced, \
-    data index 2 using 1:2 with lines ls 3 title 'γ = 0.5' noenhanced, \
-    data index 3 using 1:2 with lines ls 4 title 'γ = 0.6' noenhanced, \
-    data index 4 using 1:2 with lines ls 5 title 'γ = 0.8' noenhanced, \
-    data index 5 using 1:2 with lines ls 6 title 'γ = 1.0' noenhanced
+    data index 2 using 1:2 with lines ls 3 title 'γ = 0.4' noenhanced, \
+    data index 3 using 1:2 with lines ls 4 title 'γ = 0.5' noenhanced, \
+    data index 4 using 1:2 with lines ls 5 title 'γ = 0.6' noenhanced, \
+    data index 5 using 1:2 with lines ls 6 title 'γ = 0.8' noenhanced, \
+    data index 6 using 1:2 with lines ls 7 title 'γ = 1.0' noenhanced
   unset multiplot
   set output
 }

@@ -300,23 +300,13 @@ recordTanhDerivatives()
  The model, the training run and the test are the library's `PixelClassifiers`
  ([PixelClassifiers.swift](../../Sources/Companion/Experiments/Pixels/PixelClassifiers.swift)), the
  models initialised by the engine's `CooijmansLSTM`
- ([CooijmansLSTM.swift](../../Sources/Engine/Recurrent/CooijmansLSTM.swift)). Its settings:
+ ([CooijmansLSTM.swift](../../Sources/Engine/Recurrent/CooijmansLSTM.swift)). Its settings
+ (`PixelClassifiers.cooijmans`, which Chapter 6 uses too):
+
+ @include Sources/Companion/Experiments/Pixels/PixelClassifiers.swift#settings
  */
 
-let pixels = PixelClassifiers(
-  chapter: chapter, images: images,
-  test: chapter.pick(
-    smoke: images.test.subset(Array(0..<64)), book: images.test, paper: images.test),
-  validationCount: chapter.pick(smoke: 64, book: 1_000, paper: 5_000, long: 2_000),
-  side: chapter.pick(smoke: 14, book: 14, paper: 28, long: 14),
-  hidden: chapter.pick(smoke: 8, book: 64, paper: 100, long: 64),
-  batch: chapter.pick(smoke: 16, book: 64, paper: 100, long: 64),
-  evaluationInterval: chapter.pick(smoke: 4, book: 40, paper: 2_000, long: 250),
-  // Book: an equal budget of steps. Long: until the validation error stops improving.
-  convergence: chapter.pick(
-    smoke: nil, book: nil, paper: Convergence(patience: 20_000, tolerance: 0.2),
-    long: Convergence(patience: 2_000, tolerance: 0.2)),
-  reestimationBatches: chapter.pick(smoke: 2, book: 10, paper: 50, long: 10))
+let pixels = PixelClassifiers.cooijmans(chapter: chapter, images: images)
 let mnistSteps = chapter.steps(
   default: chapter.pick(smoke: 12, book: 600, paper: 110_000, long: 10_000))
 let mnistRates = chapter.pick(

@@ -28,8 +28,9 @@ extension CharacterModel {
 /// models' curves, the gradient through time, and bits per character by position past the
 /// training length.
 func drawFigures() {
-  // Six of the ten γ, each in its own colour (Chapter 5's choice); the table has all ten.
-  let plottedGammas = [0.1, 0.3, 0.5, 0.6, 0.8, 1.0]
+  // Seven of the ten γ, each in its own colour, the four around the one that survives among
+  // them; the table has all ten.
+  let plottedGammas = [0.1, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
   let steps = gradientThroughTime.steps
   var gradientFigure = Figure(
     name: "06-gradient-flow",
@@ -105,7 +106,16 @@ func drawFigures() {
             .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: model.role))
         }
         return series
-      })
+      }
+        // The speed claims' level: the LSTM's training-batch bpc at its best (the highest of
+        // its repetitions), which the speed claims read every grid run at.
+        + (validation
+          ? []
+          : [
+            Series.line(
+              "speed target", x: [0, longest],
+              y: [charSpeedTarget, charSpeedTarget], role: .reference)
+          ]))
   }
   var textFigure = Figure(
     name: "06-characters",

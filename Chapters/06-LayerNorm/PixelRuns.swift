@@ -11,25 +11,6 @@ typealias PixelModel = PixelClassifiers.Model
 /// Whether this preset trains the pixel models.
 var trainsPixelModels: Bool { chapter.preset != .book }
 
-/// Chapter 5's long settings: 14×14 images (196 steps), 64 units, batches of 64, measured every
-/// 250 steps and stopped when the validation accuracy has not improved by 0.2 points for 2,000
-/// steps (at most 10,000), population statistics re-estimated over 10 training batches.
-@MainActor func pixelExperiment() -> PixelClassifiers {
-  PixelClassifiers(
-    chapter: chapter, images: images,
-    test: chapter.pick(
-      smoke: images.test.subset(Array(0..<64)), book: images.test, paper: images.test),
-    validationCount: chapter.pick(smoke: 64, book: 1_000, paper: 5_000, long: 2_000),
-    side: chapter.pick(smoke: 14, book: 14, paper: 28, long: 14),
-    hidden: chapter.pick(smoke: 8, book: 64, paper: 100, long: 64),
-    batch: chapter.pick(smoke: 16, book: 64, paper: 100, long: 64),
-    evaluationInterval: chapter.pick(smoke: 4, book: 40, paper: 2_000, long: 250),
-    convergence: chapter.pick(
-      smoke: nil, book: nil, paper: Convergence(patience: 20_000, tolerance: 0.2),
-      long: Convergence(patience: 2_000, tolerance: 0.2)),
-    reestimationBatches: chapter.pick(smoke: 2, book: 10, paper: 50, long: 10))
-}
-
 /// The permuted task's three models: the LSTM, the BN-LSTM (γ 0.1) and the LN-LSTM (gains 1).
 let pixelModels = [nil, RecurrentNormalization.Normalizer.batch, .layer].map {
   PixelModel(task: .permuted, normalizer: $0)
@@ -38,7 +19,10 @@ let pixelModels = [nil, RecurrentNormalization.Normalizer.batch, .layer].map {
 /// Trains the three models on permuted pixels (each at its best rate, three fresh
 /// repetitions), declares the speed claims and records the tables.
 @MainActor func pixelSection() {
-  let pixels = pixelExperiment()
+  // Chapter 5's settings (the long preset's: 14×14 images, 196 steps, 64 units, batches of 64,
+  // measured every 250 steps, stopped when the validation accuracy has not improved by 0.2
+  // points for 2,000 steps, at most 10,000).
+  let pixels = PixelClassifiers.cooijmans(chapter: chapter, images: images)
   let steps = chapter.pick(smoke: 12, book: 600, paper: 110_000, long: 10_000)
   let runs: TunedRuns<PixelModel, ClassifierRecord> = chapter.attempt {
     try chapter.tuneAndRepeat(

@@ -136,6 +136,22 @@ func recordLongerSequences() {
     rise.append(spread.meanAndRange("%+.4f"))
   }
   rows.append(rise)
+  // Each normalised model's rise minus the LSTM's, repetition by repetition (the same initial
+  // weights and batches): what the position alone does to every model cancels.
+  let lstmRise = risePast(length: characters.length, positions[.lstm]!)
+  var relative = ["rise − LSTM's rise"]
+  for model in models {
+    let rise = risePast(length: characters.length, positions[model]!)
+    let difference = Spread(values: zip(rise.values, lstmRise.values).map { $0 - $1 })
+    chapter.log.scalar(
+      "rise past the training length − LSTM's, \(model.rawValue), mean", difference.mean)
+    chapter.log.scalar(
+      "rise past the training length − LSTM's, \(model.rawValue), lowest", difference.low)
+    chapter.log.scalar(
+      "rise past the training length − LSTM's, \(model.rawValue), highest", difference.high)
+    relative.append(model == .lstm ? "0" : difference.meanAndRange("%+.4f"))
+  }
+  rows.append(relative)
   chapter.table(
     "test bpc against sequence length",
     header: ["length"] + models.map { "\($0.rawValue): test bpc" }, rows: rows)

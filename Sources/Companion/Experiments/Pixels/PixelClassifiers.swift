@@ -99,6 +99,29 @@ public struct PixelClassifiers: Sendable {
   /// Steps per sequence.
   public var steps: Int { side * side }
 
+  /// Chapter 5's settings, preset by preset (Chapter 6 trains its pixel models with them too):
+  /// the paper's 28×28 images, 100 units and batches of 100 at the paper preset; 14×14, 64
+  /// units and batches of 64 otherwise; an equal budget of steps in the book, early stopping
+  /// in the long and paper presets.
+  public static func cooijmans(chapter: Chapter, images: ImageDataset) -> PixelClassifiers {
+    // page-span: settings
+    PixelClassifiers(
+      chapter: chapter, images: images,
+      test: chapter.pick(
+        smoke: images.test.subset(Array(0..<64)), book: images.test, paper: images.test),
+      validationCount: chapter.pick(smoke: 64, book: 1_000, paper: 5_000, long: 2_000),
+      side: chapter.pick(smoke: 14, book: 14, paper: 28, long: 14),
+      hidden: chapter.pick(smoke: 8, book: 64, paper: 100, long: 64),
+      batch: chapter.pick(smoke: 16, book: 64, paper: 100, long: 64),
+      evaluationInterval: chapter.pick(smoke: 4, book: 40, paper: 2_000, long: 250),
+      // Book: an equal budget of steps. Long: until the validation error stops improving.
+      convergence: chapter.pick(
+        smoke: nil, book: nil, paper: Convergence(patience: 20_000, tolerance: 0.2),
+        long: Convergence(patience: 2_000, tolerance: 0.2)),
+      reestimationBatches: chapter.pick(smoke: 2, book: 10, paper: 50, long: 10))
+    // end page-span: settings
+  }
+
   /// Every model: the LSTM and the BN-LSTM on each task.
   public static let models = Task.allCases.flatMap { task in
     [Model(task: task, batchNorm: false), Model(task: task, batchNorm: true)]
