@@ -133,21 +133,28 @@ func drawFigures() {
   // models differ), means over bins and repetitions.
   let longestLength = lengthRows.map(\.length).max()!
   let binWidth = max(1, longestLength / 20)
-  let lstm = meanByPosition(positions[.lstm]!)
-  let positionSeries = [CharacterModel.bnLSTM, .lnLSTM].map { model -> Series in
-    let difference = zip(meanByPosition(positions[model]!), lstm).map { $0 - $1 }
-    let (x, y) = binnedByPosition(difference, width: binWidth)
-    return .linePoints(
-      model == .bnLSTM ? "BN-LSTM (repeat-last past T_max) − LSTM" : "LN-LSTM − LSTM", x: x, y: y,
-      role: model.role)
+  // Each repetition against the LSTM of the same repetition (the same initial weights and
+  // batches), binned; the band spans the repetitions, the line is their mean.
+  let positionSeries = [CharacterModel.bnLSTM, .lnLSTM].flatMap { model -> [Series] in
+    let binned = zip(positions[model]!, positions[.lstm]!).map { curve, lstm in
+      binnedByPosition(zip(curve, lstm).map { $0 - $1 }, width: binWidth)
+    }
+    let x = binned[0].x
+    let spreads = x.indices.map { i in Spread(values: binned.map { $0.y[i] }) }
+    return [
+      .band("", x: x, low: spreads.map(\.low), high: spreads.map(\.high), role: model.role),
+      .linePoints(
+        model == .bnLSTM ? "BN-LSTM (repeat-last past T_max) − LSTM" : "LN-LSTM − LSTM", x: x,
+        y: spreads.map(\.mean), role: model.role),
+    ]
   }
-  let ys = positionSeries.flatMap { $0.values[0] }.filter(\.isFinite) + [0]
+  let ys = positionSeries.flatMap { $0.values.joined() }.filter(\.isFinite) + [0]
   let span = max((ys.max() ?? 0) - (ys.min() ?? 0), 0.05)
   let positionRange = ((ys.min() ?? 0) - 0.1 * span)...((ys.max() ?? 0) + 0.6 * span)
   var lengthFigure = Figure(
     name: "06-long-sequences",
     title:
-      "Sequences of \(grouped(longestLength)) characters, trained on \(characters.length): bpc per position minus the LSTM's (\(repetitions) repetitions, bins of \(binWidth))",
+      "Test sequences of \(grouped(longestLength)), trained on \(characters.length): bpc per position − LSTM's (mean of \(repetitions), band: range; bins of \(binWidth))",
     panel: Panel(
       xLabel: "position in the test sequence (characters)",
       yLabel: "bits per character − LSTM's (test text)", yRange: positionRange,
@@ -159,7 +166,7 @@ func drawFigures() {
           x: [Double(characters.length), Double(characters.length)],
           y: [positionRange.lowerBound, positionRange.upperBound], role: .reference),
       ]))
-  lengthFigure.width = 1100
+  lengthFigure.width = 1250
   lengthFigure.height = 550
   chapter.save(lengthFigure)
 }
