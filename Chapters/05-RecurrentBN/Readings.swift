@@ -92,11 +92,6 @@ func pixelStepsToTarget(_ record: ClassifierRecord, task: Task) -> Double {
   } ?? .nan
 }
 
-/// Steps of any character run (the grid's included) to the speed target.
-func charStepsToTarget(_ record: LanguageModelRecord) -> Double {
-  record.curve.firstStep(trainingBatchesAtOrBelow: charSpeedTarget).map(Double.init) ?? .nan
-}
-
 /// The largest |moving averages − re-estimated| validation bpc at a best point of any BN run:
 /// two evaluation protocols on the same runs, and the resolution of a validation bpc.
 var charProtocolGap: Double { textRuns.protocolGap(characterModels.filter { $0 != .lstm }) }

@@ -589,9 +589,7 @@ let charReadings = readCharacterRuns()
 let charResolution = Resolution(
   charProtocolGap, "the largest gap between the two evaluation protocols on these runs")
 chapter.log.scalar("resolution of a validation bpc (protocols' largest gap)", charResolution.value)
-let charSpeed = textRuns.speed(
-  .bnLSTM, against: .lstm, steps: charStepsToTarget,
-  resolution: Resolution(0, "crossings read on one measurement schedule"))
+let charSpeed = textRuns.speedToTarget(.bnLSTM, against: .lstm, reference: .lstm)
 chapter.speedClaim(
   "text (fortunes): the BN-LSTM reaches the LSTM's training bpc at its best in fewer steps (steps / LSTM's, at the largest matched rate)",
   paper: "Cooijmans et al. 2017, §5.2, Fig. 3(a)", reading: charSpeed,

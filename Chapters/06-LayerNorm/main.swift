@@ -428,12 +428,7 @@ let charResolution = Resolution(
   textRuns.protocolGap([.bnLSTM]),
   "the largest gap between the BN-LSTM's two evaluation protocols on these runs")
 for (model, reference) in [(CharacterModel.lnLSTM, CharacterModel.lstm), (.lnLSTM, .bnLSTM)] {
-  let reading = textRuns.speed(
-    model, against: reference,
-    steps: {
-      $0.curve.firstStep(trainingBatchesAtOrBelow: charSpeedTarget).map(Double.init) ?? .nan
-    },
-    resolution: Resolution(0, "crossings read on one measurement schedule"))
+  let reading = textRuns.speedToTarget(model, against: reference, reference: .lstm)
   chapter.speedClaim(
     "text (fortunes): the LN-LSTM reaches the LSTM's training bpc at its best in fewer steps than the \(reference.rawValue) (steps / \(reference.rawValue)'s, at the largest matched rate)",
     paper: "Ba et al. 2016, abstract", reading: reading,

@@ -90,13 +90,7 @@ public final class BatchNorm<T: Scalar>: FeedForwardNormalizer {
   /// γ x̂ + β of the last forward pass: the BN output before the fused activation, which is
   /// what a probe of "the input of the nonlinearity" wants (recomputed, not stored).
   public var lastNonlinearityInput: Matrix<T> {
-    let xh = normalized.view
-    let (g, b) = (gamma.valueView.base, beta?.valueView.base)
-    return Matrix(rows: xh.rows, cols: xh.cols) { z in
-      for i in 0..<xh.rows {
-        for j in 0..<xh.cols { z[i * xh.cols + j] = g[j] * xh[i, j] + (b?[j] ?? 0) }
-      }
-    }
+    Normalization.affine(normalized.view, gamma: gamma.valueView, beta: beta?.valueView)
   }
 
   // page-span: forward

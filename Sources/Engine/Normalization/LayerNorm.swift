@@ -52,13 +52,7 @@ public final class LayerNorm<T: Scalar>: FeedForwardNormalizer {
   public var lastNormalized: Matrix<T> { normalized.matrix }
   /// γ x̂ + β of the last forward pass (recomputed, not stored).
   public var lastNonlinearityInput: Matrix<T> {
-    let xh = normalized.view
-    let (g, b) = (gamma.valueView.base, beta.valueView.base)
-    return Matrix(rows: xh.rows, cols: xh.cols) { z in
-      for i in 0..<xh.rows {
-        for j in 0..<xh.cols { z[i * xh.cols + j] = g[j] * xh[i, j] + b[j] }
-      }
-    }
+    Normalization.affine(normalized.view, gamma: gamma.valueView, beta: beta.valueView)
   }
 
   // page-span: forward
@@ -67,18 +61,13 @@ public final class LayerNorm<T: Scalar>: FeedForwardNormalizer {
   @inlinable
   public func forward(_ z: MatrixView<T>, statistics: StatisticsPolicy) -> MatrixView<T> {
     require(z.cols == features, "LayerNorm of \(features) features given \(z.rows)×\(z.cols)")
-    let (mean, variance, s) = (
-      rowMean.reshape(rows: z.rows, cols: 1), rowVariance.reshape(rows: z.rows, cols: 1),
-      rowInverseStd.reshape(rows: z.rows, cols: 1)
-    )
-    Normalization.moments(
-      of: z, over: .features, mean: mean, variance: variance, workspace: workspace)
-    Normalization.inverseStandardDeviation(of: variance, epsilon: T(epsilon), into: s)
     let h = output.reshape(rows: z.rows, cols: z.cols)
-    Normalization.normalize(
-      z, over: .features, mean: mean, inverseStd: s, gamma: gamma.valueView,
+    Normalization.layerNormalize(
+      z, epsilon: T(epsilon), mean: rowMean.reshape(rows: z.rows, cols: 1),
+      variance: rowVariance.reshape(rows: z.rows, cols: 1),
+      inverseStd: rowInverseStd.reshape(rows: z.rows, cols: 1), gamma: gamma.valueView,
       beta: beta.valueView, normalized: normalized.reshape(rows: z.rows, cols: z.cols),
-      output: h, activation: activation)
+      output: h, activation: activation, workspace: workspace)
     hasForward = true
     return h
   }

@@ -33,17 +33,14 @@ public enum LayerNormalization {
       mean.withMutableView { mean in
         variance.withMutableView { variance in
           inverseStd.withMutableView { s in
-            Normalization.moments(
-              of: x, over: .features, mean: mean, variance: variance,
-              workspace: Normalization.Workspace())
-            Normalization.inverseStandardDeviation(of: variance, epsilon: epsilon, into: s)
             gamma.withView { gamma in
               beta.withView { beta in
                 normalized.withMutableView { normalized in
                   y.withMutableView { y in
-                    Normalization.normalize(
-                      x, over: .features, mean: mean, inverseStd: s, gamma: gamma, beta: beta,
-                      normalized: normalized, output: y)
+                    Normalization.layerNormalize(
+                      x, epsilon: epsilon, mean: mean, variance: variance, inverseStd: s,
+                      gamma: gamma, beta: beta, normalized: normalized, output: y,
+                      workspace: Normalization.Workspace())
                   }
                 }
               }

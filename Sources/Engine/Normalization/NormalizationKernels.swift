@@ -304,6 +304,40 @@ public enum Normalization {
     if activation != .identity { activate(activation, output, into: output) }
   }
 
+  /// Layer normalization's whole forward pass, which every LN runs the same way: each row's
+  /// μ and σ² (into `mean` and `variance`, B×1 scratch), its s = 1/√(σ² + ε) (into
+  /// `inverseStd`, B×1, which the backward pass needs), then x̂ into `normalized` and
+  /// g(γ x̂ + β) into `output`.
+  @inlinable
+  public static func layerNormalize<T: Scalar>(
+    _ x: MatrixView<T>, epsilon: T, mean: MatrixView<T>, variance: MatrixView<T>,
+    inverseStd: MatrixView<T>, gamma: MatrixView<T>, beta: MatrixView<T>?,
+    normalized: MatrixView<T>, output: MatrixView<T>, activation: Activation = .identity,
+    workspace: Workspace<T>
+  ) {
+    moments(of: x, over: .features, mean: mean, variance: variance, workspace: workspace)
+    inverseStandardDeviation(of: variance, epsilon: epsilon, into: inverseStd)
+    normalize(
+      x, over: .features, mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta,
+      normalized: normalized, output: output, activation: activation)
+  }
+
+  /// γ x̂ + β recomputed from a pass's x̂ (no β: γ x̂): the input of the nonlinearity a
+  /// normaliser fused into its output, for a probe that asks for it.
+  @inlinable
+  public static func affine<T: Scalar>(
+    _ normalized: MatrixView<T>, gamma: MatrixView<T>, beta: MatrixView<T>?
+  ) -> Matrix<T> {
+    let (g, b) = (gamma.base, beta?.base)
+    return Matrix(rows: normalized.rows, cols: normalized.cols) { z in
+      for i in 0..<normalized.rows {
+        for j in 0..<normalized.cols {
+          z[i * normalized.cols + j] = g[j] * normalized[i, j] + (b?[j] ?? 0)
+        }
+      }
+    }
+  }
+
   /// BN's normalisation: per-feature μ_j and s_j.
   @inlinable
   static func normalizeColumns<T: Scalar>(

@@ -84,16 +84,11 @@ public final class RecurrentLayerNorm<T: Scalar>: RecurrentNormalizer {
   /// μ_i, σ²_i of each row over its features, then y = γ x̂ (+ β), x̂ and s onto the tape.
   @inlinable
   func normalize(_ x: MatrixView<T>, into y: MatrixView<T>, tape rows: Range<Int>) {
-    let (mean, variance) = (
-      rowMean.reshape(rows: x.rows, cols: 1), rowVariance.reshape(rows: x.rows, cols: 1)
-    )
-    let s = rowInverseStd.view.rows(rows)
-    Normalization.moments(
-      of: x, over: .features, mean: mean, variance: variance, workspace: workspace)
-    Normalization.inverseStandardDeviation(of: variance, epsilon: T(epsilon), into: s)
-    Normalization.normalize(
-      x, over: .features, mean: mean, inverseStd: s, gamma: gamma.valueView,
-      beta: beta?.valueView, normalized: normalized.view.rows(rows), output: y)
+    Normalization.layerNormalize(
+      x, epsilon: T(epsilon), mean: rowMean.reshape(rows: x.rows, cols: 1),
+      variance: rowVariance.reshape(rows: x.rows, cols: 1),
+      inverseStd: rowInverseStd.view.rows(rows), gamma: gamma.valueView, beta: beta?.valueView,
+      normalized: normalized.view.rows(rows), output: y, workspace: workspace)
   }
 
   /// From ∂ℓ/∂y of step t to ∂ℓ/∂x (into `dx`, which may be `dy`), adding into ∂ℓ/∂γ, ∂ℓ/∂β.

@@ -17,6 +17,18 @@ extension TunedRuns where Record == LanguageModelRecord {
     Spread(values: curves(reference).map { $0.training[$0.bestIndex] }).high
   }
 
+  /// `a` against `b` on the steps each grid run needs to reach `reference`'s speed target
+  /// (its first measurement of the training batches at or below it), at matched rates and at
+  /// each one's fastest: the speed claims of Chapters 5 and 6.
+  public func speedToTarget(_ a: Model, against b: Model, reference: Model) -> SpeedReading {
+    let target = speedTarget(reference: reference)
+    return speed(
+      a, against: b,
+      steps: {
+        $0.curve.firstStep(trainingBatchesAtOrBelow: target).map(Double.init) ?? .nan
+      }, resolution: Resolution(0, "crossings read on one measurement schedule"))
+  }
+
   /// Every repetition of every model read at its best point, against the reference's speed
   /// target and level of fit.
   public func readings(reference: Model, convergence: Convergence) -> [Model:
