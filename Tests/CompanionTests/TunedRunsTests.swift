@@ -10,11 +10,34 @@ import Testing
 @Suite("Tuned runs and the rules claims are decided by")
 struct TunedRunsTests {
   /// A record that says which run made it: model, rate, repetition, and a score.
-  struct Made: Codable, Equatable {
+  struct Made: TrainingRecord, Equatable {
     var model: String
     var rate: Double
     var repetition: Int
     var score: Double
+    var divergedAt: Int? = nil
+    var seconds: Double = 0
+  }
+
+  @Test func aRunThatDivergedIsNeverChosenWhateverItReachedFirst() throws {
+    let out = try TemporaryDirectory()
+    let chapter = try TestChapter.make(
+      ["--preset", "smoke", "--jobs", "1", "--out", out.url.path], number: 99, root: out.url)
+    // At rates 2 and 4 the model reaches its best scores and then diverges (its loss stops
+    // being a number): rate 1, the only one that trained to the end, is chosen, at the grid's
+    // edge, so 0.5 is tried as well (and is worse).
+    let runs = try chapter.tuneAndRepeat(
+      models: ["m"], rates: [1, 2, 4], repetitions: 1, gridPhase: "grid",
+      repetitionsPhase: "repeats", score: { $0.score },
+      train: { model, rate, repetition in
+        Made(
+          model: model, rate: rate, repetition: repetition.index,
+          score: [0.5: 0.6, 1: 0.5, 2: 0.1, 4: 0.2][rate]!,
+          divergedAt: rate >= 2 ? 100 : nil)
+      })
+    #expect(runs.modelRates["m"] == [0.5, 1, 2, 4])
+    #expect(runs.chosenRate["m"] == 1)
+    #expect(runs.trials["m"]!.map(\.rate) == [1])
   }
 
   @Test func eachModelIsRepeatedOnFreshSeedsAtItsBestRateAfterTheEdgeIsExtended() throws {

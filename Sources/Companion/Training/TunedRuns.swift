@@ -118,12 +118,12 @@ func rateOneStepPast(_ rates: [Double], from rate: Double) -> Double? {
 
 extension Chapter {
   /// Trains every model at every rate (the phase `gridPhase`), extends the grid one step past
-  /// its edge for every model whose best (by `score`, lower is better; a score that is not a
-  /// number — a diverged run — is worst) is at an edge (the phase "`gridPhase`, one step past
-  /// the edge"), picks each model's rate, then trains `repetitions` fresh repetitions of each
+  /// its edge for every model whose best (by `score`, lower is better; a run that diverged,
+  /// or a score that is not a number, is worst) is at an edge (the phase "`gridPhase`, one
+  /// step past the edge"), picks each model's rate, then trains `repetitions` fresh repetitions of each
   /// at its rate (the phase `repetitionsPhase`: repetitions 2…`repetitions` + 1, seeds the
   /// grid did not use); every phase side by side over `--jobs`, resumable run by run.
-  public func tuneAndRepeat<Model: Hashable, Record: Codable>(
+  public func tuneAndRepeat<Model: Hashable, Record: TrainingRecord>(
     models: [Model], rates: [Double], repetitions: Int, gridPhase: String,
     repetitionsPhase: String, score: (Record) -> Double,
     train: (Model, Double, Repetition) throws -> Record
@@ -138,9 +138,12 @@ extension Chapter {
         Trial(model: cell.0, rate: cell.1, repetition: Repetition(1), record: record)
       }
     }
+    // A run whose loss stopped being a number is worst whatever its score reached before:
+    // a best validation accuracy taken before the divergence would otherwise choose a rate
+    // at which the model blows up, and its fresh repetitions would blow up too.
     func scoreOf(_ trial: Trial<Model, Record>) -> Double {
       let value = score(trial.record)
-      return value.isNaN ? .infinity : value
+      return value.isNaN || trial.record.divergedAt != nil ? .infinity : value
     }
     func best(_ model: Model, in grid: [Trial<Model, Record>]) -> Double {
       grid.filter { $0.model == model }.min { scoreOf($0) < scoreOf($1) }!.rate
