@@ -97,12 +97,19 @@ struct ResumeTests {
         stopped.status == 130, "stopped in \(stopIn): \(stopped.standardError)",
         sourceLocation: sourceLocation)
     }
+    let resumedStart = ProcessInfo.processInfo.systemUptime
     let resumed = try run(pieces, nil)
+    let resumedWall = ProcessInfo.processInfo.systemUptime - resumedStart
     #expect(resumed.status == 0, "\(resumed.standardError)", sourceLocation: sourceLocation)
     let (a, b) = (
       try Self.results(in: whole, chapter: number), try Self.results(in: pieces, chapter: number)
     )
     #expect(b.status == .complete, sourceLocation: sourceLocation)
+    // The total counts the stopped processes' time too, not only the last one's.
+    #expect(
+      b.timings.totalSeconds > resumedWall,
+      "total \(b.timings.totalSeconds) s, the resuming process alone \(resumedWall) s",
+      sourceLocation: sourceLocation)
     #expect(
       a.metrics.sameBits(as: b.metrics), "every series and scalar, bit for bit",
       sourceLocation: sourceLocation)

@@ -208,6 +208,13 @@ struct ClaimsAndResultsTests {
     #expect(results.metrics.scalars == ["best": 0.98])
     #expect(results.config.data.map(\.name) == ["Fashion-MNIST"])
     #expect(results.timings.phases.map(\.name) == ["train"])
+    // A fresh run's total is this process's time; a resumed one adds what the processes before
+    // it took, as its checkpoint saved it.
+    #expect(results.timings.totalSeconds < 600)
+    chapter.record.access { $0.secondsBeforeResuming = 3_600 }
+    let resumed = chapter.results(status: .complete).timings.totalSeconds
+    #expect(resumed >= 3_600 && resumed < 3_600 + 600)
+    chapter.record.access { $0.secondsBeforeResuming = nil }
     #expect(output.text.contains("claim: faster: 0.5 (≥ 1) does NOT hold"))
     let file = try chapter.writeResults(status: .complete)
     #expect(file.lastPathComponent == "01-results.json")

@@ -24,6 +24,9 @@ public struct ChapterRecord: Codable, Sendable, Equatable {
   /// differ from run to run, so a comparison with the book's results counts them apart.
   /// (Optional so that checkpoints written before it still read.)
   public var wallClock: Set<String>?
+  /// On a resumed run, the wall time of the processes before this one, as the last checkpoint
+  /// saved it (nil: the run has not been resumed, or its checkpoint predates this field).
+  public var secondsBeforeResuming: Double?
 
   public init() {}
 

@@ -294,11 +294,18 @@ public final class Chapter: @unchecked Sendable {
         epochs: options.epochs, data: record.data, commandLine: Self.portableCommandLine(),
         kernels: kernels),
       timings: Results.Timings(
-        totalSeconds: ProcessInfo.processInfo.systemUptime - started, phases: record.phases),
+        totalSeconds: elapsedSeconds, phases: record.phases),
       metrics: Results.Metrics(scalars: record.scalars, series: record.series),
       tables: record.tables, figures: record.figures, claims: record.claims,
       divergences: record.divergences, wallClock: record.wallClock.map { $0.sorted() },
       status: status, date: Results.timestamp())
+  }
+
+  /// The run's wall time so far: this process's, and on a resumed run the time of the
+  /// processes before it (so a run stopped and resumed reports what it took in all).
+  var elapsedSeconds: Double {
+    (record.access { $0.secondsBeforeResuming } ?? 0) + ProcessInfo.processInfo.systemUptime
+      - started
   }
 
   /// `<out>/<NN>-results.json`.

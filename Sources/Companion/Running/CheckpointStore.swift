@@ -171,6 +171,7 @@ final class CheckpointStore: @unchecked Sendable {
   /// Writes with the chapter's record as it stands.
   private func write(from chapter: Chapter) throws {
     checkpoint.record = chapter.record.snapshot
+    checkpoint.record.secondsBeforeResuming = chapter.elapsedSeconds
     checkpoint.date = Results.timestamp()
     let data = try ResumableUnit.encoder.encode(checkpoint)
     let manager = FileManager.default
