@@ -23,21 +23,10 @@ func drawFigures() {
   func bandSeries(
     _ variant: Variant, values: (LanguageModelCurve) -> [Double], marksBest: Bool
   ) -> [Series] {
-    let repeated = Repeated(results: trials[variant]!.map(\.curve))
-    let band = repeated.band(steps: \.steps, values: values)
-    let x = band.steps.map(Double.init)
-    var series: [Series] = [
-      .band("", x: x, low: band.low, high: band.high, role: variant.role),
-      .line(
-        "\(variant.rawValue), rate \(rateText(chosenRate[variant]!))", x: x, y: band.mean,
-        role: variant.role),
-    ]
-    if marksBest {
-      let bests = trials[variant]!.map(\.curve.bestValidation)
-      series.append(
-        .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: variant.role))
-    }
-    return series
+    Repeated(results: trials[variant]!.map(\.curve)).series(
+      "\(variant.rawValue), rate \(rateText(chosenRate[variant]!))", role: variant.role,
+      steps: \.steps, values: values,
+      best: marksBest ? { ($0.bestValidation.step, $0.bestValidation.bpc) } : nil)
   }
 
   let longestRun = Double(trials.values.flatMap { $0.map { $0.curve.steps.last ?? 0 } }.max() ?? 1)

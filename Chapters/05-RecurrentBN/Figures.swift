@@ -43,15 +43,12 @@ func drawFigures() {
     for (batchNorm, role) in [(false, Role.baseline), (true, Role.batchNorm)] {
       let model = PixelModel(task: task, batchNorm: batchNorm)
       let runs = mnist.repeated(model)
-      let label = "\(model.kind), rate \(rateText(mnist.chosenRate[model]!))"
-      series += runs.band(
-        steps: \.curve.steps, values: { validation ? $0.curve.validation : $0.curve.trainingLoss }
-      ).series(label, role: role)
-      guard validation else { continue }
-      let bests = runs.results.map(\.curve.bestValidation)
-      series.append(
-        .points("", x: bests.map { Double($0.step) }, y: bests.map(\.accuracy), role: role))
-      if batchNorm, let first = runs.results.first {
+      series += runs.series(
+        "\(model.kind), rate \(rateText(mnist.chosenRate[model]!))", role: role,
+        steps: \.curve.steps, values: { validation ? $0.curve.validation : $0.curve.trainingLoss },
+        best: validation
+          ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.accuracy) } : nil)
+      if validation, batchNorm, let first = runs.results.first {
         series.append(
           Series.line(
             "BN-LSTM #1, moving averages (momentum 0.1)", x: first.curve.steps.map(Double.init),
@@ -59,21 +56,11 @@ func drawFigures() {
           ).dashed())
       }
     }
-    // Accuracy rises from 10% and levels off high: once every curve stays above half over
-    // the second half of the run (the long runs), the bottom right is the one empty corner; a
-    // short run's curves are still low at the top left, and an LSTM's dip may reach the bottom.
-    let end = series.compactMap { $0.x.max() }.max() ?? 0
-    let secondHalfLowest =
-      series.flatMap { curve in
-        curve.values.flatMap { column in
-          zip(curve.x, column).filter { $0.0 >= end / 2 && $0.1.isFinite }.map(\.1)
-        }
-      }.min() ?? 0
     return Panel(
       title: title, xLabel: "training steps (batches of \(pixels.batch))",
       yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
       yRange: validation ? 0...100 : nil,
-      legend: validation ? (secondHalfLowest > 50 ? .bottomRight : .topLeft) : .topRight,
+      legend: validation ? .clearOfRisingCurves(series, floor: 50) : .topRight,
       series: series)
   }
   var mnistFigure = Figure(
@@ -110,16 +97,11 @@ func drawFigures() {
   func characterPanel(validation: Bool, title: String) -> Panel {
     var series: [Series] = []
     for model in characterModels {
-      let runs = textRuns.repeated(model)
-      series += runs.band(
+      series += textRuns.repeated(model).series(
+        "\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role,
         steps: \.curve.steps,
-        values: { validation ? $0.curve.validation : $0.curve.trainingBatches }
-      ).series("\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role)
-      if validation {
-        let bests = runs.results.map(\.curve.bestValidation)
-        series.append(
-          .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: model.role))
-      }
+        values: { validation ? $0.curve.validation : $0.curve.trainingBatches },
+        best: validation ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.bpc) } : nil)
     }
     return Panel(
       title: title, xLabel: characterAxis,

@@ -82,3 +82,19 @@ public struct Panel: Sendable, Equatable {
     self.series = series
   }
 }
+
+extension LegendPosition {
+  /// For curves that rise from a low start and level off high, as accuracy does: the bottom
+  /// right once every curve stays above `floor` over the second half of the x range (that
+  /// corner is then empty), else the top left (a short run's curves are still low at the
+  /// bottom right, and a dip may reach it).
+  public static func clearOfRisingCurves(_ series: [Series], floor: Double) -> LegendPosition {
+    let end = series.compactMap { $0.x.max() }.max() ?? 0
+    let secondHalf = series.flatMap { curve in
+      curve.values.flatMap { column in
+        zip(curve.x, column).filter { $0.0 >= end / 2 && $0.1.isFinite }.map(\.1)
+      }
+    }
+    return (secondHalf.min() ?? -.infinity) > floor ? .bottomRight : .topLeft
+  }
+}

@@ -23,3 +23,20 @@ extension Band {
     ]
   }
 }
+
+extension Repeated {
+  /// How the book draws repeated runs: `band(steps:values:)` as a band and a mean line
+  /// labelled `label`, and, given `best`, a dot at each repetition's best point.
+  public func series(
+    _ label: String, role: Role, steps: (Result) -> [Int], values: (Result) -> [Double],
+    best: ((Result) -> (step: Int, value: Double))? = nil
+  ) -> [Series] {
+    var series = band(steps: steps, values: values).series(label, role: role)
+    if let best {
+      let points = results.map(best)
+      series.append(
+        .points("", x: points.map { Double($0.step) }, y: points.map(\.value), role: role))
+    }
+    return series
+  }
+}
