@@ -14,6 +14,15 @@ func role(_ normalizer: FeedForwardNormalization.Normalizer?) -> Role {
   }
 }
 
+/// The same colours for the pixel models.
+func pixelRole(_ normalizer: RecurrentNormalization.Normalizer?) -> Role {
+  switch normalizer {
+  case nil: .baseline
+  case .batch: .batchNorm
+  case .layer: .color(2)
+  }
+}
+
 extension CharacterModel {
   var role: Role {
     switch self {
@@ -94,18 +103,11 @@ func drawFigures() {
         ? "bits per character (validation text)" : "bits per character (training batches)",
       xRange: 0...longest, yRange: range, legend: validation ? .bottomLeft : .topRight,
       series: CharacterModel.allCases.flatMap { model -> [Series] in
-        let runs = textRuns.repeated(model)
-        var series = runs.band(
+        textRuns.repeated(model).series(
+          "\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role,
           steps: \.curve.steps,
-          values: { validation ? $0.curve.validation : $0.curve.trainingBatches }
-        ).series(
-          "\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role)
-        if validation {
-          let bests = runs.results.map(\.curve.bestValidation)
-          series.append(
-            .points("", x: bests.map { Double($0.step) }, y: bests.map(\.bpc), role: model.role))
-        }
-        return series
+          values: { validation ? $0.curve.validation : $0.curve.trainingBatches },
+          best: validation ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.bpc) } : nil)
       }
         // The speed claims' level: the LSTM's training-batch bpc at its best (the highest of
         // its repetitions), which the speed claims read every grid run at.
@@ -169,4 +171,37 @@ func drawFigures() {
   lengthFigure.width = 1250
   lengthFigure.height = 550
   chapter.save(lengthFigure)
+}
+
+/// The permuted pixel models (the long preset's): training loss and validation accuracy, each
+/// model as a band over its repetitions at its chosen rate, dots at each repetition's best.
+func drawPixelFigure(
+  _ runs: TunedRuns<PixelModel, ClassifierRecord>, pixels: PixelClassifiers
+) {
+  func panel(validation: Bool, title: String) -> Panel {
+    let series = pixelModels.flatMap { model -> [Series] in
+      runs.repeated(model).series(
+        "\(model.kind), rate \(rateText(runs.chosenRate[model]!))",
+        role: pixelRole(model.normalizer), steps: \.curve.steps,
+        values: { validation ? $0.curve.validation : $0.curve.trainingLoss },
+        best: validation
+          ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.accuracy) } : nil)
+    }
+    return Panel(
+      title: title, xLabel: "training steps (batches of \(pixels.batch))",
+      yLabel: validation ? "validation accuracy (%)" : "training loss (nats, batches)",
+      yRange: validation ? 0...100 : nil,
+      legend: validation ? .clearOfRisingCurves(series, floor: 50) : .topRight, series: series)
+  }
+  var figure = Figure(
+    name: "06-pixels",
+    title:
+      "Permuted \(pixels.side)×\(pixels.side) \(imageData) read pixel by pixel (\(pixels.steps) steps), \(pixels.hidden) units: mean of \(repetitions) (band: lowest to highest), dots: each repetition's best",
+    panels: [
+      panel(validation: false, title: "(a) training loss"),
+      panel(validation: true, title: "(b) validation accuracy"),
+    ], columns: 2)
+  figure.width = 1400
+  figure.height = 600
+  chapter.save(figure)
 }

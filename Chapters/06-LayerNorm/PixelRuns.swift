@@ -17,7 +17,7 @@ let pixelModels = [nil, RecurrentNormalization.Normalizer.batch, .layer].map {
 }
 
 /// Trains the three models on permuted pixels (each at its best rate, three fresh
-/// repetitions), declares the speed claims and records the tables.
+/// repetitions), declares the speed claims, records the tables and draws 06-pixels.
 @MainActor func pixelSection() {
   // Chapter 5's settings (the long preset's: 14×14 images, 196 steps, 64 units, batches of 64,
   // measured every 250 steps, stopped when the validation accuracy has not improved by 0.2
@@ -39,6 +39,7 @@ let pixelModels = [nil, RecurrentNormalization.Normalizer.batch, .layer].map {
           gamma: model.normalizer == .layer ? 1 : CooijmansLSTM.initialGamma)
       })
   }
+  drawPixelFigure(runs, pixels: pixels)
   let (lstm, bn, ln) = (pixelModels[0], pixelModels[1], pixelModels[2])
   // The LSTM's lowest best validation accuracy: a level every repetition of it reaches.
   let target = runs.repeated(lstm).spread { $0.curve.bestValidation.accuracy }.low
@@ -92,6 +93,19 @@ let pixelModels = [nil, RecurrentNormalization.Normalizer.batch, .layer].map {
       "resolution",
     ],
     rows: rows)
+  chapter.table(
+    "pixel learning-rate grid",
+    header: ["model"]
+      + runs.allRates.map { "rate \(rateText($0)): best validation accuracy (step)" },
+    rows: runs.gridRows(
+      name: \.kind,
+      text: { record in
+        let best = record.curve.bestValidation
+        return cell("%.1f%%", best.accuracy) + " (" + grouped(best.step) + ")"
+          + (record.divergedAt.map { ", diverged at step \(grouped($0))" } ?? "")
+      },
+      // A diverged run says so instead.
+      converged: { $0.divergedAt != nil || pixels.converged($0) }))
   chapter.table(
     "pixel models at their rates",
     header: [

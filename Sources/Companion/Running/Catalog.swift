@@ -33,7 +33,8 @@ public enum Catalog {
       ]),
     ChapterInfo(
       number: 6, directory: "06-LayerNorm", title: "Layer normalization",
-      paper: "Ba, Kiros & Hinton 2016", timedStep: .characterLSTM, trainsSideBySide: true,
+      paper: "Ba, Kiros & Hinton 2016", hasLongTier: true, timedStep: .characterLSTM,
+      trainsSideBySide: true,
       knobs: [
         Knob(.rates, "its character models' grid"),
         Knob(.trainingCharacters, "the first N of the training split"),
