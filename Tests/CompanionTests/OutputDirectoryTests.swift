@@ -8,6 +8,16 @@ struct OutputDirectoryTests {
   let transform = Catalog.chapter(number: 1)!
   let root = URL(fileURLWithPath: "/work/book")
 
+  /// The command a long run prints for resuming it never starts it over.
+  @Test func theResumeCommandDropsFresh() {
+    let fresh = Chapter.resumeCommand(from: ["ch06-layernorm", "--preset", "long", "--fresh"])
+    #expect(fresh.words == ["ch06-layernorm", "--preset", "long"])
+    #expect(fresh.said == "the same command without --fresh")
+    let plain = Chapter.resumeCommand(from: ["ch06-layernorm", "--preset", "long"])
+    #expect(plain.words == ["ch06-layernorm", "--preset", "long"])
+    #expect(plain.said == "the same command")
+  }
+
   @Test func bookRunsWriteTheCommittedFigures() {
     let out = OutputDirectory.resolve(
       explicit: nil, preset: .book, seed: 1, chapter: transform, root: root)

@@ -93,11 +93,25 @@ extension Chapter {
     if options.checkpointInterval != nil {
       let file = OutputDirectory.checkpointFile(options: options, chapter: info, root: root)
       say(
-        "  checkpoints go to \(displayPath(file)); if the run stops, resume it with the same command:"
+        "  checkpoints go to \(displayPath(file)); if the run stops, resume it with \(Self.resumeCommand.said):"
       )
-      say("  " + Self.portableCommandLine().joined(separator: " "))
+      say("  " + Self.resumeCommand.words.joined(separator: " "))
     } else {
       say("  no checkpoints: add --checkpoint-every N to make this run resumable")
     }
+  }
+}
+
+extension Chapter {
+  /// The command that resumes this run: its own, less `--fresh` (which would start it over).
+  static var resumeCommand: (words: [String], said: String) {
+    resumeCommand(from: portableCommandLine())
+  }
+
+  static func resumeCommand(from command: [String]) -> (words: [String], said: String) {
+    let words = command.filter { $0 != "--fresh" }
+    return (
+      words, words.count == command.count ? "the same command" : "the same command without --fresh"
+    )
   }
 }
