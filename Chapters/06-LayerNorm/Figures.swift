@@ -107,7 +107,8 @@ func drawFigures() {
           "\(model.rawValue), rate \(rateText(textRuns.chosenRate[model]!))", role: model.role,
           steps: \.curve.steps,
           values: { validation ? $0.curve.validation : $0.curve.trainingBatches },
-          best: validation ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.bpc) } : nil)
+          best: validation ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.bpc) } : nil,
+          continuing: true)
       }
         // The speed claims' level: the LSTM's training-batch bpc at its best (the highest of
         // its repetitions), which the speed claims read every grid run at.
@@ -122,7 +123,7 @@ func drawFigures() {
   var textFigure = Figure(
     name: "06-characters",
     title:
-      "\(grouped(trainingText.count)) characters of \(corpus.source.name), \(characters.hidden) units: mean of \(repetitions) (band: lowest to highest), dots: each repetition's best",
+      "\(grouped(trainingText.count)) characters of \(corpus.source.name), \(characters.hidden) units: mean of \(repetitions) (band: lowest to highest of the runs still training), dots: each repetition's best",
     panels: [
       textPanel(validation: false, title: "(a) training batches (what the optimiser sees)"),
       textPanel(validation: true, title: "(b) validation text"),
@@ -185,7 +186,8 @@ func drawPixelFigure(
         role: pixelRole(model.normalizer), steps: \.curve.steps,
         values: { validation ? $0.curve.validation : $0.curve.trainingLoss },
         best: validation
-          ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.accuracy) } : nil)
+          ? { ($0.curve.bestValidation.step, $0.curve.bestValidation.accuracy) } : nil,
+        continuing: true)
     }
     return Panel(
       title: title, xLabel: "training steps (batches of \(pixels.batch))",
@@ -193,15 +195,33 @@ func drawPixelFigure(
       yRange: validation ? 0...100 : nil,
       legend: validation ? .clearOfRisingCurves(series, floor: 50) : .topRight, series: series)
   }
+  // The LN-LSTM's grid, every rate it was tried at: where each run's loss became NaN.
+  let ln = pixelModels[2]
+  let gridPanel = Panel(
+    title: "(c) the LN-LSTM's grid, every rate (dot: loss became NaN)",
+    xLabel: "training steps (batches of \(pixels.batch))", yLabel: "validation accuracy (%)",
+    yRange: 0...100, legend: .topLeft,
+    series: runs.modelRates[ln]!.enumerated().flatMap { k, rate -> [Series] in
+      guard let record = runs.gridTrial(ln, rate: rate)?.record else { return [] }
+      let x = record.curve.steps.map(Double.init)
+      let label =
+        "rate \(rateText(rate))" + (record.divergedAt.map { ", NaN at step \(grouped($0))" } ?? "")
+      var series = [Series.line(label, x: x, y: record.curve.validation, role: .color(k + 3))]
+      if record.divergedAt != nil, let last = x.last, let value = record.curve.validation.last {
+        series.append(.points("", x: [last], y: [value], role: .color(k + 3)))
+      }
+      return series
+    })
   var figure = Figure(
     name: "06-pixels",
     title:
-      "Permuted \(pixels.side)×\(pixels.side) \(imageData) read pixel by pixel (\(pixels.steps) steps), \(pixels.hidden) units: mean of \(repetitions) (band: lowest to highest), dots: each repetition's best",
+      "Permuted \(pixels.side)×\(pixels.side) \(imageData) read pixel by pixel (\(pixels.steps) steps), \(pixels.hidden) units: mean of \(repetitions) (band: lowest to highest of the runs still training), dots: each repetition's best",
     panels: [
-      panel(validation: false, title: "(a) training loss"),
-      panel(validation: true, title: "(b) validation accuracy"),
-    ], columns: 2)
-  figure.width = 1400
+      panel(validation: false, title: "(a) training loss, each model at its rate"),
+      panel(validation: true, title: "(b) validation accuracy, each model at its rate"),
+      gridPanel,
+    ], columns: 3)
+  figure.width = 1900
   figure.height = 600
   chapter.save(figure)
 }

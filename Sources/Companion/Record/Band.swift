@@ -25,13 +25,14 @@ extension Band {
 }
 
 extension Repeated {
-  /// How the book draws repeated runs: `band(steps:values:)` as a band and a mean line
-  /// labelled `label`, and, given `best`, a dot at each repetition's best point.
+  /// How the book draws repeated runs: `band(steps:values:continuing:)` as a band and a mean
+  /// line labelled `label`, and, given `best`, a dot at each repetition's best point.
   public func series(
     _ label: String, role: Role, steps: (Result) -> [Int], values: (Result) -> [Double],
-    best: ((Result) -> (step: Int, value: Double))? = nil
+    best: ((Result) -> (step: Int, value: Double))? = nil, continuing: Bool = false
   ) -> [Series] {
-    var series = band(steps: steps, values: values).series(label, role: role)
+    var series = band(steps: steps, values: values, continuing: continuing).series(
+      label, role: role)
     if let best {
       let points = results.map(best)
       series.append(

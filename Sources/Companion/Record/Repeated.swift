@@ -15,14 +15,20 @@ public struct Repeated<Result> {
 
   /// Curves of the repetitions, point by point: mean, lowest and highest at each step. The
   /// curves must share their steps (runs of one schedule); a curve that stopped early (a
-  /// diverged run) ends the band where it ends.
-  public func band(steps: (Result) -> [Int], values: (Result) -> [Double]) -> Band {
+  /// diverged or converged run) ends the band where it ends, or, `continuing`, leaves it there
+  /// and the band goes on over the runs still training, to the longest one's end.
+  public func band(
+    steps: (Result) -> [Int], values: (Result) -> [Double], continuing: Bool = false
+  ) -> Band {
     let stepLists = results.map(steps)
     let valueLists = results.map(values)
-    let shared = stepLists.map(\.count).min() ?? 0
-    let common = stepLists.first.map { Array($0.prefix(shared)) } ?? []
+    let counts = stepLists.map(\.count)
+    let length = (continuing ? counts.max() : counts.min()) ?? 0
+    let schedule = continuing ? stepLists.max { $0.count < $1.count } : stepLists.first
     return Band(
-      steps: common,
-      spreads: (0..<shared).map { i in Spread(values: valueLists.map { $0[i] }) })
+      steps: Array((schedule ?? []).prefix(length)),
+      spreads: (0..<length).map { i in
+        Spread(values: valueLists.filter { $0.count > i }.map { $0[i] })
+      })
   }
 }
