@@ -67,7 +67,7 @@ let pixelModels = [nil, RecurrentNormalization.Normalizer.batch, .layer].map {
         } ?? .nan
       }, resolution: Resolution(0, "crossings read on one measurement schedule"))
     chapter.speedClaim(
-      "permuted \(imageData): the LN-LSTM reaches the LSTM's best validation accuracy (\(String(format: "%.2f%%", target)), the lowest of its repetitions) in fewer steps than the \(reference.kind) (steps / \(reference.kind)'s, at the largest matched rate)",
+      "permuted \(imageData): the LN-LSTM reaches the LSTM's best validation accuracy (the lowest of its repetitions) in fewer steps than the \(reference.kind) (steps / \(reference.kind)'s, at the largest matched rate)",
       paper: "Ba et al. 2016, abstract", reading: reading, names: ("LN-LSTM", reference.kind),
       expected: .below, undecidedBecause: undecided([ln, reference]))
   }
