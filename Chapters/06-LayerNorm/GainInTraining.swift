@@ -22,9 +22,7 @@ func trainSmallGainLN() -> [LanguageModelRecord] {
 /// differences each repetition makes (γ 0.1 − γ 1, the same weights and batches).
 func recordSmallGain() {
   let small = smallGainRuns.map {
-    LanguageModelReading(
-      $0.curve, speedTarget: charSpeedTarget, fitLevel: textRuns.fitLevel(reference: .lstm),
-      convergence: textExperiment.convergence)
+    textRuns.reading($0.curve, reference: .lstm, convergence: textExperiment.convergence)
   }
   let gains: [(String, [LanguageModelReading])] = [
     ("1 (the authors')", charReadings[.lnLSTM]!), ("0.1 (Cooijmans et al.'s)", small),

@@ -18,8 +18,10 @@ func announceCharacterRuns() {
   guard announcesLongRuns else { return }
   characters.announceLongRun(
     "Chapter 6's character models (up to; most stop earlier)",
-    steps: CharacterModel.allCases.count * (textExperiment.rates.count + 1 + repetitions)
-      * textExperiment.steps,
+    // Every model's grid, its step past the edge and its repetitions, and the LN-LSTM's
+    // repetitions again at an initial gain of 0.1.
+    steps: (CharacterModel.allCases.count * (textExperiment.rates.count + 1 + repetitions)
+      + repetitions) * textExperiment.steps,
     normalization: characterNormalization(.lnLSTM), text: trainingText, in: chapter)
 }
 

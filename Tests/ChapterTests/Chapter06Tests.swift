@@ -5,8 +5,8 @@ import Testing
 /// Chapter 6 at the smoke preset, on the image data and a generated Penn Treebank character
 /// corpus: the checks of the transform and the LN-LSTM, the invariance table, the feed-forward
 /// grids at batches of 128 and 4, the text models, the pixel models (the long preset's
-/// section, which the smoke preset runs too), the gradient through time, a batch of one,
-/// longer sequences and the four figures. Every claim must be measured (or say why not); the
+/// section, which the smoke preset runs too), the gradient through time, the LN-LSTM again at
+/// an initial gain of 0.1, a batch of one, longer sequences and the five figures. Every claim must be measured (or say why not); the
 /// checks must pass at any scale.
 @Suite("Chapter 6: layer normalization")
 struct Chapter06Tests {
@@ -57,16 +57,21 @@ struct Chapter06Tests {
 
     #expect(
       Set(results.figures.map(\.name)) == [
-        "06-feedforward", "06-characters", "06-long-sequences", "06-gradient-flow",
+        "06-feedforward", "06-characters", "06-long-sequences", "06-gradient-flow", "06-pixels",
       ])
     #expect(
       Set(results.tables.map(\.name)).isSuperset(of: [
         "gradient check of the transform", "gradient check of the LN-LSTM", "invariances",
         "feed-forward grid, batch 128", "feed-forward grid, batch 4", "feed-forward repetitions",
-        "character learning-rate grid", "character models at their rates", "text comparisons",
+        "character learning-rate grid", "character models at their rates",
+        "character repetitions", "text comparisons", "pixel learning-rate grid",
         "pixel models at their rates", "pixel comparisons", "gradient through time",
-        "batch of one", "test bpc against sequence length",
+        "LN-LSTM's initial gain", "batch of one", "test bpc against sequence length",
       ]))
+    // The gain-0.1 twins were trained and read against their gain-1 repetitions.
+    #expect(
+      results.metrics.scalars["LN-LSTM gain 0.1 − gain 1, best validation bpc, mean"]?.isFinite
+        == true)
 
     // The LN-LSTM trained, and is not the LSTM or the BN-LSTM under another name: the three
     // start from the same weights and batches, so equal curves would mean LN was silently off.

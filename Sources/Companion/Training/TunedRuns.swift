@@ -120,9 +120,10 @@ extension Chapter {
   /// Trains every model at every rate (the phase `gridPhase`), extends the grid one step past
   /// its edge for every model whose best (by `score`, lower is better; a run that diverged,
   /// or a score that is not a number, is worst) is at an edge (the phase "`gridPhase`, one
-  /// step past the edge"), picks each model's rate, then trains `repetitions` fresh repetitions of each
-  /// at its rate (the phase `repetitionsPhase`: repetitions 2…`repetitions` + 1, seeds the
-  /// grid did not use); every phase side by side over `--jobs`, resumable run by run.
+  /// step past the edge"), picks each model's rate, then trains `repetitions` fresh
+  /// repetitions of each at its rate (the phase `repetitionsPhase`: repetitions
+  /// 2…`repetitions` + 1, seeds the grid did not use); every phase side by side over
+  /// `--jobs`, resumable run by run.
   public func tuneAndRepeat<Model: Hashable, Record: TrainingRecord>(
     models: [Model], rates: [Double], repetitions: Int, gridPhase: String,
     repetitionsPhase: String, score: (Record) -> Double,

@@ -34,17 +34,25 @@ extension TunedRuns where Record == LanguageModelRecord {
   public func readings(reference: Model, convergence: Convergence) -> [Model:
     [LanguageModelReading]]
   {
-    let (target, level) = (speedTarget(reference: reference), fitLevel(reference: reference))
-    return Dictionary(
+    Dictionary(
       uniqueKeysWithValues: models.map { model in
         (
           model,
           trials[model]!.map {
-            LanguageModelReading(
-              $0.record.curve, speedTarget: target, fitLevel: level, convergence: convergence)
+            reading($0.record.curve, reference: reference, convergence: convergence)
           }
         )
       })
+  }
+
+  /// One run's curve read at its best point against the reference's speed target and level
+  /// of fit: a run of this comparison, or one trained beside it on the same text.
+  public func reading(
+    _ curve: LanguageModelCurve, reference: Model, convergence: Convergence
+  ) -> LanguageModelReading {
+    LanguageModelReading(
+      curve, speedTarget: speedTarget(reference: reference),
+      fitLevel: fitLevel(reference: reference), convergence: convergence)
   }
 
   /// The largest |moving averages − re-estimated| validation bpc at a best point of any
